@@ -1,0 +1,457 @@
+"""Text preparation: normalisation, UN header removal, units, sentences and tokens.
+
+Every choice made here is recorded in :class:`TextSettings`, which the pipeline
+writes to ``run.json`` so a run can be reproduced exactly.
+
+References
+----------
+Kiss, T. and Strunk, J. (2006). Unsupervised multilingual sentence boundary
+detection. *Computational Linguistics* 32(4), 485-525 (the Punkt algorithm).
+Porter, M. F. (2001). Snowball: a language for stemming algorithms.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import warnings
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Iterable
+
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .corpus import Corpus
+
+__all__ = [
+    "TextSettings",
+    "normalize",
+    "strip_un_header",
+    "prepare",
+    "paragraphs",
+    "sentences",
+    "train_punkt",
+    "word_tokens",
+    "tokenize",
+    "count_words",
+    "stopwords",
+    "make_units",
+]
+
+#: Words: letters with internal hyphens or apostrophes ("well-being", "Council's").
+WORD_PATTERN = r"[^\W\d_]+(?:['\-][^\W\d_]+)*"
+WORD_OR_NUMBER_PATTERN = r"[^\W_]+(?:['\-.,][^\W_]+)*"
+
+
+@dataclass(frozen=True)
+class TextSettings:
+    """Choices of text preparation, recorded with every run.
+
+    Parameters
+    ----------
+    lowercase : bool
+        Fold case before counting terms.
+    remove_stopwords : bool
+        Drop stopwords (NLTK's list for ``language``; scikit-learn's English
+        list with a warning when NLTK's is absent).
+    stem : bool
+        Apply the Snowball stemmer (Porter 2001).
+    min_token_len : int
+        Drop tokens shorter than this many characters.
+    keep_numbers : bool
+        Keep tokens made of digits (for example years) as terms.
+    language : str
+        Language for stopwords and stemming.
+    extra_stopwords : tuple of str
+        Further words to drop (for example ``("united", "nations")``).
+    """
+
+    lowercase: bool = True
+    remove_stopwords: bool = True
+    stem: bool = False
+    min_token_len: int = 2
+    keep_numbers: bool = False
+    language: str = "english"
+    extra_stopwords: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["extra_stopwords"] = list(self.extra_stopwords)
+        d["normalisation"] = NORMALISATION_STEPS
+        d["tokenizer"] = f"nltk RegexpTokenizer({WORD_PATTERN!r})"
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TextSettings":
+        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+        if "extra_stopwords" in known:
+            known["extra_stopwords"] = tuple(known["extra_stopwords"])
+        return cls(**known)
+
+
+NORMALISATION_STEPS = [
+    "unicode NFC",
+    "soft hyphens and zero-width characters removed",
+    "curly quotes to straight quotes",
+    "hyphen variants (U+2010, U+2011) to '-'",
+    "dash variants (en, em, bar, minus, ' -- ') to ' - ' between words",
+    "non-breaking and other spaces to ' '; runs of spaces collapsed",
+    "lines stripped; three or more line breaks to one blank line",
+]
+
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+        "\u00ab": '"', "\u00bb": '"',
+        "\u2010": "-", "\u2011": "-",
+        "\u00ad": None, "\u200b": None, "\u200c": None, "\u200d": None, "\ufeff": None,
+    }
+)
+_DASHES = re.compile(r"\s*(?:[\u2012\u2013\u2014\u2015\u2212]|(?<!-)--(?!-))\s*")
+_SPACES = re.compile(r"[^\S\n]+")
+
+
+def normalize(text: str) -> str:
+    """Normalise Unicode, quotes, dashes and white space (see ``NORMALISATION_STEPS``).
+
+    Dashes used as punctuation become `` - `` so that "1990–1999" and
+    "prevention — and response" tokenise the same way whatever the source.
+    Paragraph breaks (blank lines) are kept; the result ends without white space.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"normalize expects str, got {type(text).__name__}")
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = text.translate(_QUOTES)
+    text = _DASHES.sub(" - ", text)
+    text = _SPACES.sub(" ", text)
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip()
+
+
+_MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December"
+)
+_DATE_LINE = re.compile(
+    rf"^(?:\w+day,?\s+)?(?:\d{{1,2}}\s+(?:{_MONTHS})\s+\d{{4}}|(?:{_MONTHS})\s+\d{{1,2}},?\s+\d{{4}})\.?$",
+    re.IGNORECASE,
+)
+_SYMBOL_LINE = re.compile(r"^(?:SG/SM/\d+|GA/\d+|SC/\d+|[A-Z]{1,3}/\d+(?:/[A-Z0-9.]+)*)(?:\s.*)?$")
+_AS_DELIVERED = re.compile(
+    r"\s*\[\s*(?:as delivered|as prepared for delivery|check against delivery)\s*\]", re.IGNORECASE
+)
+_PLAIN_MARKER = re.compile(
+    r"^(?:\[?\s*(?:as delivered|as prepared for delivery|check against delivery)\s*\]?)\.?$",
+    re.IGNORECASE,
+)
+_TITLE_WORDS = re.compile(
+    r"\b(remarks|statement|message|address|opening|closing|briefing|speech|report)\b", re.IGNORECASE
+)
+
+
+def _is_place_line(line: str) -> bool:
+    words = line.replace(",", " ").split()
+    return (
+        0 < len(words) <= 4
+        and not line.endswith((".", "?", "!", ":", ";"))
+        and all(w[:1].isupper() for w in words)
+        and not _TITLE_WORDS.search(line)
+    )
+
+
+def strip_un_header(text: str, max_lines: int = 8) -> str:
+    """Remove the header block of a UN statement page.
+
+    Within the first ``max_lines`` non-empty lines, drops place lines ("New York"),
+    date lines ("6 September 2017"), document symbols ("SG/SM/18676"),
+    the title line (a Markdown heading, or a line naming remarks, statement,
+    message or address that does not end like a sentence) and delivery markers
+    ("[as delivered]", which is also removed wherever it stands). Stops at the
+    first line that reads like body text, so the body is never touched.
+    """
+    lines = text.split("\n")
+    out_start = 0
+    seen = 0
+    for i, raw in enumerate(lines):
+        line = raw.strip()
+        if not line:
+            out_start = i + 1
+            continue
+        seen += 1
+        if seen > max_lines:
+            break
+        bare = line.lstrip("#").strip()
+        if (
+            line.startswith("#")
+            or _DATE_LINE.match(bare)
+            or _SYMBOL_LINE.match(bare)
+            or _PLAIN_MARKER.match(bare)
+            or _is_place_line(bare)
+            or (_TITLE_WORDS.search(bare) and not bare.endswith((".", "?", "!")) and len(bare.split()) <= 30)
+        ):
+            out_start = i + 1
+            continue
+        break
+    body = "\n".join(lines[out_start:])
+    body = _AS_DELIVERED.sub("", body)
+    return body.strip()
+
+
+def prepare(text: str, un_header: bool = True) -> str:
+    """Normalise a raw text and (optionally) strip a UN statement header."""
+    text = normalize(text)
+    if un_header:
+        text = strip_un_header(text)
+    return text
+
+
+def paragraphs(text: str) -> list[str]:
+    """Split a prepared text into paragraphs.
+
+    Paragraphs are separated by blank lines; a text without any blank line but
+    with line breaks is split at line breaks. Empty paragraphs are dropped and
+    line breaks inside a paragraph become spaces.
+    """
+    text = text.strip()
+    if not text:
+        return []
+    parts = re.split(r"\n\s*\n", text) if "\n\n" in text else text.split("\n")
+    return [" ".join(p.split()) for p in parts if p.strip()]
+
+
+# ---------------------------------------------------------------- sentences
+_warned_punkt = False
+
+
+@lru_cache(maxsize=1)
+def _pretrained_punkt():
+    import nltk
+
+    for resource in ("tokenizers/punkt_tab/english/", "tokenizers/punkt/english.pickle"):
+        try:
+            nltk.data.find(resource)
+        except LookupError:
+            continue
+        try:
+            from nltk.tokenize import PunktTokenizer
+
+            return PunktTokenizer("english")
+        except Exception:  # pragma: no cover - older NLTK layouts
+            return nltk.data.load(resource)
+    return None
+
+
+def train_punkt(texts: Iterable[str]):
+    """Train an unsupervised Punkt sentence tokenizer (Kiss & Strunk 2006) on texts.
+
+    Used when NLTK's pretrained ``punkt_tab`` model is not installed: Punkt learns
+    abbreviations, collocations and sentence starters from the corpus itself.
+    """
+    from nltk.tokenize.punkt import PunktSentenceTokenizer, PunktTrainer
+
+    trainer = PunktTrainer()
+    trainer.INCLUDE_ALL_COLLOCS = True
+    for t in texts:
+        trainer.train(t, finalize=False)
+    trainer.finalize_training()
+    return PunktSentenceTokenizer(trainer.get_params())
+
+
+def sentence_tokenizer(train_texts: Iterable[str] | None = None):
+    """The pretrained Punkt model if installed, else Punkt trained on ``train_texts``.
+
+    Warns once, naming ``nltk.download('punkt_tab')``, when it falls back.
+    """
+    global _warned_punkt
+    tok = _pretrained_punkt()
+    if tok is not None:
+        return tok
+    if not _warned_punkt:
+        warnings.warn(
+            "NLTK's pretrained Punkt model is not installed; training Punkt on the corpus "
+            "itself. Run nltk.download('punkt_tab') to use the pretrained English model.",
+            stacklevel=2,
+        )
+        _warned_punkt = True
+    texts = list(train_texts or [])
+    return train_punkt(texts)
+
+
+def sentences(text: str, tokenizer=None) -> list[str]:
+    """Split text into sentences, paragraph by paragraph.
+
+    ``tokenizer`` is a Punkt tokenizer (see :func:`sentence_tokenizer`); by default
+    the pretrained model or, when absent, Punkt trained on ``text`` itself.
+    """
+    paras = paragraphs(text)
+    if tokenizer is None:
+        tokenizer = sentence_tokenizer(paras)
+    return [s.strip() for p in paras for s in tokenizer.tokenize(p) if s.strip()]
+
+
+# ------------------------------------------------------------------- tokens
+@lru_cache(maxsize=1)
+def _treebank():
+    from nltk.tokenize import NLTKWordTokenizer
+
+    return NLTKWordTokenizer()
+
+
+def word_tokens(text: str, tokenizer=None) -> list[str]:
+    """Raw word tokens with punctuation and case kept (NLTK's Treebank-style tokenizer).
+
+    The text is split into sentences first (as ``nltk.word_tokenize`` does) so
+    that sentence-final periods are separated. For style measures and KWIC.
+    """
+    tb = _treebank()
+    return [t for s in sentences(text, tokenizer) for t in tb.tokenize(s)]
+
+
+@lru_cache(maxsize=4)
+def _regexp(keep_numbers: bool):
+    from nltk.tokenize import RegexpTokenizer
+
+    return RegexpTokenizer(WORD_OR_NUMBER_PATTERN if keep_numbers else WORD_PATTERN)
+
+
+_word_re = re.compile(WORD_PATTERN)
+
+
+def count_words(text: str) -> int:
+    """Number of running words (letters with internal hyphens/apostrophes), stopwords included."""
+    return sum(1 for _ in _word_re.finditer(text))
+
+
+@lru_cache(maxsize=8)
+def stopwords(language: str = "english") -> frozenset[str]:
+    """NLTK's stopword list; scikit-learn's English list (with a warning) when absent."""
+    try:
+        from nltk.corpus import stopwords as sw
+
+        return frozenset(w.lower() for w in sw.words(language))
+    except LookupError:
+        if language != "english":
+            raise LookupError(
+                f"NLTK stopwords for {language!r} are not installed. Run "
+                "nltk.download('stopwords') or set NLTK_DATA to a folder that has them."
+            ) from None
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        warnings.warn(
+            "NLTK stopwords are not installed; using scikit-learn's English list. "
+            "Run nltk.download('stopwords') (or set NLTK_DATA) for NLTK's list.",
+            stacklevel=2,
+        )
+        return frozenset(ENGLISH_STOP_WORDS)
+
+
+@lru_cache(maxsize=4)
+def _stemmer(language: str):
+    from nltk.stem.snowball import SnowballStemmer
+
+    return SnowballStemmer(language)
+
+
+def tokenize(text: str, settings: TextSettings | None = None) -> list[str]:
+    """Analysis tokens: NLTK regular-expression word tokens, filtered per ``settings``.
+
+    Words are letters with internal hyphens or apostrophes; digits are kept only
+    with ``keep_numbers``. Then case folding, length filter, stopwords (NLTK's
+    list plus ``extra_stopwords``) and optional Snowball stemming.
+    """
+    s = settings or TextSettings()
+    toks = _regexp(s.keep_numbers).tokenize(text)
+    if s.lowercase:
+        toks = [t.lower() for t in toks]
+    if s.min_token_len > 1:
+        toks = [t for t in toks if len(t) >= s.min_token_len]
+    if s.remove_stopwords:
+        stop = stopwords(s.language) | frozenset(w.lower() for w in s.extra_stopwords)
+        toks = [t for t in toks if t.lower() not in stop and t.split("'")[0].lower() not in stop]
+    if s.stem:
+        st = _stemmer(s.language)
+        toks = [st.stem(t) for t in toks]
+    return toks
+
+
+# -------------------------------------------------------------------- units
+UNIT_COLUMNS = ["unit_id", "doc_id", "position", "n_tokens", "text"]
+
+
+def make_units(
+    corpus: "Corpus",
+    kind: str = "paragraph",
+    min_tokens: int = 0,
+    window: int = 200,
+    docvars: Iterable[str] = ("date", "year", "speaker"),
+) -> pd.DataFrame:
+    """Split the available documents of a corpus into analysis units.
+
+    Parameters
+    ----------
+    corpus : Corpus
+    kind : {"paragraph", "document", "window"}
+        Paragraphs (ids ``<doc_id>#p<N>``, N counting paragraphs from 1), whole
+        documents (``<doc_id>#d``) or consecutive windows of ``window`` words
+        (``<doc_id>#w<N>``).
+    min_tokens : int
+        Paragraphs with fewer running words are merged into the preceding
+        paragraph (the first into the following one); the merged unit keeps the
+        id of its first paragraph, so ids stay stable.
+    docvars : iterable of str
+        Document variables copied onto every unit.
+
+    Returns
+    -------
+    DataFrame with ``unit_id, doc_id, position, n_tokens, text`` and the docvars.
+    """
+    if kind not in ("paragraph", "document", "window"):
+        raise ValueError(f"unit kind must be paragraph, document or window, not {kind!r}")
+    rows = []
+    for doc_id in corpus.doc_ids:
+        text = corpus.texts.get(doc_id)
+        if not text:
+            continue
+        if kind == "document":
+            pieces = [("d", 0, " ".join(paragraphs(text)))]
+        elif kind == "window":
+            words = " ".join(paragraphs(text)).split()
+            pieces = [
+                (f"w{i // window + 1}", i // window, " ".join(words[i : i + window]))
+                for i in range(0, len(words), window)
+            ]
+        else:
+            paras = paragraphs(text)
+            pieces = [(f"p{i + 1}", i, p) for i, p in enumerate(paras)]
+            if min_tokens > 0:
+                pieces = _merge_short(pieces, min_tokens)
+        for suffix, pos, t in pieces:
+            rows.append((f"{doc_id}#{suffix}", doc_id, pos, count_words(t), t))
+    units = pd.DataFrame(rows, columns=UNIT_COLUMNS)
+    units["position"] = units["position"].astype("int64")
+    units["n_tokens"] = units["n_tokens"].astype("int64")
+    dv = [c for c in docvars if c in corpus.docvars.columns]
+    if dv:
+        units = units.merge(corpus.docvars[["doc_id", *dv]], on="doc_id", how="left")
+    return units
+
+
+def _merge_short(pieces: list[tuple[str, int, str]], min_tokens: int):
+    merged: list[list] = []
+    carry: list | None = None
+    for suffix, pos, t in pieces:
+        if carry is not None:
+            suffix, pos, t = carry[0], carry[1], carry[2] + " " + t
+            carry = None
+        if count_words(t) < min_tokens:
+            if merged:
+                merged[-1][2] += " " + t
+            else:
+                carry = [suffix, pos, t]
+            continue
+        merged.append([suffix, pos, t])
+    if carry is not None:
+        merged.append(carry)
+    return [tuple(m) for m in merged]
