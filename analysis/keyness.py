@@ -1,0 +1,474 @@
+"""Keyness statistics and Fightin' Words between a target and a reference group.
+
+Two families of term-level comparison between two groups of documents:
+
+* :func:`keyness_stats` / :func:`stat_keyness`: Dunning's log-likelihood G2,
+  Pearson's chi2 (each with the Yates or Williams corrections that quanteda's
+  ``textstat_keyness`` offers), Hardie's log ratio, p-values and a
+  Benjamini-Hochberg adjustment. Statistics are *signed toward the target*:
+  positive when the term is relatively more frequent in the target group.
+* :func:`fightin_words_stats` / :func:`stat_fightin_words`: the log-odds ratio
+  with an informative Dirichlet prior of Monroe, Colaresi & Quinn (2008).
+
+Both work on raw count vectors (numpy) and on :class:`analysis.dtm.DTM` objects
+with a boolean mask (or docvar selection) for each group; results are tidy
+DataFrames, one row per term.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+__all__ = [
+    "CORRECTIONS",
+    "KEYNESS_COLUMNS",
+    "FIGHTIN_WORDS_COLUMNS",
+    "Comparison",
+    "parse_comparison",
+    "resolve_comparison",
+    "keyness_stats",
+    "fightin_words_stats",
+    "stat_keyness",
+    "stat_fightin_words",
+    "bh_adjust",
+]
+
+CORRECTIONS = ("default", "yates", "williams", "none")
+KEYNESS_COLUMNS = [
+    "comparison", "term", "count_target", "count_reference", "total_target",
+    "total_reference", "g2", "chi2", "log_ratio", "p_value", "p_adjusted", "correction",
+]
+FIGHTIN_WORDS_COLUMNS = ["comparison", "term", "count_a", "count_b", "delta", "variance", "z"]
+
+
+# ---------------------------------------------------------------------------
+# 2x2 tables
+# ---------------------------------------------------------------------------
+def _tables(a, b, total_a, total_b):
+    """Observed and expected 2x2 cells for each term (arrays of shape (4, V)).
+
+    Cell order: [term in target, term in reference, other in target, other in reference].
+    """
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    c = float(total_a) - a
+    d = float(total_b) - b
+    if np.any(c < 0) or np.any(d < 0):
+        raise ValueError("a term count exceeds its group total; pass the group totals "
+                         "(sum of all term counts in each group), not the vocabulary size")
+    n = a + b + c + d
+    row1, row2 = a + b, c + d          # term vs other
+    col1, col2 = a + c, b + d          # target vs reference
+    with np.errstate(divide="ignore", invalid="ignore"):
+        obs = np.vstack([a, b, c, d])
+        exp = np.vstack([row1 * col1 / n, row1 * col2 / n, row2 * col1 / n, row2 * col2 / n])
+    return obs, exp, n, (row1, row2, col1, col2)
+
+
+def _williams_q(n, margins):
+    """Williams' (1976) correction factor q for a 2x2 table."""
+    row1, row2, col1, col2 = margins
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 1.0 + (n / row1 + n / row2 - 1.0) * (n / col1 + n / col2 - 1.0) / (6.0 * n)
+
+
+def _yates_adjust(obs, exp):
+    """Move each observed cell 0.5 toward its expectation (never past it)."""
+    diff = exp - obs
+    step = np.minimum(0.5, np.abs(diff))
+    return obs + np.sign(diff) * step
+
+
+def _g2(obs, exp):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(obs > 0, obs * np.log(obs / exp), 0.0)
+    return 2.0 * terms.sum(axis=0)
+
+
+def _chi2(obs, exp):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return ((obs - exp) ** 2 / exp).sum(axis=0)
+
+
+def bh_adjust(p_values) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (NaN entries are left as NaN).
+
+    References
+    ----------
+    Benjamini, Y., & Hochberg, Y. (1995). Controlling the false discovery rate: a
+    practical and powerful approach to multiple testing. *Journal of the Royal
+    Statistical Society B*, 57(1), 289-300.
+    """
+    p = np.asarray(p_values, dtype=float)
+    out = np.full_like(p, np.nan)
+    ok = ~np.isnan(p)
+    if ok.any():
+        out[ok] = stats.false_discovery_control(p[ok], method="bh")
+    return out
+
+
+def keyness_stats(count_target, count_reference, total_target=None, total_reference=None,
+                  correction: str = "default", measure: str = "g2",
+                  log_ratio_floor: float = 0.5) -> pd.DataFrame:
+    """Signed G2, chi2 and log ratio for each term of a target vs a reference group.
+
+    Parameters
+    ----------
+    count_target, count_reference : array-like of int
+        Term counts in the target and the reference group (same vocabulary order).
+    total_target, total_reference : int, optional
+        Total tokens in each group; default: the sum of the counts.
+    correction : {"default", "yates", "williams", "none"}
+        As in quanteda's ``textstat_keyness``: ``"default"`` applies Yates' continuity
+        correction to chi2 and Williams' correction to G2; ``"yates"`` applies Yates to
+        both (for G2: each observed cell moved 0.5 toward its expectation, as in
+        ``scipy.stats.chi2_contingency(correction=True, lambda_="log-likelihood")``);
+        ``"williams"`` divides both by Williams' q; ``"none"`` applies none.
+    measure : {"g2", "chi2"}
+        The statistic whose chi-square(1) tail probability is reported as ``p_value``.
+    log_ratio_floor : float
+        Zero counts are replaced by this value in the log ratio (Hardie 2014 uses 0.5).
+
+    Returns
+    -------
+    DataFrame
+        Columns count_target, count_reference, total_target, total_reference, g2, chi2,
+        log_ratio, p_value, p_adjusted (Benjamini-Hochberg over all terms), correction.
+        ``g2`` and ``chi2`` are signed: positive when the term's relative frequency is
+        higher in the target than expected under independence, negative otherwise.
+
+    Notes
+    -----
+    G2 = 2 * sum_ij O_ij ln(O_ij / E_ij) over the 2x2 table (term / other words x
+    target / reference); chi2 = sum_ij (O_ij - E_ij)^2 / E_ij. Williams' correction
+    divides by q = 1 + (N/R1 + N/R2 - 1)(N/C1 + N/C2 - 1) / (6N).
+    log_ratio = log2((y_t / n_t) / (y_r / n_r)) with zero counts floored at 0.5.
+
+    References
+    ----------
+    Dunning, T. (1993). Accurate methods for the statistics of surprise and
+    coincidence. *Computational Linguistics*, 19(1), 61-74.
+
+    Hardie, A. (2014). Log Ratio: an informal introduction. ESRC Centre for
+    Corpus Approaches to Social Science (CASS), Lancaster University.
+
+    Williams, D. A. (1976). Improved likelihood ratio tests for complete
+    contingency tables. *Biometrika*, 63(1), 33-37.
+
+    Benoit, K. et al. (2018). quanteda: An R package for the quantitative analysis
+    of textual data. *Journal of Open Source Software*, 3(30), 774
+    (``textstat_keyness``).
+    """
+    if correction not in CORRECTIONS:
+        raise ValueError(f"correction must be one of {CORRECTIONS}, got {correction!r}")
+    if measure not in ("g2", "chi2"):
+        raise ValueError(f"measure must be 'g2' or 'chi2', got {measure!r}")
+    a = np.asarray(count_target, dtype=float).ravel()
+    b = np.asarray(count_reference, dtype=float).ravel()
+    if a.shape != b.shape:
+        raise ValueError(f"count vectors differ in length: {a.shape[0]} vs {b.shape[0]}")
+    if np.any(a < 0) or np.any(b < 0):
+        raise ValueError("counts must be non-negative")
+    nt = float(a.sum() if total_target is None else total_target)
+    nr = float(b.sum() if total_reference is None else total_reference)
+    if nt <= 0 or nr <= 0:
+        raise ValueError(f"both groups need tokens (target total {nt:g}, reference total {nr:g})")
+    obs, exp, n, margins = _tables(a, b, nt, nr)
+
+    if correction in ("yates",):
+        g2 = _g2(_yates_adjust(obs, exp), exp)
+    else:
+        g2 = _g2(obs, exp)
+    if correction in ("default", "yates"):
+        chi2 = _chi2(_yates_adjust(obs, exp), exp)
+    else:
+        chi2 = _chi2(obs, exp)
+    if correction in ("default", "williams"):
+        g2 = g2 / _williams_q(n, margins)
+    if correction == "williams":
+        chi2 = chi2 / _williams_q(n, margins)
+
+    # terms absent from both groups carry no information
+    absent = (a + b) == 0
+    g2 = np.where(absent, 0.0, g2)
+    chi2 = np.where(absent, 0.0, chi2)
+    sign = np.where(a >= exp[0], 1.0, -1.0)
+    stat = g2 if measure == "g2" else chi2
+    p = stats.chi2.sf(np.abs(stat), df=1)
+    p = np.where(absent, 1.0, p)
+    floor = float(log_ratio_floor)
+    log_ratio = np.log2((np.maximum(a, floor) / nt) / (np.maximum(b, floor) / nr))
+    return pd.DataFrame({
+        "count_target": a.astype(np.int64) if np.all(a == np.round(a)) else a,
+        "count_reference": b.astype(np.int64) if np.all(b == np.round(b)) else b,
+        "total_target": np.full(a.shape, int(round(nt)), dtype=np.int64),
+        "total_reference": np.full(a.shape, int(round(nr)), dtype=np.int64),
+        "g2": sign * np.abs(g2),
+        "chi2": sign * np.abs(chi2),
+        "log_ratio": log_ratio,
+        "p_value": p,
+        "p_adjusted": bh_adjust(p),
+        "correction": correction,
+    })
+
+
+def fightin_words_stats(count_a, count_b, prior="pooled", alpha_0: float = 1000.0,
+                        background=None) -> pd.DataFrame:
+    """Log-odds ratios with an informative Dirichlet prior (Fightin' Words).
+
+    Parameters
+    ----------
+    count_a, count_b : array-like
+        Term counts for group a and group b (same vocabulary order).
+    prior : {"pooled", "uniform", "background"}
+        Where the prior term shares p_w come from: the pooled counts of both groups
+        (default, as in Monroe et al. 2008 section 3.5), a uniform distribution over
+        the vocabulary, or ``background`` (a count vector of a background corpus).
+    alpha_0 : float
+        Prior scale (total pseudo-count); alpha_w = alpha_0 * p_w.
+    background : array-like, optional
+        Background counts, required when ``prior="background"``.
+
+    Returns
+    -------
+    DataFrame
+        Columns count_a, count_b, delta, variance, z. Positive ``delta``/``z``: the term
+        is more typical of group a.
+
+    Notes
+    -----
+    With y_w^a, y_w^b, totals n^a, n^b (eqs. 16-22 of the paper)::
+
+        delta_w = log((y_w^a + alpha_w) / (n^a + alpha_0 - y_w^a - alpha_w))
+                - log((y_w^b + alpha_w) / (n^b + alpha_0 - y_w^b - alpha_w))
+        var(delta_w) ~= 1 / (y_w^a + alpha_w) + 1 / (y_w^b + alpha_w)
+        z_w = delta_w / sqrt(var(delta_w))
+
+    References
+    ----------
+    Monroe, B. L., Colaresi, M. P., & Quinn, K. M. (2008). Fightin' words: Lexical
+    feature selection and evaluation for identifying the content of political
+    conflict. *Political Analysis*, 16(4), 372-403.
+    """
+    ya = np.asarray(count_a, dtype=float).ravel()
+    yb = np.asarray(count_b, dtype=float).ravel()
+    if ya.shape != yb.shape:
+        raise ValueError(f"count vectors differ in length: {ya.shape[0]} vs {yb.shape[0]}")
+    if alpha_0 is None or not np.isfinite(alpha_0) or alpha_0 <= 0:
+        raise ValueError(f"alpha_0 (prior scale) must be a positive number, got {alpha_0!r}")
+    if prior == "pooled":
+        base = ya + yb
+    elif prior == "uniform":
+        base = np.ones_like(ya)
+    elif prior == "background":
+        if background is None:
+            raise ValueError("prior='background' needs a background count vector")
+        base = np.asarray(background, dtype=float).ravel()
+        if base.shape != ya.shape:
+            raise ValueError("background counts must match the vocabulary length")
+    else:
+        raise ValueError(f"prior must be 'pooled', 'uniform' or 'background', got {prior!r}")
+    if base.sum() <= 0:
+        raise ValueError("the prior distribution is empty (no counts)")
+    p_w = base / base.sum()
+    alpha_w = alpha_0 * p_w
+    na, nb = ya.sum(), yb.sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        delta = (np.log((ya + alpha_w) / (na + alpha_0 - ya - alpha_w))
+                 - np.log((yb + alpha_w) / (nb + alpha_0 - yb - alpha_w)))
+        variance = 1.0 / (ya + alpha_w) + 1.0 / (yb + alpha_w)
+        z = delta / np.sqrt(variance)
+    return pd.DataFrame({
+        "count_a": ya.astype(np.int64) if np.all(ya == np.round(ya)) else ya,
+        "count_b": yb.astype(np.int64) if np.all(yb == np.round(yb)) else yb,
+        "delta": delta, "variance": variance, "z": z,
+    })
+
+
+# ---------------------------------------------------------------------------
+# Group selection on docvars
+# ---------------------------------------------------------------------------
+_OPS = {"=": "==", "==": "==", "!=": "!=", ">=": ">=", "<=": "<=", ">": ">", "<": "<"}
+_COND = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(==|!=|>=|<=|=|>|<)\s*(.+?)\s*$")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A target/reference split of the documents, parsed from a spec string.
+
+    Spec grammar (used by ``--set compare.comparisons=...``; several specs are
+    separated by ``;``):
+
+    * ``anchor``: the corpus anchor document vs all other documents;
+    * ``COL=VALUE``: documents whose docvar COL equals VALUE vs all others;
+    * ``COL=VALUE vs VALUE2`` (or ``vs COL2=VALUE2``): VALUE vs VALUE2 only;
+    * ``COL>=N`` (also ``>``, ``<``, ``<=``, ``!=``) for numeric docvars such as year.
+    """
+
+    spec: str
+    target: str
+    reference: str | None  # None: all other documents
+
+    @property
+    def label(self) -> str:
+        return f"{self.target} vs {self.reference or 'rest'}"
+
+
+def parse_comparison(spec: str) -> Comparison:
+    """Parse one comparison spec string (see :class:`Comparison`)."""
+    s = str(spec).strip()
+    if not s:
+        raise ValueError("empty comparison spec; use e.g. 'anchor' or 'speaker=A vs B'")
+    parts = re.split(r"\s+vs\.?\s+", s, maxsplit=1)
+    target = parts[0].strip()
+    ref = parts[1].strip() if len(parts) > 1 else None
+    if target != "anchor" and not _COND.match(target):
+        raise ValueError(f"comparison {s!r}: target {target!r} is neither 'anchor' nor "
+                         "'COLUMN=VALUE' (e.g. 'speaker=Ban Ki-moon' or 'year>=2017')")
+    if ref is not None and ref not in ("rest", "all", "others"):
+        if not _COND.match(ref):
+            m = _COND.match(target)
+            if m is None:
+                raise ValueError(f"comparison {s!r}: reference {ref!r} must be 'COLUMN=VALUE'")
+            ref = f"{m.group(1)}={ref}"
+    else:
+        ref = None
+    return Comparison(spec=s, target=target, reference=ref)
+
+
+def _select(cond: str, docvars: pd.DataFrame, anchor) -> np.ndarray:
+    if cond == "anchor":
+        if anchor is None:
+            raise ValueError("comparison 'anchor' needs a corpus anchor document")
+        return (docvars["doc_id"].astype(str) == str(anchor)).to_numpy()
+    m = _COND.match(cond)
+    col, op, value = m.group(1), _OPS[m.group(2)], m.group(3).strip().strip("'\"")
+    if col not in docvars.columns:
+        raise ValueError(f"comparison {cond!r}: no docvar column {col!r}; "
+                         f"available: {', '.join(map(str, docvars.columns))}")
+    series = docvars[col]
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        try:
+            val = float(value)
+        except ValueError:
+            raise ValueError(f"comparison {cond!r}: column {col!r} is numeric, "
+                             f"{value!r} is not a number") from None
+        x = series.astype(float)
+    else:
+        if op not in ("==", "!="):
+            if col in ("date",):
+                x, val = series.astype(str), value
+            else:
+                raise ValueError(f"comparison {cond!r}: operator {m.group(2)!r} needs a numeric column")
+        else:
+            x, val = series.astype(str), value
+    res = {"==": x == val, "!=": x != val, ">=": x >= val, "<=": x <= val,
+           ">": x > val, "<": x < val}[op]
+    return res.fillna(False).to_numpy(dtype=bool)
+
+
+def resolve_comparison(comparison, docvars: pd.DataFrame, anchor=None):
+    """Boolean masks (target, reference) over the rows of ``docvars``.
+
+    The reference is every row outside the target unless the comparison names one.
+    """
+    comp = comparison if isinstance(comparison, Comparison) else parse_comparison(comparison)
+    target = _select(comp.target, docvars, anchor)
+    if comp.reference is None:
+        reference = ~target
+    else:
+        reference = _select(comp.reference, docvars, anchor) & ~target
+    return target, reference
+
+
+def _group_counts(dtm, target, reference):
+    m = dtm.matrix
+    t = np.asarray(m[np.flatnonzero(target)].sum(axis=0)).ravel()
+    r = np.asarray(m[np.flatnonzero(reference)].sum(axis=0)).ravel()
+    return t, r
+
+
+def _check_groups(comp, target, reference):
+    if not target.any():
+        raise ValueError(f"comparison {comp.label!r}: no documents in the target group")
+    if not reference.any():
+        raise ValueError(f"comparison {comp.label!r}: no documents in the reference group")
+
+
+def stat_keyness(dtm, comparison="anchor", anchor=None, correction: str = "default",
+                 measure: str = "g2", min_count: int = 1, sort: bool = True) -> pd.DataFrame:
+    """Keyness table for one comparison on a count :class:`~analysis.dtm.DTM`.
+
+    Parameters
+    ----------
+    dtm : DTM
+        Document-term matrix of *counts* with ``doc_id`` and docvars.
+    comparison : str or Comparison
+        Spec such as ``"anchor"``, ``"speaker=António Guterres vs Ban Ki-moon"``,
+        ``"year>=2017"`` (see :class:`Comparison`).
+    anchor : str, optional
+        doc_id of the anchor (for the ``anchor`` spec).
+    correction, measure
+        See :func:`keyness_stats`.
+    min_count : int
+        Keep terms with at least this many occurrences in both groups together.
+    sort : bool
+        Sort by signed ``g2`` (or ``chi2``) descending, i.e. target-key terms first.
+
+    Returns
+    -------
+    DataFrame
+        Columns as in :data:`KEYNESS_COLUMNS`. The BH adjustment runs over the kept terms.
+
+    References
+    ----------
+    Dunning, T. (1993). Accurate methods for the statistics of surprise and
+    coincidence. *Computational Linguistics*, 19(1), 61-74.
+
+    Hardie, A. (2014). Log Ratio: an informal introduction. CASS, Lancaster University.
+    """
+    comp = comparison if isinstance(comparison, Comparison) else parse_comparison(comparison)
+    target, reference = resolve_comparison(comp, dtm.docvars, anchor)
+    _check_groups(comp, target, reference)
+    t, r = _group_counts(dtm, target, reference)
+    nt, nr = t.sum(), r.sum()
+    keep = (t + r) >= max(int(min_count), 1)
+    res = keyness_stats(t[keep], r[keep], nt, nr, correction=correction, measure=measure)
+    res.insert(0, "term", np.asarray(dtm.terms)[keep].astype(str))
+    res.insert(0, "comparison", comp.label)
+    if sort:
+        res = res.sort_values([measure, "term"], ascending=[False, True], kind="mergesort")
+    return res.reset_index(drop=True)[KEYNESS_COLUMNS]
+
+
+def stat_fightin_words(dtm, comparison="anchor", anchor=None, prior: str = "pooled",
+                       alpha_0: float = 1000.0, background=None, min_count: int = 1,
+                       sort: bool = True) -> pd.DataFrame:
+    """Fightin' Words table (group a = comparison target, b = reference).
+
+    See :func:`fightin_words_stats` for the formulas; ``background`` may be a count
+    vector aligned with ``dtm.terms``. Sorted by ``z`` descending (terms typical of
+    group a first) when ``sort``.
+
+    References
+    ----------
+    Monroe, B. L., Colaresi, M. P., & Quinn, K. M. (2008). Fightin' words: Lexical
+    feature selection and evaluation for identifying the content of political
+    conflict. *Political Analysis*, 16(4), 372-403.
+    """
+    comp = comparison if isinstance(comparison, Comparison) else parse_comparison(comparison)
+    target, reference = resolve_comparison(comp, dtm.docvars, anchor)
+    _check_groups(comp, target, reference)
+    a, b = _group_counts(dtm, target, reference)
+    res = fightin_words_stats(a, b, prior=prior, alpha_0=alpha_0, background=background)
+    res.insert(0, "term", np.asarray(dtm.terms).astype(str))
+    res.insert(0, "comparison", comp.label)
+    res = res[(a + b) >= max(int(min_count), 1)]
+    if sort:
+        res = res.sort_values(["z", "term"], ascending=[False, True], kind="mergesort")
+    return res.reset_index(drop=True)[FIGHTIN_WORDS_COLUMNS]
