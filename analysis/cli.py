@@ -122,6 +122,31 @@ def corpus_validate(
         raise typer.Exit(1)
 
 
+@corpus_app.command("fetch")
+def corpus_fetch(
+    corpus: str = typer.Option("sg-r2p", "--corpus", "-c", help="A folder with manifest.csv, or sg-r2p (the project's corpus/)."),
+    only: Optional[List[str]] = typer.Option(None, "--only", help="Fetch only this doc_id (repeatable)."),
+    force: bool = typer.Option(False, "--force", help="Re-fetch texts already present; a different text goes beside the old one as <doc_id>.new.txt, never over it."),
+    plan: bool = typer.Option(False, "--plan", help="List what would be fetched and from which URLs; download and write nothing."),
+    config: Optional[Path] = typer.Option(None, "--config", help="A sources.yml overriding corpus/sources.yml (user agent, rate limit, URL templates)."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Also write the per-row summary to this CSV file."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar; summary only."),
+) -> None:
+    """Download the manifest's missing texts, extract them, and record them in corpus.lock.
+
+    Tries url_override, then (reports) the UN Official Document System by
+    doc_symbol, then url. Raw downloads go to corpus/raw/, cleaned texts to
+    corpus/texts/, hashes to corpus/corpus.lock. Polite (user agent, rate limit,
+    robots.txt, retries); an interrupted run resumes. Exit code 1 if any row failed.
+    """
+    from .fetch import fetch_command
+
+    code = fetch_command(corpus, only=only, force=force, plan=plan, config=config, report_csv=report,
+                         quiet=quiet, console=console, out_console=out_console)
+    if code:
+        raise typer.Exit(code)
+
+
 @app.command("run")
 def run(
     corpus: str = typer.Option("sg-r2p", "--corpus", "-c", help=CORPUS_HELP),

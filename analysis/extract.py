@@ -313,8 +313,9 @@ def dehyphenate(lines: list[str], vocabulary: Counter | None = None) -> str:
     A line ending in ``word-`` followed by a line starting with a lower-case
     word is rejoined without the hyphen ("preven-" + "tion" -> "prevention"),
     unless the document itself spells the compound with a hyphen more often
-    than without ("long-" + "term" stays "long-term"). Any other line break
-    becomes a space.
+    than without ("long-" + "term" stays "long-term"). Before a capital or a
+    digit the hyphen stays and no space is added ("Secretary-" + "General").
+    Any other line break becomes a space.
 
     Parameters
     ----------
@@ -343,6 +344,8 @@ def dehyphenate(lines: list[str], vocabulary: Counter | None = None) -> str:
                 out = out + line  # keep the hyphen: a real compound
             else:
                 out = out[:-1] + line
+        elif m_end and line[0].isalnum():
+            out = out + line  # "Secretary-" + "General", "COVID-" + "19": a compound
         else:
             out = f"{out} {line}"
     return out
@@ -453,6 +456,11 @@ def extract_pdf(data: bytes, furniture: list[str] | None = None, zone: int = 3) 
         else:
             note_paras[-1].append(line)
     footnotes = "\n\n".join(dehyphenate(p, vocab) for p in note_paras)
+    # footnote calls glued to a word or punctuation ("as ever.1") go with their notes
+    numbers = {m.group(1) for p in note_paras if (m := re.match(r"^(\d{1,3})\s", p[0]))}
+    if numbers:
+        alt = "|".join(sorted(numbers, key=len, reverse=True))
+        text = re.sub(rf"(?<=[a-z.,;:)'\"\]])(?:{alt})(?=[\s.,;:]|$)", "", text)
     if not text.strip():
         raise ExtractionError(
             f"PDF with {len(pages)} page(s) but no extractable text (a scanned document needs OCR)"
