@@ -42,7 +42,8 @@ out_console = Console()
 
 def _load(corpus: str):
     try:
-        return load_corpus(corpus)
+        with console.status(f"loading corpus {corpus} ..."):
+            return load_corpus(corpus)
     except CorpusError as e:
         console.print(f"[red]error:[/] {e}")
         raise typer.Exit(1)
