@@ -156,16 +156,34 @@ _FURNITURE_ATTR = re.compile(
 _BLOCKS = ["p", "li", "h1", "h2", "h3", "h4", "blockquote", "td", "pre"]
 
 
+def _parse_html(page: str):
+    import lxml.html
+
+    try:
+        return lxml.html.document_fromstring(page.encode("utf-8"))
+    except (ValueError, lxml.etree.ParserError):
+        return None
+
+
 def html_visible_text(html: str | bytes, content_type: str | None = None) -> tuple[str | None, str]:
     """The ``<title>`` and all visible text of a page (scripts and styles dropped)."""
-    from bs4 import BeautifulSoup
+    tree = _parse_html(_decode(html, content_type))
+    if tree is None:
+        return None, ""
+    titles = tree.xpath("//title")
+    title = " ".join(titles[0].text_content().split()) if titles else None
+    for el in tree.xpath("//script|//style|//noscript|//template"):
+        el.drop_tree()
+    body = tree.find("body")
+    return title or None, " ".join((body if body is not None else tree).text_content().split())
 
-    soup = BeautifulSoup(_decode(html, content_type), "lxml")
-    title = soup.title.get_text(" ", strip=True) if soup.title else None
-    for tag in soup(["script", "style", "noscript", "template"]):
-        tag.decompose()
-    body = soup.body or soup
-    return title, " ".join(body.get_text(" ", strip=True).split())
+
+def _h1(page: str) -> str | None:
+    tree = _parse_html(page)
+    if tree is None:
+        return None
+    h1 = tree.xpath("//h1")
+    return " ".join(h1[0].text_content().split()) if h1 else None
 
 
 def _bs4_main_text(html: str) -> str:
@@ -250,12 +268,7 @@ def extract_html(
 
     page = _decode(html, content_type)
     title, visible = html_visible_text(page)
-    meta_title = None
-    try:
-        meta = trafilatura.extract_metadata(page)
-        meta_title = meta.title if meta is not None else None
-    except Exception:  # metadata is a nicety; never fail on it
-        meta_title = None
+    heading = _h1(page)
     main = trafilatura.extract(
         page,
         url=url,
@@ -275,14 +288,15 @@ def extract_html(
         if len(fallback) > len(main or ""):
             main, extractor, ver = fallback, "beautifulsoup", _version("beautifulsoup4")
     text = normalize(main or "")
-    for t in (meta_title, title):
+    # the page title ("Title | Site") or the first heading, when the extractor kept it
+    for t in (heading, title.split(" | ")[0] if title else None, title):
         text = _drop_leading_title(text, t)
     return Extraction(
         text=text,
         extractor=extractor,
         extractor_version=ver,
         kind="html",
-        title=meta_title or title,
+        title=title,
         visible_text=visible,
     )
 
