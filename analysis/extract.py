@@ -31,15 +31,15 @@ from importlib.metadata import PackageNotFoundError, version
 from .text import normalize
 
 __all__ = [
+    "DEFAULT_PDF_FURNITURE",
     "Extraction",
     "ExtractionError",
-    "DEFAULT_PDF_FURNITURE",
-    "sniff_kind",
+    "dehyphenate",
     "extract",
     "extract_html",
     "extract_pdf",
     "html_visible_text",
-    "dehyphenate",
+    "sniff_kind",
 ]
 
 #: Whole lines treated as PDF page furniture when they stand in the top or
@@ -312,7 +312,7 @@ _WORD_START = re.compile(r"^([^\W\d_]+)")
 def _page_lines(page) -> list[str]:
     try:
         raw = page.extract_text(extraction_mode="layout")
-    except Exception:  # layout mode is newer and stricter; plain mode always works
+    except Exception:  # noqa: BLE001 - layout mode is newer and stricter; plain mode always works
         raw = page.extract_text()
     return [_WS.sub(" ", line).strip() for line in (raw or "").split("\n")]
 

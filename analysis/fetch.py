@@ -33,10 +33,10 @@ import os
 import re
 import tempfile
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterable
 from urllib.parse import quote, urlsplit
 from urllib.robotparser import RobotFileParser
 
@@ -46,19 +46,19 @@ from . import __version__
 from .extract import Extraction, ExtractionError, extract
 
 __all__ = [
+    "LOCK_COLUMNS",
     "FetchConfig",
     "FetchError",
-    "FetchResult",
     "FetchReport",
+    "FetchResult",
     "PoliteClient",
-    "load_config",
-    "fetch_corpus",
     "candidate_urls",
     "check_page",
+    "fetch_corpus",
+    "load_config",
     "read_lock",
-    "verify_lock",
     "update_manifest_sha256",
-    "LOCK_COLUMNS",
+    "verify_lock",
 ]
 
 LOCK_NAME = "corpus.lock"
@@ -132,7 +132,7 @@ class FetchConfig:
     def user_agent_string(self) -> str:
         return self.user_agent.replace("{version}", __version__)
 
-    def replace(self, **changes) -> "FetchConfig":
+    def replace(self, **changes) -> FetchConfig:
         d = asdict(self)
         d.update(changes)
         return FetchConfig(**d)
@@ -200,7 +200,7 @@ def load_config(corpus_dir: str | os.PathLike | None = None, path: str | os.Path
         except yaml.YAMLError as exc:
             raise ValueError(f"{f}: not valid YAML ({exc}); fix the file") from None
         if not isinstance(data, dict):
-            raise ValueError(f"{f}: expected a mapping of settings at the top level")
+            raise ValueError(f"{f}: expected a mapping of settings at the top level")  # noqa: TRY004
         values.update(_flatten_sources(data, str(f)))
     values.update(overrides)
     cfg = FetchConfig(**values)
@@ -246,8 +246,8 @@ def _retry_after(value: str | None) -> float | None:
     if when is None:
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 class PoliteClient:
@@ -440,10 +440,7 @@ def candidate_urls(row: dict, config: FetchConfig) -> list[tuple[str, str]]:
 def _title_keywords(title: str, config: FetchConfig) -> list[str]:
     from .text import stopwords
 
-    try:
-        stop = set(stopwords("english"))
-    except Exception:  # pragma: no cover - stopwords unavailable
-        stop = set()
+    stop = set(stopwords("english"))
     generic = {w.lower() for w in config.generic_title_words}
     words = re.findall(r"[^\W\d_]+", title.lower())
     out = []
@@ -713,7 +710,7 @@ def _diff_summary(old: str, new: str) -> str:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _resolve_corpus_dir(corpus: str | os.PathLike) -> Path:
@@ -1050,10 +1047,10 @@ def verify_lock(corpus_dir: str | os.PathLike) -> list:
                     "or is not the one fetched",
                     f"restore it, or re-fetch with r2p corpus fetch --only {doc_id} --force and review the difference"))
         raw_file = r.get("raw_file", "")
-        if raw_file and r["raw_sha256"] and (cdir / raw_file).exists():
-            if _sha256_bytes((cdir / raw_file).read_bytes()) != r["raw_sha256"]:
-                problems.append(Problem(lname, line, "raw_sha256", f"raw download {raw_file} was altered",
-                                        f"delete it and re-fetch with r2p corpus fetch --only {doc_id} --force"))
+        if (raw_file and r["raw_sha256"] and (cdir / raw_file).exists()
+                and _sha256_bytes((cdir / raw_file).read_bytes()) != r["raw_sha256"]):
+            problems.append(Problem(lname, line, "raw_sha256", f"raw download {raw_file} was altered",
+                                    f"delete it and re-fetch with r2p corpus fetch --only {doc_id} --force"))
         msha = _nonempty(mrow.get("sha256")) if mrow else None
         if msha and r["text_sha256"] and msha != r["text_sha256"]:
             problems.append(Problem(

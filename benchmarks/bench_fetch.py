@@ -39,10 +39,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 os.environ.setdefault("NLTK_DATA", str(ROOT.parent / "shared" / "nltk_data"))
 
-import httpfixtures as hf  # noqa: E402
+import httpfixtures as hf
 
-from analysis.extract import extract_html, extract_pdf  # noqa: E402
-from analysis.text import normalize  # noqa: E402
+from analysis.extract import extract_html, extract_pdf
+from analysis.text import normalize
 
 
 def similarity(a: str, b: str) -> float:
@@ -113,7 +113,7 @@ def main() -> int:
         for name, fn in fns:
             try:
                 secs, text = timed(fn, repeat)
-            except Exception as exc:  # a peer missing is reported, not fatal
+            except Exception as exc:  # noqa: BLE001 - a peer missing is reported, not fatal
                 print(f"{kind:5s} {name:14s} unavailable: {exc}")
                 continue
             leaked = sum(f in text for f in furniture)

@@ -307,7 +307,7 @@ class FixtureServer:
     def count(self, path: str) -> int:
         return self._counts.get(path, 0)
 
-    def __enter__(self) -> "FixtureServer":
+    def __enter__(self) -> FixtureServer:  # noqa: PYI034
         self._thread.start()
         return self
 

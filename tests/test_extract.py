@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import httpfixtures as hf  # noqa: E402
+import httpfixtures as hf
 
-from analysis.extract import (  # noqa: E402
+from analysis.extract import (
     ExtractionError,
     dehyphenate,
     extract,
@@ -21,7 +21,7 @@ from analysis.extract import (  # noqa: E402
     extract_pdf,
     sniff_kind,
 )
-from analysis.text import normalize, prepare  # noqa: E402
+from analysis.text import normalize, prepare
 
 
 def similarity(a: str, b: str) -> float:

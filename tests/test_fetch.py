@@ -11,6 +11,7 @@ import csv
 import difflib
 import hashlib
 import io
+import itertools
 import os
 import re
 import sys
@@ -20,10 +21,10 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import httpfixtures as hf  # noqa: E402
-from httpfixtures import FixtureServer, Response  # noqa: E402
+import httpfixtures as hf
+from httpfixtures import FixtureServer, Response
 
-from analysis.fetch import (  # noqa: E402
+from analysis.fetch import (
     FetchConfig,
     candidate_urls,
     fetch_corpus,
@@ -32,7 +33,7 @@ from analysis.fetch import (  # noqa: E402
     update_manifest_sha256,
     verify_lock,
 )
-from analysis.text import normalize  # noqa: E402
+from analysis.text import normalize
 
 MANIFEST_COLUMNS = [
     "doc_id", "date", "year", "speaker", "role", "genre", "venue", "title", "doc_symbol", "url",
@@ -42,8 +43,8 @@ REPO_CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
 
 def fast_config(**kw) -> FetchConfig:
-    base = dict(min_interval_seconds=0.0, timeout_seconds=0.5, max_attempts=2, backoff_seconds=0.01,
-                max_backoff_seconds=0.05)
+    base = {"min_interval_seconds": 0.0, "timeout_seconds": 0.5, "max_attempts": 2, "backoff_seconds": 0.01,
+            "max_backoff_seconds": 0.05}
     base.update(kw)
     return load_config(**base)
 
@@ -185,8 +186,8 @@ def test_failures_are_reported_per_row(tmp_path, server):
 def test_refuses_short_and_off_topic_pages(tmp_path):
     off_topic = hf.statement_html(
         title="Budget appropriations for the biennium",
-        paragraphs=["The Fifth Committee approved appropriations for conference servicing and "
-                    "facilities management in the coming fiscal period, including maintenance." ] * 12,
+        paragraphs=[("The Fifth Committee approved appropriations for conference servicing and "
+                     "facilities management in the coming fiscal period, including maintenance.")] * 12,
     )
     routes = {
         "/short": Response(body=b"<html><head><title>Statement</title></head><body><p>Coming soon.</p></body></html>"),
@@ -237,7 +238,7 @@ def test_rate_limit_between_requests_to_a_host(tmp_path):
         paths = [h.path for h in srv.hits]
     assert rep.ok
     assert paths == ["/robots.txt", "/p0", "/p1", "/p2"]  # robots.txt asked once per host
-    gaps = [b - a for a, b in zip(times, times[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert min(gaps) >= 0.24, gaps
 
 
