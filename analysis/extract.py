@@ -134,8 +134,16 @@ def sniff_kind(content: bytes, content_type: str | None = None, url: str | None 
 def _decode(content: bytes | str, content_type: str | None = None) -> str:
     if isinstance(content, str):
         return content
-    m = re.search(r"charset=([\w-]+)", content_type or "", re.IGNORECASE)
-    for enc in ([m.group(1)] if m else []) + ["utf-8"]:
+    declared = []
+    m = re.search(r"charset=[\"']?([\w-]+)", content_type or "", re.IGNORECASE)
+    if m:  # the HTTP header wins
+        declared.append(m.group(1))
+    m = re.search(rb"<meta[^>]+charset=[\"']?([\w-]+)", content[:4096], re.IGNORECASE)
+    if m:  # then the page's own <meta charset>
+        declared.append(m.group(1).decode("ascii"))
+    # a page declared latin-1 is, in practice, windows-1252 (as browsers read it)
+    declared = ["cp1252" if d.lower() in ("iso-8859-1", "latin-1", "latin1") else d for d in declared]
+    for enc in [*declared, "utf-8"]:
         try:
             return content.decode(enc)
         except (LookupError, UnicodeDecodeError):

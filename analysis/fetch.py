@@ -264,7 +264,7 @@ class PoliteClient:
     """
 
     def __init__(self, config: FetchConfig, client=None, sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, partial_dir: str | os.PathLike | None = None):
         import httpx
 
         self.config = config
@@ -279,6 +279,7 @@ class PoliteClient:
         self._last: dict[str, float] = {}
         self._robots: dict[str, RobotFileParser | str] = {}
         self.requests = 0
+        self.partial_dir = Path(partial_dir) if partial_dir is not None else None
 
     def close(self) -> None:
         if self._own:
@@ -300,24 +301,66 @@ class PoliteClient:
                 self.sleep(wait)
         self._last[host] = self.clock()
 
+    def _partial_paths(self, url: str) -> tuple[Path, Path] | None:
+        if self.partial_dir is None:
+            return None
+        key = hashlib.sha256(url.encode("utf-8")).hexdigest()[:24]
+        return self.partial_dir / f"{key}.part", self.partial_dir / f"{key}.json"
+
     def _once(self, url: str) -> Download:
+        """One GET. A body cut off midway is kept in ``partial_dir`` when the server
+        names a validator (ETag or Last-Modified); the next request for the URL then
+        asks only for the rest (``Range`` with ``If-Range``), so an interrupted large
+        download resumes instead of starting over, within a run or in the next one.
+        """
+        import json
+
         import httpx
 
         self._wait_turn(url)
         self.requests += 1
         headers = {"User-Agent": self.config.user_agent_string}
+        paths = self._partial_paths(url)
+        offset = 0
+        if paths and paths[0].exists() and paths[1].exists():
+            try:
+                meta = json.loads(paths[1].read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                meta = {}
+            validator = meta.get("etag") or meta.get("last_modified")
+            if meta.get("url") == url and validator and paths[0].stat().st_size > 0:
+                offset = paths[0].stat().st_size
+                headers["Range"] = f"bytes={offset}-"
+                headers["If-Range"] = validator
+        part = None
         try:
             with self.client.stream("GET", url, headers=headers, timeout=self.config.timeout_seconds) as r:
                 declared = r.headers.get("content-length")
-                if declared and declared.isdigit() and int(declared) > self.config.max_bytes:
+                if declared and declared.isdigit() and int(declared) + offset > self.config.max_bytes:
                     raise FetchError(f"response of {int(declared)} bytes exceeds max_bytes={self.config.max_bytes}")
                 buf = bytearray()
+                if r.status_code == 416 and paths:  # our partial file is stale: start over
+                    paths[0].unlink(missing_ok=True)
+                    raise FetchError("HTTP 416 on resuming a partial download; starting over", retryable=True)
+                resumed = (r.status_code == 206 and offset
+                           and r.headers.get("content-range", "").startswith(f"bytes {offset}-"))
                 if r.status_code < 400:
+                    etag, modified = r.headers.get("etag"), r.headers.get("last-modified")
+                    if resumed:
+                        buf.extend(paths[0].read_bytes())
+                        part = open(paths[0], "ab")  # noqa: SIM115 - closed in finally
+                    elif paths and (etag or modified):
+                        paths[0].parent.mkdir(parents=True, exist_ok=True)
+                        paths[1].write_text(json.dumps({"url": url, "etag": etag, "last_modified": modified}),
+                                            encoding="utf-8")
+                        part = open(paths[0], "wb")  # noqa: SIM115 - closed in finally
                     for chunk in r.iter_bytes():
                         buf.extend(chunk)
+                        if part is not None:
+                            part.write(chunk)
                         if len(buf) > self.config.max_bytes:
                             raise FetchError(f"response exceeds max_bytes={self.config.max_bytes}; stopped reading")
-                status = r.status_code
+                status = 200 if resumed else r.status_code
                 ctype = r.headers.get("content-type", "")
                 final = str(r.url)
                 retry_after = r.headers.get("retry-after")
@@ -328,6 +371,12 @@ class PoliteClient:
             raise FetchError(f"connection failed ({type(exc).__name__}: {exc})", retryable=True) from None
         except httpx.HTTPError as exc:
             raise FetchError(f"HTTP error ({type(exc).__name__}: {exc})") from None
+        finally:
+            if part is not None:
+                part.close()
+        if paths and status < 400:  # complete: the partial file has served its purpose
+            paths[0].unlink(missing_ok=True)
+            paths[1].unlink(missing_ok=True)
         if status >= 400:
             err = FetchError(_status_reason(status), status=status,
                              retryable=status in tuple(self.config.retry_statuses))
@@ -800,7 +849,7 @@ def fetch_corpus(
 
     with _RunLock(cdir):
         lock = {r["doc_id"]: dict(r) for r in read_lock(cdir).to_dict("records")}
-        poli = PoliteClient(cfg, client=client, sleep=sleep)
+        poli = PoliteClient(cfg, client=client, sleep=sleep, partial_dir=cdir / "raw" / ".partial")
         try:
             for i, row in enumerate(rows):
                 if on_start:
@@ -859,7 +908,7 @@ def _fetch_row(cdir: Path, row: dict, cfg: FetchConfig, poli: PoliteClient, forc
                                 "extractor": "bundled" if bundled else "present-before-fetch",
                                 "extractor_version": "", "raw_file": "", "content_type": "", "n_bytes": ""}
                 _write_lock(cdir, lock)
-            _record_manifest_sha(cdir, row, res.text_sha256)
+            res.reason = _record_manifest_sha(cdir, row, res.text_sha256)
         elif bundled:
             res.status = "failed"
             res.reason = f"bundled text {rel} is missing; restore it with git (git checkout -- corpus/{rel})"

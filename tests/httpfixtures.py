@@ -240,6 +240,8 @@ class Response:
     content_type: str = "text/html; charset=utf-8"
     headers: dict = field(default_factory=dict)
     delay: float = 0.0
+    drop_after: int | None = None  # send only this many body bytes, then close the connection
+    ranges: bool = False  # honour "Range" (with "If-Range" matching the ETag header) with 206
 
 
 @dataclass
@@ -248,6 +250,7 @@ class Hit:
     method: str
     time: float
     headers: dict
+    sent: int = 0  # body bytes sent
 
 
 class FixtureServer:
@@ -273,8 +276,9 @@ class FixtureServer:
 
             def do_GET(self):
                 path = self.path
+                hit = Hit(path, "GET", time.monotonic(), dict(self.headers))
                 with server._lock:
-                    server.hits.append(Hit(path, "GET", time.monotonic(), dict(self.headers)))
+                    server.hits.append(hit)
                     n = server._counts.get(path, 0)
                     server._counts[path] = n + 1
                 spec = server.routes.get(path)
@@ -284,14 +288,33 @@ class FixtureServer:
                     spec = Response(404, b"<html><body><h1>404 Not Found</h1></body></html>")
                 if spec.delay:
                     time.sleep(spec.delay)
+                status, body, extra = spec.status, spec.body, {}
+                want = self.headers.get("Range", "")
+                if spec.ranges and want.startswith("bytes=") and (
+                    self.headers.get("If-Range") in (None, spec.headers.get("ETag"))
+                ):
+                    start = int(want[6:].split("-")[0])
+                    if start >= len(body):
+                        status, body = 416, b""
+                    else:
+                        status = 206
+                        extra["Content-Range"] = f"bytes {start}-{len(body) - 1}/{len(body)}"
+                        body = body[start:]
                 try:
-                    self.send_response(spec.status)
+                    self.send_response(status)
                     self.send_header("Content-Type", spec.content_type)
-                    self.send_header("Content-Length", str(len(spec.body)))
-                    for k, v in spec.headers.items():
+                    self.send_header("Content-Length", str(len(body)))
+                    for k, v in {**spec.headers, **extra}.items():
                         self.send_header(k, v)
+                    if spec.drop_after is not None:
+                        self.send_header("Connection", "close")
                     self.end_headers()
-                    self.wfile.write(spec.body)
+                    out = body if spec.drop_after is None else body[: spec.drop_after]
+                    self.wfile.write(out)
+                    self.wfile.flush()
+                    hit.sent = len(out)
+                    if spec.drop_after is not None:
+                        self.close_connection = True
                 except (BrokenPipeError, ConnectionResetError):  # client gave up (timeout)
                     pass
 

@@ -70,6 +70,15 @@ def test_html_fallback_when_trafilatura_rejects_the_page(anchor, monkeypatch):
         assert furniture.lower() not in ext.text.lower(), furniture
 
 
+def test_html_character_set_from_meta_tag(anchor):
+    page = hf.statement_html(paragraphs=["\u201cNever again\u201d \u2013 the Secretary\u2011General\u2019s words."] * 3)
+    page = page.replace('<meta charset="utf-8">', '<meta http-equiv="Content-Type" content="text/html; charset=windows-1252">')
+    page = page.replace("\u2011", "-")
+    data = page.encode("cp1252", errors="replace")
+    ext = extract_html(data, content_type="text/html")  # no charset in the header
+    assert "\"Never again\" - the Secretary-General's words." in ext.text
+
+
 def test_html_title_and_visible_text_of_access_denied_page():
     ext = extract_html(hf.ACCESS_DENIED_HTML)
     assert ext.title == "Access Denied"

@@ -468,3 +468,41 @@ def test_cli_fetch_exit_codes(tmp_path, server):
     assert r.exit_code == 2
     r = runner.invoke(app, ["corpus", "fetch", "--corpus", str(tmp_path / "none")])
     assert r.exit_code == 2
+
+
+def test_cut_off_download_resumes_with_range(tmp_path, server):
+    pdf = server.routes["/docs/report.pdf"].body
+    half = len(pdf) // 2
+    etag = {"ETag": '"v1"'}
+    routes = {"/big.pdf": [Response(body=pdf, content_type="application/pdf", headers=etag, drop_after=half),
+                           Response(body=pdf, content_type="application/pdf", headers=etag, ranges=True)]}
+    with FixtureServer(routes) as srv:
+        cdir = make_corpus(tmp_path, [row("big", srv.url("/big.pdf"), kind="pdf")])
+        # first run: one attempt only, so the cut-off body fails the row ...
+        rep = fetch_corpus(cdir, config=fast_config(max_attempts=1))
+        assert rep.results[0].status == "failed" and "connection failed" in rep.results[0].reason
+        assert not (cdir / "texts" / "big.txt").exists()
+        parts = list((cdir / "raw" / ".partial").glob("*.part"))
+        assert len(parts) == 1 and parts[0].stat().st_size == half
+        # ... and the next run asks only for the rest
+        rep = fetch_corpus(cdir, config=fast_config(max_attempts=1))
+        assert rep.ok, rep.summary()
+        second = [h for h in srv.hits if h.path == "/big.pdf"][1]
+    assert second.headers.get("Range") == f"bytes={half}-" and second.headers.get("If-Range") == '"v1"'
+    assert second.sent == len(pdf) - half
+    raw = cdir / read_lock(cdir).loc[0, "raw_file"]
+    assert raw.read_bytes() == pdf  # reassembled byte for byte
+    assert not list((cdir / "raw" / ".partial").glob("*.part"))
+
+
+def test_resume_ignored_when_server_sends_whole_file(tmp_path, server):
+    """A server without Range support answers 200 with the whole body: start over."""
+    pdf = server.routes["/docs/report.pdf"].body
+    etag = {"ETag": '"v1"'}
+    routes = {"/big.pdf": [Response(body=pdf, content_type="application/pdf", headers=etag, drop_after=100),
+                           Response(body=pdf, content_type="application/pdf", headers=etag)]}
+    with FixtureServer(routes) as srv:
+        cdir = make_corpus(tmp_path, [row("big", srv.url("/big.pdf"), kind="pdf")])
+        rep = fetch_corpus(cdir, config=fast_config(max_attempts=2))
+        assert rep.ok and rep.results[0].attempts == 2
+    assert (cdir / read_lock(cdir).loc[0, "raw_file"]).read_bytes() == pdf
