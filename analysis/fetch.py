@@ -13,7 +13,8 @@ Politeness and robustness: a descriptive User-Agent, a minimum interval
 between requests to the same host, robots.txt, retries with exponential
 backoff (and ``Retry-After``) on 429, 5xx, timeouts and dropped connections,
 and a run that can be interrupted and resumed (every document is committed on
-its own, with atomic writes). Error pages served with status 200 (access
+its own, with atomic writes; a download cut off midway continues with an HTTP
+Range request). Error pages served with status 200 (access
 denied, far too short, not about the manifest title) are refused with the
 reason. A re-fetch never overwrites a good text: a different text is written
 beside it as ``<doc_id>.new.txt`` and the difference is reported.

@@ -43,7 +43,7 @@ REPO_CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
 
 def fast_config(**kw) -> FetchConfig:
-    base = {"min_interval_seconds": 0.0, "timeout_seconds": 0.5, "max_attempts": 2, "backoff_seconds": 0.01,
+    base = {"min_interval_seconds": 0.0, "timeout_seconds": 1.0, "max_attempts": 2, "backoff_seconds": 0.01,
             "max_backoff_seconds": 0.05}
     base.update(kw)
     return load_config(**base)
@@ -233,13 +233,13 @@ def test_rate_limit_between_requests_to_a_host(tmp_path):
     routes = {f"/p{i}": Response(body=page) for i in range(3)}
     with FixtureServer(routes) as srv:
         cdir = make_corpus(tmp_path, [row(f"d{i}", srv.url(f"/p{i}")) for i in range(3)])
-        rep = fetch_corpus(cdir, config=fast_config(min_interval_seconds=0.25))
+        rep = fetch_corpus(cdir, config=fast_config(min_interval_seconds=0.3))
         times = [h.time for h in srv.hits]
         paths = [h.path for h in srv.hits]
     assert rep.ok
     assert paths == ["/robots.txt", "/p0", "/p1", "/p2"]  # robots.txt asked once per host
     gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert min(gaps) >= 0.24, gaps
+    assert min(gaps) >= 0.25, gaps  # unthrottled, the gaps are a few milliseconds
 
 
 def test_backoff_honours_retry_after(tmp_path):
