@@ -32,6 +32,7 @@ from .text import normalize
 
 __all__ = [
     "DEFAULT_PDF_FURNITURE",
+    "DEFAULT_PDF_COVER",
     "Extraction",
     "ExtractionError",
     "dehyphenate",
@@ -52,6 +53,20 @@ DEFAULT_PDF_FURNITURE = [
     r"\*\d{7,}\*",  # bar-code text
     r"please recycle.*",
     r"united nations",
+]
+
+#: Whole lines of the masthead block at the top of a UN document's first page
+#: (organ, symbol, distribution, date, original language, session, agenda item),
+#: removed only there (overridden by ``extraction.pdf_cover`` in sources.yml).
+DEFAULT_PDF_COVER = [
+    r"united nations(?:\s+(?:[A-Z]{1,6}/)+\S+)?",
+    r"(?:(?:general assembly|security council|economic and social council)\s*)+(?:distr\.?:.*|\d{1,2} \w+ \d{4})?",
+    r"distr\.?:.*",
+    r"\d{1,2} (?:january|february|march|april|may|june|july|august|september|october|november|december) \d{4}",
+    r"original:\s*\w+",
+    r"(?:[a-z]+(?:-[a-z]+)? (?:session|year)\s*)+",
+    r"(?:provisional )?agenda items? [\d ,and()a-z]+",
+    r"items? \d+.* of the preliminary list\*?",
 ]
 
 
@@ -373,7 +388,8 @@ def dehyphenate(lines: list[str], vocabulary: Counter | None = None) -> str:
     return out
 
 
-def extract_pdf(data: bytes, furniture: list[str] | None = None, zone: int = 3) -> Extraction:
+def extract_pdf(data: bytes, furniture: list[str] | None = None, zone: int = 3,
+                cover: list[str] | None = None, cover_zone: int = 12) -> Extraction:
     """Extract the main text and footnotes of a PDF document.
 
     Steps: per page, text in pypdf's layout mode (which keeps the vertical gaps
@@ -394,6 +410,12 @@ def extract_pdf(data: bytes, furniture: list[str] | None = None, zone: int = 3) 
         :data:`DEFAULT_PDF_FURNITURE` when omitted.
     zone : int
         How many lines at the top and bottom of a page can be furniture.
+    cover : list of str, optional
+        Regular expressions for the masthead lines of a UN document's first
+        page (:data:`DEFAULT_PDF_COVER` when omitted), removed among its first
+        ``cover_zone`` lines.
+    cover_zone : int
+        How many lines at the top of the first page can be masthead.
 
     Raises
     ------
@@ -434,11 +456,19 @@ def extract_pdf(data: bytes, furniture: list[str] | None = None, zone: int = 3) 
     threshold = max(2, (len(pages) + 1) // 2)
     running = {k for k, c in counts.items() if c >= threshold} if len(pages) > 1 else set()
 
+    cover_patterns = [re.compile(rf"^(?:{p})$", re.IGNORECASE) for p in (cover or DEFAULT_PDF_COVER)]
     removed: list[str] = []
     body_pages: list[list[str]] = []
     notes: list[str] = []
-    for lines in pages:
+    for k, lines in enumerate(pages):
         lines = list(lines)
+        if k == 0:  # the masthead: matching lines at the top of page 1, up to the first body line
+            for i in [i for i, line in enumerate(lines) if line][:cover_zone]:
+                if any(p.match(lines[i]) for p in cover_patterns + patterns):
+                    removed.append(lines[i])
+                    lines[i] = ""
+                elif _furniture_key(lines[i]) not in running:
+                    break
         for i in zones(lines):
             line = lines[i]
             if _furniture_key(line) in running or any(p.match(line) for p in patterns):
@@ -505,6 +535,7 @@ def extract(
     url: str | None = None,
     pdf_furniture: list[str] | None = None,
     min_chars: int = 200,
+    pdf_cover: list[str] | None = None,
 ) -> Extraction:
     """Extract the main text of a download, whatever its kind (see :func:`sniff_kind`).
 
@@ -515,7 +546,7 @@ def extract(
     """
     kind = sniff_kind(content, content_type, url)
     if kind == "pdf":
-        return extract_pdf(content, furniture=pdf_furniture)
+        return extract_pdf(content, furniture=pdf_furniture, cover=pdf_cover)
     if kind == "text":
         return Extraction(
             text=normalize(_decode(content, content_type)),

@@ -54,7 +54,16 @@ PDF_SYMBOL = "A/72/884-S/2018/525"
 PDF_RUNNING_TITLE = "Responsibility to protect: informal dialogue"
 PDF_JOB_NUMBER = "17-15678"
 PDF_FOOTNOTE = "See General Assembly resolution 60/1, paragraphs 138 and 139."
-PDF_FURNITURE = [PDF_SYMBOL, PDF_RUNNING_TITLE, PDF_JOB_NUMBER, "Page 2 of", "Please recycle"]
+PDF_COVER = [
+    ("United Nations", PDF_SYMBOL),
+    ("General Assembly", "Distr.: General"),
+    ("Security Council", "6 September 2017"),
+    ("", "Original: English"),
+    ("Seventy-first session", "Seventy-second year"),
+    ("Agenda item 124", ""),
+]
+PDF_FURNITURE = [PDF_SYMBOL, PDF_RUNNING_TITLE, PDF_JOB_NUMBER, "Page 2 of", "Distr.: General",
+                 "Original: English", "Seventy-first session", "Seventy-second year", "Agenda item 124"]
 
 
 def anchor_raw() -> str:
@@ -187,7 +196,8 @@ def report_pdf(paragraphs: list[str] | None = None, footnote: str = PDF_FOOTNOTE
 
     Each page has a running header (document symbol and short title), a footer
     with the job number and "Page N of M"; words are hyphenated at line ends;
-    page 1 carries a footnote under a separator rule.
+    page 1 opens with the two-column masthead of a UN document and carries a
+    footnote under a separator rule.
     """
     from fpdf import FPDF
 
@@ -219,6 +229,12 @@ def report_pdf(paragraphs: list[str] | None = None, footnote: str = PDF_FOOTNOTE
     pdf.alias_nb_pages()
     pdf.set_auto_page_break(True, margin=45)
     pdf.add_page()
+    pdf.set_font("Helvetica", "", 10)
+    for left, right in PDF_COVER:
+        pdf.cell(0, 5, left, align="L")
+        pdf.set_x(pdf.l_margin)
+        pdf.cell(0, 5, right, align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(8)
     pdf.set_font("Helvetica", "", 11)
     width = pdf.w - pdf.l_margin - pdf.r_margin - 2
     for k, para in enumerate(paras):
