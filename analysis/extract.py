@@ -31,8 +31,9 @@ from importlib.metadata import PackageNotFoundError, version
 from .text import normalize
 
 __all__ = [
-    "DEFAULT_PDF_FURNITURE",
+    "DEFAULT_HTML_DROP",
     "DEFAULT_PDF_COVER",
+    "DEFAULT_PDF_FURNITURE",
     "Extraction",
     "ExtractionError",
     "dehyphenate",
@@ -53,6 +54,16 @@ DEFAULT_PDF_FURNITURE = [
     r"\*\d{7,}\*",  # bar-code text
     r"please recycle.*",
     r"united nations",
+]
+
+#: Whole paragraphs dropped from extracted HTML text: end markers, disclaimers and
+#: the editorial lead-in ("Following are ... remarks ...:") of UN press releases
+#: (overridden by ``extraction.html_drop_paragraphs``).
+DEFAULT_HTML_DROP = [
+    r"\*\s*\*{3}\s*\*",
+    r"for information media\s*[.\-\u2013\u2014]*\s*not an official record\.?",
+    r"(?:share|print|email)(?: this)?(?: page| article| story)?",
+    r"following (?:is|are) (?:the )?.{0,200}?(?:remarks|statement|message|address|text).{0,200}:",
 ]
 
 #: Whole lines of the masthead block at the top of a UN document's first page
@@ -262,6 +273,7 @@ def extract_html(
     url: str | None = None,
     content_type: str | None = None,
     min_chars: int = 200,
+    drop_paragraphs: list[str] | None = None,
 ) -> Extraction:
     """Extract the main text of an HTML page.
 
@@ -276,6 +288,9 @@ def extract_html(
     min_chars : int
         Below this many characters trafilatura's result counts as a rejection
         and the BeautifulSoup fallback is tried.
+    drop_paragraphs : list of str, optional
+        Regular expressions for whole paragraphs to drop (press-release end
+        markers and disclaimers); :data:`DEFAULT_HTML_DROP` when omitted.
 
     Returns
     -------
@@ -299,7 +314,6 @@ def extract_html(
         include_comments=False,
         include_tables=True,
         include_images=False,
-        favor_precision=True,
         deduplicate=False,
     )
     extractor, ver = "trafilatura", _version("trafilatura")
@@ -311,6 +325,8 @@ def extract_html(
         if len(fallback) > len(main or ""):
             main, extractor, ver = fallback, "beautifulsoup", _version("beautifulsoup4")
     text = normalize(main or "")
+    drops = [re.compile(rf"^(?:{p})$", re.IGNORECASE) for p in (drop_paragraphs or DEFAULT_HTML_DROP)]
+    text = "\n\n".join(p for p in text.split("\n\n") if not any(d.match(p.strip()) for d in drops))
     # the page title ("Title | Site") or the first heading, when the extractor kept it
     for t in (heading, title.split(" | ")[0] if title else None, title):
         text = _drop_leading_title(text, t)
@@ -536,6 +552,7 @@ def extract(
     pdf_furniture: list[str] | None = None,
     min_chars: int = 200,
     pdf_cover: list[str] | None = None,
+    html_drop: list[str] | None = None,
 ) -> Extraction:
     """Extract the main text of a download, whatever its kind (see :func:`sniff_kind`).
 
@@ -555,4 +572,4 @@ def extract(
             kind="text",
             visible_text=_decode(content, content_type),
         )
-    return extract_html(content, url=url, content_type=content_type, min_chars=min_chars)
+    return extract_html(content, url=url, content_type=content_type, min_chars=min_chars, drop_paragraphs=html_drop)

@@ -129,6 +129,7 @@ class FetchConfig:
     html_min_chars: int = 200
     pdf_furniture: tuple | None = None
     pdf_cover: tuple | None = None
+    html_drop_paragraphs: tuple | None = None
 
     @property
     def user_agent_string(self) -> str:
@@ -941,6 +942,7 @@ def _fetch_row(cdir: Path, row: dict, cfg: FetchConfig, poli: PoliteClient, forc
             ext = extract(d.content, d.content_type, d.final_url,
                           pdf_furniture=list(cfg.pdf_furniture) if cfg.pdf_furniture else None,
                           pdf_cover=list(cfg.pdf_cover) if cfg.pdf_cover else None,
+                          html_drop=list(cfg.html_drop_paragraphs) if cfg.html_drop_paragraphs else None,
                           min_chars=cfg.html_min_chars)
         except ExtractionError as err:
             _save_raw(cdir, doc_id, raw_sha, "pdf" if d.content[:5] == b"%PDF-" else "bin", d.content)

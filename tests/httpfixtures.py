@@ -152,6 +152,42 @@ def statement_html(title: str = ANCHOR_TITLE, paragraphs: list[str] | None = Non
 """
 
 
+PRESS_FURNITURE = [
+    "Meetings Coverage and Press Releases",
+    "* *** *",
+    "For information media. Not an official record.",
+    "Press Release Archive",
+    "Daily Press Briefings",
+]
+
+
+def press_release_html(title: str = "Secretary-General Calls for Accountability for Prevention at "
+                       "General Assembly Dialogue on Responsibility to Protect",
+                       paragraphs: list[str] | None = None) -> str:
+    """A page in the layout of a press.un.org press release (symbol, date, headline, end marker)."""
+    paras = anchor_paragraphs() if paragraphs is None else paragraphs
+    e = html.escape
+    body = "\n".join(f"<p>{e(p)}</p>" for p in paras)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{e(title)} | Meetings Coverage and Press Releases</title></head>
+<body>
+<header><div class="site-name">{e(PRESS_FURNITURE[0])}</div>
+<nav><ul><li>{e(PRESS_FURNITURE[3])}</li><li>{e(PRESS_FURNITURE[4])}</li><li>Secretary-General</li></ul></nav></header>
+<div class="region-content"><article>
+<div class="field--name-field-symbol">SG/SM/18676-GA/11942</div>
+<div class="field--name-field-dated">6 September 2017</div>
+<h1>{e(title)}</h1>
+<div class="field--name-body">
+<p>Following are UN Secretary-General Ant\u00f3nio Guterres' remarks to the General Assembly:</p>
+{body}
+<p align="center">{e(PRESS_FURNITURE[1])}</p>
+<p><em>{e(PRESS_FURNITURE[2])}</em></p>
+</div></article></div>
+<footer><p>United Nations Meetings Coverage. {e(PRESS_FURNITURE[2])}</p></footer>
+</body></html>
+"""
+
+
 ACCESS_DENIED_HTML = """<!DOCTYPE html>
 <html><head><title>Access Denied</title></head>
 <body><h1>Access Denied</h1>

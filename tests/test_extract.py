@@ -59,6 +59,15 @@ def test_html_statement_page_gives_the_anchor_text(anchor):
     assert len(ext.text.split("\n\n")) == len(hf.anchor_paragraphs())
 
 
+def test_html_press_release_layout(anchor):
+    ext = extract_html(hf.press_release_html())
+    assert similarity(ext.text, anchor) >= 0.98
+    for furniture in hf.PRESS_FURNITURE:
+        assert furniture.lower() not in ext.text.lower(), furniture
+    assert "Calls for Accountability" not in ext.text  # the headline is metadata, not text
+    assert not ext.text.startswith("Following are")  # the press office's lead-in is not the speech
+
+
 def test_html_fallback_when_trafilatura_rejects_the_page(anchor, monkeypatch):
     import trafilatura
 
