@@ -417,28 +417,28 @@ class Dictionary:
                 tok_cache[ck] = r
             return r
 
-        def firsts(tok: str) -> list[int]:
-            r = first_cache.get(tok)
-            if r is None:
-                r = list(comp["exact_first"].get(tok, ()))
-                r += [ei for ei in comp["glob_first"] if pmatch(entries[ei][1][0], tok)]
-                first_cache[tok] = r
-            return r
-
         n = len(toks)
         cands: list[tuple[int, int, int, str]] = []   # (key, start, end, entry)
         excl: dict[int, list[tuple[int, int]]] = {}
+        exact_first, glob_first = comp["exact_first"], comp["glob_first"]
         for i, tok in enumerate(toks):
-            for ei in firsts(tok):
+            fl = first_cache.get(tok)
+            if fl is None:
+                fl = list(exact_first.get(tok, ()))
+                fl += [ei for ei in glob_first if pmatch(entries[ei][1][0], tok)]
+                first_cache[tok] = fl
+            if not fl:
+                continue
+            for ei in fl:
                 ki, pids, text, is_ex = entries[ei]
                 L = len(pids)
-                if i + L > n:
+                if L > 1 and (i + L > n or
+                              not all(pmatch(pids[j], toks[i + j]) for j in range(1, L))):
                     continue
-                if all(pmatch(pids[j], toks[i + j]) for j in range(1, L)):
-                    if is_ex:
-                        excl.setdefault(ki, []).append((i, i + L))
-                    else:
-                        cands.append((ki, i, i + L, text))
+                if is_ex:
+                    excl.setdefault(ki, []).append((i, i + L))
+                else:
+                    cands.append((ki, i, i + L, text))
         if excl:
             cands = [c for c in cands
                      if not any(s < c[2] and c[1] < e for s, e in excl.get(c[0], ()))]

@@ -237,13 +237,21 @@ def _long(units, counts, frames, levels, ntok, docvars):
 
 
 def _wide(long: pd.DataFrame, id_col: str = "unit_id"):
-    """Back from long to (unit table, counts matrix, frames, tokens)."""
-    frames = list(dict.fromkeys(long["frame"]))
-    piv = long.pivot_table(index=id_col, columns="frame", values="matches", aggfunc="sum",
-                           sort=False).reindex(columns=frames).fillna(0)
-    first = long.drop_duplicates(id_col).set_index(id_col).loc[piv.index]
-    return first.reset_index(), piv.to_numpy(dtype=np.float64), frames, \
-        first["tokens"].to_numpy(dtype=np.float64)
+    """Back from long to (unit table, counts matrix, frames, tokens).
+
+    Needs every unit to appear at least once (the full output of
+    :func:`stat_frames`, zeros included), else its words are missing from the
+    denominators.
+    """
+    ucode, uniq = pd.factorize(long[id_col], sort=False)
+    fcode, frames = pd.factorize(long["frame"], sort=False)
+    M = np.zeros((len(uniq), len(frames)), dtype=np.float64)
+    np.add.at(M, (ucode, fcode), long["matches"].to_numpy(dtype=np.float64))
+    first = np.zeros(len(uniq), dtype=np.int64)
+    first[ucode[::-1]] = np.arange(len(ucode))[::-1]
+    units = long.iloc[first].drop(columns=["frame", "matches", "rate_per_1000"],
+                                  errors="ignore").reset_index(drop=True)
+    return units, M, [str(f) for f in frames], units["tokens"].to_numpy(dtype=np.float64)
 
 
 # --------------------------------------------------------------- bootstrap
@@ -261,18 +269,27 @@ def _boot_sums(M: np.ndarray, t: np.ndarray, clusters: np.ndarray, n_boot: int,
     Ct = np.bincount(inv, weights=t, minlength=k)
     if n_boot <= 0:
         return None, None
-    W = rng.multinomial(k, np.full(k, 1.0 / k), size=n_boot).astype(np.float64)
+    W = _resample_weights(k, n_boot, rng)
     return W @ CM, W @ Ct
+
+
+def _resample_weights(k: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """How often each of k items is drawn in each of n_boot resamples (B x k)."""
+    draws = rng.integers(0, k, size=(n_boot, k))
+    flat = (draws + (np.arange(n_boot) * k)[:, None]).ravel()
+    return np.bincount(flat, minlength=n_boot * k).reshape(n_boot, k).astype(np.float64)
 
 
 def _percentile(draws: np.ndarray, ci: float):
     lo, hi = (1 - ci) / 2 * 100, (1 + ci) / 2 * 100
-    with np.errstate(all="ignore"):
-        import warnings
+    if not np.isnan(draws).any():
+        q = np.percentile(draws, [lo, hi], axis=0)
+        return q[0], q[1]
+    import warnings
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            return np.nanpercentile(draws, lo, axis=0), np.nanpercentile(draws, hi, axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanpercentile(draws, lo, axis=0), np.nanpercentile(draws, hi, axis=0)
 
 
 def stat_rates(frames_units: pd.DataFrame, by: str = "year", n_boot: int = 1000,
@@ -450,17 +467,24 @@ def _noise_sd(x: np.ndarray) -> float:
     return float(sd) if sd > 0 else float(np.std(d) / np.sqrt(2))
 
 
+_PENALTY_FACTOR = {"bic": 2.0, "mbic": 3.0}
+
+
 def stat_changepoints(years: pd.DataFrame, value: str = "rate", by: str = "frame",
-                      method: str = "pelt", model: str = "l2", penalty="bic",
+                      method: str = "pelt", model: str = "l2", penalty="mbic",
                       min_size: int = 2, n_bkps: int | None = None) -> pd.DataFrame:
     """Change points in each frame's yearly series with ``ruptures``.
 
     Years are the observed years in order (gaps are not interpolated).  With
     ``method="pelt"`` (Killick et al. 2012) the number of changes is chosen by
-    the penalty; ``penalty="bic"`` uses ``2 * sigma^2 * log(n)`` (Schwarz's
-    criterion for a change in mean with Gaussian noise under the ``l2`` cost),
-    sigma estimated robustly from the MAD of first differences.  A number sets
-    the penalty directly.  ``method="binseg"`` or ``"dynp"`` with ``n_bkps``
+    the penalty: ``"mbic"`` (default) uses ``3 * sigma^2 * log(n)``, the
+    leading term of Zhang & Siegmund's (2007) modified BIC and the default of
+    R's ``changepoint`` package; ``"bic"`` uses ``2 * sigma^2 * log(n)``
+    (Schwarz's criterion for a change in mean with Gaussian noise under the
+    ``l2`` cost).  sigma is estimated robustly from the MAD of first
+    differences, so level shifts do not inflate it.  A number sets the penalty
+    directly.  Slow drifts show up as several steps: read change points
+    together with ``frames_years`` and its intervals.  ``method="binseg"`` or ``"dynp"`` with ``n_bkps``
     finds exactly that many changes.
 
     Returns
@@ -477,6 +501,9 @@ def stat_changepoints(years: pd.DataFrame, value: str = "rate", by: str = "frame
     changepoints with a linear computational cost. *JASA* 107(500), 1590-1598.
     Truong, C., Oudre, L. and Vayatis, N. (2020). Selective review of offline
     change point detection methods. *Signal Processing* 167, 107299.
+    Zhang, N. R. and Siegmund, D. O. (2007). A modified Bayes information
+    criterion with applications to the analysis of comparative genomic
+    hybridization data. *Biometrics* 63(1), 22-32.
     """
     import ruptures as rpt
 
@@ -494,9 +521,9 @@ def stat_changepoints(years: pd.DataFrame, value: str = "rate", by: str = "frame
             continue
         sd = _noise_sd(x)
         if isinstance(penalty, str):
-            if penalty != "bic":
-                raise ValueError("penalty must be 'bic' or a number")
-            pen = 2.0 * sd ** 2 * np.log(n) if sd > 0 else 0.0
+            if penalty not in _PENALTY_FACTOR:
+                raise ValueError(f"penalty must be 'bic', 'mbic' or a number, not {penalty!r}")
+            pen = _PENALTY_FACTOR[penalty] * sd ** 2 * np.log(n) if sd > 0 else 0.0
         else:
             pen = float(penalty) if penalty is not None else None
         sig = x.reshape(-1, 1)
@@ -622,7 +649,7 @@ def stat_sentiment_years(sent: pd.DataFrame, n_boot: int = 1000, ci: float = 0.9
         lo = hi = np.nan
         if n_boot > 0:
             rng = _group_seed(seed, y)
-            W = rng.multinomial(len(x), np.full(len(x), 1.0 / len(x)), size=n_boot)
+            W = _resample_weights(len(x), n_boot, rng)
             lo, hi = _percentile((W @ x / len(x))[:, None], ci)
             lo, hi = float(lo[0]), float(hi[0])
         rows.append((int(y), float(x.mean()), lo, hi, float((x >= threshold).mean()),
@@ -828,9 +855,10 @@ STAGE_DEFAULTS = {
     "ci": 0.95,
     "cluster": "",             # "" = resample units; "doc_id" = resample documents
     "changepoint_method": "pelt",
-    "changepoint_penalty": "bic",
+    "changepoint_penalty": "mbic",
     "changepoint_min_size": 2,
     "sentiment": True,
+    "units_zeros": True,       # false: frames_units/stance_units keep only rows with matches
 }
 
 
@@ -876,8 +904,9 @@ def stage(ctx) -> None:
                     lambda: stat_frames(units, fd, ci_ins, scope))
     su = ctx.cached("stance_units", key_params,
                     lambda: stat_frames(units, sd, ci_ins, scope))
-    ctx.write_table("frames_units", fu)
-    ctx.write_table("stance_units", su)
+    zeros = _as_bool(p["units_zeros"])
+    ctx.write_table("frames_units", fu if zeros else fu[fu["matches"] > 0])
+    ctx.write_table("stance_units", su if zeros else su[su["matches"] > 0])
     for name, tab in (("frames", fu), ("stance", su)):
         ctx.write_table(f"{name}_docs", stat_rates(tab, by="doc_id", n_boot=n_boot, ci=ci,
                                                    cluster=cluster, seed=seed))
