@@ -84,7 +84,10 @@ def _matrix_and_terms(X, terms=None):
         M, terms = X.matrix, X.terms if terms is None else terms
     else:
         M = X
-    M = sp.csr_matrix(M, dtype=np.float64)
+    # full copy: scipy's dtype conversion can share the index arrays with the input,
+    # and estimators sort indices in place, which would scramble the caller's matrix
+    M = sp.csr_matrix(M, dtype=np.float64, copy=True)
+    M.sort_indices()
     if terms is None:
         terms = np.array([f"w{i}" for i in range(M.shape[1])])
     terms = np.asarray(terms).astype(str)
@@ -201,7 +204,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
     random_state : int or None
         Seed for the model's random initialisation.
     max_iter : int or None
-        Passes over the data (LDA, default 30) or NMF iterations (default 400).
+        Passes over the data (LDA, default 20) or NMF iterations (default 400).
     doc_topic_prior, topic_word_prior : float or None
         LDA's alpha and eta (None: scikit-learn's 1/K).
     nmf_init : str
@@ -283,7 +286,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
                 doc_topic_prior=self.doc_topic_prior,
                 topic_word_prior=self.topic_word_prior,
                 learning_method="batch",
-                max_iter=self.max_iter or 30,
+                max_iter=self.max_iter or 20,
                 random_state=self.random_state,
             )
             theta = est.fit_transform(M)
@@ -767,7 +770,8 @@ def stat_alignment(fit_a: TopicModel, fit_b: TopicModel, seed_a=None, seed_b=Non
 # ----------------------------------------------------------------------------- pipeline stage
 DEFAULTS = {
     "model": "nmf",          # model whose K is selected and reported (lda | nmf)
-    "models": "lda,nmf",     # models scanned in topic_selection.csv
+    "models": "auto",        # models scanned: "lda,nmf", "nmf", ...; auto = both up to 5000 units, else nmf
+    "auto_lda_max_units": 5000,
     "k": None,               # fixed K (skips the rule; the grid is still reported)
     "k_min": 4,
     "k_max": 20,
@@ -813,14 +817,27 @@ def stage(ctx) -> None:
     from analysis.dtm import build_dtm
 
     p = ctx.params("topics", dict(DEFAULTS))
+    unknown = sorted(set(p) - set(DEFAULTS))
+    if unknown:
+        raise ValueError(f"--set topics.{unknown[0]}: unknown parameter; known: {', '.join(DEFAULTS)}")
     model_name = str(p["model"]).lower()
-    methods = [m.strip().lower() for m in str(p["models"]).split(",") if m.strip()]
+    units = ctx.units
+    if str(p["models"]).lower() == "auto":
+        n_u = 0 if units is None else len(units)
+        if n_u <= int(p["auto_lda_max_units"]):
+            methods = ["lda", "nmf"]
+        else:
+            methods = ["nmf"]
+            ctx.log(f"topics: {n_u} units > {p['auto_lda_max_units']}: LDA left out of the K scan to keep "
+                    "the run affordable (--set topics.models=lda,nmf to include it)")
+    else:
+        given = p["models"] if isinstance(p["models"], (list, tuple)) else str(p["models"]).split(",")
+        methods = [str(m).strip().lower() for m in given if str(m).strip()]
     if model_name not in methods:
         methods.append(model_name)
     for m in methods:
         if m not in ("lda", "nmf"):
             raise ValueError(f"topics.models: unknown model {m!r}; use lda and/or nmf")
-    units = ctx.units
     if units is None or len(units) == 0:
         _write_empty(ctx, "no units")
         return

@@ -1,0 +1,266 @@
+"""Topic models: recovery of planted topics and drift, K selection, prevalence, effects, stage."""
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from analysis.simulate import simulate_topic_corpus
+from analysis.topic_sim import match_topics
+from analysis.topics import (
+    TABLE_COLUMNS,
+    TopicModel,
+    choose_k,
+    k_grid,
+    merge_short_units,
+    stat_document_topics,
+    stat_k_selection,
+    stat_prevalence,
+    stat_representative_units,
+    stat_topic_effects,
+    stat_topic_labels,
+    stat_topic_terms,
+    stat_unit_topics,
+)
+
+
+@pytest.fixture(scope="module")
+def sim():
+    return simulate_topic_corpus(n_topics=5, years=(2005, 2020), docs_per_year=6, random_state=11)
+
+
+@pytest.fixture(scope="module")
+def sim_dtm(sim):
+    from analysis.dtm import build_dtm
+
+    return build_dtm(sim.units, text_col="text", id_col="unit_id")
+
+
+def test_simulator_is_seeded_and_consistent(sim):
+    again = simulate_topic_corpus(n_topics=5, years=(2005, 2020), docs_per_year=6, random_state=11)
+    pd.testing.assert_frame_equal(sim.units, again.units)
+    other = simulate_topic_corpus(n_topics=5, years=(2005, 2020), docs_per_year=6, random_state=12)
+    assert not sim.units["text"].equals(other.units["text"])
+    assert sim.unit_topic_counts.sum(axis=1).tolist() == sim.units["n_tokens"].tolist()
+    prev = sim.realized_prevalence.groupby("year")["share"].sum()
+    np.testing.assert_allclose(prev.to_numpy(), 1.0)
+    # the drift is real: some topic's share changes by > 0.15 over the period
+    wide = sim.expected_prevalence.pivot(index="year", columns="topic", values="share")
+    assert (wide.max() - wide.min()).max() > 0.15
+
+
+def _recovery(sim, dtm, method):
+    terms = np.asarray(dtm.terms)
+    tm = TopicModel(method=method, n_components=5, random_state=0).fit(dtm)
+    # true topic-word in the DTM's column order
+    col = {w: i for i, w in enumerate(sim.vocabulary)}
+    true_phi = sim.topic_word[:, [col[t] for t in terms]]
+    rows, cols, sims = match_topics(true_phi, tm.components_)
+    units = sim.units.assign(n_model_tokens=np.asarray(dtm.matrix.sum(axis=1)).ravel())
+    dt = stat_document_topics(stat_unit_topics(tm, units), units)
+    prev = stat_prevalence(dt, n_boot=50, random_state=0)
+    est = prev.pivot(index="year", columns="topic", values="share")
+    true = sim.realized_prevalence.pivot(index="year", columns="topic", values="share")
+    cors = [np.corrcoef(true.iloc[:, r], est.iloc[:, c])[0, 1] for r, c in zip(rows, cols)]
+    return sims, np.array(cors), prev
+
+
+@pytest.mark.parametrize("method", ["lda", "nmf"])
+def test_simulation_recovers_topics_and_drift(sim, sim_dtm, method):
+    sims, cors, prev = _recovery(sim, sim_dtm, method)
+    assert sims.min() >= 0.8, sims
+    assert cors.min() >= 0.9, cors
+    assert (prev["ci_low"] <= prev["share"] + 1e-12).all() and (prev["share"] <= prev["ci_high"] + 1e-12).all()
+
+
+def test_topic_model_order_and_transform(sim_dtm):
+    tm = TopicModel(method="lda", n_components=4, random_state=3, max_iter=8).fit(sim_dtm)
+    assert np.all(np.diff(tm.prevalence_) <= 1e-12)
+    np.testing.assert_allclose(tm.components_.sum(axis=1), 1.0)
+    np.testing.assert_allclose(tm.doc_topic_.sum(axis=1), 1.0)
+    theta = tm.transform(sim_dtm.matrix[:7])
+    assert theta.shape == (7, 4)
+    np.testing.assert_allclose(theta.sum(axis=1), 1.0)
+    # refit with the same seed: identical; topics always reported in the same order
+    tm2 = TopicModel(method="lda", n_components=4, random_state=3, max_iter=8).fit(sim_dtm)
+    np.testing.assert_array_equal(tm.components_, tm2.components_)
+    assert tm.get_params()["random_state"] == 3  # sklearn estimator protocol
+    with pytest.raises(ValueError, match="'lda' or 'nmf'"):
+        TopicModel(method="lsa").fit(sim_dtm)
+    with pytest.raises(ValueError, match="smaller K"):
+        TopicModel(n_components=10_000).fit(sim_dtm)
+    assert np.isnan(TopicModel(method="nmf", n_components=3).fit(sim_dtm).perplexity(sim_dtm))
+
+
+def test_terms_labels_examples(sim_dtm, sim):
+    tm = TopicModel(method="nmf", n_components=5, random_state=0).fit(sim_dtm)
+    terms = stat_topic_terms(tm, n=7)
+    assert list(terms.columns) == TABLE_COLUMNS["topic_terms"]
+    assert len(terms) == 35 and terms.groupby("topic")["weight"].is_monotonic_decreasing.all()
+    labels = stat_topic_labels(tm, sim_dtm)
+    assert list(labels.columns) == TABLE_COLUMNS["topic_labels"]
+    top1 = terms[terms["rank"] <= 3].groupby("topic")["term"].agg(", ".join)
+    assert labels["label_prob"].tolist() == top1.tolist()
+    ex = stat_representative_units(tm, sim.units, n=2)
+    assert list(ex.columns) == TABLE_COLUMNS["topic_examples"]
+    for k, g in ex.groupby("topic"):
+        assert g["share"].iloc[0] >= g["share"].iloc[1]
+        assert g["share"].iloc[0] == pytest.approx(tm.doc_topic_[:, k - 1].max())
+
+
+def test_merge_short_units_keeps_document_map():
+    units = pd.DataFrame({
+        "unit_id": ["a#p1", "a#p2", "a#p3", "a#p4", "b#p1", "c#p1", "c#p2"],
+        "doc_id": ["a", "a", "a", "a", "b", "c", "c"],
+        "text": list("pqrstuv"),
+    })
+    # model tokens per unit: 2, 9, 1, 8, 3, 1, 1
+    M = sp.csr_matrix(np.array([[2], [9], [1], [8], [3], [1], [1]]))
+    out, merged = merge_short_units(units, M, min_tokens=5)
+    assert out["merged_ids"].tolist() == ["a#p1;a#p2;a#p3", "a#p4", "b#p1", "c#p1;c#p2"]
+    assert out["unit_id"].tolist() == ["a#p1", "a#p4", "b#p1", "c#p1"]
+    assert out["doc_id"].tolist() == ["a", "a", "b", "c"]
+    assert merged.toarray().ravel().tolist() == [12, 8, 3, 2]
+    assert out["text"].tolist() == ["p q r", "s", "t", "u v"]
+    assert int(merged.sum()) == int(M.sum())  # no token lost
+    with pytest.raises(ValueError, match="rows"):
+        merge_short_units(units.iloc[:3], M, 5)
+
+
+def test_k_grid_and_rule():
+    assert k_grid(1000, 5000) == [4, 8, 12, 16, 20]
+    assert k_grid(1000, 5000, 4, 10, 4) == [4, 8, 10]
+    assert k_grid(30, 300) == [4]          # at most n_units / 5 topics
+    assert k_grid(15, 300) == [3]          # shrunk below k_min, still >= 2
+    assert k_grid(8, 300) == []            # too small: the stage skips
+    sel = pd.DataFrame({"model": ["lda"] * 4, "k": [4, 8, 12, 16],
+                        "npmi": [0.10, 0.20, 0.25, 0.25], "stability": [0.9, 0.8, 0.6, 0.75]})
+    assert choose_k(sel, "lda", min_stability=0.7) == 16   # best NPMI among stable K
+    assert choose_k(sel, "lda", min_stability=0.7, tolerance=0.06) == 8  # parsimony within tolerance
+    assert choose_k(sel, "lda", min_stability=0.95) == 12  # none stable: NPMI alone, ties -> smaller
+    with pytest.raises(ValueError, match="nmf"):
+        choose_k(sel, "nmf")
+
+
+def test_k_selection_finds_planted_k(sim, sim_dtm):
+    table = stat_k_selection(sim_dtm, ks=[3, 5, 8], methods=["nmf"], n_runs=3, random_state=0)
+    assert list(table.columns[:7]) == TABLE_COLUMNS["topic_selection"][:7]
+    assert choose_k(table, "nmf") == 5
+    assert table["stability"].between(0, 1 + 1e-9).all()
+
+
+def test_prevalence_bootstrap_planted():
+    rng = np.random.default_rng(0)
+    rows = []
+    for y in range(2000, 2010):
+        for d in range(12):
+            s = np.clip(0.2 + 0.05 * (y - 2000) + rng.normal(0, 0.05), 0, 1)
+            rows += [(f"d{y}{d}", y, f"{y}-01-01", 1, s, 100.0), (f"d{y}{d}", y, f"{y}-01-01", 2, 1 - s, 100.0)]
+    dt = pd.DataFrame(rows, columns=["doc_id", "year", "date", "topic", "share", "n_tokens"])
+    a = stat_prevalence(dt, n_boot=400, random_state=1)
+    b = stat_prevalence(dt, n_boot=400, random_state=1)
+    pd.testing.assert_frame_equal(a, b)
+    t1 = a[a["topic"] == 1].set_index("year")
+    truth = 0.2 + 0.05 * (t1.index.to_numpy() - 2000)
+    covered = ((t1["ci_low"] <= truth) & (truth <= t1["ci_high"])).mean()
+    assert covered >= 0.7
+    # bootstrap SE is close to the analytic SE of a mean (0.05 / sqrt(12))
+    width = (t1["ci_high"] - t1["ci_low"]).mean()
+    assert width == pytest.approx(2 * 1.96 * 0.05 / np.sqrt(12), rel=0.35)
+    # shares of both topics sum to one in every year
+    np.testing.assert_allclose(a.groupby("year")["share"].sum(), 1.0)
+
+
+def test_topic_effects_recover_planted_trend_and_speaker():
+    rng = np.random.default_rng(5)
+    n_docs, per = 60, 5
+    doc = np.repeat([f"d{i}" for i in range(n_docs)], per)
+    year = np.repeat(rng.integers(2000, 2016, n_docs), per)
+    speaker = np.repeat(np.where(rng.random(n_docs) < 0.5, "A", "B"), per)
+    doc_effect = np.repeat(rng.normal(0, 0.03, n_docs), per)
+    s1 = 0.2 + 0.01 * (year - 2000) + 0.1 * (speaker == "B") + doc_effect + rng.normal(0, 0.02, len(doc))
+    shares = np.column_stack([s1, 1 - s1])
+    units = pd.DataFrame({"unit_id": [f"u{i}" for i in range(len(doc))], "doc_id": doc,
+                          "year": year, "speaker": speaker})
+    eff = stat_topic_effects(shares, units, covariate="speaker", spline_df=4, model="lda", k=2)
+    assert list(eff.columns) == TABLE_COLUMNS["topic_effects"]
+    coef = eff[(eff["kind"] == "coefficient") & (eff["topic"] == 1)].set_index("term")
+    b = coef.loc["C(speaker)[T.B]"]
+    assert b["ci_low"] <= 0.1 <= b["ci_high"] and b["estimate"] == pytest.approx(0.1, abs=0.03)
+    assert coef["n_clusters"].iloc[0] == n_docs
+    # clustered SEs exceed naive ones when units of a document share an effect
+    import statsmodels.formula.api as smf
+
+    d = units.assign(share=s1)
+    naive = smf.ols("share ~ bs(year, df=4, degree=3) + C(speaker)", d).fit()
+    assert b["std_err"] > naive.bse["C(speaker)[T.B]"]
+    ex = eff[(eff["kind"] == "expected") & (eff["topic"] == 1)]
+    truth = 0.2 + 0.01 * (ex["year"].to_numpy() - 2000) + (0.1 if ex.shape[0] and False else 0)
+    # expected values are at the most frequent speaker level
+    lvl = pd.Series(speaker).value_counts().sort_index().idxmax()
+    truth = truth + (0.1 if lvl == "B" else 0.0)
+    assert np.abs(ex["estimate"].to_numpy() - truth).max() < 0.05
+    # a single document: no regression possible, empty table with the right columns
+    one = stat_topic_effects(shares[:5], units.iloc[:5], covariate="speaker")
+    assert one.empty and list(one.columns) == TABLE_COLUMNS["topic_effects"]
+
+
+SMALL = {"topics": {"k_min": 3, "k_max": 6, "k_step": 3, "n_runs": 2, "n_boot": 100, "n_terms": 10}}
+
+
+def _hash_tables(out):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((out / "tables").glob("topic*.csv"))
+            } | {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (out / "tables").glob("doc*_topics.csv")}
+
+
+def test_stage_on_simulated_corpus_is_byte_reproducible(tmp_path):
+    from analysis.pipeline import run_pipeline
+
+    small = simulate_topic_corpus(n_topics=4, years=(2001, 2010), docs_per_year=2, paragraphs_per_doc=(3, 6),
+                                  random_state=2)
+    corpus = small.to_corpus()
+    a = run_pipeline(corpus, out=tmp_path / "a", only=["topics"], overrides=SMALL, use_cache=False,
+                     verbose=False, progress=False)
+    assert a.errors == []
+    for name, cols in TABLE_COLUMNS.items():
+        df = pd.read_csv(tmp_path / "a" / "tables" / f"{name}.csv")
+        assert list(df.columns) == cols, name
+        assert len(df) > 0, name
+    sel = a.tables["topic_selection"]
+    assert sel["selected"].sum() == 1
+    assert set(sel["model"]) == {"lda", "nmf"} and sel.loc[sel["model"] == "lda", "perplexity"].notna().all()
+    dt = a.tables["document_topics"]
+    np.testing.assert_allclose(dt.groupby("doc_id")["share"].sum(), 1.0)
+    assert set(dt["doc_id"]) == set(small.docvars["doc_id"])
+    b = run_pipeline(corpus, out=tmp_path / "b", only=["topics"], overrides=SMALL, use_cache=False,
+                     verbose=False, progress=False)
+    ha, hb = _hash_tables(tmp_path / "a"), _hash_tables(tmp_path / "b")
+    assert len(ha) == len(TABLE_COLUMNS) and ha == hb
+    # K override
+    c = run_pipeline(corpus, out=tmp_path / "c", only=["topics"],
+                     overrides={"topics": {**SMALL["topics"], "k": 5, "models": "nmf"}}, use_cache=False,
+                     verbose=False,
+                     progress=False)
+    assert c.tables["topic_terms"]["k"].unique().tolist() == [5]
+
+
+def test_stage_tiny_corpora_do_not_crash(tmp_path, sg_corpus):
+    from analysis.corpus import Corpus
+    from analysis.pipeline import run_pipeline
+
+    ctx = run_pipeline(sg_corpus, out=tmp_path / "sg", only=["topics"], overrides=SMALL, use_cache=False,
+                       verbose=False, progress=False)
+    assert ctx.errors == []
+    assert list(ctx.tables["topic_selection"].columns) == TABLE_COLUMNS["topic_selection"]
+    tiny = Corpus("tiny", pd.DataFrame({"doc_id": ["x"], "date": ["2020-01-01"], "year": [2020],
+                                        "speaker": ["S"], "available": [True]}),
+                  {"x": "Peace matters.\n\nSecurity matters too."})
+    ctx = run_pipeline(tiny, out=tmp_path / "tiny", only=["topics"], use_cache=False, verbose=False,
+                       progress=False)
+    assert ctx.errors == []
+    for name, cols in TABLE_COLUMNS.items():
+        df = pd.read_csv(tmp_path / "tiny" / "tables" / f"{name}.csv")
+        assert df.empty and list(df.columns) == cols
+    assert any("skipped" in m for m in ctx.messages)
