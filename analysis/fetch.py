@@ -76,6 +76,7 @@ LOCK_COLUMNS = [
     "n_bytes",
 ]
 _SHA = re.compile(r"^[0-9a-f]{64}$")
+_SAFE_ID = re.compile(r"^(?!\.)[\w.\-]+$")
 DEFAULT_SOURCES = Path(__file__).resolve().parent.parent / "corpus" / "sources.yml"
 
 
@@ -829,6 +830,14 @@ def fetch_corpus(
     else:
         cfg = load_config(cdir, path=config)
     manifest = read_manifest(cdir / "manifest.csv")
+    mname = cdir / "manifest.csv"
+    if manifest["doc_id"].isna().any():
+        line = int(manifest.index[manifest["doc_id"].isna()][0]) + 2
+        raise ValueError(f"{mname}, line {line}: empty doc_id; give every row a doc_id (r2p corpus validate)")
+    dups = manifest["doc_id"][manifest["doc_id"].duplicated()]
+    if len(dups):
+        raise ValueError(f"{mname}: duplicate doc_id {dups.iloc[0]!r}; give every row its own doc_id "
+                         "(r2p corpus validate lists them all)")
     rows = manifest.to_dict("records")
     if only:
         wanted = list(dict.fromkeys(only))
@@ -850,8 +859,12 @@ def fetch_corpus(
                 on_result(results[-1])
         return FetchReport(results, str(cdir))
 
+    existing = read_lock(cdir)
+    if "doc_id" not in existing.columns or "text_sha256" not in existing.columns:
+        raise ValueError(f"{cdir / LOCK_NAME}: not a lock file this version can read (columns: "
+                         f"{', '.join(existing.columns)}); restore it from git, or move it away to rebuild it")
     with _RunLock(cdir):
-        lock = {r["doc_id"]: dict(r) for r in read_lock(cdir).to_dict("records")}
+        lock = {r["doc_id"]: dict(r) for r in existing.to_dict("records")}
         poli = PoliteClient(cfg, client=client, sleep=sleep, partial_dir=cdir / "raw" / ".partial")
         try:
             for i, row in enumerate(rows):
@@ -874,6 +887,9 @@ def _text_path(cdir: Path, row: dict) -> Path:
 def _plan_row(cdir: Path, row: dict, cfg: FetchConfig, force: bool) -> FetchResult:
     doc_id = row["doc_id"]
     tp = _text_path(cdir, row)
+    if not _SAFE_ID.match(str(doc_id)) or not tp.resolve().is_relative_to(cdir.resolve()):
+        return FetchResult(doc_id, "failed", reason="unsafe doc_id or text_file outside the corpus folder; "
+                           "fix the row in manifest.csv")
     if str(row.get("source_kind", "")).strip().lower() == "bundled":
         return FetchResult(doc_id, "bundled", reason="text ships with the corpus; never fetched",
                            text_file=str(tp.relative_to(cdir)))
@@ -894,8 +910,15 @@ def _raw_ext(kind: str) -> str:
 def _fetch_row(cdir: Path, row: dict, cfg: FetchConfig, poli: PoliteClient, force: bool,
                lock: dict[str, dict]) -> FetchResult:
     doc_id = str(row["doc_id"])
+    if not _SAFE_ID.match(doc_id):
+        return FetchResult(doc_id, "failed", reason="doc_id cannot serve as a file name (use letters, digits, "
+                           "'-', '_' and '.'); rename it in manifest.csv")
     tp = _text_path(cdir, row)
-    rel = str(tp.relative_to(cdir))
+    try:
+        rel = str(tp.resolve().relative_to(cdir.resolve()))
+    except ValueError:
+        return FetchResult(doc_id, "failed", reason=f"text_file {row.get('text_file')!r} points outside the corpus "
+                           "folder; use a path like texts/<doc_id>.txt")
     bundled = str(row.get("source_kind", "")).strip().lower() == "bundled"
     present = tp.exists() and tp.stat().st_size > 0
 
@@ -1138,6 +1161,8 @@ def fetch_command(corpus: str = "sg-r2p", only: list[str] | None = None, force: 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
+    from .manifest import ManifestError
+
     console = console or Console(stderr=True)
     out_console = out_console or Console()
     try:
@@ -1168,7 +1193,7 @@ def fetch_command(corpus: str = "sg-r2p", only: list[str] | None = None, force: 
 
                 rep = fetch_corpus(cdir, only=only, force=force, plan=False, config=cfg,
                                    on_start=on_start, on_result=on_result)
-    except (ValueError, RuntimeError) as exc:
+    except (ValueError, RuntimeError, ManifestError) as exc:
         console.print(f"error: {exc}", markup=False, highlight=False)
         return 2
     if report_csv:

@@ -506,3 +506,20 @@ def test_resume_ignored_when_server_sends_whole_file(tmp_path, server):
         rep = fetch_corpus(cdir, config=fast_config(max_attempts=2))
         assert rep.ok and rep.results[0].attempts == 2
     assert (cdir / read_lock(cdir).loc[0, "raw_file"]).read_bytes() == pdf
+
+
+def test_unsafe_rows_and_bad_manifests(tmp_path, server):
+    cdir = make_corpus(tmp_path / "a", [row("../escape", server.url("/sg/statement/anchor")),
+                                        row("ok", server.url("/sg/statement/anchor"), text_file="../../outside.txt")])
+    rep = fetch_corpus(cdir, config=fast_config())
+    assert [r.status for r in rep] == ["failed", "failed"]
+    assert "file name" in rep.results[0].reason and "outside the corpus" in rep.results[1].reason
+    assert not (tmp_path / "outside.txt").exists()
+    assert [r.status for r in fetch_corpus(cdir, plan=True, config=fast_config())] == ["failed", "failed"]
+    dup = make_corpus(tmp_path / "b", [row("x", ""), row("x", "")])
+    with pytest.raises(ValueError, match="duplicate doc_id 'x'"):
+        fetch_corpus(dup, config=fast_config())
+    (dup / "manifest.csv").write_text("doc_id,url\nx,http://127.0.0.1:9/\n")
+    (dup / "corpus.lock").write_text("something,else\n1,2\n")
+    with pytest.raises(ValueError, match="not a lock file"):
+        fetch_corpus(dup, config=fast_config())
