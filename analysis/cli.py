@@ -193,6 +193,106 @@ def run(
         raise typer.Exit(1)
 
 
+# ------------------------------------------------------------------ frames
+frames_app = typer.Typer(
+    help="Framing dictionaries: list frames, draw a KWIC sample to hand-code, report precision.",
+    no_args_is_help=True,
+)
+app.add_typer(frames_app, name="frames")
+
+
+@frames_app.command("list")
+def frames_list(
+    dictionary: Optional[Path] = typer.Option(None, "--dictionary", "-d", help="A .yml or LIWC .dic dictionary (default corpus/dictionaries/r2p_frames.yml)."),
+) -> None:
+    """List the frames of a dictionary with their number of entries and sources."""
+    from .dictionary import DictionaryError
+    from .framing import load_frames_dictionary
+
+    try:
+        d = load_frames_dictionary(dictionary)
+    except DictionaryError as e:
+        console.print(f"[red]error:[/] {e}", markup=False)
+        raise typer.Exit(1)
+    t = Table(title=str(d.name))
+    for c in ("frame", "entries", "exclusions", "source"):
+        t.add_column(c, overflow="fold")
+    for k in d.keys:
+        t.add_row(k, str(len(d.entries(k))), str(len(d.exclusions(k))), "; ".join(d.sources(k)))
+    out_console.print(t)
+
+
+@frames_app.command("sample")
+def frames_sample(
+    corpus: str = typer.Option("sg-r2p", "--corpus", "-c", help=CORPUS_HELP),
+    out: Path = typer.Option(Path("frames_sample.csv"), "--out", "-o", help="CSV to write (then fill its 'relevant' column with 1/0)."),
+    n: int = typer.Option(20, "--n", "-n", min=1, help="Matches to draw per frame."),
+    window: int = typer.Option(60, "--window", min=0, help="Characters of context either side."),
+    strata: str = typer.Option("year", "--strata", help="Column to stratify by (year, doc_id, speaker; 'none' for none)."),
+    seed: int = typer.Option(20170906, "--seed", help="Seed of the random draw."),
+    dictionary: Optional[Path] = typer.Option(None, "--dictionary", "-d", help="Dictionary (default corpus/dictionaries/r2p_frames.yml)."),
+    frame: Optional[List[str]] = typer.Option(None, "--frame", "-f", help="Only these frames (repeatable), e.g. pillars.pillar_two."),
+    force: bool = typer.Option(False, "--force", help="Overwrite OUT if it exists (it may hold your codes)."),
+) -> None:
+    """Draw a stratified keyword-in-context sample of each frame's matches for hand coding.
+
+    Code each row's 'relevant' column as 1 (the passage expresses the frame) or
+    0 (false positive), then run `r2p frames validate OUT`.
+    """
+    from .dictionary import DictionaryError
+    from .framing import load_frames_dictionary, sample_kwic
+    from .pipeline import write_csv
+    from .text import make_units
+
+    if out.exists() and not force:
+        console.print(f"[red]error:[/] {out} exists and may hold hand codes; choose another --out or pass --force", markup=False)
+        raise typer.Exit(1)
+    try:
+        d = load_frames_dictionary(dictionary)
+        units = make_units(_load(corpus).available())
+        s = sample_kwic(units, d, n_per_frame=n, window=window,
+                        strata=None if strata.lower() == "none" else strata, seed=seed, frames=frame)
+    except (DictionaryError, KeyError) as e:
+        console.print(f"[red]error:[/] {e}", markup=False)
+        raise typer.Exit(1)
+    write_csv(s, out)
+    t = Table(title=f"KWIC sample: {len(s)} matches from {units['doc_id'].nunique()} documents")
+    t.add_column("frame")
+    t.add_column("sampled", justify="right")
+    for f, k in s.groupby("frame", sort=False).size().items():
+        t.add_row(str(f), str(k))
+    out_console.print(t)
+    out_console.print(f"wrote {out}; fill 'relevant' with 1/0, then: r2p frames validate {out}")
+
+
+@frames_app.command("validate")
+def frames_validate(
+    coded: Path = typer.Argument(..., help="The CSV from `r2p frames sample` with 'relevant' coded 1/0."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Also write the precision table to this CSV."),
+    alpha: float = typer.Option(0.05, "--alpha", min=0.0001, max=0.5, help="1 - coverage of the Wilson intervals."),
+) -> None:
+    """Precision per frame from a hand-coded sample, with Wilson score intervals."""
+    from .framing import validate_coding
+    from .pipeline import write_csv
+
+    try:
+        res = validate_coding(coded, alpha=alpha)
+    except (FileNotFoundError, ValueError) as e:
+        console.print(f"[red]error:[/] {e}", markup=False)
+        raise typer.Exit(1)
+    t = Table(title=f"precision per frame ({100 * (1 - alpha):g}% Wilson intervals)")
+    for c in ("frame", "coded", "relevant", "precision", "interval", "uncoded"):
+        t.add_column(c, justify="left" if c == "frame" else "right")
+    for r in res.itertuples(index=False):
+        prec = "-" if r.n_coded == 0 else f"{r.precision:.2f}"
+        ci = "-" if r.n_coded == 0 else f"[{r.ci_low:.2f}, {r.ci_high:.2f}]"
+        t.add_row(r.frame, str(r.n_coded), str(r.n_relevant), prec, ci, str(r.n_uncoded))
+    out_console.print(t)
+    if out is not None:
+        write_csv(res, out)
+        out_console.print(f"wrote {out}")
+
+
 def main() -> None:  # console entry point
     app()
 
