@@ -374,7 +374,8 @@ def stat_rates(frames_units: pd.DataFrame, by: str = "year", n_boot: int = 1000,
         out = out.merge(units.drop_duplicates(by)[[by, *dv]], on=by, how="left")
     out = out.sort_values([by, "frame"], key=lambda s: s.map(order) if s.name == "frame" else s,
                           kind="stable")
-    return out.reset_index(drop=True)
+    first = [by, "frame", "matches", "tokens", "rate_per_1000", "ci_low", "ci_high", "n_units"]
+    return out[first + [c for c in out.columns if c not in first]].reset_index(drop=True)
 
 
 # ------------------------------------------------------------------ indices

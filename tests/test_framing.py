@@ -1,0 +1,383 @@
+"""Framing metrics: anchor frames, planted change point, bootstrap, indices, VADER, validation."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import framing
+from analysis.dictionary import Dictionary
+from analysis.framing import (
+    sample_kwic,
+    stat_anchor_profile,
+    stat_changepoints,
+    stat_frames,
+    stat_indices,
+    stat_rates,
+    stat_sentiment,
+    stat_sentiment_years,
+    validate_coding,
+    wilson_interval,
+)
+from analysis.text import make_units
+
+ANCHOR = "2017-09-06_antonio-guterres_ga-informal-dialogue"
+
+
+@pytest.fixture(scope="module")
+def anchor_units(sg_corpus):
+    return make_units(sg_corpus.available())
+
+
+@pytest.fixture(scope="module")
+def anchor_frames(anchor_units):
+    return stat_frames(anchor_units)
+
+
+def _frame_units(frames, frame):
+    g = frames[(frames["frame"] == frame) & (frames["matches"] > 0)]
+    return set(g["unit_id"])
+
+
+def _units_with(units, *phrases):
+    ids = set()
+    for ph in phrases:
+        hit = units[units["text"].str.contains(ph, regex=False)]
+        assert len(hit) == 1, ph
+        ids.add(hit["unit_id"].iloc[0])
+    return ids
+
+
+# ------------------------------------------------------------ anchor checks
+def test_anchor_sovereignty_paragraphs_carry_sovereignty_frame(anchor_units, anchor_frames):
+    sov = _units_with(anchor_units, "in ways that may harm national sovereignty",
+                      "I have deep respect for national sovereignty")
+    assert sov <= _frame_units(anchor_frames, "sovereignty")
+    assert sov <= _frame_units(anchor_frames, "sovereignty.non_interference")
+    # and no other paragraph of the speech carries the sovereignty frame
+    assert _frame_units(anchor_frames, "sovereignty") == sov
+    # 'sovereign responsibilities' is sovereignty-as-responsibility language
+    resp = _units_with(anchor_units, "deliver on their sovereign responsibilities")
+    assert resp <= _frame_units(anchor_frames, "sovereignty.as_responsibility")
+
+
+def test_anchor_prevention_paragraphs_carry_prevention_frame(anchor_units, anchor_frames):
+    prev = _units_with(
+        anchor_units,
+        "Prioritizing prevention means setting an agenda",
+        "addressing problems before they escalate",
+        "for early warning and prevention",
+        "strengthened efforts to prevent genocide",
+        "an agenda for prevention",
+    )
+    got = _frame_units(anchor_frames, "prevention_response.prevention")
+    assert prev <= got
+    # paragraphs with no prevention content do not carry it
+    none = _units_with(anchor_units, "These crimes are not on the retreat",
+                       "Civilians, including women and children",
+                       "I have deep respect for national sovereignty")
+    assert not (none & got)
+    # the speech leans to prevention: balance > 0 in the indices
+    idx = stat_indices(anchor_frames, n_boot=200, seed=1)
+    bal = idx[(idx["level"] == "doc") & (idx["index"] == "prevention_response_balance")]
+    assert bal["value"].iloc[0] > 0.5
+
+
+def test_anchor_hand_counted_frames(anchor_units, anchor_frames):
+    # the paragraph on the 2005 commitment, counted by hand:
+    # pillar one: 'primary responsibility', 'protect their populations';
+    # pillar two: 'assist other States', 'capacity to prevent'; R2P: 'responsibility to protect'
+    u = _units_with(anchor_units, "states have the primary responsibility")
+    g = anchor_frames[anchor_frames["unit_id"].isin(u)].set_index("frame")["matches"]
+    assert g["pillars.pillar_one"] == 2
+    assert g["pillars.pillar_two"] == 2
+    assert g["pillars.pillar_three"] == 0
+    assert g["r2p_principle"] == 1
+    assert g["pillars"] == 4
+    row = anchor_frames[anchor_frames["unit_id"].isin(u)].iloc[0]
+    n_words = len(anchor_units.loc[anchor_units["unit_id"].isin(u), "text"].iloc[0].split())
+    assert row["tokens"] == anchor_units.loc[anchor_units["unit_id"].isin(u), "n_tokens"].iloc[0]
+    assert abs(row["tokens"] - n_words) <= 2   # '2005' is not a word
+    rate = anchor_frames.loc[(anchor_frames["unit_id"].isin(u))
+                             & (anchor_frames["frame"] == "pillars.pillar_one"), "rate_per_1000"]
+    assert rate.iloc[0] == pytest.approx(1000 * 2 / row["tokens"])
+
+
+def test_anchor_profile_columns(anchor_units, anchor_frames):
+    prof = stat_anchor_profile(anchor_frames, anchor_units, ANCHOR)
+    assert list(prof.columns) == ["unit_id", "doc_id", "position", "frame", "level", "family",
+                                  "matches", "tokens", "rate_per_1000", "excerpt"]
+    assert prof["unit_id"].nunique() == len(anchor_units)
+    assert prof["position"].is_monotonic_increasing
+    assert prof["excerpt"].str.len().max() <= 84
+
+
+# --------------------------------------------------------- planted signal
+def _planted_corpus(change_year=2013, years=range(2001, 2021), seed=7):
+    """Paragraphs of neutral filler; prevention words from ``change_year`` on."""
+    rng = np.random.default_rng(seed)
+    filler = ["assembly", "member", "session", "report", "agenda", "council", "world",
+              "today", "people", "peace", "development", "meeting", "text", "work"]
+    # 'council' is not an entry; make sure no filler word is in the frames dictionary
+    rows = []
+    for y in years:
+        p = 0.02 if y >= change_year else 0.003
+        for d in range(2):
+            for k in range(12):
+                words = rng.choice(filler, size=60).tolist()
+                for i in range(len(words)):
+                    if rng.random() < p:
+                        words[i] = str(rng.choice(["prevention", "prevent", "early warning"]))
+                    elif rng.random() < 0.005:
+                        words[i] = "response"
+                rows.append({"unit_id": f"{y}_{d}#p{k + 1}", "doc_id": f"{y}_{d}",
+                             "year": y, "text": " ".join(words) + "."})
+    return pd.DataFrame(rows)
+
+
+def test_planted_change_point_is_recovered_within_one_year():
+    units = _planted_corpus(change_year=2013)
+    fu = stat_frames(units)
+    years = stat_rates(fu, by="year", n_boot=200, seed=3)
+    assert list(years.columns[:9]) == framing.YEAR_COLUMNS
+    cp = stat_changepoints(years)
+    prev = cp[cp["frame"] == "prevention_response.prevention"]
+    assert len(prev) >= 1
+    assert (prev["changepoint_year"] - 2013).abs().min() <= 1
+    best = prev.loc[prev["shift"].abs().idxmax()]
+    assert abs(best["changepoint_year"] - 2013) <= 1 and best["shift"] > 0
+    # the unplanted response frame has no change point
+    assert cp[cp["frame"] == "prevention_response.response"].empty
+    # fixed-number alternative (binary segmentation) finds the same year
+    cp1 = stat_changepoints(years[years["frame"] == "prevention_response.prevention"],
+                            method="binseg", n_bkps=1)
+    assert abs(int(cp1["changepoint_year"].iloc[0]) - 2013) <= 1
+
+
+def test_changepoints_short_series_empty_with_columns():
+    years = pd.DataFrame({"frame": ["a"] * 3, "year": [2001, 2002, 2003], "rate": [1.0, 5.0, 1.0]})
+    cp = stat_changepoints(years)
+    assert cp.empty and list(cp.columns) == framing.CHANGEPOINT_COLUMNS
+    with pytest.raises(ValueError, match="penalty"):
+        stat_changepoints(pd.DataFrame({"frame": ["a"] * 6, "year": range(6),
+                                        "rate": [0, 0, 0, 5, 5, 5.0]}), penalty="aic")
+
+
+# ---------------------------------------------------------------- bootstrap
+def _two_units():
+    units = pd.DataFrame({
+        "unit_id": ["d#p1", "d#p2"], "doc_id": ["d", "d"], "year": [2010, 2010],
+        "text": ["prevent prevent prevent prevent x x x x x x",          # 4 / 10 words
+                 "prevent y y y y y y y y y y y y y y y y y y y"],     # 1 / 20 words
+    })
+    return units
+
+
+def test_rate_is_ratio_of_sums_and_percentile_interval_exact():
+    fu = stat_frames(_two_units())
+    yr = stat_rates(fu, by="year", n_boot=4000, seed=11)
+    row = yr[yr["frame"] == "prevention_response.prevention"].iloc[0]
+    assert row["rate"] == pytest.approx(1000 * 5 / 30)
+    assert (row["matches"], row["tokens"], row["n_units"], row["n_docs"]) == (5, 30, 2, 1)
+    # resampling two units: {p1,p1} rate 400 (p=1/4), {p2,p2} rate 50 (1/4), mixed 166.7 (1/2)
+    # so the 2.5% and 97.5% percentiles are exactly 50 and 400
+    assert row["ci_low"] == pytest.approx(50.0)
+    assert row["ci_high"] == pytest.approx(400.0)
+
+
+def test_bootstrap_is_seeded_and_per_group_stable():
+    units = _planted_corpus(years=range(2001, 2007))
+    fu = stat_frames(units)
+    a = stat_rates(fu, by="year", n_boot=300, seed=5)
+    b = stat_rates(fu, by="year", n_boot=300, seed=5)
+    pd.testing.assert_frame_equal(a, b)
+    c = stat_rates(fu, by="year", n_boot=300, seed=6)
+    assert not np.allclose(a["ci_low"].fillna(0), c["ci_low"].fillna(0))
+    # dropping other years does not change a year's interval
+    sub = stat_rates(fu[fu["year"] == 2003], by="year", n_boot=300, seed=5)
+    pd.testing.assert_frame_equal(sub.reset_index(drop=True),
+                                  a[a["year"] == 2003].reset_index(drop=True))
+    ok = a[a["matches"] > 0]
+    assert ((ok["ci_low"] <= ok["rate"]) & (ok["rate"] <= ok["ci_high"])).all()
+    docs = stat_rates(fu, by="doc_id", n_boot=100, seed=5)
+    assert list(docs.columns[:8]) == framing.DOC_COLUMNS
+    assert docs["doc_id"].nunique() == units["doc_id"].nunique()
+
+
+def test_indices_hand_worked():
+    units = pd.DataFrame({
+        "unit_id": ["a#p1", "a#p2", "b#p1"], "doc_id": ["a", "a", "b"], "year": [2010, 2010, 2011],
+        "text": ["prevention prevention early warning intervention",      # 3 prevention, 1 response
+                 "primary responsibility and capacity-building",          # pillar one, pillar two
+                 "collective action under Chapter VII"],                  # pillar three x2; response
+    })
+    fu = stat_frames(units)
+    idx = stat_indices(fu, n_boot=0)
+    get = lambda lvl, key, name: idx[(idx["level"] == lvl) & (idx[key] == (2010 if key == "year" else "a"))
+                                     & (idx["index"] == name)]["value"].iloc[0]
+    assert get("year", "year", "prevention_response_balance") == pytest.approx((3 - 1) / 4)
+    assert get("doc", "doc_id", "pillar_one_share") == pytest.approx(0.5)
+    assert get("doc", "doc_id", "pillar_three_share") == pytest.approx(0.0)
+    y11 = idx[(idx["level"] == "year") & (idx["year"] == 2011)].set_index("index")
+    assert y11.loc["pillar_three_share", "value"] == pytest.approx(1.0)
+    assert y11.loc["prevention_response_balance", "value"] == pytest.approx(-1.0)
+    # no sovereignty words at all: undefined share, not zero
+    assert math.isnan(y11.loc["sovereignty_as_responsibility_share", "value"])
+    assert list(idx.columns) == framing.INDEX_COLUMNS
+
+
+# ----------------------------------------------------------------- sentiment
+def test_vader_matches_direct_nltk(anchor_units):
+    from nltk.sentiment.vader import SentimentIntensityAnalyzer
+
+    sia = SentimentIntensityAnalyzer()
+    s = stat_sentiment(anchor_units)
+    assert list(s.columns[:6]) == framing.SENTIMENT_COLUMNS
+    for text, row in zip(anchor_units["text"], s.itertuples()):
+        ref = sia.polarity_scores(text)
+        assert (row.neg, row.neu, row.pos, row.compound) == (
+            ref["neg"], ref["neu"], ref["pos"], ref["compound"])
+    yrs = stat_sentiment_years(s, n_boot=200, seed=2)
+    assert yrs["compound"].iloc[0] == pytest.approx(s["compound"].mean())
+    assert yrs["ci_low"].iloc[0] <= yrs["compound"].iloc[0] <= yrs["ci_high"].iloc[0]
+    assert yrs["n_units"].iloc[0] == len(s)
+
+
+def test_vader_missing_lexicon_error(monkeypatch):
+    import nltk.sentiment.vader as v
+
+    class Missing:
+        def __init__(self, *a, **k):
+            raise LookupError("Resource vader_lexicon not found")
+
+    framing.vader_analyzer.cache_clear()
+    monkeypatch.setattr(v, "SentimentIntensityAnalyzer", Missing)
+    try:
+        with pytest.raises(LookupError, match=r"nltk.download\('vader_lexicon'\)"):
+            framing.vader_analyzer()
+    finally:
+        framing.vader_analyzer.cache_clear()
+
+
+# ---------------------------------------------------------------- validation
+def _wilson_by_hand(k, n, z=1.959963984540054):
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
+@pytest.mark.parametrize("k, n", [(8, 10), (0, 5), (5, 5), (13, 40)])
+def test_wilson_interval_against_hand_computation(k, n):
+    lo, hi = wilson_interval(k, n)
+    elo, ehi = _wilson_by_hand(k, n)
+    assert lo == pytest.approx(elo, abs=1e-12) and hi == pytest.approx(ehi, abs=1e-12)
+
+
+def test_validate_coding(tmp_path):
+    df = pd.DataFrame({
+        "sample_id": [f"s{i}" for i in range(9)],
+        "frame": ["a"] * 5 + ["b"] * 4,
+        "relevant": ["1", "yes", "0", "1", "", "0", "n", "TRUE", "1"],
+    })
+    p = tmp_path / "coded.csv"
+    df.to_csv(p, index=False)
+    res = validate_coding(p).set_index("frame")
+    assert list(res.reset_index().columns) == framing.PRECISION_COLUMNS
+    assert (res.loc["a", "n_coded"], res.loc["a", "n_relevant"], res.loc["a", "n_uncoded"]) == (4, 3, 1)
+    assert res.loc["a", "precision"] == pytest.approx(0.75)
+    assert (res.loc["a", "ci_low"], res.loc["a", "ci_high"]) == pytest.approx(_wilson_by_hand(3, 4))
+    assert res.loc["b", "precision"] == pytest.approx(0.5)
+    assert (res.loc["ALL", "n_coded"], res.loc["ALL", "n_relevant"]) == (8, 5)
+    df.loc[3, "relevant"] = "maybe"
+    df.to_csv(p, index=False)
+    with pytest.raises(ValueError, match=r"line 5 \(sample_id s3\).*'maybe'"):
+        validate_coding(p)
+    with pytest.raises(ValueError, match="missing column"):
+        validate_coding(df.drop(columns="relevant"))
+
+
+def test_sample_kwic_stratified_and_reproducible():
+    units = _planted_corpus(years=range(2001, 2011), change_year=2006)
+    d = Dictionary({"prev": ["prevent*", "early warning"], "resp": ["response"]})
+    s = sample_kwic(units, d, n_per_frame=30, seed=4, window=20)
+    assert list(s.columns) == framing.KWIC_COLUMNS
+    prev = s[s["frame"] == "prev"]
+    assert len(prev) == 30
+    # proportional allocation: later years (5x more matches) get most of the sample
+    assert (prev["year"] >= 2006).sum() > (prev["year"] < 2006).sum() * 2
+    assert prev["keyword"].str.lower().str.match(r"prevent|early warning").all()
+    assert (s["relevant"] == "").all()
+    pd.testing.assert_frame_equal(s, sample_kwic(units, d, n_per_frame=30, seed=4, window=20))
+    # every match is taken when there are fewer than n
+    small = sample_kwic(units.head(3), d, n_per_frame=1000, strata=None)
+    allm = stat_frames(units.head(3), d)
+    assert len(small[small["frame"] == "prev"]) == allm.loc[allm["frame"] == "prev", "matches"].sum()
+    with pytest.raises(KeyError, match="unknown frame"):
+        sample_kwic(units, d, frames=["nope"])
+
+
+def test_allocation_largest_remainders():
+    alloc = framing._allocate(np.array([10, 30, 60]), 7)
+    assert alloc.sum() == 7 and alloc.tolist() == [1, 2, 4]
+    assert framing._allocate(np.array([2, 3]), 10).tolist() == [2, 3]
+
+
+# --------------------------------------------------------------------- stage
+def test_stage_on_offline_corpus_writes_tables(tmp_path):
+    from analysis.pipeline import run_pipeline
+
+    ctx = run_pipeline("sg-r2p", tmp_path, only=["frames"], verbose=False, progress=False,
+                       overrides={"frames": {"n_boot": 100}})
+    assert not getattr(ctx, "errors", [])
+    t = tmp_path / "tables"
+    for name in ("frames_units", "frames_docs", "frames_years", "frame_indices",
+                 "frame_changepoints", "anchor_frame_profile", "stance_units", "stance_docs",
+                 "stance_years", "sentiment_units", "sentiment_years"):
+        assert (t / f"{name}.csv").exists(), name
+    fu = pd.read_csv(t / "frames_units.csv")
+    assert list(fu.columns[:6]) == framing.UNIT_FRAME_COLUMNS
+    yrs = pd.read_csv(t / "frames_years.csv")
+    assert list(yrs.columns[:5]) == ["frame", "year", "rate", "ci_low", "ci_high"]
+    cp = pd.read_csv(t / "frame_changepoints.csv")
+    assert cp.empty and list(cp.columns) == framing.CHANGEPOINT_COLUMNS
+    assert any("change points need" in m for m in ctx.messages)
+    prof = pd.read_csv(t / "anchor_frame_profile.csv")
+    assert prof["doc_id"].eq(ANCHOR).all() and len(prof) > 0
+    st = pd.read_csv(t / "stance_years.csv")
+    assert {"deontic", "first_person.plural"} <= set(st["frame"])
+    # same inputs, same bytes
+    out2 = tmp_path / "again"
+    run_pipeline("sg-r2p", out2, only=["frames"], verbose=False, progress=False,
+                 overrides={"frames": {"n_boot": 100}}, use_cache=False)
+    for name in ("frames_years", "frame_indices", "sentiment_years"):
+        assert (t / f"{name}.csv").read_bytes() == (out2 / "tables" / f"{name}.csv").read_bytes()
+
+
+def test_cli_sample_and_validate(tmp_path):
+    from typer.testing import CliRunner
+
+    from analysis.cli import app
+
+    runner = CliRunner()
+    out = tmp_path / "s.csv"
+    r = runner.invoke(app, ["frames", "sample", "--out", str(out), "--n", "3", "--seed", "1"])
+    assert r.exit_code == 0, r.output
+    s = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert set(s.columns) == set(framing.KWIC_COLUMNS) and len(s) > 0
+    r = runner.invoke(app, ["frames", "sample", "--out", str(out)])
+    assert r.exit_code == 1                        # refuses to overwrite codes
+    s["relevant"] = ["1" if i % 3 else "0" for i in range(len(s))]
+    s.to_csv(out, index=False)
+    prec = tmp_path / "p.csv"
+    r = runner.invoke(app, ["frames", "validate", str(out), "--out", str(prec)])
+    assert r.exit_code == 0, r.output
+    p = pd.read_csv(prec)
+    assert p["frame"].iloc[-1] == "ALL" and p["n_coded"].iloc[-1] == len(s)
+    r = runner.invoke(app, ["frames", "validate", str(tmp_path / "missing.csv")])
+    assert r.exit_code == 1
+    r = runner.invoke(app, ["frames", "list"])
+    assert r.exit_code == 0 and "pillar_one" in r.output
