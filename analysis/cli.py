@@ -132,6 +132,7 @@ def corpus_fetch(
     config: Optional[Path] = typer.Option(None, "--config", help="A sources.yml overriding corpus/sources.yml (user agent, rate limit, URL templates)."),
     report: Optional[Path] = typer.Option(None, "--report", help="Also write the per-row summary to this CSV file."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar; summary only."),
+    accept: bool = typer.Option(False, "--accept", help="Download nothing; accept the re-fetched texts awaiting review (<doc_id>.new.txt) of the --only rows, or of all."),
 ) -> None:
     """Download the manifest's missing texts, extract them, and record them in corpus.lock.
 
@@ -143,7 +144,7 @@ def corpus_fetch(
     from .fetch import fetch_command
 
     code = fetch_command(corpus, only=only, force=force, plan=plan, config=config, report_csv=report,
-                         quiet=quiet, console=console, out_console=out_console)
+                         quiet=quiet, console=console, out_console=out_console, accept=accept)
     if code:
         raise typer.Exit(code)
 

@@ -30,6 +30,7 @@ import difflib
 import email.utils
 import hashlib
 import io
+import json
 import os
 import re
 import tempfile
@@ -53,6 +54,7 @@ __all__ = [
     "FetchReport",
     "FetchResult",
     "PoliteClient",
+    "accept_new",
     "candidate_urls",
     "check_page",
     "fetch_corpus",
@@ -999,12 +1001,15 @@ def _fetch_row(cdir: Path, row: dict, cfg: FetchConfig, poli: PoliteClient, forc
             lock[doc_id] = entry
             _write_lock(cdir, lock)
             return res
-        new_path = tp.with_name(tp.name[: -len(tp.suffix)] + ".new" + tp.suffix if tp.suffix else tp.name + ".new")
+        new_path = _new_path(tp)
         _atomic_write(new_path, data)
+        # what the lock will say once the new text is accepted (r2p corpus fetch --accept)
+        pending = cdir / "raw" / doc_id / "pending.json"
+        _atomic_write(pending, json.dumps({"entry": entry, "footnotes": ext.footnotes}, indent=1).encode("utf-8"))
         res.status = "changed"
         res.reason = (f"re-fetched text differs from {rel} ({_diff_summary(old.decode('utf-8', 'replace'), ext.text)}); "
-                      f"kept the old text, wrote the new one to {new_path.relative_to(cdir)}: review it and replace "
-                      f"the old file to accept it (then run fetch again to update the lock)")
+                      f"kept the old text, wrote the new one to {new_path.relative_to(cdir)}: review it, then accept "
+                      f"it with r2p corpus fetch --accept --only {doc_id} (or delete it to keep the old text)")
         return res
 
     _atomic_write(tp, data)
@@ -1016,6 +1021,70 @@ def _fetch_row(cdir: Path, row: dict, cfg: FetchConfig, poli: PoliteClient, forc
     if note:
         res.reason = note
     return res
+
+
+def _new_path(tp: Path) -> Path:
+    return tp.with_name(tp.stem + ".new" + tp.suffix) if tp.suffix else tp.with_name(tp.name + ".new")
+
+
+def accept_new(corpus_dir: str | os.PathLike = "sg-r2p", only: Iterable[str] | None = None) -> FetchReport:
+    """Accept re-fetched texts awaiting review: ``<doc_id>.new.txt`` replaces ``<doc_id>.txt``.
+
+    For each selected row with a pending new text (written by a ``--force``
+    re-fetch that found a different text), the new text replaces the old one,
+    and the lock entry and the manifest's sha256 are updated to describe it.
+    A pending text that was edited since the re-fetch is refused (its hash no
+    longer matches the record).
+
+    Returns
+    -------
+    FetchReport
+        ``fetched`` for each accepted text, ``failed`` for refusals.
+    """
+    from .manifest import read_manifest
+
+    cdir = _resolve_corpus_dir(corpus_dir)
+    manifest = read_manifest(cdir / "manifest.csv")
+    wanted = set(only) if only else None
+    results = []
+    with _RunLock(cdir):
+        lock = {r["doc_id"]: dict(r) for r in read_lock(cdir).to_dict("records")}
+        for row in manifest.to_dict("records"):
+            doc_id = str(row["doc_id"])
+            if (wanted is not None and doc_id not in wanted) or not _SAFE_ID.match(doc_id):
+                continue
+            tp = _text_path(cdir, row)
+            new, pending = _new_path(tp), cdir / "raw" / doc_id / "pending.json"
+            if not new.exists():
+                continue
+            rel = str(tp.relative_to(cdir))
+            if not pending.exists():
+                results.append(FetchResult(doc_id, "failed", text_file=rel, reason=(
+                    f"{new.name} has no record of where it came from ({pending.relative_to(cdir)} is missing); "
+                    f"re-fetch with r2p corpus fetch --force --only {doc_id}")))
+                continue
+            info = json.loads(pending.read_text(encoding="utf-8"))
+            entry = info["entry"]
+            data = new.read_bytes()
+            if _sha256_bytes(data) != entry["text_sha256"]:
+                results.append(FetchResult(doc_id, "failed", text_file=rel, reason=(
+                    f"{new.name} was edited after the re-fetch (its sha256 no longer matches); "
+                    f"re-fetch with r2p corpus fetch --force --only {doc_id}")))
+                continue
+            os.replace(new, tp)
+            if info.get("footnotes"):
+                _atomic_write(cdir / "footnotes" / f"{doc_id}.txt", _text_bytes(info["footnotes"]))
+            lock[doc_id] = entry
+            _write_lock(cdir, lock)
+            try:
+                update_manifest_sha256(cdir / "manifest.csv", {doc_id: entry["text_sha256"]})
+            except ValueError:
+                pass  # no sha256 column: the lock alone records the hash
+            pending.unlink()
+            results.append(FetchResult(doc_id, "fetched", url=entry["url"], text_file=rel,
+                                       text_sha256=entry["text_sha256"], raw_file=entry["raw_file"],
+                                       extractor=entry["extractor"], reason=f"accepted {new.name}"))
+    return FetchReport(results, str(cdir))
 
 
 def _failure_hint(tried: list[tuple[str, str]], doc_id: str) -> str:
@@ -1140,18 +1209,18 @@ def verify_lock(corpus_dir: str | os.PathLike) -> list:
         if doc_id not in seen and tp.exists():
             problems.append(Problem(lname, None, "doc_id", f"{tp.relative_to(cdir)} is present but not in the lock",
                                     "run r2p corpus fetch to record it", severity="note"))
-        new = tp.with_name(tp.stem + ".new" + tp.suffix)
+        new = _new_path(tp)
         if new.exists():
             problems.append(Problem(str(new), None, None, "a re-fetch gave a different text, awaiting review",
-                                    f"compare with {tp.name}; replace it to accept, or delete {new.name}",
-                                    severity="note"))
+                                    f"compare with {tp.name}; accept it with r2p corpus fetch --accept --only "
+                                    f"{doc_id}, or delete {new.name}", severity="note"))
     return problems
 
 
 # ---------------------------------------------------------------- command line
 def fetch_command(corpus: str = "sg-r2p", only: list[str] | None = None, force: bool = False, plan: bool = False,
                   config: str | os.PathLike | None = None, report_csv: str | os.PathLike | None = None,
-                  quiet: bool = False, console=None, out_console=None) -> int:
+                  quiet: bool = False, console=None, out_console=None, accept: bool = False) -> int:
     """What ``r2p corpus fetch`` does: run :func:`fetch_corpus` with a progress bar and print the summary.
 
     Returns the exit code: 0 when nothing failed, 1 when any row failed, 2 for
@@ -1174,7 +1243,11 @@ def fetch_command(corpus: str = "sg-r2p", only: list[str] | None = None, force: 
     styles = {"fetched": "green", "unchanged": "green", "changed": "yellow", "failed": "red",
               "planned": "cyan", "present": "dim", "bundled": "dim"}
     try:
-        if plan or quiet:
+        if accept:
+            rep = accept_new(cdir, only=only)
+            if not len(rep):
+                out_console.print("no re-fetched texts awaiting review (<doc_id>.new.txt)")
+        elif plan or quiet:
             rep = fetch_corpus(cdir, only=only, force=force, plan=plan, config=cfg)
         else:
             with Progress(TextColumn("[bold]fetch[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -1210,7 +1283,7 @@ def fetch_command(corpus: str = "sg-r2p", only: list[str] | None = None, force: 
     for r in rep:
         if r.status == "changed":
             out_console.print(f"changed {r.doc_id}: {r.reason}", markup=False, highlight=False)
-        elif r.status == "fetched" and r.reason:
+        elif r.status == "fetched" and r.reason:  # accepted texts, manifest hash notes
             out_console.print(f"{r.doc_id}: {r.reason}", markup=False, highlight=False)
     if rep.failed:
         out_console.print(f"{len(rep.failed)} failed:", style="red")

@@ -26,6 +26,7 @@ from httpfixtures import FixtureServer, Response
 
 from analysis.fetch import (
     FetchConfig,
+    accept_new,
     candidate_urls,
     fetch_corpus,
     load_config,
@@ -325,6 +326,31 @@ def test_refetch_keeps_good_text(tmp_path, anchor):
         n = srv.count("/s")
         assert fetch_corpus(cdir, config=fast_config()).results[0].status == "present"
         assert srv.count("/s") == n
+    # accepting the reviewed new text: it replaces the old one; lock and manifest follow
+    new_data = new.read_bytes()
+    acc = accept_new(cdir, only=["s"])
+    assert [r.status for r in acc] == ["fetched"]
+    assert tp.read_bytes() == new_data and not new.exists()
+    sha = hashlib.sha256(new_data).hexdigest()
+    assert read_lock(cdir).loc[0, "text_sha256"] == sha
+    assert pd.read_csv(cdir / "manifest.csv", dtype=str).loc[0, "sha256"] == sha
+    assert [p for p in verify_lock(cdir) if p.severity == "error"] == []
+    assert len(accept_new(cdir)) == 0  # nothing left to accept
+
+
+def test_accept_refuses_an_edited_new_text(tmp_path):
+    routes = {"/s": Response(body=hf.statement_html().encode())}
+    with FixtureServer(routes) as srv:
+        cdir = make_corpus(tmp_path, [row("s", srv.url("/s"))])
+        fetch_corpus(cdir, config=fast_config())
+        srv.routes["/s"] = Response(body=hf.statement_html(paragraphs=hf.anchor_paragraphs()[:-2]).encode())
+        assert fetch_corpus(cdir, force=True, config=fast_config()).results[0].status == "changed"
+    good = (cdir / "texts" / "s.txt").read_bytes()
+    new = cdir / "texts" / "s.new.txt"
+    new.write_text(new.read_text(encoding="utf-8") + "\nmy own edit\n", encoding="utf-8")
+    (res,) = accept_new(cdir)
+    assert res.status == "failed" and "edited after the re-fetch" in res.reason
+    assert (cdir / "texts" / "s.txt").read_bytes() == good
 
 
 def test_bundled_rows_are_never_fetched(tmp_path, server):
@@ -468,6 +494,8 @@ def test_cli_fetch_exit_codes(tmp_path, server):
     assert r.exit_code == 2
     r = runner.invoke(app, ["corpus", "fetch", "--corpus", str(tmp_path / "none")])
     assert r.exit_code == 2
+    r = runner.invoke(app, ["corpus", "fetch", "--corpus", str(ok_dir), "--accept"])
+    assert r.exit_code == 0 and "no re-fetched texts awaiting review" in r.output
 
 
 def test_cut_off_download_resumes_with_range(tmp_path, server):
