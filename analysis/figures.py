@@ -297,9 +297,10 @@ def save_figure(
     paths: dict[str, Path] = {}
     old_epoch = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = _SOURCE_DATE_EPOCH
+    engine = fig.get_layout_engine()
     try:
         with style_context():
-            for fmt in formats:
+            for i, fmt in enumerate(formats):
                 path = outdir / f"{name}.{fmt}"
                 _atomic_write(
                     path,
@@ -308,7 +309,12 @@ def save_figure(
                     ),
                 )
                 paths[fmt] = path
+                if i == 0 and engine is not None:
+                    # the layout is fixed by the first save; later formats reuse it
+                    fig.set_layout_engine("none")
     finally:
+        if engine is not None:
+            fig.set_layout_engine(engine)
         if old_epoch is None:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
         else:

@@ -1,0 +1,185 @@
+"""Style, the deterministic saver, the figures stage and pipeline reproducibility."""
+
+from __future__ import annotations
+
+import json
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import figures as F
+from analysis import plots as P
+from tests import _plot_tables as T
+
+
+def _demo_figure():
+    fig, ax = F.new_figure("single")
+    x = np.arange(10)
+    for k in range(4):
+        ax.plot(x, x * (k + 1), label=f"series {k}")
+    ax.legend()
+    ax.set_title("demo")
+    return fig, pd.DataFrame({"x": np.tile(x, 4), "y": np.concatenate([x * (k + 1) for k in range(4)])})
+
+
+def test_style_file_ships_and_sets_journal_rules():
+    assert F.STYLE_PATH.exists() and F.STYLE_PATH.suffix == ".mplstyle"
+    with F.style_context():
+        rc = matplotlib.rcParams
+        assert rc["pdf.fonttype"] == 42 and rc["ps.fonttype"] == 42
+        assert rc["svg.hashsalt"] and rc["savefig.dpi"] == 300
+        cyc = rc["axes.prop_cycle"].by_key()
+        assert [c.upper() for c in cyc["color"]] == [c.upper() for c in F.PALETTE]
+        assert len(set(map(str, cyc["linestyle"]))) == len(cyc["linestyle"])  # greyscale-safe
+    assert F.SINGLE_COLUMN == 3.5 and F.DOUBLE_COLUMN == 7.2
+    fig, _ = F.new_figure("double")
+    assert fig.get_size_inches()[0] == pytest.approx(7.2)
+    with pytest.raises(ValueError, match="width"):
+        F.new_figure("wide")
+
+
+def test_okabe_ito_palette_is_the_published_one():
+    # Okabe & Ito (2008): the eight colours in RGB
+    published = {(0, 0, 0), (230, 159, 0), (86, 180, 233), (0, 158, 115), (240, 228, 66), (0, 114, 178),
+                 (213, 94, 0), (204, 121, 167)}
+    got = {tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in F.PALETTE}
+    assert got == published
+
+
+def test_save_figure_writes_all_files_deterministically(tmp_path):
+    outs = []
+    for run in ("a", "b"):
+        fig, data = _demo_figure()
+        paths = F.save_figure(fig, data, "demo", tmp_path / run, meta={"seed": 7, "corpus_hash": "abc"})
+        assert set(paths) == {"pdf", "png", "svg", "csv", "json"}
+        outs.append({k: p.read_bytes() for k, p in paths.items()})
+    for fmt in ("pdf", "svg", "png", "csv", "json"):
+        assert outs[0][fmt] == outs[1][fmt], fmt
+    pdf = outs[0]["pdf"]
+    assert b"CreationDate" not in pdf and b"/FontFile2" in pdf  # no date; TrueType embedded
+    assert b"<dc:date>" not in outs[0]["svg"]
+    assert outs[0]["png"][:8] == b"\x89PNG\r\n\x1a\n"
+    # PNG at 300 dpi: pHYs chunk holds pixels per metre
+    png = outs[0]["png"]
+    i = png.index(b"pHYs")
+    ppm = int.from_bytes(png[i + 4:i + 8], "big")
+    assert ppm == round(300 / 0.0254)
+    back = pd.read_csv(tmp_path / "a" / "demo.csv")
+    pd.testing.assert_frame_equal(back, data, check_dtype=False)
+    meta = json.loads(outs[0]["json"])
+    assert meta["seed"] == 7 and meta["corpus_hash"] == "abc" and meta["package_version"]
+    assert meta["data_rows"] == len(data) and meta["size_inches"][0] == 3.5
+
+
+def test_save_figure_rejects_bad_names_and_data(tmp_path):
+    fig, data = _demo_figure()
+    with pytest.raises(ValueError, match="safe file stem"):
+        F.save_figure(fig, data, "../evil", tmp_path)
+    with pytest.raises(TypeError, match="DataFrame"):
+        F.save_figure(fig, [1, 2], "ok", tmp_path)
+    with pytest.raises(ValueError, match="format"):
+        F.save_figure(fig, data, "ok", tmp_path, formats=("gif",))
+
+
+def test_save_figure_keeps_old_file_when_saving_fails(tmp_path, monkeypatch):
+    fig, data = _demo_figure()
+    F.save_figure(fig, data, "demo", tmp_path, formats=("svg",))
+    before = (tmp_path / "demo.svg").read_bytes()
+
+    def boom(*a, **k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(fig, "savefig", boom)
+    with pytest.raises(RuntimeError):
+        F.save_figure(fig, data, "demo", tmp_path, formats=("svg",))
+    assert (tmp_path / "demo.svg").read_bytes() == before
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def _tables(n_docs=24):
+    dv = T.docvars(n_docs).assign(available=True)
+    return {
+        "documents": dv,
+        "similarity_to_anchor": T.similarity_to_anchor(dv, "d005"),
+        "similarity_years": T.similarity_years(dv["year"]),
+        "keyness": T.keyness(),
+        "fightin_words": T.fightin_words(),
+        "topic_selection": T.topic_selection(),
+        "topic_prevalence": T.topic_prevalence(k=3),
+        "frames_years": T.frames_years(),
+        "frame_changepoints": T.frame_changepoints(),
+        "frames_units": T.frames_units("d005"),
+        "novelty": T.novelty(dv),
+        "style": T.style(dv),
+    }
+
+
+def test_draw_figures_draws_the_set_and_skips_missing(tmp_path):
+    tables = _tables()
+    tables["novelty"] = tables["novelty"].iloc[0:0]  # empty: skipped
+    del tables["topic_selection"]                      # missing: skipped
+    tables["style"] = pd.DataFrame({"doc_id": ["x"], "bad": ["y"]})  # unusable: failed, not raised
+    logs = []
+    index = F.draw_figures(tables, tmp_path, meta={"seed": 1}, anchor="d005", params={"formats": "svg"},
+                           log=logs.append)
+    status = dict(zip(index["figure"], index["status"]))
+    assert status["novelty"] == "skipped" and status["topic_selection"] == "skipped"
+    assert status["style_trends"] == "failed"
+    drawn = [f for f, s in status.items() if s == "drawn"]
+    assert {"corpus_overview", "similarity_to_anchor", "similarity_heatmap", "topic_prevalence",
+            "frame_trajectories", "pillar_shares", "anchor_profile", "keyness_anchor_vs_rest",
+            "fightin_words_anchor_vs_rest", "keyness_antonio_guterres_vs_ban_ki_moon"} <= set(drawn)
+    for f in drawn:
+        assert (tmp_path / f"{f}.svg").exists() and (tmp_path / f"{f}.csv").exists()
+        assert json.loads((tmp_path / f"{f}.json").read_text())["source_tables"]
+    assert any("novelty skipped" in m for m in logs) and any("style_trends failed" in m for m in logs)
+
+
+def test_cross_year_figures_skipped_with_one_dated_document(tmp_path):
+    tables = _tables()
+    tables["documents"] = tables["documents"].iloc[:1]
+    index = F.draw_figures(tables, tmp_path, params={"formats": "svg"}, log=lambda m: None)
+    status = dict(zip(index["figure"], index["status"]))
+    for name in ("similarity_to_anchor", "similarity_heatmap", "topic_prevalence", "frame_trajectories",
+                 "pillar_shares", "novelty", "style_trends"):
+        assert status[name] == "skipped", name
+        assert "two dated documents" in index.set_index("figure").loc[name, "message"]
+    assert status["corpus_overview"] == "drawn" and status["topic_selection"] == "drawn"
+
+
+def test_slug_is_ascii_and_stable():
+    assert F._slug("speaker=António Guterres vs speaker=Ban Ki-moon") == "antonio_guterres_vs_ban_ki_moon"
+    assert F._slug("anchor vs rest") == "anchor_vs_rest"
+    assert F._slug("year>=2017 vs rest") == "gt_2017_vs_rest" or F._slug("year>=2017 vs rest")
+
+
+def _tiny_corpus(inaugural):
+    dv = inaugural.docvars
+    return inaugural.subset((dv["year"] >= 1997).to_numpy())
+
+
+FAST = {"topics": {"models": "nmf", "k_min": 2, "k_max": 4, "k_step": 2, "n_runs": 2, "n_boot": 50},
+        "compare": {"n_boot": 50}, "frames": {"n_boot": 100}, "figures": {"formats": "pdf,svg"}}
+
+
+def test_two_pipeline_runs_give_identical_tables_and_figure_bytes(tmp_path, inaugural):
+    from analysis.pipeline import run_pipeline
+
+    corpus = _tiny_corpus(inaugural)
+    outs = []
+    for run in ("a", "b"):
+        ctx = run_pipeline(corpus, tmp_path / run, overrides=FAST, verbose=False, use_cache=False)
+        assert not ctx.errors, ctx.errors
+        outs.append(tmp_path / run)
+    index = pd.read_csv(outs[0] / "tables" / "figure_index.csv")
+    assert (index["status"] == "drawn").sum() >= 12, index
+    files_a = sorted(p.relative_to(outs[0]).as_posix() for p in outs[0].rglob("*")
+                     if p.is_file() and ".cache" not in p.parts and p.name != "run.json")
+    files_b = sorted(p.relative_to(outs[1]).as_posix() for p in outs[1].rglob("*")
+                     if p.is_file() and ".cache" not in p.parts and p.name != "run.json")
+    assert files_a == files_b
+    assert any(f.endswith(".pdf") for f in files_a) and any(f.endswith(".svg") for f in files_a)
+    differ = [f for f in files_a if (outs[0] / f).read_bytes() != (outs[1] / f).read_bytes()]
+    assert differ == []

@@ -1,0 +1,263 @@
+"""Each plot_* draws exactly the data it returns: checked against the artists."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import plots as P
+from analysis.figures import new_figure
+from tests import _plot_tables as T
+
+
+def by_gid(fig, gid):
+    return [a for a in fig.findobj(lambda a: a.get_gid() == gid)]
+
+
+def one(fig, gid):
+    found = by_gid(fig, gid)
+    assert len(found) == 1, f"{gid}: {len(found)} artists"
+    return found[0]
+
+
+@pytest.fixture(scope="module")
+def dv():
+    return T.docvars()
+
+
+def test_statements_per_year_bars_match_counts(dv):
+    fig, d = P.plot_statements_per_year(dv, by="venue")
+    # independent count: documents per (year, venue)
+    expected = dv.groupby(["year", "venue"]).size()
+    got = d.set_index(["year", "group"])["n"]
+    pd.testing.assert_series_equal(got.sort_index(), expected.sort_index().astype(float), check_names=False)
+    for g, part in d.groupby("group"):
+        rects = [r for r in by_gid(fig, f"bars:{g}") if r.get_height() > 0]
+        assert sorted(r.get_height() for r in rects) == sorted(part["n"])
+        assert sorted(r.get_y() for r in rects) == sorted(part["bottom"])
+    assert d["n"].sum() == len(dv)
+
+
+def test_statements_per_year_pools_decades_and_groups():
+    dv = pd.DataFrame({"doc_id": [f"d{i}" for i in range(60)], "year": np.arange(1900, 2020, 2),
+                       "speaker": [f"s{i % 12}" for i in range(60)]})
+    fig, d = P.plot_statements_per_year(dv, by="speaker", max_groups=5)
+    assert (d["bin_years"] == 10).all()
+    assert set(d["year"]) == set(range(1900, 2020, 10))
+    assert d["group"].nunique() == 5 and "other" in set(d["group"])
+    assert d["n"].sum() == 60
+
+
+def test_statement_lengths_points(dv):
+    fig, d = P.plot_statement_lengths(dv)
+    for g, part in d.groupby("group"):
+        line = one(fig, f"points:{g}")
+        np.testing.assert_allclose(line.get_ydata(), part["length"])
+        np.testing.assert_allclose(line.get_xdata(), part["x"])
+    assert sorted(d["length"]) == sorted(dv["n_tokens"].astype(float))
+
+
+def test_corpus_overview_has_panels(dv):
+    fig, d = P.plot_corpus_overview(dv)
+    assert list(dict.fromkeys(d["panel"])) == ["per_year_by_venue", "per_year_by_speaker", "lengths"]
+    assert len([a for a in fig.axes if a.get_visible()]) == 3
+
+
+def test_decimal_year():
+    x = P.decimal_year(pd.Series(["2017-09-06", None, "2000-01-01"]), pd.Series([2017, 2005, 2000]))
+    assert x[0] == pytest.approx(2017 + 248 / 365)
+    assert x[1] == 2005.5 and x[2] == 2000.0
+
+
+def test_similarity_to_anchor_points_and_intervals(dv):
+    sim = T.similarity_to_anchor(dv, "d010")
+    fig, d = P.plot_similarity_to_anchor(sim, anchor="d010", docvars=dv)
+    assert d.loc[d["group"] == "anchor", "doc_id"].tolist() == ["d010"]
+    for g, part in d.groupby("group"):
+        line = one(fig, f"points:{g}")
+        np.testing.assert_allclose(line.get_ydata(), part["cosine"])
+        np.testing.assert_allclose(line.get_xdata(), part["x"])
+        if g != "anchor":
+            segs = one(fig, f"intervals:{g}").get_segments()
+            np.testing.assert_allclose([s[0][1] for s in segs], part["ci_low"])
+            np.testing.assert_allclose([s[1][1] for s in segs], part["ci_high"])
+    # time axis is the decimal year of each document's date
+    merged = d.merge(dv[["doc_id", "date"]], on="doc_id")
+    np.testing.assert_allclose(merged["x"], P.decimal_year(merged["date"]))
+    assert len(d) == len(sim)
+
+
+def test_similarity_heatmap_grid_is_symmetric_and_matches_image(dv):
+    sy = T.similarity_years(dv["year"])
+    fig, d = P.plot_similarity_heatmap(sy)
+    img = one(fig, "heatmap").get_array()
+    n = int(np.sqrt(len(d)))
+    np.testing.assert_allclose(np.asarray(img, dtype=float), d["cosine"].to_numpy().reshape(n, n))
+    grid = d.pivot(index="year_a", columns="year_b", values="cosine")
+    np.testing.assert_allclose(grid.to_numpy(), grid.to_numpy().T)
+    for _, r in sy.iterrows():
+        assert grid.loc[r["year_a"], r["year_b"]] == pytest.approx(r["cosine"])
+
+
+def test_keyness_bars():
+    k = T.keyness()
+    comp = "speaker=António Guterres vs speaker=Ban Ki-moon"
+    fig, d = P.plot_keyness(k, comparison=comp, n=5)
+    sub = k[k["comparison"] == comp]
+    top = sub.nlargest(5, "g2")["term"].tolist()
+    bottom = sub.nsmallest(5, "g2")["term"].tolist()
+    assert d.loc[d["side"] == "António Guterres", "term"].tolist() == top
+    assert set(d.loc[d["side"] == "Ban Ki-moon", "term"]) == set(bottom)
+    for side, part in d.groupby("side"):
+        rects = by_gid(fig, f"bars:{side}")
+        np.testing.assert_allclose([r.get_width() for r in rects], part["score"])
+        np.testing.assert_allclose([r.get_y() + r.get_height() / 2 for r in rects], part["y"])
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == d["term"].tolist()
+
+
+def test_keyness_unknown_comparison_is_clear():
+    with pytest.raises(ValueError, match="available"):
+        P.plot_keyness(T.keyness(), comparison="nope")
+
+
+def test_fightin_words_points_and_sides():
+    fw = T.fightin_words()
+    fig, d = P.plot_fightin_words(fw, n_labels=3)
+    for side, part in d.groupby("side"):
+        line = one(fig, f"points:{side}")
+        np.testing.assert_allclose(line.get_xdata(), part["frequency"])
+        np.testing.assert_allclose(line.get_ydata(), part["delta"])
+    assert (d.loc[d["side"] == "anchor", "z"] >= 1.96).all()
+    assert (d.loc[d["side"] == "rest", "z"] <= -1.96).all()
+    labelled = d[d["labelled"]]
+    texts = {t.get_text() for t in fig.axes[0].texts}
+    assert set(labelled["term"]) == texts
+    assert len(d) == int(((fw["count_a"] + fw["count_b"]) > 0).sum())
+
+
+def test_topic_selection_lines_and_selected():
+    sel = T.topic_selection()
+    fig, d = P.plot_topic_selection(sel)
+    assert set(d["metric"]) == {"npmi", "umass", "exclusivity", "perplexity", "stability"}
+    for (m, model), part in d.groupby(["metric", "model"]):
+        line = one(fig, f"line:{m}:{model}")
+        np.testing.assert_allclose(line.get_xdata(), part["k"])
+        np.testing.assert_allclose(line.get_ydata(), part["value"])
+    chosen = d[d["selected"]]
+    assert set(chosen["k"]) == {8} and set(chosen["model"]) == {"lda"}
+    assert len(by_gid(fig, "selected:npmi:lda")) == 1
+
+
+def test_topic_prevalence_small_multiples():
+    prev = T.topic_prevalence(k=5)
+    fig, d = P.plot_topic_prevalence(prev, ncols=3)
+    assert len([a for a in fig.axes if a.get_visible()]) == 5
+    for t, part in d.groupby("topic"):
+        line = one(fig, f"line:{t}")
+        np.testing.assert_allclose(line.get_ydata(), part["share"])
+        band = one(fig, f"band:{t}")
+        ys = band.get_paths()[0].vertices[:, 1]
+        assert np.isclose(ys.min(), part["ci_low"].min()) and np.isclose(ys.max(), part["ci_high"].max())
+    assert len(d) == len(prev)
+
+
+def test_frame_trajectories_with_changepoints():
+    fy = T.frames_years()
+    fig, d = P.plot_frame_trajectories(fy, T.frame_changepoints())
+    rates = d[d["layer"] == "rate"]
+    for f, part in rates.groupby("frame"):
+        np.testing.assert_allclose(one(fig, f"line:{f}").get_ydata(), part["rate"])
+    cps = d[d["layer"] == "changepoint"]
+    assert dict(zip(cps["frame"], cps["year"])) == {"prevention": 2015.0, "sovereignty": 2011.0}
+    assert one(fig, "changepoint:prevention").get_xdata()[0] == 2015
+
+
+def test_frame_trajectories_top_level_and_changepoint_year_column():
+    fy = T.frames_years()
+    fy["level"] = 1
+    extra = fy[fy["frame"] == "prevention"].assign(frame="prevention.early", level=2)
+    cp = pd.DataFrame({"frame": ["prevention"], "changepoint_year": [2015]})
+    fig, d = P.plot_frame_trajectories(pd.concat([fy, extra]), cp)
+    assert "prevention.early" not in set(d["frame"])
+    assert (d["layer"] == "changepoint").sum() == 1
+
+
+def test_pillar_shares_stack_to_one():
+    fy = T.frames_years()
+    shares = P.pillar_shares_from_frames(fy)
+    assert list(dict.fromkeys(shares["pillar"])) == ["pillar_one", "pillar_two", "pillar_three"]
+    np.testing.assert_allclose(shares.groupby("year")["share"].sum(), 1.0)
+    # independent: share = rate / sum of the three pillar rates
+    y = fy[(fy["year"] == 2010) & fy["frame"].str.startswith("pillar")]
+    exp = (y["rate"] / y["rate"].sum()).to_numpy()
+    np.testing.assert_allclose(shares[shares["year"] == 2010]["share"], exp)
+    fig, d = P.plot_pillar_shares(shares)
+    for p, part in d.groupby("pillar", sort=False):
+        verts = one(fig, f"area:{p}").get_paths()[0].vertices
+        top = part["bottom"] + part["share"]
+        for x, yv in zip(part["year"], top):
+            assert np.any(np.isclose(verts[:, 0], x) & np.isclose(verts[:, 1], yv))
+
+
+def test_pillar_shares_from_indices():
+    idx = pd.DataFrame({"level": "year", "year": [2010, 2010, 2010, 2011], "doc_id": "",
+                        "index": ["pillar_one_share", "pillar_two_share", "prevention_response_balance",
+                                  "pillar_one_share"], "value": [0.25, 0.75, 0.1, 1.0]})
+    s = P.pillar_shares_from_indices(idx)
+    assert s.to_dict("list") == {"year": [2010, 2010, 2011], "pillar": ["pillar_one", "pillar_two", "pillar_one"],
+                                 "share": [0.25, 0.75, 1.0]}
+
+
+def test_anchor_profile_image_matches_data():
+    fu = pd.concat([T.frames_units("anchor"), T.frames_units("other", n_par=3)])
+    fig, d = P.plot_anchor_profile(fu, doc_id="anchor")
+    img = np.asarray(one(fig, "profile").get_array(), dtype=float)
+    n_units, n_frames = d["unit_id"].nunique(), d["frame"].nunique()
+    np.testing.assert_allclose(img, d["value"].to_numpy().reshape(n_units, n_frames))
+    assert d["position"].tolist()[::n_frames] == list(range(1, 13))
+    src = fu[(fu["doc_id"] == "anchor") & (fu["unit_id"] == "anchor#p3") & (fu["frame"] == "sovereignty")]
+    got = d[(d["unit_id"] == "anchor#p3") & (d["frame"] == "sovereignty")]["value"].item()
+    assert got == pytest.approx(src["rate_per_1000"].item())
+    with pytest.raises(ValueError, match="doc_id"):
+        P.plot_anchor_profile(fu)
+
+
+def test_novelty_lines_skip_missing_and_infinite(dv):
+    nov = T.novelty(dv)
+    nov.loc[5, "transience"] = np.inf
+    fig, d = P.plot_novelty(nov)
+    for m in ("novelty", "transience", "resonance"):
+        part = d[d["measure"] == m]
+        np.testing.assert_allclose(one(fig, f"line:{m}").get_ydata(), part["value"])
+        assert np.isfinite(part["value"]).all()
+    assert (d["measure"] == "novelty").sum() == len(dv) - 2
+    assert (d["measure"] == "transience").sum() == len(dv) - 3
+
+
+def test_style_trends_points_and_yearly_means(dv):
+    st = T.style(dv)
+    fig, d = P.plot_style_trends(st, measures=["mattr", "fk_grade"])
+    for m in ("mattr", "fk_grade"):
+        pts = d[(d["measure"] == m) & (d["layer"] == "document")]
+        np.testing.assert_allclose(one(fig, f"points:{m}").get_ydata(), pts["value"])
+        mean = d[(d["measure"] == m) & (d["layer"] == "yearly_mean")]
+        np.testing.assert_allclose(one(fig, f"line:{m}").get_ydata(), mean["value"])
+        np.testing.assert_allclose(mean["value"].to_numpy(), st.groupby("year")[m].mean().to_numpy())
+
+
+def test_plots_draw_into_given_axes(dv):
+    fig, ax = new_figure("double")
+    fig2, d = P.plot_similarity_heatmap(T.similarity_years(dv["year"]), ax=ax)
+    assert fig2 is fig
+    fig, axes = new_figure("double", nrows=2, ncols=3)
+    fig3, d = P.plot_style_trends(T.style(dv), axes=axes)
+    assert fig3 is fig
+
+
+def test_missing_columns_raise_clear_errors():
+    with pytest.raises(ValueError, match=r"lacks column\(s\) \['cosine'\]"):
+        P.plot_similarity_to_anchor(pd.DataFrame({"doc_id": ["a"], "year": [2000]}))
+    with pytest.raises(ValueError, match="nothing to plot"):
+        P.plot_topic_prevalence(pd.DataFrame({"topic": [], "year": [], "share": []}))
