@@ -9,6 +9,7 @@ and the shares of first person singular and plural pronouns among running words.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 
 import numpy as np
@@ -49,17 +50,22 @@ def style_words(text: str) -> list[str]:
     Contractions are split at the apostrophe so that "I'm" and "we've" count as
     first-person pronouns ("i" + "m"); the clitic piece is dropped.
     """
+    words = _word_re.findall(text.lower())
+    if not any("'" in w for w in words):
+        return words
     out = []
-    for m in _word_re.finditer(text):
-        w = m.group(0).lower()
+    for w in words:
         if "'" in w:
             head, _, tail = w.partition("'")
             out.append(head)
-            if tail and tail not in ("s", "m", "re", "ve", "ll", "d", "t"):
+            if tail and tail not in _CLITICS:
                 out.append(tail)
         else:
             out.append(w)
     return out
+
+
+_CLITICS = frozenset({"s", "m", "re", "ve", "ll", "d", "t"})
 
 
 # ----------------------------------------------------------------- syllables
@@ -248,8 +254,9 @@ def style_measures(text: str, tokenizer=None, mattr_window: int = 100,
     sents = [s for s in sentences(text, tokenizer) if _word_re.search(s)] if text.strip() else []
     n_sent = len(sents)
     # readability counts words as written ("Council's" is one word)
-    n_read = sum(1 for _ in _word_re.finditer(text))
-    syl = sum(count_syllables(m.group(0)) for m in _word_re.finditer(text))
+    written = Counter(_word_re.findall(text.lower()))
+    n_read = sum(written.values())
+    syl = sum(count_syllables(w) * c for w, c in written.items())
     wps = n_read / n_sent if n_sent else float("nan")
     spw = syl / n_read if n_read else float("nan")
     return {
@@ -268,12 +275,27 @@ def style_measures(text: str, tokenizer=None, mattr_window: int = 100,
     }
 
 
+def punkt_training_sample(texts, max_chars: int = 500_000) -> list[str]:
+    """Evenly spaced documents totalling about ``max_chars`` characters (all if fewer).
+
+    Punkt learns abbreviations and sentence starters from a few hundred thousand
+    words as well as from millions; training time grows linearly with the text.
+    """
+    texts = list(texts)
+    total = sum(len(t) for t in texts)
+    if total <= max_chars or not texts:
+        return texts
+    step = int(np.ceil(total / max_chars))
+    return texts[::step]
+
+
 def stat_style(corpus, docvars=("date", "year", "speaker"), mattr_window: int = 100,
-               mtld_threshold: float = 0.72) -> pd.DataFrame:
+               mtld_threshold: float = 0.72, punkt_max_chars: int = 500_000) -> pd.DataFrame:
     """Style measures for every available document of a corpus, docvars attached.
 
     One Punkt sentence model is used for the whole corpus: NLTK's pretrained
-    English model if installed, else Punkt trained on the corpus texts.
+    English model if installed, else Punkt trained on the corpus texts (on an
+    evenly spaced sample of about ``punkt_max_chars`` characters for large corpora).
 
     Returns
     -------
@@ -302,7 +324,8 @@ def stat_style(corpus, docvars=("date", "year", "speaker"), mattr_window: int = 
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Punkt fallback warning: already logged by the pipeline
-        tok = sentence_tokenizer([av.texts[d] for d in dv["doc_id"]])
+        tok = sentence_tokenizer(punkt_training_sample([av.texts[d] for d in dv["doc_id"]],
+                                                       punkt_max_chars))
     rows = [style_measures(av.texts[d], tok, mattr_window, mtld_threshold) for d in dv["doc_id"]]
     out = pd.concat([dv[cols].reset_index(drop=True), pd.DataFrame(rows, columns=STYLE_COLUMNS)], axis=1)
     return out

@@ -1,0 +1,456 @@
+"""Comparing statements across years: similarity to the anchor, year-by-year
+similarity, distance to the centroid, and the ``compare`` pipeline stage.
+
+The stage also writes the keyness, Fightin' Words, style, KWIC, collocation and
+dispersion tables (computed by :mod:`analysis.keyness`, :mod:`analysis.style`
+and :mod:`analysis.kwic`).
+
+Similarity is the cosine of TF-IDF vectors (scikit-learn's ``TfidfTransformer``:
+raw counts times smoothed idf, l2-normalised). The uncertainty of a document's
+similarity to the anchor comes from a bootstrap over its paragraphs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfTransformer
+
+from .dtm import DTM, build_dtm
+from .keyness import (FIGHTIN_WORDS_COLUMNS, KEYNESS_COLUMNS, parse_comparison,
+                      resolve_comparison, stat_fightin_words, stat_keyness)
+from .kwic import (COLLOCATION_COLUMNS, DISPERSION_COLUMNS, KWIC_COLUMNS, stat_collocations,
+                   stat_dispersion, stat_kwic)
+from .style import stat_style
+
+__all__ = [
+    "SIMILARITY_COLUMNS",
+    "SIMILARITY_YEARS_COLUMNS",
+    "CENTROID_COLUMNS",
+    "DEFAULT_PATTERNS",
+    "unit_counts",
+    "document_counts",
+    "tfidf",
+    "cosine_matrix",
+    "stat_similarity_to_anchor",
+    "stat_similarity_years",
+    "stat_centroid_distance",
+    "default_anchor",
+    "default_comparisons",
+    "stage",
+]
+
+SIMILARITY_COLUMNS = ["doc_id", "year", "speaker", "cosine", "ci_low", "ci_high"]
+SIMILARITY_YEARS_COLUMNS = ["year_a", "year_b", "cosine"]
+CENTROID_COLUMNS = ["year", "n_docs", "cosine", "distance"]
+DEFAULT_PATTERNS = ["responsibility to protect", "prevent*", "sovereign*", "atrocit*",
+                    "genocide", "civilian*"]
+
+
+# ---------------------------------------------------------------- matrices
+def unit_counts(units: pd.DataFrame, settings=None, min_df: int | float = 1,
+                max_df: int | float = 1.0, ngram_range=(1, 1)) -> DTM:
+    """Count DTM of paragraph units (rows: units; docvars keep ``doc_id``)."""
+    need = {"unit_id", "doc_id", "text"}
+    missing = need - set(units.columns)
+    if missing:
+        raise ValueError(f"units frame lacks columns {sorted(missing)} (see analysis.text.make_units)")
+    return build_dtm(units, text_col="text", id_col="unit_id", settings=settings,
+                     ngram_range=tuple(ngram_range), min_df=min_df, max_df=max_df)
+
+
+def document_counts(unit_dtm: DTM, docvars: pd.DataFrame) -> tuple[DTM, np.ndarray]:
+    """Sum unit rows into documents, in the order of ``docvars``.
+
+    Returns the document DTM and, for every unit row, the index of its document.
+    """
+    ids = docvars["doc_id"].astype(str).tolist()
+    pos = {d: i for i, d in enumerate(ids)}
+    uid = unit_dtm.docvars["doc_id"].astype(str)
+    unknown = sorted(set(uid) - set(pos))
+    if unknown:
+        raise ValueError(f"units belong to documents not in the docvars: {unknown[:3]}")
+    codes = uid.map(pos).to_numpy(dtype=np.int64)
+    ind = sp.csr_matrix((np.ones(len(codes)), (codes, np.arange(len(codes)))),
+                        shape=(len(ids), len(codes)))
+    mat = (ind @ unit_dtm.matrix).tocsr()
+    return DTM(mat, unit_dtm.terms, docvars.reset_index(drop=True),
+               {**unit_dtm.params, "id_col": "doc_id", "summed_from": "units"}), codes
+
+
+def tfidf(counts) -> tuple[sp.csr_matrix, np.ndarray]:
+    """TF-IDF (raw tf x smooth idf, rows l2-normalised) and the idf vector.
+
+    idf_t = ln((1 + n) / (1 + df_t)) + 1, as scikit-learn's ``TfidfTransformer``
+    with ``smooth_idf=True``.
+
+    References
+    ----------
+    Salton, G., & Buckley, C. (1988). Term-weighting approaches in automatic text
+    retrieval. *Information Processing & Management*, 24(5), 513-523.
+    """
+    tr = TfidfTransformer(norm="l2", use_idf=True, smooth_idf=True, sublinear_tf=False)
+    X = tr.fit_transform(sp.csr_matrix(counts))
+    return X.tocsr(), tr.idf_
+
+
+def cosine_matrix(X) -> np.ndarray:
+    """Cosine similarity of the rows of X (rows with no terms give NaN)."""
+    X = sp.csr_matrix(X, dtype=float)
+    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv = np.where(norms > 0, 1.0 / norms, np.nan)
+    G = (X @ X.T).toarray()
+    return G * inv[:, None] * inv[None, :]
+
+
+# -------------------------------------------------------------- similarity
+def stat_similarity_to_anchor(units: pd.DataFrame, docvars: pd.DataFrame, anchor: str,
+                              settings=None, n_boot: int = 200, ci: float = 0.95,
+                              random_state=0, min_df: int | float = 1,
+                              unit_dtm: DTM | None = None) -> pd.DataFrame:
+    """TF-IDF cosine of each document to the anchor with paragraph-bootstrap intervals.
+
+    Parameters
+    ----------
+    units : DataFrame
+        Paragraph units (``unit_id``, ``doc_id``, ``text``), as from
+        :func:`analysis.text.make_units`; a document's vector is the sum of its units.
+    docvars : DataFrame
+        One row per document (``doc_id``, ``year``, ``speaker``...), output order.
+    anchor : str
+        doc_id of the anchor.
+    n_boot : int
+        Bootstrap replicates. In each, a document's paragraphs are drawn with
+        replacement (as many as it has), its TF-IDF vector rebuilt with the idf of
+        the full corpus, and its cosine to the (fixed) anchor vector recomputed;
+        ``ci_low``/``ci_high`` are percentile bounds. 0 disables the bootstrap.
+    ci : float
+        Interval coverage (0.95).
+    random_state : int
+        Seed of the bootstrap.
+    unit_dtm : DTM, optional
+        A count DTM already built from ``units`` (same rows), to avoid re-tokenising.
+
+    Returns
+    -------
+    DataFrame with ``doc_id, year, speaker, cosine, ci_low, ci_high``; the anchor
+    itself has cosine 1 (its interval shows how much its own paragraphs vary).
+
+    Notes
+    -----
+    With unit count rows p_j of a document, bootstrap weights w (multinomial),
+    idf vector u and unit anchor vector a, the replicate cosine is
+    (w . s) / sqrt(w' G w) with s_j = (p_j * u) . a and G = (P diag(u^2) P'),
+    which equals the cosine of the rebuilt vector without forming it.
+
+    References
+    ----------
+    Salton, G., & Buckley, C. (1988). Term-weighting approaches in automatic text
+    retrieval. *Information Processing & Management*, 24(5), 513-523.
+
+    Efron, B., & Tibshirani, R. J. (1993). *An Introduction to the Bootstrap*.
+    Chapman & Hall (percentile intervals).
+    """
+    dv = docvars.reset_index(drop=True)
+    ids = dv["doc_id"].astype(str).tolist()
+    if anchor not in ids:
+        raise ValueError(f"anchor {anchor!r} is not among the available documents")
+    if not 0 < ci < 1:
+        raise ValueError(f"ci must be between 0 and 1, got {ci}")
+    if unit_dtm is None:
+        units = units[units["doc_id"].astype(str).isin(set(ids))].reset_index(drop=True)
+        udtm = unit_counts(units, settings=settings, min_df=min_df if len(units) > 1 else 1)
+    else:
+        udtm = unit_dtm.subset(unit_dtm.docvars["doc_id"].astype(str).isin(set(ids)).to_numpy())
+    ddtm, codes = document_counts(udtm, dv)
+    keep = ["doc_id", *[c for c in ("year", "speaker") if c in dv.columns]]
+    out = dv[keep].copy()
+    if udtm.matrix.shape[1] == 0:
+        out["cosine"] = np.nan
+        out["ci_low"] = np.nan
+        out["ci_high"] = np.nan
+        return out.reindex(columns=SIMILARITY_COLUMNS)
+    X, idf = tfidf(ddtm.matrix)
+    ai = ids.index(anchor)
+    a = X[ai].toarray().ravel()
+    cos = np.asarray(X @ a).ravel()
+    empty = np.asarray(ddtm.matrix.sum(axis=1)).ravel() == 0
+    cos[empty] = np.nan
+    lo = np.full(len(ids), np.nan)
+    hi = np.full(len(ids), np.nan)
+    if n_boot and n_boot > 0:
+        rng = np.random.default_rng(random_state)
+        P = udtm.matrix.astype(float) @ sp.diags(idf)      # units x V, idf-weighted
+        s_all = np.asarray(P @ a).ravel()                  # unit . anchor
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(len(ids) + 1))
+        alpha = (1 - ci) / 2
+        for i in range(len(ids)):
+            rows = order[bounds[i]:bounds[i + 1]]
+            k = len(rows)
+            if k == 0 or empty[i]:
+                continue
+            W = rng.multinomial(k, np.full(k, 1.0 / k), size=int(n_boot)).astype(float)
+            Pi = P[rows]
+            G = (Pi @ Pi.T).toarray()
+            num = W @ s_all[rows]
+            den = np.sqrt(np.maximum(((W @ G) * W).sum(axis=1), 0.0))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                reps = np.where(den > 0, num / den, np.nan)
+            reps = reps[np.isfinite(reps)]
+            if len(reps):
+                lo[i], hi[i] = np.quantile(reps, [alpha, 1 - alpha])
+    out["cosine"] = cos
+    out["ci_low"] = lo
+    out["ci_high"] = hi
+    return out.reindex(columns=SIMILARITY_COLUMNS)
+
+
+def _year_tfidf(doc_dtm: DTM):
+    if "year" not in doc_dtm.docvars.columns:
+        raise ValueError("documents need a 'year' docvar for year-level comparisons")
+    ok = doc_dtm.docvars["year"].notna().to_numpy()
+    g = doc_dtm.subset(ok).group("year")
+    X, _ = tfidf(g.matrix)
+    return X, g.docvars
+
+
+def stat_similarity_years(doc_dtm: DTM) -> pd.DataFrame:
+    """Year-by-year TF-IDF cosine matrix in long form (``year_a, year_b, cosine``).
+
+    Document counts are summed within each year, TF-IDF is computed over the
+    year documents, and every ordered pair of years (diagonal included) gets a row.
+    Empty when fewer than two years have documents.
+
+    References
+    ----------
+    Salton, G., & Buckley, C. (1988). Term-weighting approaches in automatic text
+    retrieval. *Information Processing & Management*, 24(5), 513-523.
+    """
+    if doc_dtm.matrix.shape[1] == 0:
+        return pd.DataFrame(columns=SIMILARITY_YEARS_COLUMNS)
+    X, ydv = _year_tfidf(doc_dtm)
+    years = ydv["year"].astype("int64").to_numpy()
+    if len(years) < 2:
+        return pd.DataFrame(columns=SIMILARITY_YEARS_COLUMNS)
+    C = cosine_matrix(X)
+    n = len(years)
+    return pd.DataFrame({"year_a": np.repeat(years, n), "year_b": np.tile(years, n),
+                         "cosine": C.ravel()})
+
+
+def stat_centroid_distance(doc_dtm: DTM) -> pd.DataFrame:
+    """Cosine of each year's TF-IDF vector to the corpus centroid and 1 - cosine.
+
+    The centroid is the mean of the l2-normalised year vectors (each year weighs
+    the same whatever its number of documents). Columns ``year, n_docs, cosine,
+    distance``; empty when fewer than two years have documents.
+
+    References
+    ----------
+    Manning, C. D., Raghavan, P., & Schütze, H. (2008). *Introduction to
+    Information Retrieval*, ch. 14 (centroids in vector space). Cambridge UP.
+    """
+    if doc_dtm.matrix.shape[1] == 0:
+        return pd.DataFrame(columns=CENTROID_COLUMNS)
+    X, ydv = _year_tfidf(doc_dtm)
+    if X.shape[0] < 2:
+        return pd.DataFrame(columns=CENTROID_COLUMNS)
+    centroid = np.asarray(X.mean(axis=0)).ravel()
+    norm = np.linalg.norm(centroid)
+    cos = np.asarray(X @ centroid).ravel() / norm
+    return pd.DataFrame({"year": ydv["year"].astype("int64").to_numpy(),
+                         "n_docs": ydv["n_docs"].astype("int64").to_numpy(),
+                         "cosine": cos, "distance": 1.0 - cos})
+
+
+# ------------------------------------------------------------------ defaults
+def default_anchor(corpus) -> str | None:
+    """The corpus anchor if it has text, else the most recent available document."""
+    av = corpus.available()
+    ids = av.docvars["doc_id"].astype(str).tolist()
+    if not ids:
+        return None
+    if corpus.anchor is not None and corpus.anchor in ids:
+        return corpus.anchor
+    return ids[-1]
+
+
+SG_R2P_COMPARISONS = ["anchor", "speaker=António Guterres vs Ban Ki-moon"]
+
+
+def default_comparisons(corpus) -> list[str]:
+    """Default keyness comparisons.
+
+    sg-r2p: the anchor against all other statements, and António Guterres against
+    Ban Ki-moon. Other corpora: the anchor (or most recent document) against all
+    others, and the latest speaker against the previous one (speakers ordered by
+    their last document).
+    """
+    if str(corpus.name) == "sg-r2p":
+        return list(SG_R2P_COMPARISONS)
+    comps = ["anchor"]
+    dv = corpus.available().docvars
+    if "speaker" in dv.columns and dv["speaker"].notna().any():
+        last = (dv.dropna(subset=["speaker"]).reset_index(drop=True)
+                .assign(_i=lambda d: np.arange(len(d))).groupby("speaker")["_i"].max()
+                .sort_values())
+        if len(last) >= 2:
+            latest, previous = last.index[-1], last.index[-2]
+            comps.append(f"speaker={latest} vs {previous}")
+    return comps
+
+
+def _as_list(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(";") if v.strip()]
+    return [str(v).strip() for v in value if str(v).strip()]
+
+
+# --------------------------------------------------------------------- stage
+DEFAULTS = {
+    "anchor": None,            # doc_id; default: corpus anchor, else most recent document
+    "comparisons": None,       # list or "spec; spec"; default: see default_comparisons
+    "n_boot": 200,
+    "ci": 0.95,
+    "min_df": 1,
+    "correction": "default",   # keyness: default | yates | williams | none
+    "measure": "g2",           # keyness p-values from g2 or chi2
+    "min_count": 3,            # keyness / Fightin' Words: drop rarer terms from the tables
+    "fw_prior": "pooled",      # Fightin' Words prior: pooled | uniform
+    "fw_alpha0": 1000.0,       # Fightin' Words prior scale alpha_0
+    "kwic_patterns": list(DEFAULT_PATTERNS),
+    "kwic_window": 5,
+    "collocation_min_count": 3,
+    "collocation_top": 500,
+    "mattr_window": 100,
+    "mtld_threshold": 0.72,
+}
+
+
+def stage(ctx) -> None:
+    """Pipeline stage ``compare``.
+
+    Writes ``similarity_to_anchor``, ``similarity_years``, ``centroid_distance``,
+    ``keyness``, ``fightin_words``, ``style``, ``kwic``, ``collocations`` and
+    ``dispersion`` (see the README, "Tables: comparisons"). Parameters are set
+    with ``--set compare.KEY=VALUE``; see :data:`DEFAULTS`. With a single
+    available document, cross-document tables are written empty (with their
+    columns) and a note is logged.
+    """
+    p = ctx.params("compare", DEFAULTS)
+    corpus = ctx.corpus.available()
+    dv = corpus.docvars.reset_index(drop=True)
+    settings = ctx.text_settings
+    units = ctx.units
+    if units is None:
+        from .text import make_units
+
+        units = make_units(corpus, kind="paragraph")
+    units = units[units["doc_id"].isin(set(dv["doc_id"]))].reset_index(drop=True)
+
+    anchor = p["anchor"] or default_anchor(ctx.corpus)
+    if anchor is not None and anchor not in set(dv["doc_id"]):
+        raise ValueError(f"compare.anchor={anchor!r} is not an available doc_id; "
+                         f"pick one from tables/documents.csv")
+    if anchor is not None and anchor != ctx.corpus.anchor:
+        ctx.log(f"compare: anchor is {anchor} (corpus anchor {ctx.corpus.anchor!r} "
+                f"{'not available' if ctx.corpus.anchor else 'not set'}; using the most recent document)"
+                if not p["anchor"] else f"compare: anchor set to {anchor}")
+    n_docs = len(dv)
+    ctx.log(f"compare: {n_docs} document(s), anchor {anchor}")
+
+    # paragraph and document count matrices (tokenised once)
+    def dtms():
+        if len(units) == 0:
+            return None, None
+        u = unit_counts(units, settings=settings, min_df=p["min_df"] if len(units) > 1 else 1)
+        return u, document_counts(u, dv)[0]
+
+    udtm, ddtm = ctx.cached("compare.dtm", {"min_df": p["min_df"]}, dtms)
+
+    # similarity to the anchor
+    if anchor is None or udtm is None:
+        sim = pd.DataFrame(columns=SIMILARITY_COLUMNS)
+    else:
+        sim = ctx.cached("compare.similarity_to_anchor",
+                         {k: p[k] for k in ("n_boot", "ci", "min_df")} | {"anchor": anchor},
+                         lambda: stat_similarity_to_anchor(
+                             units, dv, anchor, settings=settings, n_boot=int(p["n_boot"]),
+                             ci=float(p["ci"]), random_state=ctx.seed, min_df=p["min_df"],
+                             unit_dtm=udtm))
+    ctx.write_table("similarity_to_anchor", sim)
+
+    n_years = int(dv["year"].dropna().nunique()) if "year" in dv.columns else 0
+    if ddtm is None or n_years < 2:
+        ctx.log(f"compare: {n_years} year(s) with documents; similarity_years and "
+                "centroid_distance need at least two and are empty")
+        ctx.write_table("similarity_years", pd.DataFrame(columns=SIMILARITY_YEARS_COLUMNS))
+        ctx.write_table("centroid_distance", pd.DataFrame(columns=CENTROID_COLUMNS))
+    else:
+        ctx.write_table("similarity_years", ctx.cached("compare.similarity_years", {},
+                                                       lambda: stat_similarity_years(ddtm)))
+        ctx.write_table("centroid_distance", ctx.cached("compare.centroid_distance", {},
+                                                        lambda: stat_centroid_distance(ddtm)))
+
+    # keyness and Fightin' Words
+    specs = _as_list(p["comparisons"]) if p["comparisons"] is not None else default_comparisons(ctx.corpus)
+    key_tables, fw_tables = [], []
+    for spec in specs:
+        comp = parse_comparison(spec)
+        if ddtm is None:
+            ctx.log(f"compare: comparison {comp.label!r} skipped: no documents")
+            continue
+        try:
+            target, reference = resolve_comparison(comp, ddtm.docvars, anchor)
+        except ValueError as e:
+            ctx.log(f"compare: comparison {comp.label!r} skipped: {e}")
+            continue
+        if not target.any() or not reference.any():
+            ctx.log(f"compare: comparison {comp.label!r} skipped: "
+                    f"{int(target.sum())} target and {int(reference.sum())} reference document(s) available")
+            continue
+        kp = {"spec": spec, "anchor": anchor, "correction": p["correction"], "measure": p["measure"],
+              "min_count": p["min_count"], "fw_prior": p["fw_prior"], "fw_alpha0": p["fw_alpha0"]}
+        key_tables.append(ctx.cached("compare.keyness", kp, lambda: stat_keyness(
+            ddtm, comp, anchor=anchor, correction=p["correction"], measure=p["measure"],
+            min_count=int(p["min_count"]))))
+        fw_tables.append(ctx.cached("compare.fightin_words", kp, lambda: stat_fightin_words(
+            ddtm, comp, anchor=anchor, prior=p["fw_prior"], alpha_0=float(p["fw_alpha0"]),
+            min_count=int(p["min_count"]))))
+    ctx.write_table("keyness", pd.concat(key_tables, ignore_index=True) if key_tables
+                    else pd.DataFrame(columns=KEYNESS_COLUMNS))
+    ctx.write_table("fightin_words", pd.concat(fw_tables, ignore_index=True) if fw_tables
+                    else pd.DataFrame(columns=FIGHTIN_WORDS_COLUMNS))
+
+    # style
+    ctx.write_table("style", ctx.cached(
+        "compare.style", {"mattr_window": p["mattr_window"], "mtld_threshold": p["mtld_threshold"]},
+        lambda: stat_style(corpus, mattr_window=int(p["mattr_window"]),
+                           mtld_threshold=float(p["mtld_threshold"]))))
+
+    # KWIC, dispersion, collocations
+    kp_ = p["kwic_patterns"]
+    patterns = ([x.strip() for x in kp_.split(",") if x.strip()] if isinstance(kp_, str)
+                else _as_list(kp_))
+    if not patterns:
+        ctx.log("compare: no kwic_patterns; kwic and dispersion are empty")
+    ctx.write_table("kwic", ctx.cached(
+        "compare.kwic", {"patterns": patterns, "window": p["kwic_window"]},
+        lambda: stat_kwic(corpus, patterns, window=int(p["kwic_window"])) if patterns
+        else pd.DataFrame(columns=["doc_id", "date", "year", "speaker", *KWIC_COLUMNS[1:]])))
+    ctx.write_table("dispersion", ctx.cached(
+        "compare.dispersion", {"patterns": patterns},
+        lambda: stat_dispersion(corpus, patterns) if patterns
+        else pd.DataFrame(columns=["doc_id", "date", "year", "speaker", *DISPERSION_COLUMNS[1:]])))
+    ctx.write_table("collocations", ctx.cached(
+        "compare.collocations", {"min_count": p["collocation_min_count"], "top": p["collocation_top"],
+                                 "language": settings.language},
+        lambda: stat_collocations(units, min_count=int(p["collocation_min_count"]),
+                                  language=settings.language,
+                                  top=int(p["collocation_top"]) if p["collocation_top"] else None)
+        if len(units) else pd.DataFrame(columns=COLLOCATION_COLUMNS)))

@@ -1,0 +1,183 @@
+"""Novelty, transience and resonance of documents in time (Barron et al. 2018).
+
+Each document j is a probability distribution s_j: its topic mixture when a
+topic model has been fitted (the ``document_topics`` table of the topics stage),
+otherwise its smoothed term distribution. With documents ordered by date and a
+window of w documents::
+
+    N_w(j) = (1/w) sum_{d=1..w} KL(s_j || s_{j-d})      novelty
+    T_w(j) = (1/w) sum_{d=1..w} KL(s_j || s_{j+d})      transience
+    R_w(j) = N_w(j) - T_w(j)                            resonance
+
+Documents without w predecessors have no novelty (NaN), without w successors no
+transience, and resonance needs both.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["NOVELTY_COLUMNS", "kl_divergence", "novelty_transience", "stat_novelty",
+           "topic_matrix", "term_matrix", "stage"]
+
+NOVELTY_COLUMNS = ["doc_id", "position", "novelty", "transience", "resonance", "window", "basis"]
+
+
+def kl_divergence(p, q, base: float = 2.0) -> np.ndarray:
+    """KL(p || q) for rows of p and q (0 log 0 = 0; infinite where q = 0 < p)."""
+    p = np.atleast_2d(np.asarray(p, dtype=float))
+    q = np.atleast_2d(np.asarray(q, dtype=float))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(p > 0, p * (np.log(p) - np.log(q)), 0.0)
+    return terms.sum(axis=1) / np.log(base)
+
+
+def novelty_transience(S, window: int = 3, base: float = 2.0) -> pd.DataFrame:
+    """Novelty, transience and resonance for the rows of S (already in time order).
+
+    Parameters
+    ----------
+    S : array of shape (n_docs, n_components)
+        Each row a probability distribution (rows are renormalised to sum to 1).
+    window : int
+        w, the number of preceding / following documents compared.
+    base : float
+        Logarithm base of the KL divergence (2: bits, as in the paper).
+
+    Returns
+    -------
+    DataFrame with ``position``, ``novelty``, ``transience``, ``resonance``.
+
+    References
+    ----------
+    Barron, A. T. J., Huang, J., Spang, R. L., & DeDeo, S. (2018). Individuals,
+    institutions, and innovation in the debates of the French Revolution.
+    *Proceedings of the National Academy of Sciences*, 115(18), 4607-4612.
+    """
+    S = np.asarray(S, dtype=float)
+    if S.ndim != 2:
+        raise ValueError("S must be a 2-D array (documents x components)")
+    w = int(window)
+    if w < 1:
+        raise ValueError(f"novelty window must be a positive integer, got {window!r}")
+    if np.any(S < 0):
+        raise ValueError("distributions must be non-negative")
+    sums = S.sum(axis=1, keepdims=True)
+    if np.any(sums <= 0):
+        raise ValueError("every document needs a non-empty distribution")
+    S = S / sums
+    n = S.shape[0]
+    nov = np.full(n, np.nan)
+    tra = np.full(n, np.nan)
+    for j in range(n):
+        if j - w >= 0:
+            nov[j] = kl_divergence(np.repeat(S[j:j + 1], w, 0), S[j - w:j][::-1], base).mean()
+        if j + w < n:
+            tra[j] = kl_divergence(np.repeat(S[j:j + 1], w, 0), S[j + 1:j + w + 1], base).mean()
+    return pd.DataFrame({"position": np.arange(n, dtype=np.int64), "novelty": nov,
+                         "transience": tra, "resonance": nov - tra})
+
+
+def topic_matrix(document_topics: pd.DataFrame, doc_ids) -> np.ndarray:
+    """Documents x topics matrix from the long ``document_topics`` table (doc_id, topic, share)."""
+    need = {"doc_id", "topic", "share"}
+    missing = need - set(document_topics.columns)
+    if missing:
+        raise ValueError(f"document_topics table lacks columns {sorted(missing)}; "
+                         "expected doc_id, topic, share")
+    wide = document_topics.pivot_table(index="doc_id", columns="topic", values="share",
+                                       aggfunc="sum", fill_value=0.0)
+    wide.index = wide.index.astype(str)
+    absent = [d for d in doc_ids if d not in wide.index]
+    if absent:
+        raise ValueError(f"document_topics has no mixture for {len(absent)} document(s), e.g. "
+                         f"{absent[:3]}; re-run the topics stage on the same corpus")
+    return wide.loc[list(doc_ids)].to_numpy(dtype=float)
+
+
+def term_matrix(dtm, smoothing: float = 0.01) -> np.ndarray:
+    """Smoothed term distributions: (counts + smoothing) / (n + V * smoothing) per row.
+
+    Additive (Lidstone) smoothing keeps every KL divergence finite.
+    """
+    if smoothing <= 0:
+        raise ValueError("smoothing must be positive so that KL divergences stay finite")
+    X = dtm.matrix.toarray().astype(float) + float(smoothing)
+    return X / X.sum(axis=1, keepdims=True)
+
+
+def stat_novelty(corpus, window: int = 3, document_topics: pd.DataFrame | None = None,
+                 settings=None, smoothing: float = 0.01, min_df: int = 2, base: float = 2.0,
+                 docvars=("date", "year", "speaker")) -> pd.DataFrame:
+    """Novelty, transience and resonance of every available document.
+
+    Documents are taken in corpus order (year, date, doc_id). On topic mixtures
+    when ``document_topics`` (doc_id, topic, share) is given, else on term
+    distributions of unigrams with document frequency >= ``min_df``, smoothed by
+    adding ``smoothing`` to every count.
+
+    Returns
+    -------
+    DataFrame
+        ``doc_id``, docvars, then ``position`` (0-based rank in time), ``novelty``,
+        ``transience``, ``resonance`` (bits when ``base=2``), ``window`` and ``basis``
+        (``"topics"`` or ``"terms"``). Empty when fewer than ``window + 1`` documents.
+
+    References
+    ----------
+    Barron, A. T. J., Huang, J., Spang, R. L., & DeDeo, S. (2018). Individuals,
+    institutions, and innovation in the debates of the French Revolution.
+    *Proceedings of the National Academy of Sciences*, 115(18), 4607-4612.
+    """
+    av = corpus.available()
+    dv = av.docvars.reset_index(drop=True)
+    keep = ["doc_id", *[c for c in docvars if c in dv.columns]]
+    cols = keep + NOVELTY_COLUMNS[1:]
+    if len(dv) < int(window) + 1:
+        return pd.DataFrame(columns=cols)
+    ids = dv["doc_id"].astype(str).tolist()
+    if document_topics is not None and len(document_topics):
+        S, basis = topic_matrix(document_topics, ids), "topics"
+    else:
+        from .dtm import build_dtm
+
+        frame = pd.DataFrame({"doc_id": ids, "text": [av.texts[d] for d in ids]})
+        md = min_df if len(ids) >= min_df else 1
+        dtm = build_dtm(frame, settings=settings, min_df=md)
+        if dtm.matrix.shape[1] == 0:
+            return pd.DataFrame(columns=cols)
+        S, basis = term_matrix(dtm, smoothing), "terms"
+    res = novelty_transience(S, window=window, base=base)
+    res["window"] = int(window)
+    res["basis"] = basis
+    return pd.concat([dv[keep], res], axis=1)[cols]
+
+
+def stage(ctx) -> None:
+    """Pipeline stage ``novelty``: writes ``novelty.csv``.
+
+    Parameters (``--set novelty.KEY=VALUE``): ``window`` (3), ``smoothing`` (0.01),
+    ``min_df`` (2), ``base`` (2), ``basis`` ("auto": topics if the topics stage wrote
+    ``document_topics``, else terms; or "terms"/"topics").
+    """
+    p = ctx.params("novelty", {"window": 3, "smoothing": 0.01, "min_df": 2, "base": 2.0,
+                               "basis": "auto"})
+    topics = ctx.tables.get("document_topics") if p["basis"] in ("auto", "topics") else None
+    if p["basis"] == "topics" and topics is None:
+        raise ValueError("novelty.basis=topics but no document_topics table: run the topics stage first")
+    n_av = len(ctx.corpus.available().docvars)
+    if n_av < int(p["window"]) + 1:
+        ctx.log(f"novelty: {n_av} document(s) available, need at least window+1="
+                f"{int(p['window']) + 1}; novelty.csv is empty")
+
+    def compute():
+        return stat_novelty(ctx.corpus, window=int(p["window"]), document_topics=topics,
+                            settings=ctx.text_settings, smoothing=float(p["smoothing"]),
+                            min_df=int(p["min_df"]), base=float(p["base"]))
+
+    key_params = dict(p, has_topics=topics is not None,
+                      topics_hash=(pd.util.hash_pandas_object(topics, index=False).sum().item()
+                                   if topics is not None else None))
+    df = ctx.cached("novelty", key_params, compute)
+    ctx.write_table("novelty", df)
