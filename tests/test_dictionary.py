@@ -215,3 +215,32 @@ def test_shipped_dictionaries_load_and_cite_sources():
     c = counts(stance, "We must act and we need to show political will; I will.")
     assert c["deontic"] == 2 and c["commitment"] == 1
     assert c["first_person.plural"] == 2 and c["first_person.singular"] == 1
+
+
+def test_exact_words_agree_with_sklearn_countvectorizer(anchor_text):
+    """Independent computation: glob-free single words counted by scikit-learn."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from analysis.dictionary import _WORD_RE
+
+    d = Dictionary({"modal": ["must", "should", "could", "may"],
+                    "plural": ["we", "us", "our"], "nouns": ["states", "council", "crimes"]})
+    paras = [p for p in anchor_text.split("\n") if p.strip()]
+    vocab = sorted({e for k in d.keys for e in d.entries(k)})
+    X = CountVectorizer(vocabulary=vocab, token_pattern=_WORD_RE.pattern).transform(paras)
+    col = {w: i for i, w in enumerate(vocab)}
+    for i, p in enumerate(paras):
+        got = d.count(match_tokens(p))
+        for k in d.keys:
+            assert got[k] == sum(X[i, col[e]] for e in d.entries(k)), (i, k)
+
+
+def test_globs_agree_with_regex_search(anchor_text):
+    """Independent computation: a single-token glob equals a whole-word regex count."""
+    import re
+
+    d = Dictionary({"k": ["prevent*", "atrocit*", "sovereign*"]})
+    text = anchor_text.replace("\u2019", "'")
+    expected = len(re.findall(r"(?<![\w'-])(?:prevent|atrocit|sovereign)[\w'-]*", text, re.I))
+    assert expected > 5
+    assert d.count(match_tokens(text)) == {"k": expected}
