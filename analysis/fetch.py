@@ -21,6 +21,15 @@ beside it as ``<doc_id>.new.txt`` and the difference is reported.
 
 Site-specific settings (URL templates, user agent, rate limit, refusal
 patterns) live in ``corpus/sources.yml``.
+
+References
+----------
+Koster, M., Illyes, G., Zeller, H. and Sassman, L. (2022). Robots Exclusion
+Protocol. RFC 9309, IETF.
+Fielding, R., Nottingham, M. and Reschke, J. (2022). HTTP Semantics. RFC 9110,
+IETF (sections 10.2.3 Retry-After, 14 Range requests, 13.1.5 If-Range).
+Barbaresi, A. (2021). Trafilatura: A web scraping library and command-line tool
+for text discovery and extraction. *ACL-IJCNLP 2021 Demos*, 122-131.
 """
 
 from __future__ import annotations
@@ -267,6 +276,15 @@ class PoliteClient:
         A client to use (for example with a custom transport); one is made otherwise.
     sleep, clock : callables
         ``time.sleep`` and ``time.monotonic`` by default (injectable for tests).
+    partial_dir : path, optional
+        Where bodies cut off midway are kept so that the next request resumes them.
+
+    References
+    ----------
+    Koster, M. et al. (2022). Robots Exclusion Protocol. RFC 9309 (robots.txt;
+    a 4xx robots.txt allows everything, a 5xx one disallows everything).
+    Fielding, R. et al. (2022). HTTP Semantics. RFC 9110 (Retry-After, Range,
+    If-Range, 206 Partial Content).
     """
 
     def __init__(self, config: FetchConfig, client=None, sleep: Callable[[float], None] = time.sleep,
