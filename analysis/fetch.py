@@ -438,7 +438,7 @@ class PoliteClient:
         if key not in self._robots:
             rp = RobotFileParser()
             try:
-                d = self._once(key + "/robots.txt")
+                d = self.get(key + "/robots.txt")
                 rp.parse(d.content.decode("utf-8", errors="replace").splitlines())
                 self._robots[key] = rp
             except FetchError as err:
@@ -1107,7 +1107,7 @@ def accept_new(corpus_dir: str | os.PathLike = "sg-r2p", only: Iterable[str] | N
 
 def _failure_hint(tried: list[tuple[str, str]], doc_id: str) -> str:
     last = tried[-1][1] if tried else ""
-    if re.search(r"timed out|connection failed|HTTP 5\d\d|HTTP 429", last):
+    if re.search(r"timed out|connection failed|HTTP 5\d\d|HTTP 429|unreachable", last):
         return (f"the server did not answer properly; try again later (r2p corpus fetch --only {doc_id}); "
                 "a run resumes where it stopped")
     if "robots.txt" in last:

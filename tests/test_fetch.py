@@ -551,3 +551,17 @@ def test_unsafe_rows_and_bad_manifests(tmp_path, server):
     (dup / "corpus.lock").write_text("something,else\n1,2\n")
     with pytest.raises(ValueError, match="not a lock file"):
         fetch_corpus(dup, config=fast_config())
+
+
+def test_robots_txt_unreachable_blocks_the_host_politely(tmp_path):
+    """RFC 9309: a robots.txt answering 5xx (after retries) means 'assume disallowed'."""
+    routes = {"/robots.txt": Response(503, b"down"), "/page": Response(body=hf.statement_html().encode())}
+    with FixtureServer(routes) as srv:
+        cdir = make_corpus(tmp_path, [row("p", srv.url("/page"))])
+        rep = fetch_corpus(cdir, config=fast_config())
+        assert srv.count("/robots.txt") == 2 and srv.count("/page") == 0
+    assert "robots.txt unreachable" in rep.results[0].reason and "try again later" in rep.results[0].reason
+    # switched off in the configuration, the page is fetched
+    with FixtureServer(routes) as srv:
+        cdir = make_corpus(tmp_path / "b", [row("p", srv.url("/page"))])
+        assert fetch_corpus(cdir, config=fast_config(respect_robots_txt=False)).ok
