@@ -339,6 +339,9 @@ def stat_rates(frames_units: pd.DataFrame, by: str = "year", n_boot: int = 1000,
         cols = YEAR_COLUMNS if by == "year" else DOC_COLUMNS
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in cols + ["level", "family"]}) \
             .astype({"frame": "str", "family": "str"})
+    if cluster and cluster not in frames_units.columns:
+        raise KeyError(f"stat_rates: cluster column {cluster!r} not in the frames table "
+                       f"(columns: {list(frames_units.columns)})")
     units, M, frames, t = _wide(fu)
     rows = []
     for g, idx in units.groupby(by, sort=True).indices.items():
@@ -709,6 +712,9 @@ def sample_kwic(units: pd.DataFrame, dictionary: Dictionary | None = None, n_per
         unknown = keep - set(d.keys)
         if unknown:
             raise KeyError(f"unknown frame(s) {sorted(unknown)}; frames are {d.keys}")
+    if strata and strata not in units.columns:
+        raise KeyError(f"sample_kwic: no column {strata!r} to stratify by (columns: "
+                       f"{list(units.columns)}); use strata=None for a simple random sample")
     recs = []
     has_year = "year" in units.columns
     for row in units.itertuples(index=False):
@@ -722,9 +728,10 @@ def sample_kwic(units: pd.DataFrame, dictionary: Dictionary | None = None, n_per
             right = text[b:b + window]
             recs.append((m.key, m.entry, row.doc_id, row.unit_id,
                          getattr(row, "year") if has_year else pd.NA,
-                         " ".join(left.split()), text[a:b], " ".join(right.split()), m.start))
+                         " ".join(left.split()), text[a:b], " ".join(right.split()), m.start,
+                         getattr(row, strata) if strata and strata not in KWIC_COLUMNS else None))
     allm = pd.DataFrame(recs, columns=["frame", "entry", "doc_id", "unit_id", "year", "left",
-                                       "keyword", "right", "_pos"])
+                                       "keyword", "right", "_pos", "_stratum"])
     if allm.empty:
         out = pd.DataFrame({c: pd.Series(dtype="str") for c in KWIC_COLUMNS})
         out["year"] = out["year"].astype("Int64")
@@ -734,7 +741,8 @@ def sample_kwic(units: pd.DataFrame, dictionary: Dictionary | None = None, n_per
     for f in sorted(allm["frame"].unique(), key=order.get):
         g = allm[allm["frame"] == f].reset_index(drop=True)
         rng = _group_seed(seed, f)
-        st = g[strata].astype(str).fillna("NA") if strata and strata in g else pd.Series("all", index=g.index)
+        col = strata if strata in KWIC_COLUMNS else "_stratum"
+        st = g[col].astype(str).fillna("NA") if strata else pd.Series("all", index=g.index)
         labels = sorted(st.unique())
         sizes = np.array([(st == s).sum() for s in labels])
         alloc = _allocate(sizes, n_per_frame)
@@ -747,7 +755,7 @@ def sample_kwic(units: pd.DataFrame, dictionary: Dictionary | None = None, n_per
     out = pd.concat(parts, ignore_index=True)
     out = out.sort_values(["frame", "year", "unit_id", "_pos"],
                           key=lambda s: s.map(order) if s.name == "frame" else s,
-                          kind="stable").drop(columns="_pos").reset_index(drop=True)
+                          kind="stable").drop(columns=["_pos", "_stratum"]).reset_index(drop=True)
     out.insert(0, "sample_id", [f"s{i + 1:05d}" for i in range(len(out))])
     out["relevant"] = ""
     out["note"] = ""

@@ -318,6 +318,11 @@ def test_sample_kwic_stratified_and_reproducible():
     assert len(small[small["frame"] == "prev"]) == allm.loc[allm["frame"] == "prev", "matches"].sum()
     with pytest.raises(KeyError, match="unknown frame"):
         sample_kwic(units, d, frames=["nope"])
+    with pytest.raises(KeyError, match="stratify"):
+        sample_kwic(units, d, strata="speaker")
+    by_doc = sample_kwic(units.assign(speaker=units["doc_id"].str[-1]), d, n_per_frame=10,
+                         strata="speaker", seed=4)
+    assert len(by_doc[by_doc["frame"] == "prev"]) == 10
 
 
 def test_allocation_largest_remainders():
