@@ -565,3 +565,62 @@ def test_robots_txt_unreachable_blocks_the_host_politely(tmp_path):
     with FixtureServer(routes) as srv:
         cdir = make_corpus(tmp_path / "b", [row("p", srv.url("/page"))])
         assert fetch_corpus(cdir, config=fast_config(respect_robots_txt=False)).ok
+
+
+def test_project_manifest_end_to_end_with_mock_transport(tmp_path):
+    """The project's real manifest goes through fetch and validation (HTTP answered in-process).
+
+    Every URL is answered by an ``httpx.MockTransport`` (no socket at all): PDF
+    for the Official Document System, a statement page for anything else, each
+    built around the anchor speech under the row's own title.
+    """
+    import shutil
+
+    import httpx
+
+    from analysis.manifest import read_manifest, validate_corpus_folder
+
+    cdir = tmp_path / "corpus"
+    (cdir / "texts").mkdir(parents=True)
+    shutil.copy(REPO_CORPUS / "manifest.csv", cdir / "manifest.csv")
+    if (REPO_CORPUS / "manifest.schema.json").exists():
+        shutil.copy(REPO_CORPUS / "manifest.schema.json", cdir / "manifest.schema.json")
+    shutil.copy(hf.ANCHOR_FILE, cdir / "texts" / hf.ANCHOR_FILE.name)
+    manifest = read_manifest(cdir / "manifest.csv")
+    titles = {}
+    for r in manifest.to_dict("records"):
+        for u in (r["url"], r.get("url_override")):
+            if isinstance(u, str):
+                titles[u] = r["title"]
+    pdf_body = hf.report_pdf()
+    seen: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        url = str(request.url)
+        seen.append(url)
+        if request.url.path == "/robots.txt":
+            return httpx.Response(404)
+        if request.url.host == "documents.un.org":
+            return httpx.Response(200, content=pdf_body, headers={"Content-Type": "application/pdf"})
+        title = next((t for u, t in titles.items() if httpx.URL(u) == request.url), None)
+        if title is None:
+            return httpx.Response(404)
+        page = hf.statement_html(title=title, paragraphs=[title.strip("[]"), *hf.anchor_paragraphs()])
+        return httpx.Response(200, content=page.encode(), headers={"Content-Type": "text/html; charset=utf-8"})
+
+    client = httpx.Client(transport=httpx.MockTransport(answer), follow_redirects=True)
+    cfg = fast_config(title_keyword_share=0.0)  # the mock serves the anchor under every title
+    rep = fetch_corpus(cdir, config=cfg, client=client)
+    counts = rep.counts()
+    assert rep.ok, rep.summary()
+    assert counts["bundled"] == 1 and counts["fetched"] == len(manifest) - 1
+    # reports with a symbol went to the Official Document System first, by their first symbol
+    reports = manifest[(manifest["source_kind"] == "pdf") & manifest["doc_symbol"].notna()]
+    for r in reports.to_dict("records"):
+        first = re.split(cfg.symbol_split_pattern, r["doc_symbol"])[0]
+        assert any(f"s={first}&" in u for u in seen), r["doc_id"]
+    assert not any("\u2013" in u or "%E2%80%93" in u for u in seen if "documents.un.org" in u)
+    problems = [p for p in validate_corpus_folder(cdir) if p.severity == "error"]
+    assert problems == [], problems[:3]
+    lock = read_lock(cdir)
+    assert len(lock) == len(manifest) and lock["text_sha256"].str.fullmatch(r"[0-9a-f]{64}").all()
