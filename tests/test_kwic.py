@@ -1,0 +1,100 @@
+"""KWIC, dispersion and collocations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import chi2_contingency
+
+from analysis.corpus import Corpus
+from analysis.kwic import (
+    COLLOCATION_COLUMNS,
+    compile_pattern,
+    find_matches,
+    stat_collocations,
+    stat_dispersion,
+    stat_kwic,
+)
+
+
+@pytest.fixture(scope="module")
+def toy():
+    texts = {
+        "d1": "We affirm the responsibility to protect. Prevention is better than cure; "
+              "preventing atrocities protects people.",
+        "d2": "The Responsibility to Protect populations from genocide is ours.\n\n"
+              "Sovereignty implies responsibility.",
+    }
+    dv = pd.DataFrame({"doc_id": ["d1", "d2"], "date": ["2009-07-21", "2017-09-06"],
+                       "year": [2009, 2017], "speaker": ["Ban Ki-moon", "António Guterres"]})
+    return Corpus("toy", dv, texts)
+
+
+def test_kwic_globs_phrases_and_context(toy):
+    k = stat_kwic(toy, ["responsibility to protect", "prevent*"], window=2)
+    assert list(k.columns) == ["doc_id", "date", "year", "speaker", "pattern", "position",
+                               "pre", "keyword", "post"]
+    phrase = k[k.pattern == "responsibility to protect"]
+    assert phrase.keyword.tolist() == ["responsibility to protect", "Responsibility to Protect"]
+    assert phrase.doc_id.tolist() == ["d1", "d2"]
+    first = phrase.iloc[0]
+    assert first.position == 3 and first.pre == "affirm the" and first.post == ". Prevention is"
+    assert phrase.iloc[1].pre == "The" and phrase.iloc[1].post == "populations from"
+    pv = k[k.pattern == "prevent*"]
+    assert pv.keyword.tolist() == ["Prevention", "preventing"]
+    assert pv.iloc[1].pre == "than cure;"
+    # case-sensitive and regex matching
+    assert stat_kwic(toy, "Prevention", case_insensitive=False).shape[0] == 1
+    assert stat_kwic(toy, "protect(s|ed)?", valuetype="regex").keyword.tolist() == [
+        "protect", "protects", "Protect"]
+
+
+def test_find_matches_against_brute_force():
+    rng = np.random.default_rng(1)
+    words = list(rng.choice(["alpha", "beta", "Gamma", "delta", "betamax"], size=500))
+    comp = compile_pattern("beta* gamma")
+    brute = [i for i in range(len(words) - 1)
+             if words[i].lower().startswith("beta") and words[i + 1].lower() == "gamma"]
+    assert find_matches(words, comp) == brute
+
+
+def test_dispersion_positions(toy):
+    d = stat_dispersion(toy, ["protect*", "sovereign*"])
+    d1 = d[d.doc_id == "d1"]
+    assert d1.term.tolist() == ["protect", "protects"]
+    n1 = 15  # words in d1
+    assert (d1.n_tokens == n1).all()
+    assert d1.position.tolist() == [5, 13]
+    np.testing.assert_allclose(d1.relative_position, np.array([5, 13]) / n1)
+    assert d[d.pattern == "sovereign*"].doc_id.tolist() == ["d2"]
+
+
+def test_collocations_match_nltk_and_scipy():
+    from nltk.collocations import BigramAssocMeasures, BigramCollocationFinder
+
+    units = ["the responsibility to protect is a political commitment",
+             "political commitment to the responsibility to protect",
+             "early warning and early action save lives",
+             "early warning systems and political commitment"] * 3
+    co = stat_collocations(units, min_count=2, remove_stopwords=True)
+    assert list(co.columns) == COLLOCATION_COLUMNS
+    top = co.iloc[0]
+    docs = [u.split() for u in units]
+    finder = BigramCollocationFinder.from_documents(docs)
+    pmi = dict(finder.score_ngrams(BigramAssocMeasures.pmi))
+    g2 = dict(finder.score_ngrams(BigramAssocMeasures.likelihood_ratio))
+    for r in co.itertuples():
+        assert r.pmi == pytest.approx(pmi[(r.word1, r.word2)], rel=1e-9)
+        assert r.g2 == pytest.approx(g2[(r.word1, r.word2)], rel=1e-6)
+        assert r.count == finder.ngram_fd[(r.word1, r.word2)]
+    n = top.n_words
+    t = np.array([[top["count"], top.count_word1 - top["count"]],
+                  [top.count_word2 - top["count"], n - top.count_word1 - top.count_word2 + top["count"]]])
+    assert top.g2 == pytest.approx(chi2_contingency(t, correction=False, lambda_="log-likelihood")[0])
+    assert top.pmi == pytest.approx(np.log2(top["count"] * n / (top.count_word1 * top.count_word2)))
+    assert "political commitment" in set(co.collocation)
+    assert "early warning" in set(co.collocation)
+    # stopword pairs dropped, and pairs never cross unit boundaries
+    assert not co.collocation.str.contains(r"\bthe\b|\bto\b").any()
+    assert "protect political" not in set(stat_collocations(units, min_count=1).collocation)

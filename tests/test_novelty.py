@@ -1,0 +1,81 @@
+"""Novelty, transience and resonance (Barron et al. 2018) against a direct computation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.corpus import Corpus
+from analysis.novelty import NOVELTY_COLUMNS, novelty_transience, stat_novelty
+
+S = np.array([
+    [0.7, 0.2, 0.1],
+    [0.6, 0.3, 0.1],
+    [0.2, 0.5, 0.3],
+    [0.1, 0.1, 0.8],
+    [0.3, 0.3, 0.4],
+])
+
+
+def _kl_bits(p, q):
+    return sum(pi * np.log2(pi / qi) for pi, qi in zip(p, q))
+
+
+def test_hand_example_window_1_and_2():
+    r1 = novelty_transience(S, window=1)
+    # document 2 (0-based): novelty = KL(s2 || s1), transience = KL(s2 || s3)
+    assert r1.novelty[2] == pytest.approx(_kl_bits(S[2], S[1]))
+    assert r1.transience[2] == pytest.approx(_kl_bits(S[2], S[3]))
+    assert r1.resonance[2] == pytest.approx(_kl_bits(S[2], S[1]) - _kl_bits(S[2], S[3]))
+    assert np.isnan(r1.novelty[0]) and np.isnan(r1.transience[4])
+    r2 = novelty_transience(S, window=2)
+    n2 = (_kl_bits(S[2], S[1]) + _kl_bits(S[2], S[0])) / 2
+    t2 = (_kl_bits(S[2], S[3]) + _kl_bits(S[2], S[4])) / 2
+    assert r2.novelty[2] == pytest.approx(n2)
+    assert r2.transience[2] == pytest.approx(t2)
+    assert r2.resonance[2] == pytest.approx(n2 - t2)
+    assert r2.novelty.isna().tolist() == [True, True, False, False, False]
+    assert r2.transience.isna().tolist() == [False, False, False, True, True]
+    # natural-log base
+    rn = novelty_transience(S, window=1, base=np.e)
+    assert rn.novelty[1] == pytest.approx(_kl_bits(S[1], S[0]) * np.log(2))
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="window"):
+        novelty_transience(S, window=0)
+    with pytest.raises(ValueError, match="non-empty"):
+        novelty_transience(np.zeros((3, 2)), window=1)
+
+
+def _corpus(texts):
+    n = len(texts)
+    dv = pd.DataFrame({"doc_id": [f"d{i}" for i in range(n)],
+                       "date": [f"{2000 + i}-01-01" for i in range(n)],
+                       "year": [2000 + i for i in range(n)], "speaker": ["X"] * n})
+    return Corpus("toy", dv, {f"d{i}": t for i, t in enumerate(texts)})
+
+
+def test_planted_shift_is_novel_and_on_topics():
+    # the vocabulary shifts at document 5 and stays: that document is novel, not transient
+    old = "peace security development cooperation dialogue " * 20
+    new = "atrocity genocide prevention protection civilians " * 20
+    texts = [old] * 5 + [new] * 5
+    c = _corpus(texts)
+    res = stat_novelty(c, window=2, min_df=1)
+    assert list(res.columns) == ["doc_id", "date", "year", "speaker", *NOVELTY_COLUMNS[1:]]
+    assert (res.basis == "terms").all()
+    assert res.novelty.idxmax() == 5
+    assert res.resonance[5] > 0
+    assert res.transience.idxmax() == 4
+    # topic mixtures when given
+    topics = pd.DataFrame([(f"d{i}", k, S[i % 5][k]) for i in range(10) for k in range(3)],
+                          columns=["doc_id", "topic", "share"])
+    rt = stat_novelty(c, window=1, document_topics=topics)
+    assert (rt.basis == "topics").all()
+    assert rt.novelty[3] == pytest.approx(_kl_bits(S[3], S[2]))
+    # too few documents: empty table with the columns
+    assert stat_novelty(_corpus([old]), window=3).empty
+    with pytest.raises(ValueError, match="no mixture"):
+        stat_novelty(c, window=1, document_topics=topics[topics.doc_id != "d3"])
