@@ -294,6 +294,57 @@ def frames_validate(
         out_console.print(f"wrote {out}")
 
 
+# ------------------------------------------------------------------ topics
+@app.command("topics")
+def topics_cmd(
+    corpus: str = typer.Option("sg-r2p", "--corpus", "-c", help=CORPUS_HELP),
+    out: Path = typer.Option(Path("out"), "--out", "-o", help="Output folder: tables/topic_*.csv, run.json."),
+    k: Optional[int] = typer.Option(None, "--k", min=2, help="Number of topics; default: chosen by the rule (README, 'Topic models')."),
+    model: str = typer.Option("nmf", "--model", "-m", help="Model reported: nmf (default) or lda."),
+    models: str = typer.Option("auto", "--models", help="Models scanned over K: auto, lda, nmf or lda,nmf."),
+    seed: int = typer.Option(20170906, "--seed", help="Seed for every random step."),
+    set_: Optional[List[str]] = typer.Option(None, "--set", help="More topics parameters, topics.KEY=VALUE (repeatable), e.g. topics.k_max=30."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Recompute everything (ignore OUT/.cache)."),
+) -> None:
+    """Fit topic models only: choose K, label topics, prevalence per year, effects (the 'topics' stage)."""
+    from .pipeline import parse_overrides, run_pipeline
+
+    try:
+        overrides = parse_overrides(set_)
+    except ValueError as e:
+        console.print(f"[red]usage:[/] {e}")
+        raise typer.Exit(2)
+    t_over = overrides.setdefault("topics", {})
+    t_over.update({"model": model, "models": models, **({"k": k} if k is not None else {})})
+    try:
+        ctx = run_pipeline(corpus, out, seed=seed, overrides=overrides, only=["topics"],
+                           use_cache=not no_cache, progress=False)
+    except CorpusError as e:
+        console.print(f"[red]error:[/] {e}")
+        raise typer.Exit(1)
+    if getattr(ctx, "errors", []):
+        for e in ctx.errors:
+            console.print(f"[red]stage {e['stage']} failed:[/] {e['error']}", markup=False)
+        raise typer.Exit(1)
+    sel, labels = ctx.tables.get("topic_selection"), ctx.tables.get("topic_labels")
+    if sel is not None and len(sel):
+        t = Table(title="K selection (selected row marked *)")
+        for c in ("model", "k", "npmi", "umass", "exclusivity", "perplexity", "stability"):
+            t.add_column(c, justify="right")
+        for r in sel.itertuples(index=False):
+            t.add_row(r.model + ("*" if r.selected else ""), str(r.k), *(f"{getattr(r, c):.3f}" for c in
+                      ("npmi", "umass", "exclusivity", "perplexity", "stability")))
+        out_console.print(t)
+    if labels is not None and len(labels):
+        t = Table(title="topic labels")
+        for c in labels.columns:
+            t.add_column(c)
+        for r in labels.itertuples(index=False):
+            t.add_row(*(str(v) for v in r))
+        out_console.print(t)
+    out_console.print(f"wrote the topic tables to {out / 'tables'}")
+
+
 def main() -> None:  # console entry point
     app()
 

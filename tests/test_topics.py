@@ -264,3 +264,24 @@ def test_stage_tiny_corpora_do_not_crash(tmp_path, sg_corpus):
         df = pd.read_csv(tmp_path / "tiny" / "tables" / f"{name}.csv")
         assert df.empty and list(df.columns) == cols
     assert any("skipped" in m for m in ctx.messages)
+
+
+def test_cli_topics_command(tmp_path):
+    from typer.testing import CliRunner
+
+    from analysis.cli import app
+
+    small = simulate_topic_corpus(n_topics=3, years=(2001, 2008), docs_per_year=2, paragraphs_per_doc=(3, 5),
+                                  random_state=4)
+    table = small.docvars.assign(text=small.docvars["doc_id"].map(small.texts))
+    path = tmp_path / "speeches.csv"
+    table.to_csv(path, index=False)
+    res = CliRunner().invoke(app, ["topics", "--corpus", str(path), "--out", str(tmp_path / "o"), "--k", "3",
+                                   "--models", "nmf", "--set", "topics.n_runs=2", "--set", "topics.n_boot=50"])
+    assert res.exit_code == 0, res.output
+    assert "topic labels" in res.output
+    terms = pd.read_csv(tmp_path / "o" / "tables" / "topic_terms.csv")
+    assert terms["k"].unique().tolist() == [3]
+    bad = CliRunner().invoke(app, ["topics", "--corpus", str(path), "--out", str(tmp_path / "o"),
+                                   "--set", "topics.nope=1"])
+    assert bad.exit_code == 1 and "nope" in bad.output
