@@ -101,8 +101,8 @@ class FetchConfig:
     """
 
     user_agent: str = (
-        "r2p-corpus-toolkit/{version} (academic research; UN R2P speech corpus; "
-        "+https://github.com/r2p-discourse/r2p-corpus-toolkit)"
+        "r2p-analysis/{version} (academic research on UN speeches; "
+        "+https://github.com/r2p-analysis/r2p-analysis)"
     )
     min_interval_seconds: float = 3.0
     respect_robots_txt: bool = True

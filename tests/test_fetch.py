@@ -134,7 +134,7 @@ def test_fetch_html_and_pdf(tmp_path, server, anchor):
     assert [p for p in verify_lock(cdir) if p.severity == "error"] == []
     # a descriptive user agent on every request
     agents = {h.headers.get("User-Agent", "") for h in server.hits}
-    assert all(a.startswith("r2p-corpus-toolkit/") for a in agents), agents
+    assert all(a.startswith("r2p-analysis/") for a in agents), agents
 
 
 def test_fetched_corpus_loads(tmp_path, server, anchor):
