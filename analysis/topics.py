@@ -781,6 +781,8 @@ DEFAULTS = {
     "min_stability": 0.7,
     "top_n": 10,
     "n_terms": 20,
+    "unit": "paragraph",     # paragraph | document | window
+    "window": 200,           # words per unit when unit=window
     "min_unit_tokens": 5,    # merge units with fewer model tokens
     "min_df": "auto",        # auto: 1 below 100 units, else 2
     "max_df": 0.5,
@@ -821,7 +823,15 @@ def stage(ctx) -> None:
     if unknown:
         raise ValueError(f"--set topics.{unknown[0]}: unknown parameter; known: {', '.join(DEFAULTS)}")
     model_name = str(p["model"]).lower()
-    units = ctx.units
+    unit_kind = str(p["unit"]).lower()
+    if unit_kind == "paragraph":
+        units = ctx.units
+    elif unit_kind in ("document", "window"):
+        from analysis.text import make_units
+
+        units = make_units(ctx.corpus, kind=unit_kind, window=int(p["window"]))
+    else:
+        raise ValueError(f"topics.unit must be paragraph, document or window, not {unit_kind!r}")
     if str(p["models"]).lower() == "auto":
         n_u = 0 if units is None else len(units)
         if n_u <= int(p["auto_lda_max_units"]):
@@ -845,7 +855,7 @@ def stage(ctx) -> None:
     n_docs = units["doc_id"].nunique()
     max_df = float(p["max_df"]) if n_docs > 1 or len(units) > 1 else 1.0
     min_df = (1 if len(units) < 100 else 2) if str(p["min_df"]) == "auto" else int(p["min_df"])
-    dtm_params = dict(min_df=min_df, max_df=max_df)
+    dtm_params = dict(min_df=min_df, max_df=max_df, unit=unit_kind, window=int(p["window"]))
     try:
         dtm = ctx.cached("topics_dtm", dtm_params,
                          lambda: build_dtm(units, text_col="text", id_col="unit_id",

@@ -244,6 +244,12 @@ def test_stage_on_simulated_corpus_is_byte_reproducible(tmp_path):
                      verbose=False,
                      progress=False)
     assert c.tables["topic_terms"]["k"].unique().tolist() == [5]
+    # whole documents as units
+    d = run_pipeline(corpus, out=tmp_path / "d", only=["topics"],
+                     overrides={"topics": {**SMALL["topics"], "k": 3, "models": "nmf", "unit": "document"}},
+                     use_cache=False, verbose=False, progress=False)
+    assert d.errors == []
+    assert d.tables["doc_topics"]["unit_id"].str.endswith("#d").all()
 
 
 def test_stage_tiny_corpora_do_not_crash(tmp_path, sg_corpus):
