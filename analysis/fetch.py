@@ -510,10 +510,19 @@ def candidate_urls(row: dict, config: FetchConfig) -> list[tuple[str, str]]:
     return [(o, u) for o, u in out if not (u in seen or seen.add(u))]
 
 
-def _title_keywords(title: str, config: FetchConfig) -> list[str]:
-    from .text import stopwords
+#: Function words of four or more letters (English and French) that never count
+#: as key words of a title; a small fixed list keeps the check independent of NLTK.
+_TITLE_STOPWORDS = frozenset("""
+about above after again against also among because been before being below between both could does doing
+down during each from further have having here into itself just more most much must only other over same
+should some such than that their theirs them then there these they this those through under until upon very
+were what when where which while whom will with within without would your yours ourselves themselves
+dans pour avec sans leur leurs cette elle elles nous vous sont sur entre
+""".split())
 
-    stop = set(stopwords("english"))
+
+def _title_keywords(title: str, config: FetchConfig) -> list[str]:
+    stop = _TITLE_STOPWORDS
     generic = {w.lower() for w in config.generic_title_words}
     words = re.findall(r"[^\W\d_]+", title.lower())
     out = []
@@ -1245,6 +1254,7 @@ def fetch_command(corpus: str = "sg-r2p", only: list[str] | None = None, force: 
     a usage error (no such corpus folder or doc_id, bad configuration).
     """
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
@@ -1278,8 +1288,9 @@ def fetch_command(corpus: str = "sg-r2p", only: list[str] | None = None, force: 
                 def on_result(r: FetchResult) -> None:
                     progress.advance(task)
                     if r.status not in ("present", "bundled"):
+                        why = r.reason.split(" -> ")[0] if r.status == "failed" else ""
                         progress.console.print(f"[{styles.get(r.status, 'white')}]{r.status:>9}[/] {r.doc_id}"
-                                               + (f"  {r.reason}" if r.status == "failed" else ""),
+                                               + (f"  [dim]{escape(why[:160])}[/]" if why else ""),
                                                highlight=False)
 
                 rep = fetch_corpus(cdir, only=only, force=force, plan=False, config=cfg,
