@@ -512,13 +512,7 @@ def candidate_urls(row: dict, config: FetchConfig) -> list[tuple[str, str]]:
 
 #: Function words of four or more letters (English and French) that never count
 #: as key words of a title; a small fixed list keeps the check independent of NLTK.
-_TITLE_STOPWORDS = frozenset("""
-about above after again against also among because been before being below between both could does doing
-down during each from further have having here into itself just more most much must only other over same
-should some such than that their theirs them then there these they this those through under until upon very
-were what when where which while whom will with within without would your yours ourselves themselves
-dans pour avec sans leur leurs cette elle elles nous vous sont sur entre
-""".split())
+_TITLE_STOPWORDS = frozenset(["about", "above", "after", "again", "against", "also", "among", "because", "been", "before", "being", "below", "between", "both", "could", "does", "doing", "down", "during", "each", "from", "further", "have", "having", "here", "into", "itself", "just", "more", "most", "much", "must", "only", "other", "over", "same", "should", "some", "such", "than", "that", "their", "theirs", "them", "then", "there", "these", "they", "this", "those", "through", "under", "until", "upon", "very", "were", "what", "when", "where", "which", "while", "whom", "will", "with", "within", "without", "would", "your", "yours", "ourselves", "themselves", "dans", "pour", "avec", "sans", "leur", "leurs", "cette", "elle", "elles", "nous", "vous", "sont", "sur", "entre"])
 
 
 def _title_keywords(title: str, config: FetchConfig) -> list[str]:
