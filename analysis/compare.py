@@ -329,6 +329,7 @@ DEFAULTS = {
     "collocation_top": 500,
     "mattr_window": 100,
     "mtld_threshold": 0.72,
+    "n_jobs": 1,               # style: worker processes for large corpora (-1: one per CPU)
 }
 
 
@@ -431,7 +432,7 @@ def stage(ctx) -> None:
     ctx.write_table("style", ctx.cached(
         "compare.style", {"mattr_window": p["mattr_window"], "mtld_threshold": p["mtld_threshold"]},
         lambda: stat_style(corpus, mattr_window=int(p["mattr_window"]),
-                           mtld_threshold=float(p["mtld_threshold"]))))
+                           mtld_threshold=float(p["mtld_threshold"]), n_jobs=p["n_jobs"])))
 
     # KWIC, dispersion, collocations
     kp_ = p["kwic_patterns"]

@@ -289,8 +289,24 @@ def punkt_training_sample(texts, max_chars: int = 500_000) -> list[str]:
     return texts[::step]
 
 
+def _style_chunk(texts, tok, mattr_window, mtld_threshold):
+    return [style_measures(t, tok, mattr_window, mtld_threshold) for t in texts]
+
+
+def _n_workers(n_jobs: int | None, n_docs: int) -> int:
+    import os
+
+    if n_jobs is None or n_jobs == 0:
+        return 1
+    cpus = os.cpu_count() or 1
+    n = cpus if n_jobs < 0 else min(int(n_jobs), cpus)
+    # processes only pay off for many documents
+    return max(1, min(n, n_docs // 40))
+
+
 def stat_style(corpus, docvars=("date", "year", "speaker"), mattr_window: int = 100,
-               mtld_threshold: float = 0.72, punkt_max_chars: int = 500_000) -> pd.DataFrame:
+               mtld_threshold: float = 0.72, punkt_max_chars: int = 500_000,
+               n_jobs: int | None = 1) -> pd.DataFrame:
     """Style measures for every available document of a corpus, docvars attached.
 
     One Punkt sentence model is used for the whole corpus: NLTK's pretrained
@@ -314,18 +330,33 @@ def stat_style(corpus, docvars=("date", "year", "speaker"), mattr_window: int = 
     Linguistics*, 17(2), 94-100.
 
     Flesch, R. (1948); Kincaid, J. P. et al. (1975), see :func:`flesch_reading_ease`.
+
+    Notes
+    -----
+    ``n_jobs`` worker processes (-1: one per CPU; 1 or None: none) share the
+    documents for large corpora (40 or more documents per worker); the result
+    does not depend on it.
     """
     av = corpus.available()
     dv = av.docvars
     cols = ["doc_id", *[c for c in docvars if c in dv.columns]]
     if len(dv) == 0:
         return pd.DataFrame(columns=cols + STYLE_COLUMNS)
-    import warnings
+    texts = [av.texts[d] for d in dv["doc_id"]]
+    tok = sentence_tokenizer(punkt_training_sample(texts, punkt_max_chars))
+    workers = _n_workers(n_jobs, len(texts))
+    if workers > 1:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # Punkt fallback warning: already logged by the pipeline
-        tok = sentence_tokenizer(punkt_training_sample([av.texts[d] for d in dv["doc_id"]],
-                                                       punkt_max_chars))
-    rows = [style_measures(av.texts[d], tok, mattr_window, mtld_threshold) for d in dv["doc_id"]]
+        bounds = np.linspace(0, len(texts), workers + 1).astype(int)
+        chunks = [texts[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
+            parts = list(ex.map(_style_chunk, chunks, [tok] * workers,
+                                [mattr_window] * workers, [mtld_threshold] * workers))
+        rows = [r for part in parts for r in part]
+    else:
+        rows = _style_chunk(texts, tok, mattr_window, mtld_threshold)
     out = pd.concat([dv[cols].reset_index(drop=True), pd.DataFrame(rows, columns=STYLE_COLUMNS)], axis=1)
     return out

