@@ -496,7 +496,10 @@ def extract_pdf(data: bytes, furniture: list[str] | None = None, zone: int = 3,
             lines = lines[:rule]
         body_pages.append(lines)
 
-    # paragraphs: blank lines (kept by layout mode) and numbered-paragraph starts
+    # paragraphs: blank lines (kept by layout mode), numbered-paragraph starts, and
+    # (for text without blank lines, as plain mode gives) a short line ending a sentence
+    widths = sorted(len(line) for lines in body_pages for line in lines if line)
+    full = widths[int(0.9 * (len(widths) - 1))] if widths else 0  # the width of a full line
     paras: list[list[str]] = [[]]
     for k, lines in enumerate(body_pages):
         # trim blank margins so a page break does not split a paragraph
@@ -512,6 +515,8 @@ def extract_pdf(data: bytes, furniture: list[str] | None = None, zone: int = 3,
                 paras.append([line])
             else:
                 paras[-1].append(line)
+                if line.endswith((".", "!", "?", ":", '"', "'")) and len(line) < 0.85 * full:
+                    paras.append([])
     vocab = Counter(
         w.lower() for lines in body_pages for line in lines for w in re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", line)
     )

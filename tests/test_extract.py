@@ -188,3 +188,26 @@ def test_extract_dispatches_on_content(pdf_bytes):
     assert extract(hf.statement_html().encode(), "text/html").kind == "html"
     t = extract("Caf\u00e9 \u2013 text".encode("utf-8"), "text/plain; charset=utf-8")
     assert t.kind == "text" and t.text == "Caf\u00e9 - text"
+
+
+def test_pdf_plain_mode_fallback_keeps_paragraphs(pdf_bytes, anchor, monkeypatch):
+    """When pypdf's layout mode fails, plain mode (no blank lines) still gives the paragraphs."""
+    import pypdf
+
+    plain = pypdf.PageObject.extract_text
+
+    def no_layout(self, *args, **kwargs):
+        if kwargs.get("extraction_mode") == "layout":
+            raise ValueError("layout mode unavailable")
+        return plain(self, *args, **kwargs)
+
+    monkeypatch.setattr(pypdf.PageObject, "extract_text", no_layout)
+    ext = extract_pdf(pdf_bytes)
+    assert similarity(ext.text, anchor) >= 0.98
+    for furniture in hf.PDF_FURNITURE:
+        assert furniture not in ext.text, furniture
+    got, want = ext.text.split("\n\n"), hf.anchor_paragraphs()
+    # a heuristic: a paragraph whose last line is nearly full merges with the next one
+    assert len(got) >= 0.85 * len(want)
+    assert sum(p in want for p in got) >= 0.7 * len(want)
+    assert all(any(w in p for w in want) for p in got)  # each block is made of whole paragraphs
