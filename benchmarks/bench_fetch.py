@@ -9,7 +9,9 @@ Extraction is compared with peers on the same bytes:
 HTML -- ours (``analysis.extract.extract_html``), plain trafilatura, jusText, and
 BeautifulSoup's ``get_text``; PDF -- ours (``extract_pdf``), pypdf ``extract_text``
 in plain and layout mode. Quality is the token-level difflib ratio to the anchor
-(normalised) and the number of page-furniture strings leaked into the text.
+(normalised) and the number of page-furniture strings leaked into the text
+(on the repeated text, difflib can align a copy with the wrong copy once the
+texts diverge, so a peer's low similarity is a lower bound, not an estimate).
 Throughput of the whole fetch (HTTP + extraction + checks + lock) is measured
 against a local server with the rate limit off.
 
