@@ -345,6 +345,12 @@ def topics_cmd(
     out_console.print(f"wrote the topic tables to {out / 'tables'}")
 
 
+# ------------------------------------------------------------- comparisons
+from .compare_cli import register as _register_compare  # noqa: E402
+
+_register_compare(app, console, out_console, _load, CORPUS_HELP)
+
+
 def main() -> None:  # console entry point
     app()
 
