@@ -85,6 +85,7 @@ LOCK_COLUMNS = [
     "raw_file",
     "content_type",
     "n_bytes",
+    "final_url",
 ]
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 _SAFE_ID = re.compile(r"^(?!\.)[\w.\-]+$")
@@ -1014,7 +1015,8 @@ def _fetch_row(cdir: Path, row: dict, cfg: FetchConfig, poli: PoliteClient, forc
                       raw_file=raw_rel, extractor=ext.extractor, n_chars=len(ext.text), attempts=attempts)
     entry = {"doc_id": doc_id, "url": url, "retrieved_at": _now(), "raw_sha256": _sha256_bytes(d.content),
              "text_sha256": text_sha, "extractor": ext.extractor, "extractor_version": ext.extractor_version,
-             "raw_file": raw_rel, "content_type": d.content_type.split(";")[0].strip(), "n_bytes": str(len(d.content))}
+             "raw_file": raw_rel, "content_type": d.content_type.split(";")[0].strip(), "n_bytes": str(len(d.content)),
+             "final_url": d.final_url if d.final_url != url else ""}
     if present:
         old = tp.read_bytes()
         if old == data:

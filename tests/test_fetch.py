@@ -624,3 +624,27 @@ def test_project_manifest_end_to_end_with_mock_transport(tmp_path):
     assert problems == [], problems[:3]
     lock = read_lock(cdir)
     assert len(lock) == len(manifest) and lock["text_sha256"].str.fullmatch(r"[0-9a-f]{64}").all()
+
+
+def test_redirects_size_limit_and_retry_after_dates(tmp_path):
+    from analysis.fetch import _retry_after
+
+    page = hf.statement_html().encode()
+    routes = {"/old": Response(301, b"", headers={"Location": "/new"}), "/new": Response(body=page),
+              "/huge": Response(body=page * 5)}
+    with FixtureServer(routes) as srv:
+        cdir = make_corpus(tmp_path, [row("moved", srv.url("/old")), row("huge", srv.url("/huge"))])
+        rep = fetch_corpus(cdir, config=fast_config(max_bytes=len(page) * 2))
+    by = {r.doc_id: r for r in rep}
+    assert by["moved"].status == "fetched"
+    lock = read_lock(cdir).set_index("doc_id")
+    assert lock.loc["moved", "url"].endswith("/old") and lock.loc["moved", "final_url"].endswith("/new")
+    assert "exceeds max_bytes" in by["huge"].reason
+    # Retry-After as seconds or as an HTTP date (RFC 9110, 10.2.3)
+    import email.utils
+    from datetime import UTC, datetime, timedelta
+
+    assert _retry_after("120") == 120.0
+    when = email.utils.format_datetime(datetime.now(UTC) + timedelta(seconds=90), usegmt=True)
+    assert 80 <= _retry_after(when) <= 91
+    assert _retry_after("soon") is None and _retry_after(None) is None
