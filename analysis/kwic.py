@@ -49,6 +49,10 @@ def _piece_regex(piece: str, valuetype: str, case_insensitive: bool) -> re.Patte
     if valuetype == "glob":
         rx = fnmatch.translate(piece)
     elif valuetype == "regex":
+        try:
+            re.compile(piece)
+        except re.error as e:
+            raise ValueError(f"invalid regular expression {piece!r} in KWIC pattern: {e}") from None
         rx = rf"(?:{piece})\Z"
     elif valuetype == "fixed":
         rx = re.escape(piece) + r"\Z"

@@ -98,3 +98,28 @@ def test_collocations_match_nltk_and_scipy():
     # stopword pairs dropped, and pairs never cross unit boundaries
     assert not co.collocation.str.contains(r"\bthe\b|\bto\b").any()
     assert "protect political" not in set(stat_collocations(units, min_count=1).collocation)
+
+
+def test_cli_kwic_and_keyness(tmp_path):
+    from typer.testing import CliRunner
+
+    from analysis.cli import app
+
+    runner = CliRunner()
+    out = tmp_path / "k.csv"
+    r = runner.invoke(app, ["kwic", "responsibility to protect", "--corpus", "sg-r2p", "-w", "3",
+                            "--csv", str(out)])
+    assert r.exit_code == 0, r.output
+    df = pd.read_csv(out)
+    assert len(df) > 5 and (df.keyword.str.lower() == "responsibility to protect").all()
+    r = runner.invoke(app, ["kwic", "[", "--regex"])
+    assert r.exit_code == 2 and "invalid regular expression" in " ".join(r.output.split())
+    out = tmp_path / "key.csv"
+    r = runner.invoke(app, ["keyness", "--corpus", "inaugural", "--compare", "year>=2001",
+                            "--top", "3", "--csv", str(out)])
+    assert r.exit_code == 0, r.output
+    key = pd.read_csv(out)
+    assert key.comparison.iloc[0] == "year>=2001 vs rest" and key.g2.iloc[0] > 0
+    # sg-r2p offline has only the anchor: the Guterres vs Ban comparison cannot run
+    r = runner.invoke(app, ["keyness", "--corpus", "sg-r2p"])
+    assert r.exit_code == 2 and "no documents in the reference group" in " ".join(r.output.split())
