@@ -511,7 +511,14 @@ def stage(ctx) -> None:
     ``max_groups`` (7), ``n_keyness`` (12), ``n_labels`` (8).
     """
     p = ctx.params("figures", {"formats": ",".join(FORMATS), "max_groups": 7, "n_keyness": 12, "n_labels": 8})
-    anchor = getattr(ctx.full_corpus, "anchor", None)
+    anchor = ctx.used_params.get("compare", {}).get("anchor") or getattr(ctx.full_corpus, "anchor", None)
+    if anchor is None:  # as the compare stage: the most recent available document
+        try:
+            from analysis.compare import default_anchor
+
+            anchor = default_anchor(ctx.corpus)
+        except Exception:  # pragma: no cover - compare module absent
+            anchor = None
     index = draw_figures(ctx.tables, ctx.figures_dir, meta=ctx.figure_meta(), anchor=anchor, params=p,
                          log=ctx.log, n_dated=_n_dated(ctx.tables, ctx.corpus))
     ctx.write_table("figure_index", index)

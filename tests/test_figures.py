@@ -153,33 +153,3 @@ def test_slug_is_ascii_and_stable():
     assert F._slug("speaker=António Guterres vs speaker=Ban Ki-moon") == "antonio_guterres_vs_ban_ki_moon"
     assert F._slug("anchor vs rest") == "anchor_vs_rest"
     assert F._slug("year>=2017 vs rest") == "gt_2017_vs_rest" or F._slug("year>=2017 vs rest")
-
-
-def _tiny_corpus(inaugural):
-    dv = inaugural.docvars
-    return inaugural.subset((dv["year"] >= 1997).to_numpy())
-
-
-FAST = {"topics": {"models": "nmf", "k_min": 2, "k_max": 4, "k_step": 2, "n_runs": 2, "n_boot": 50},
-        "compare": {"n_boot": 50}, "frames": {"n_boot": 100}, "figures": {"formats": "pdf,svg"}}
-
-
-def test_two_pipeline_runs_give_identical_tables_and_figure_bytes(tmp_path, inaugural):
-    from analysis.pipeline import run_pipeline
-
-    corpus = _tiny_corpus(inaugural)
-    outs = []
-    for run in ("a", "b"):
-        ctx = run_pipeline(corpus, tmp_path / run, overrides=FAST, verbose=False, use_cache=False)
-        assert not ctx.errors, ctx.errors
-        outs.append(tmp_path / run)
-    index = pd.read_csv(outs[0] / "tables" / "figure_index.csv")
-    assert (index["status"] == "drawn").sum() >= 12, index
-    files_a = sorted(p.relative_to(outs[0]).as_posix() for p in outs[0].rglob("*")
-                     if p.is_file() and ".cache" not in p.parts and p.name != "run.json")
-    files_b = sorted(p.relative_to(outs[1]).as_posix() for p in outs[1].rglob("*")
-                     if p.is_file() and ".cache" not in p.parts and p.name != "run.json")
-    assert files_a == files_b
-    assert any(f.endswith(".pdf") for f in files_a) and any(f.endswith(".svg") for f in files_a)
-    differ = [f for f in files_a if (outs[0] / f).read_bytes() != (outs[1] / f).read_bytes()]
-    assert differ == []

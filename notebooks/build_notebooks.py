@@ -1,0 +1,246 @@
+"""Write the project's notebooks (without outputs) with nbformat.
+
+The notebooks are thin: a parameters cell (``CORPUS`` etc., papermill-style,
+tagged ``parameters``), then calls into the ``analysis`` package. Edit the cell
+sources here and run ``python notebooks/build_notebooks.py`` to regenerate them;
+``python -m analysis.notebooks`` executes them and exports HTML.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+HERE = Path(__file__).resolve().parent
+
+
+def params_cell(corpus: str, extra: str = "") -> nbformat.NotebookNode:
+    src = f'''# Parameters: override by injecting a cell after this one (papermill-style),
+# e.g. `python -m analysis.notebooks --corpus sotu`.
+CORPUS = "{corpus}"   # a corpus name (sg-r2p, sotu, inaugural, state_union) or a path
+OUT = "../figures/notebooks/runs"   # tables go under OUT/<corpus>
+CACHE_ROOT = "../figures"   # reuse the results cached by `make figures` (CACHE_ROOT/<corpus>/.cache)
+SEED = 20170906
+OVERRIDES = {{}}   # stage parameters, e.g. {{"topics": {{"k": 8}}}} (as `r2p run --set topics.k=8`)
+{extra}'''.rstrip() + "\n"
+    cell = new_code_cell(src.rstrip())
+    cell.metadata["tags"] = ["parameters"]
+    return cell
+
+
+SETUP = '''%matplotlib inline
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import display
+
+from analysis import load_corpus, plots
+from analysis.pipeline import run_pipeline
+
+pd.set_option("display.max_colwidth", 90)
+pd.set_option("display.width", 140)
+
+
+def run(*stages):
+    """Run the pipeline stages (results cached by inputs and settings) and return the context."""
+    name = Path(str(CORPUS)).stem
+    cache = Path(CACHE_ROOT) / name / ".cache" if CACHE_ROOT else None
+    return run_pipeline(CORPUS, out=Path(OUT) / name, seed=SEED, overrides=OVERRIDES, only=list(stages),
+                        cache_dir=cache, verbose=False, progress=False)
+
+
+def show(plot, *args, **kwargs):
+    """Draw a plot_* function's figure, or say why it cannot be drawn."""
+    try:
+        fig, data = plot(*args, **kwargs)
+    except (ValueError, KeyError) as e:
+        print(f"{plot.__name__}: not drawn ({e})")
+        return None
+    display(fig)
+    return data'''
+
+
+def nb(cells) -> nbformat.NotebookNode:
+    book = new_notebook(cells=cells)
+    book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    book.metadata["language_info"] = {"name": "python"}
+    return book
+
+
+def corpus_nb():
+    return nb([
+        new_markdown_cell("# 01 The corpus\n\nWhat is in the corpus, what is missing and why, how long the "
+                          "statements are, and how their style changes. Tables come from `r2p run` "
+                          "(`documents.csv`, `style.csv`); figures from `analysis.plots`."),
+        params_cell("sg-r2p"),
+        new_code_cell(SETUP),
+        new_code_cell('corpus = load_corpus(CORPUS)\nprint(corpus.name, "-", len(corpus), "documents,",\n'
+                      '      int(corpus.docvars["available"].sum()), "with text; anchor:", corpus.anchor)\n'
+                      'print("fingerprint", corpus.fingerprint())'),
+        new_markdown_cell("## Documents and availability\n\nTexts that are not yet on this machine are listed "
+                          "with their source; `r2p corpus fetch` downloads them (online), caches them and "
+                          "records their SHA-256 in the lock file."),
+        new_code_cell('ctx = run("corpus")\ndocs = ctx.tables["documents"]\n'
+                      'cols = [c for c in ["doc_id", "date", "speaker", "venue", "genre", "n_tokens", "available"] '
+                      'if c in docs.columns]\ndocs[cols].head(20)'),
+        new_code_cell('missing = docs[~docs["available"].astype(bool)]\n'
+                      'print(len(missing), "documents without text")\n'
+                      'missing[[c for c in ["doc_id", "date", "title", "url"] if c in missing.columns]].head(20)'),
+        new_code_cell('by = [c for c in ["speaker", "venue", "genre"] if c in docs.columns]\n'
+                      'for col in by:\n    display(docs.groupby(col, dropna=False)["doc_id"].count()'
+                      '.rename("documents").sort_values(ascending=False).head(10).to_frame())'),
+        new_markdown_cell("## Overview figure\n\nStatements per year by venue and by speaker, and statement "
+                          "lengths (tokens after text preparation)."),
+        new_code_cell('available = docs[docs["available"].astype(bool)]\n'
+                      'overview = show(plots.plot_corpus_overview, available)'),
+        new_markdown_cell("## Units\n\nParagraphs are the unit of analysis for topics and frames; very "
+                          "short paragraphs are merged by the topic stage."),
+        new_code_cell('units = ctx.units\nprint(len(units), "paragraph units;", "median tokens",\n'
+                      '      units["n_tokens"].median())\nunits[["unit_id", "n_tokens", "text"]].head(5)'),
+        new_markdown_cell("## Style over time\n\nLexical diversity (MATTR, MTLD; McCarthy & Jarvis 2010), "
+                          "sentence length, readability (Flesch) and first-person pronouns."),
+        new_code_cell('ctx = run("compare")\nstyle = ctx.tables.get("style")\n'
+                      'if style is not None and len(style):\n    display(style.describe().T.round(2))\n'
+                      '    trends = show(plots.plot_style_trends, style, docvars=docs)'),
+    ])
+
+
+def anchor_nb():
+    return nb([
+        new_markdown_cell("# 02 The anchor in context\n\nHow the anchor statement (for sg-r2p the Secretary-"
+                          "General's remarks of 6 September 2017) relates to the rest of the corpus: TF-IDF "
+                          "similarity with bootstrap intervals, year-by-year similarity, keyness (G2, Dunning "
+                          "1993), Fightin' Words (Monroe, Colaresi & Quinn 2008), a concordance, and novelty, "
+                          "transience and resonance (Barron et al. 2018)."),
+        params_cell("sg-r2p", 'KWIC_PATTERNS = ["responsib* to protect", "prevent*", "sovereign*"]'),
+        new_code_cell(SETUP),
+        new_code_cell('ctx = run("compare", "novelty")\nt = ctx.tables\ndocs = t["documents"]\n'
+                      'anchor = ctx.used_params.get("compare", {}).get("anchor") or ctx.full_corpus.anchor\n'
+                      'from analysis.compare import default_anchor\nanchor = anchor or default_anchor(ctx.corpus)\n'
+                      'print("anchor:", anchor)'),
+        new_markdown_cell("## Similarity to the anchor"),
+        new_code_cell('sim = t["similarity_to_anchor"]\nsim.sort_values("cosine", ascending=False).head(10)'),
+        new_code_cell('d = show(plots.plot_similarity_to_anchor, sim, docvars=docs, anchor=anchor)'),
+        new_code_cell('d = show(plots.plot_similarity_heatmap, t["similarity_years"])'),
+        new_code_cell('t.get("centroid_distance", pd.DataFrame()).head(10)'),
+        new_markdown_cell("## Keyness and Fightin' Words\n\nScores are signed toward the first group of each "
+                          "comparison. Other comparisons: `r2p run --set \"compare.comparisons=speaker=A vs B\"`."),
+        new_code_cell('for comp in t["keyness"]["comparison"].drop_duplicates():\n'
+                      '    show(plots.plot_keyness, t["keyness"], comparison=comp)'),
+        new_code_cell('for comp in t["fightin_words"]["comparison"].drop_duplicates():\n'
+                      '    show(plots.plot_fightin_words, t["fightin_words"], comparison=comp)'),
+        new_markdown_cell("## Concordance (KWIC)"),
+        new_code_cell('from analysis.kwic import stat_kwic\nkw = stat_kwic(ctx.corpus, KWIC_PATTERNS, window=6)\n'
+                      'print(len(kw), "matches")\nkw.head(15)'),
+        new_markdown_cell("## Novelty, transience, resonance"),
+        new_code_cell('nov = t.get("novelty")\nif nov is not None and len(nov):\n'
+                      '    show(plots.plot_novelty, nov, docvars=docs)'),
+    ])
+
+
+def topics_nb():
+    return nb([
+        new_markdown_cell("# 03 Topics over time\n\nTopic models on paragraphs (LDA and NMF), K chosen over a "
+                          "grid by NPMI coherence and stability across seeds (Greene et al. 2014), topic "
+                          "labels by FREX, and prevalence per year with bootstrap intervals."),
+        params_cell("sg-r2p"),
+        new_code_cell(SETUP),
+        new_code_cell('ctx = run("topics")\nt = ctx.tables\nsel = t["topic_selection"]\nsel'),
+        new_code_cell('d = show(plots.plot_topic_selection, sel)'),
+        new_code_cell('labels = t["topic_labels"]\nlabels'),
+        new_code_cell('terms = t["topic_terms"]\n(terms[terms["rank"] <= 10]\n'
+                      ' .groupby("topic")["term"].apply(", ".join).to_frame("top terms"))'),
+        new_markdown_cell("## Prevalence over time"),
+        new_code_cell('prev = t["topic_prevalence"]\nd = show(plots.plot_topic_prevalence, prev)'),
+        new_markdown_cell("## Regression of topic shares on time and speaker (standard errors clustered by "
+                          "document)"),
+        new_code_cell('eff = t.get("topic_effects", pd.DataFrame())\neff.head(20)'),
+        new_markdown_cell("## Most representative paragraphs"),
+        new_code_cell('t.get("topic_examples", pd.DataFrame()).head(10)'),
+    ])
+
+
+def framing_nb():
+    return nb([
+        new_markdown_cell("# 04 Framing\n\nDictionary frames (the three pillars, prevention and response, "
+                          "sovereignty, accountability, atrocity crimes, civilians, ...; see "
+                          "`corpus/dictionaries/r2p_frames.yml` for each category's source), rates per 1,000 "
+                          "tokens with bootstrap intervals, change points, the anchor's paragraph profile, "
+                          "stance and sentiment, and the validation workflow."),
+        params_cell("sg-r2p", 'CODED = ""   # path of a hand-coded KWIC sample (see the last section)'),
+        new_code_cell(SETUP),
+        new_code_cell('ctx = run("compare", "frames")\nt = ctx.tables\ndocs = t["documents"]\n'
+                      'fy = t["frames_years"]\nfy.head(10)'),
+        new_code_cell('d = show(plots.plot_frame_trajectories, fy, changepoints=t.get("frame_changepoints"))'),
+        new_code_cell('t.get("frame_changepoints", pd.DataFrame()).head(20)'),
+        new_markdown_cell("## Pillar shares"),
+        new_code_cell('idx = t.get("frame_indices")\nshares = (plots.pillar_shares_from_indices(idx) if idx is not None\n'
+                      '          else plots.pillar_shares_from_frames(fy))\nd = show(plots.plot_pillar_shares, shares)'),
+        new_markdown_cell("## The anchor, paragraph by paragraph"),
+        new_code_cell('from analysis.compare import default_anchor\n'
+                      'anchor = ctx.full_corpus.anchor or default_anchor(ctx.corpus)\n'
+                      'prof = t.get("anchor_frame_profile")\n'
+                      'if prof is None or prof.empty:\n    prof = t["frames_units"]\n'
+                      'd = show(plots.plot_anchor_profile, prof, doc_id=anchor)'),
+        new_markdown_cell("## Stance and sentiment"),
+        new_code_cell('t.get("stance_years", pd.DataFrame()).head(10)'),
+        new_code_cell('t.get("sentiment_years", pd.DataFrame()).head(10)'),
+        new_markdown_cell("## Validating the dictionary\n\n1. Draw a stratified KWIC sample per frame: "
+                          "`r2p frames sample --corpus CORPUS --out sample.csv` (or `sample_kwic` below).\n"
+                          "2. Open the CSV, fill `relevant` with 1 (the passage expresses the frame) or 0.\n"
+                          "3. `r2p frames validate sample.csv` reports precision per frame with Wilson "
+                          "intervals; set `CODED` above to see it here."),
+        new_code_cell('from analysis.framing import sample_kwic, validate_coding\n'
+                      'sample = sample_kwic(ctx.units, n_per_frame=3, seed=SEED)\nsample.head(10)'),
+        new_code_cell('if CODED and Path(CODED).exists():\n    display(validate_coding(CODED))\nelse:\n'
+                      '    print("No coded sample yet: code the CSV from `r2p frames sample`, then set CODED.")'),
+    ])
+
+
+def other_nb():
+    return nb([
+        new_markdown_cell("# 05 The same analyses on another corpus\n\nEvery stage runs on any dated speech "
+                          "corpus. Here: the US State of the Union addresses (`sotu`, 1790 to today). The "
+                          "anchor defaults to the most recent address. `r2p run --corpus sotu --out figures/sotu` "
+                          "writes the same tables and every figure (PDF, PNG, SVG, data CSV, JSON sidecar)."),
+        params_cell("sotu"),
+        new_code_cell(SETUP),
+        new_code_cell('ctx = run("compare", "topics", "novelty", "frames")\nt = ctx.tables\n'
+                      'docs = t["documents"]\nprint(len(docs), "documents;", len(ctx.units), "units;",\n'
+                      '      len(t), "tables:", ", ".join(sorted(t)))'),
+        new_code_cell('d = show(plots.plot_corpus_overview, docs[docs["available"].astype(bool)])'),
+        new_code_cell('from analysis.compare import default_anchor\n'
+                      'anchor = ctx.full_corpus.anchor or default_anchor(ctx.corpus)\n'
+                      'd = show(plots.plot_similarity_to_anchor, t["similarity_to_anchor"], docvars=docs, '
+                      'anchor=anchor)'),
+        new_code_cell('d = show(plots.plot_topic_prevalence, t["topic_prevalence"])'),
+        new_code_cell('d = show(plots.plot_frame_trajectories, t["frames_years"], '
+                      'changepoints=t.get("frame_changepoints"))'),
+        new_code_cell('d = show(plots.plot_style_trends, t["style"], docvars=docs)'),
+        new_code_cell('d = show(plots.plot_novelty, t["novelty"], docvars=docs)'),
+    ])
+
+
+NOTEBOOKS = {
+    "01_corpus.ipynb": corpus_nb,
+    "02_anchor_in_context.ipynb": anchor_nb,
+    "03_topics_over_time.ipynb": topics_nb,
+    "04_framing.ipynb": framing_nb,
+    "05_other_corpus_sotu.ipynb": other_nb,
+}
+
+
+def main() -> None:
+    for name, make in NOTEBOOKS.items():
+        book = make()
+        for i, cell in enumerate(book.cells):  # stable ids: clean diffs
+            cell["id"] = f"{Path(name).stem[:2]}-{i:02d}"
+        nbformat.validate(book)
+        nbformat.write(book, HERE / name)
+        print("wrote", HERE / name)
+
+
+if __name__ == "__main__":
+    main()
