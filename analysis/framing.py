@@ -255,6 +255,21 @@ def _wide(long: pd.DataFrame, id_col: str = "unit_id"):
 
 
 # --------------------------------------------------------------- bootstrap
+def _single_blas(fn):
+    """Run ``fn`` with one BLAS thread: the bootstrap's many small matrix products
+    are far faster single-threaded than with a thread pool (and do not oversubscribe)."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*a, **k):
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            return fn(*a, **k)
+
+    return wrapper
+
+
 def _group_seed(seed: int, group) -> np.random.Generator:
     return np.random.default_rng([int(seed) & 0xFFFFFFFF, zlib.crc32(str(group).encode())])
 
@@ -264,9 +279,14 @@ def _boot_sums(M: np.ndarray, t: np.ndarray, clusters: np.ndarray, n_boot: int,
     """Bootstrap draws of summed matches (B x F) and words (B) resampling clusters."""
     cl, inv = np.unique(clusters, return_inverse=True)
     k = len(cl)
-    CM = np.zeros((k, M.shape[1]))
-    np.add.at(CM, inv, M)
-    Ct = np.bincount(inv, weights=t, minlength=k)
+    if k == len(clusters):          # every unit its own cluster: no summing needed
+        order = np.argsort(inv)
+        CM, Ct = M[order], t[order]
+    else:
+        from scipy import sparse
+
+        S = sparse.csr_matrix((np.ones(len(inv)), (inv, np.arange(len(inv)))), shape=(k, len(inv)))
+        CM, Ct = np.asarray(S @ M), S @ t
     if n_boot <= 0:
         return None, None
     W = _resample_weights(k, n_boot, rng)
@@ -292,6 +312,7 @@ def _percentile(draws: np.ndarray, ci: float):
         return np.nanpercentile(draws, lo, axis=0), np.nanpercentile(draws, hi, axis=0)
 
 
+@_single_blas
 def stat_rates(frames_units: pd.DataFrame, by: str = "year", n_boot: int = 1000,
                ci: float = 0.95, cluster: str | None = None, seed: int = 0) -> pd.DataFrame:
     """Rates per 1,000 words by group, with percentile bootstrap intervals.
@@ -397,6 +418,7 @@ def _index_values(sums: np.ndarray, fidx: Mapping[str, int], spec: tuple):
     raise ValueError(f"unknown index kind {kind!r}; use 'balance' or 'share'")
 
 
+@_single_blas
 def stat_indices(frames_units: pd.DataFrame, indices: Mapping[str, tuple] | None = None,
                  levels: Sequence[str] = ("year", "doc_id"), n_boot: int = 1000,
                  ci: float = 0.95, seed: int = 0) -> pd.DataFrame:
@@ -431,6 +453,10 @@ def stat_indices(frames_units: pd.DataFrame, indices: Mapping[str, tuple] | None
              if all(f in fidx for f in ([v[1], v[2]] if v[0] == "balance" else [v[1], *v[2]]))}
     if not specs:
         return empty
+    needed = sorted({fidx[f] for v in specs.values()
+                     for f in ([v[1], v[2]] if v[0] == "balance" else [v[1], *v[2]])})
+    M = M[:, needed]
+    fidx = {frames[j]: i for i, j in enumerate(needed)}
     rows = []
     for by in levels:
         if by not in units.columns:
@@ -631,6 +657,7 @@ def stat_sentiment(units: pd.DataFrame, docvars: Iterable[str] = ("date", "year"
     return out
 
 
+@_single_blas
 def stat_sentiment_years(sent: pd.DataFrame, n_boot: int = 1000, ci: float = 0.95,
                          seed: int = 0, threshold: float = 0.05) -> pd.DataFrame:
     """Mean VADER compound score per year, bootstrap interval over units.
