@@ -33,12 +33,12 @@ from scipy.stats import rankdata
 __all__ = [
     "EPSILON",
     "cooccurrence",
-    "npmi_coherence",
-    "umass_coherence",
-    "frex_scores",
     "exclusivity",
+    "frex_scores",
+    "npmi_coherence",
     "relevance_scores",
     "top_term_indices",
+    "umass_coherence",
 ]
 
 EPSILON = 1e-12
@@ -198,7 +198,7 @@ def umass_coherence(topics, X, terms=None, smoothing: float = 1.0) -> np.ndarray
     if terms is None and hasattr(X, "terms"):
         terms = X.terms
     idx = _resolve(topics, terms)
-    D, n, pos = _pair_matrices(idx, X)
+    D, _n, pos = _pair_matrices(idx, X)
     out = np.full(len(idx), np.nan)
     for t, topic in enumerate(idx):
         p = np.array([pos[int(c)] for c in topic])

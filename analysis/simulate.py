@@ -206,6 +206,6 @@ def simulate_topic_corpus(
         unit_topic_counts=counts,
         expected_prevalence=pd.DataFrame(exp_rows, columns=["year", "topic", "share"]),
         realized_prevalence=pd.DataFrame(real_rows, columns=["year", "topic", "share"]),
-        params=dict(n_topics=K, years=years, docs_per_year=docs_per_year, vocab_size=V,
-                    drift=drift, random_state=random_state),
+        params={"n_topics": K, "years": years, "docs_per_year": docs_per_year, "vocab_size": V,
+                    "drift": drift, "random_state": random_state},
     )

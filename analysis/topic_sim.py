@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-__all__ = ["cosine_matrix", "match_topics", "stability", "alignment_table"]
+__all__ = ["alignment_table", "cosine_matrix", "match_topics", "stability"]
 
 
 def cosine_matrix(A: np.ndarray, B: np.ndarray) -> np.ndarray:

@@ -41,21 +41,21 @@ from analysis.coherence import (
 from analysis.topic_sim import alignment_table, stability
 
 __all__ = [
+    "TABLE_COLUMNS",
     "TopicModel",
-    "merge_short_units",
-    "stat_topic_terms",
-    "stat_topic_labels",
-    "stat_representative_units",
-    "stat_k_selection",
     "choose_k",
     "k_grid",
-    "stat_unit_topics",
-    "stat_document_topics",
-    "stat_prevalence",
-    "stat_topic_effects",
-    "stat_alignment",
+    "merge_short_units",
     "stage",
-    "TABLE_COLUMNS",
+    "stat_alignment",
+    "stat_document_topics",
+    "stat_k_selection",
+    "stat_prevalence",
+    "stat_representative_units",
+    "stat_topic_effects",
+    "stat_topic_labels",
+    "stat_topic_terms",
+    "stat_unit_topics",
 ]
 
 TABLE_COLUMNS = {
@@ -487,7 +487,7 @@ def k_grid(n_units: int, n_terms: int, k_min: int = 4, k_max: int = 20, k_step: 
 def _split(n: int, frac: float, seed: int):
     rng = np.random.default_rng(seed)
     perm = rng.permutation(n)
-    n_train = max(int(round(frac * n)), 1)
+    n_train = max(round(frac * n), 1)
     return np.sort(perm[:n_train]), np.sort(perm[n_train:])
 
 
@@ -727,7 +727,6 @@ def stat_topic_effects(unit_shares: np.ndarray, units: pd.DataFrame, covariate: 
         return pd.DataFrame(columns=cols)
     groups = pd.factorize(data["doc_id"])[0]
     K = shares.shape[1]
-    z_alpha = 1 - (1 - level) / 2
     newdata = pd.DataFrame({"year": np.sort(data["year"].unique())})
     if "C(cov)" in rhs:
         newdata["cov"] = data["cov"].value_counts().sort_index().idxmax()
@@ -750,7 +749,6 @@ def stat_topic_effects(unit_shares: np.ndarray, units: pd.DataFrame, covariate: 
                          len(data), n_clusters))
     out = pd.DataFrame(rows, columns=cols)
     out["year"] = out["year"].astype("Int64")
-    del z_alpha
     return out
 
 
@@ -855,7 +853,7 @@ def stage(ctx) -> None:
     n_docs = units["doc_id"].nunique()
     max_df = float(p["max_df"]) if n_docs > 1 or len(units) > 1 else 1.0
     min_df = (1 if len(units) < 100 else 2) if str(p["min_df"]) == "auto" else int(p["min_df"])
-    dtm_params = dict(min_df=min_df, max_df=max_df, unit=unit_kind, window=int(p["window"]))
+    dtm_params = {"min_df": min_df, "max_df": max_df, "unit": unit_kind, "window": int(p["window"])}
     try:
         dtm = ctx.cached("topics_dtm", dtm_params,
                          lambda: build_dtm(units, text_col="text", id_col="unit_id",

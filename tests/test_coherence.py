@@ -116,7 +116,7 @@ def test_frex_hand_worked_example():
     #                                topic 2 freq (tie 1.5)/3,1.5/3,3/3 ; excl 1/3,2/3,3/3
     f = frex_scores(phi, weight=0.5)
     t1 = [1.0, 2 / 3, 1 / 3]
-    h = lambda a, b: 1 / (0.5 / a + 0.5 / b)  # noqa: E731
+    h = lambda a, b: 1 / (0.5 / a + 0.5 / b)
     t2 = [h(0.5, 1 / 3), h(0.5, 2 / 3), 1.0]
     np.testing.assert_allclose(f, np.array([t1, t2]))
     # weight 1 -> pure frequency rank, weight 0 -> pure exclusivity rank
