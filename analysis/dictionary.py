@@ -92,7 +92,7 @@ def match_tokens(text: str, lowercase: bool = False) -> list[str]:
     lowercase : bool, default False
         Case folding is normally left to :meth:`Dictionary.lookup`.
     """
-    if text is None or (isinstance(text, float) and np.isnan(text)):
+    if text is None or (not isinstance(text, str) and pd.isna(text)):
         return []
     toks = _WORD_RE.findall(str(text).translate(_APOSTROPHES))
     return [t.lower() for t in toks] if lowercase else toks
@@ -100,7 +100,7 @@ def match_tokens(text: str, lowercase: bool = False) -> list[str]:
 
 def match_token_spans(text: str) -> tuple[list[str], list[tuple[int, int]]]:
     """Tokens as in :func:`match_tokens` plus their ``(start, end)`` character offsets."""
-    if text is None or (isinstance(text, float) and np.isnan(text)):
+    if text is None or (not isinstance(text, str) and pd.isna(text)):
         return [], []
     s = str(text).translate(_APOSTROPHES)  # same length: 1-to-1 character mapping
     toks, spans = [], []
@@ -317,8 +317,10 @@ class Dictionary:
         """Merge keys below depth ``levels`` into their ancestor (quanteda's ``levels``).
 
         ``levels=1`` gives one key per top-level category whose entries are the
-        union of its descendants' entries; exclusions are kept per entry group by
-        merging only exclusions shared by all merged children plus the parent's.
+        union of its descendants' entries.  A flat key can hold only one
+        exclusion list, so only exclusions shared by all merged keys are kept;
+        to *count* at a level use ``lookup(..., levels=...)``, which keeps each
+        entry's own exclusions.
         """
         if levels is None:
             return self
@@ -382,7 +384,7 @@ class Dictionary:
         return comp
 
     def lookup(self, tokens: Sequence[str], case_insensitive: bool = True,
-               nested_scope: str = "key") -> list[Match]:
+               nested_scope: str = "key", levels: int | None = None) -> list[Match]:
         """Find the counted matches of every key in a token sequence.
 
         Parameters
@@ -394,14 +396,58 @@ class Dictionary:
             entry ``UN`` matches the token ``UN`` but not ``un``.
         nested_scope : {"key", "dictionary"}
             Scope of the longest-match-first rule (see module docstring).
+        levels : int, optional
+            Report keys truncated to this depth (``levels=1``: top-level
+            families), as quanteda's ``levels``.  Each entry keeps the exclusions
+            of its own key; longest-match-first then applies within each
+            truncated key, so a word matched by two sub-keys counts once.
 
         Returns
         -------
         list of Match
             Sorted by start position then key.
         """
+        return self.lookup_levels(tokens, (levels,), case_insensitive, nested_scope)[0]
+
+    def lookup_levels(self, tokens: Sequence[str], levels: Sequence[int | None] = (None,),
+                      case_insensitive: bool = True, nested_scope: str = "key"
+                      ) -> list[list[Match]]:
+        """:meth:`lookup` at several ``levels`` from one scan of the tokens."""
         if nested_scope not in ("key", "dictionary"):
             raise ValueError("nested_scope must be 'key' or 'dictionary'")
+        for lv in levels:
+            if lv is not None and lv < 1:
+                raise ValueError("levels must be >= 1")
+        cands = self._candidates(tokens, case_insensitive)
+        # longest first, then leftmost, then key order; greedy non-overlap in scope
+        cands.sort(key=lambda c: (-(c[2] - c[1]), c[1], c[0]))
+        keys = list(self._cats)
+        return [self._resolve(cands, keys, lv, nested_scope) for lv in levels]
+
+    @staticmethod
+    def _resolve(cands, keys, levels, nested_scope) -> list[Match]:
+        if levels is None:
+            names = keys
+        else:
+            names = [KEY_SEP.join(k.split(KEY_SEP)[:levels]) for k in keys]
+        order = {n: i for i, n in enumerate(dict.fromkeys(names))}
+        used: dict = {}
+        out: list[Match] = []
+        seen = set()
+        for ki, s, e, text in cands:
+            name = names[ki]
+            scope = name if nested_scope == "key" else None
+            u = used.setdefault(scope, set())
+            if (name, s, e) in seen or any(p in u for p in range(s, e)):
+                continue
+            seen.add((name, s, e))
+            u.update(range(s, e))
+            out.append(Match(name, s, e, text))
+        out.sort(key=lambda m: (m.start, order[m.key]))
+        return out
+
+    def _candidates(self, tokens: Sequence[str], case_insensitive: bool):
+        """Every (key index, start, end, entry) match left after the key's exclusions."""
         comp = self._compile(case_insensitive)
         pats, entries = comp["pats"], comp["entries"]
         tok_cache = comp["tok_cache"]
@@ -442,24 +488,7 @@ class Dictionary:
         if excl:
             cands = [c for c in cands
                      if not any(s < c[2] and c[1] < e for s, e in excl.get(c[0], ()))]
-        # longest first, then leftmost, then key order; greedy non-overlap in scope
-        cands.sort(key=lambda c: (-(c[2] - c[1]), c[1], c[0]))
-        used: dict[int, set] = {}
-        keys = list(self._cats)
-        out: list[Match] = []
-        seen = set()
-        for ki, s, e, text in cands:
-            scope = ki if nested_scope == "key" else -1
-            u = used.setdefault(scope, set())
-            if any(p in u for p in range(s, e)):
-                continue
-            if (ki, s, e) in seen:
-                continue
-            seen.add((ki, s, e))
-            u.update(range(s, e))
-            out.append(Match(keys[ki], s, e, text))
-        out.sort(key=lambda m: (m.start, keys.index(m.key)))
-        return out
+        return cands
 
     def count(self, tokens: Sequence[str], **kw) -> dict[str, int]:
         """Number of counted matches per key (all keys, zeros included)."""
@@ -582,7 +611,7 @@ def stat_dictionary(frame: pd.DataFrame, dictionary: Dictionary, text_col: str =
         Docvar columns to carry into the result (default: every column of
         ``frame`` except ``text_col``).
     levels : int, optional
-        Flatten the dictionary to this depth first (see :meth:`Dictionary.flatten`).
+        Count keys truncated to this depth (see :meth:`Dictionary.lookup`).
 
     Returns
     -------
@@ -598,8 +627,9 @@ def stat_dictionary(frame: pd.DataFrame, dictionary: Dictionary, text_col: str =
         if c not in frame.columns:
             raise KeyError(f"stat_dictionary: column {c!r} not in frame "
                            f"(columns: {list(frame.columns)})")
-    d = dictionary.flatten(levels)
-    keys = d.keys
+    d = dictionary
+    keys = list(dict.fromkeys(KEY_SEP.join(k.split(KEY_SEP)[:levels]) if levels else k
+                              for k in d.keys))
     keep = [c for c in (frame.columns if keep is None else keep) if c not in (text_col, id_col)]
     n = len(frame)
     counts = np.zeros((n, len(keys)), dtype=np.int64)
@@ -608,7 +638,8 @@ def stat_dictionary(frame: pd.DataFrame, dictionary: Dictionary, text_col: str =
     for i, text in enumerate(frame[text_col].tolist()):
         toks = match_tokens(text)
         ntok[i] = len(toks)
-        for m in d.lookup(toks, case_insensitive=case_insensitive, nested_scope=nested_scope):
+        for m in d.lookup(toks, case_insensitive=case_insensitive, nested_scope=nested_scope,
+                          levels=levels):
             counts[i, kidx[m.key]] += 1
     out = pd.DataFrame({
         id_col: np.repeat(frame[id_col].to_numpy(), len(keys)),

@@ -134,24 +134,21 @@ def load_stance_dictionary(path=None) -> Dictionary:
     return _load(path, STANCE_DICTIONARY, "stance")
 
 
-def frame_levels(dictionary: Dictionary) -> list[tuple[str, int, Dictionary]]:
+def frame_levels(dictionary: Dictionary) -> list[tuple[str, int]]:
     """The frames reported for a dictionary: every leaf key, plus each family.
 
-    A family (top-level key) with sub-keys gets its own row, counted with the
-    entries of all its sub-keys merged (so a word matched by two sub-frames
-    counts once for the family); entries placed directly on such a family
-    count only in the family row.  Returns ``(frame, level, dictionary)`` where
-    ``dictionary`` is the one to look the frame up in.
+    A family (top-level key) with sub-keys gets its own row (level 1), counted
+    over the entries of all its sub-keys with longest-match-first across them
+    (so a word matched by two sub-frames counts once for the family; each
+    entry keeps its own exclusions); entries placed directly on such a family
+    count only in the family row.  Leaves have level = depth.  Returns
+    ``(frame, level)`` in dictionary order, each family before its frames.
     """
-    fam = dictionary.flatten(1)
-    out = []
-    for k in fam.keys:
-        leaves = [leaf for leaf in dictionary.keys if leaf == k or leaf.startswith(k + KEY_SEP)]
-        if leaves != [k]:
-            out.append((k, 1, fam))
-        out += [(leaf, leaf.count(KEY_SEP) + 1, dictionary) for leaf in leaves if leaf != k]
-        if leaves == [k]:
-            out.append((k, 1, dictionary))
+    out: list[tuple[str, int]] = []
+    for fam in dict.fromkeys(k.split(KEY_SEP)[0] for k in dictionary.keys):
+        leaves = [k for k in dictionary.keys if k == fam or k.startswith(fam + KEY_SEP)]
+        out.append((fam, 1))
+        out += [(k, k.count(KEY_SEP) + 1) for k in leaves if k != fam]
     return out
 
 
@@ -160,20 +157,20 @@ def _count(texts: Sequence[str], dictionary: Dictionary, case_insensitive: bool,
            nested_scope: str):
     """Matrix units x frames of counted matches, the frames and the word counts."""
     levels = frame_levels(dictionary)
-    frames = [f for f, _, _ in levels]
-    fidx = {(id(d), f): j for j, (f, _, d) in enumerate(levels)}
-    dicts = {id(d): d for _, _, d in levels}
+    frames = [f for f, _ in levels]
+    fidx = {f: j for j, f in enumerate(frames)}
     counts = np.zeros((len(texts), len(frames)), dtype=np.int64)
     ntok = np.zeros(len(texts), dtype=np.int64)
     for i, text in enumerate(texts):
         toks = match_tokens(text)
         ntok[i] = len(toks)
-        for di, d in dicts.items():
-            for m in d.lookup(toks, case_insensitive=case_insensitive, nested_scope=nested_scope):
-                j = fidx.get((di, m.key))
-                if j is not None:
-                    counts[i, j] += 1
-    return counts, frames, [lv for _, lv, _ in levels], ntok
+        leaf, fam = dictionary.lookup_levels(toks, (None, 1), case_insensitive, nested_scope)
+        for m in leaf:                  # frames within families (depth > 1)
+            if KEY_SEP in m.key:
+                counts[i, fidx[m.key]] += 1
+        for m in fam:                   # families and single-level frames
+            counts[i, fidx[m.key]] += 1
+    return counts, frames, [lv for _, lv in levels], ntok
 
 
 def stat_frames(units: pd.DataFrame, dictionary: Dictionary | None = None,
@@ -595,7 +592,10 @@ def stat_anchor_profile(frames_units: pd.DataFrame, units: pd.DataFrame, anchor:
         rate_per_1000, excerpt`` for every paragraph of ``anchor`` and frame.
     """
     fu = frames_units[frames_units["doc_id"] == anchor]
-    u = units[units["doc_id"] == anchor][["unit_id", "position", "text"]]
+    u = units[units["doc_id"] == anchor]
+    if "position" not in u.columns:
+        u = u.assign(position=np.arange(len(u), dtype=np.int64))
+    u = u[["unit_id", "position", "text"]]
     cols = ["unit_id", "doc_id", "position", "frame", "level", "family", "matches", "tokens",
             "rate_per_1000", "excerpt"]
     if fu.empty:

@@ -95,6 +95,23 @@ def test_exclusions_drop_overlapping_matches_and_inherit():
     assert d.exclusions("resp.reactive") == ["in response to"]
 
 
+def test_levels_merge_subkeys_and_keep_each_entrys_exclusions():
+    d = Dictionary({"pr": {"prevention": ["prevent*", "early warning"],
+                           "response": {"terms": ["respon*", "early"],
+                                        "exclude": ["in response to"]}},
+                    "other": ["warning"]})
+    text = "In response to early warning, prevention and a response"
+    # leaves: prevention = early warning, prevention; response = early, response (the
+    # excluded 'response' in 'in response to' is not counted)
+    assert counts(d, text) == {"pr.prevention": 2, "pr.response": 2, "other": 1}
+    fam = d.lookup(match_tokens(text), levels=1)
+    # family: 'early warning' (longest) absorbs 'early'; 'in response to' stays excluded
+    assert [(m.key, m.entry) for m in fam] == [
+        ("pr", "early warning"), ("other", "warning"), ("pr", "prevent*"), ("pr", "respon*")]
+    out = stat_dictionary(pd.DataFrame({"unit_id": ["u"], "text": [text]}), d, levels=1)
+    assert dict(zip(out["key"], out["matches"])) == {"pr": 3, "other": 1}
+
+
 def test_yaml_nested_reserved_keys_and_sources(tmp_path):
     p = tmp_path / "d.yml"
     p.write_text(textwrap.dedent("""\
