@@ -342,12 +342,39 @@ class TopicModel(TransformerMixin, BaseEstimator):
     def fit_transform(self, X, y=None, terms=None):
         return self.fit(X, terms=terms).doc_topic_
 
-    def perplexity(self, X) -> float:
-        """Held-out perplexity (LDA only; NaN for NMF): exp(-log-likelihood bound / tokens)."""
+    def perplexity(self, X, random_state: int = 0) -> float:
+        """Held-out perplexity by document completion (LDA only; NaN for NMF).
+
+        Each held-out unit's tokens are split at random into two halves (binomial
+        thinning with p = 0.5, seeded): the unit's topic shares are inferred from
+        the first half and the second half is scored,
+        ``exp(-sum n_w log(sum_k theta_k phi_kw) / sum n_w)``. This is the
+        "document completion" estimator of Wallach et al. (2009); it avoids
+        scikit-learn's ``perplexity()``, whose variational bound adds the
+        topic-word prior scaled by the size of the evaluation set, so that on a
+        small held-out split it grows with K (scikit-learn issue #20032).
+
+        References
+        ----------
+        Wallach, H. M., Murray, I., Salakhutdinov, R., & Mimno, D. (2009).
+        Evaluation methods for topic models. *ICML*, 1105-1112.
+        """
         if self.method != "lda":
             return float("nan")
         M, _ = _matrix_and_terms(X, self.terms_)
-        return float(self.estimator_.perplexity(M))
+        rng = np.random.default_rng(random_state)
+        M = M.tocsr()
+        obs = M.copy()
+        obs.data = rng.binomial(M.data.astype(np.int64), 0.5).astype(np.float64)
+        ev = (M - obs).tocsr()
+        ev.eliminate_zeros()
+        if ev.nnz == 0:
+            return float("nan")
+        theta = _normalize_rows(self.estimator_.transform(obs))[:, self.order_]
+        rows = np.repeat(np.arange(ev.shape[0]), np.diff(ev.indptr))
+        p = np.einsum("ik,ik->i", theta[rows], self.components_[:, ev.indices].T)
+        ll = float(np.sum(ev.data * np.log(np.maximum(p, 1e-300))))
+        return float(np.exp(-ll / ev.data.sum()))
 
     def top_terms(self, n: int = 10) -> list[list[str]]:
         """The ``n`` most probable terms of each topic."""
@@ -513,8 +540,8 @@ def stat_k_selection(
       all units (Bouma 2009; Lau et al. 2014);
     * ``umass`` - mean UMass coherence (Mimno et al. 2011), same units;
     * ``exclusivity`` - mean FREX of the top terms (stm's exclusivity / ``top_n``);
-    * ``perplexity`` - LDA perplexity of the held-out ``1 - sample_frac`` units
-      (NaN for NMF).
+    * ``perplexity`` - LDA perplexity of the held-out ``1 - sample_frac`` units by
+      document completion (:meth:`TopicModel.perplexity`; NaN for NMF).
 
     The table reports the mean over runs, and ``stability``: the mean over pairs
     of runs of the mean cosine of Hungarian-matched topic-word vectors
@@ -551,7 +578,7 @@ def stat_k_selection(
                                 **(model_params or {}).get(method, {}))
                 tm.fit(M[tr], terms=terms)
                 tops = top_term_indices(tm.components_, top_n)
-                perp = tm.perplexity(M[te]) if (method == "lda" and len(te)) else np.nan
+                perp = tm.perplexity(M[te], random_state=random_state + r) if (method == "lda" and len(te)) else np.nan
                 scores.append((
                     np.nanmean(npmi_coherence(tops, M)),
                     np.nanmean(umass_coherence(tops, M)),

@@ -291,3 +291,31 @@ def test_cli_topics_command(tmp_path):
     bad = CliRunner().invoke(app, ["topics", "--corpus", str(path), "--out", str(tmp_path / "o"),
                                    "--set", "topics.nope=1"])
     assert bad.exit_code == 1 and "nope" in bad.output
+
+
+def test_heldout_perplexity_document_completion(sim, sim_dtm):
+    from analysis.topics import _split
+
+    M = sim_dtm.matrix.tocsr()
+    tr, te = _split(M.shape[0], 0.8, 0)
+    perp = {}
+    for k in (2, 5):
+        tm = TopicModel(method="lda", n_components=k, random_state=0, max_iter=10).fit(M[tr], terms=sim_dtm.terms)
+        perp[k] = tm.perplexity(M[te], random_state=3)
+    assert perp[5] < perp[2]  # the planted K predicts held-out words better
+    # independent loop over units and tokens with the same thinning
+    X = M[te].tocsr().astype(np.float64)
+    X.sort_indices()
+    rng = np.random.default_rng(3)
+    half = rng.binomial(X.data.astype(np.int64), 0.5)
+    ll, n = 0.0, 0
+    obs = X.copy()
+    obs.data = half.astype(np.float64)
+    theta = tm.transform(obs)
+    for i in range(X.shape[0]):
+        for j in range(X.indptr[i], X.indptr[i + 1]):
+            c = X.data[j] - half[j]
+            if c > 0:
+                ll += c * np.log(theta[i] @ tm.components_[:, X.indices[j]])
+                n += c
+    assert perp[5] == pytest.approx(np.exp(-ll / n), rel=1e-9)
