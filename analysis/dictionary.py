@@ -46,9 +46,9 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -58,10 +58,10 @@ __all__ = [
     "Dictionary",
     "DictionaryError",
     "Match",
+    "match_token_spans",
+    "match_tokens",
     "read_dictionary",
     "read_liwc",
-    "match_tokens",
-    "match_token_spans",
     "stat_dictionary",
 ]
 
@@ -228,7 +228,7 @@ class Dictionary:
 
     # ----------------------------------------------------------- constructors
     @classmethod
-    def from_yaml(cls, path_or_text) -> "Dictionary":
+    def from_yaml(cls, path_or_text) -> Dictionary:
         """Read a quanteda-style YAML dictionary from a file path or YAML text."""
         p = Path(path_or_text) if not isinstance(path_or_text, str) or "\n" not in path_or_text else None
         if p is not None and p.exists():
@@ -248,7 +248,7 @@ class Dictionary:
         return cls(data, name=name)
 
     @classmethod
-    def from_liwc(cls, path) -> "Dictionary":
+    def from_liwc(cls, path) -> Dictionary:
         """Read a LIWC ``.dic`` file; see :func:`read_liwc`."""
         return read_liwc(path)
 
@@ -313,7 +313,7 @@ class Dictionary:
             node[parts[-1]] = leaf if len(leaf) > 1 else list(cat.entries)
         return out
 
-    def flatten(self, levels: int | None = None) -> "Dictionary":
+    def flatten(self, levels: int | None = None) -> Dictionary:
         """Merge keys below depth ``levels`` into their ancestor (quanteda's ``levels``).
 
         ``levels=1`` gives one key per top-level category whose entries are the

@@ -34,9 +34,9 @@ statistical inference. *JASA* 22(158), 209-212.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -51,25 +51,25 @@ from .dictionary import (
 )
 
 __all__ = [
+    "DEFAULT_INDICES",
     "DICTIONARY_DIR",
     "FRAMES_DICTIONARY",
     "STANCE_DICTIONARY",
-    "DEFAULT_INDICES",
+    "frame_levels",
     "load_frames_dictionary",
     "load_stance_dictionary",
-    "frame_levels",
-    "stat_frames",
-    "stat_rates",
-    "stat_indices",
-    "stat_changepoints",
+    "sample_kwic",
+    "stage",
     "stat_anchor_profile",
-    "vader_analyzer",
+    "stat_changepoints",
+    "stat_frames",
+    "stat_indices",
+    "stat_rates",
     "stat_sentiment",
     "stat_sentiment_years",
-    "sample_kwic",
+    "vader_analyzer",
     "validate_coding",
     "wilson_interval",
-    "stage",
 ]
 
 DICTIONARY_DIR = Path(__file__).resolve().parent.parent / "corpus" / "dictionaries"
@@ -754,7 +754,7 @@ def sample_kwic(units: pd.DataFrame, dictionary: Dictionary | None = None, n_per
             left = text[max(0, a - window):a]
             right = text[b:b + window]
             recs.append((m.key, m.entry, row.doc_id, row.unit_id,
-                         getattr(row, "year") if has_year else pd.NA,
+                         row.year if has_year else pd.NA,
                          " ".join(left.split()), text[a:b], " ".join(right.split()), m.start,
                          getattr(row, strata) if strata and strata not in KWIC_COLUMNS else None))
     allm = pd.DataFrame(recs, columns=["frame", "entry", "doc_id", "unit_id", "year", "left",

@@ -30,12 +30,16 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("NLTK_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "nltk_data"))
 
-from analysis.corpus import load_corpus  # noqa: E402
-from analysis.dictionary import Dictionary, _WORD_RE, match_tokens  # noqa: E402
-from analysis.framing import (  # noqa: E402
-    load_frames_dictionary, load_stance_dictionary, stat_frames, stat_rates, stat_sentiment,
+from analysis.corpus import load_corpus
+from analysis.dictionary import _WORD_RE, Dictionary, match_tokens
+from analysis.framing import (
+    load_frames_dictionary,
+    load_stance_dictionary,
+    stat_frames,
+    stat_rates,
+    stat_sentiment,
 )
-from analysis.text import make_units  # noqa: E402
+from analysis.text import make_units
 
 
 def exact_subset(d: Dictionary) -> Dictionary:
