@@ -188,6 +188,26 @@ def test_rate_is_ratio_of_sums_and_percentile_interval_exact():
     assert row["ci_high"] == pytest.approx(400.0)
 
 
+def test_cluster_bootstrap_resamples_documents():
+    units = pd.DataFrame({
+        "unit_id": ["a#p1", "a#p2", "b#p1"], "doc_id": ["a", "a", "b"], "year": [2010] * 3,
+        "text": ["prevent prevent prevent prevent x x x x x x",      # doc a: 4 / 20 words
+                 "z z z z z z z z z z",
+                 "prevent y y y y y y y y y y y y y y y y y y y"],  # doc b: 1 / 20 words
+    })
+    fu = stat_frames(units)
+    row = stat_rates(fu, by="year", n_boot=4000, seed=2, cluster="doc_id")
+    row = row[row["frame"] == "prevention_response.prevention"].iloc[0]
+    # resampling the two documents: rates 200 (a,a), 125 (a,b), 50 (b,b)
+    assert row["rate"] == pytest.approx(125.0)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((50.0, 200.0))
+    unit = stat_rates(fu, by="year", n_boot=4000, seed=2)
+    unit = unit[unit["frame"] == "prevention_response.prevention"].iloc[0]
+    assert unit["ci_high"] > 200.0   # resampling paragraphs, a#p1 alone reaches 400
+    with pytest.raises(KeyError, match="cluster"):
+        stat_rates(fu, cluster="speech")
+
+
 def test_bootstrap_is_seeded_and_per_group_stable():
     units = _planted_corpus(years=range(2001, 2007))
     fu = stat_frames(units)
