@@ -48,6 +48,7 @@ __all__ = [
     "merge_short_units",
     "stage",
     "stat_alignment",
+    "era_labels",
     "stat_document_topics",
     "stat_k_selection",
     "stat_prevalence",
@@ -779,6 +780,23 @@ def stat_topic_effects(unit_shares: np.ndarray, units: pd.DataFrame, covariate: 
     return out
 
 
+def era_labels(years, breaks) -> pd.Series:
+    """Label years by era: ``breaks`` are the first years of each new era.
+
+    ``era_labels([2005, 2010, 2018], [2007, 2017])`` gives ``"-2006", "2007-2016", "2017-"``.
+    """
+    if isinstance(breaks, str):
+        breaks = [b for b in breaks.replace(";", ",").split(",") if b.strip()]
+    b = sorted(int(x) for x in breaks)
+    edges = [None, *b, None]
+    names = [f"{'' if lo is None else lo}-{'' if hi is None else hi - 1}" for lo, hi in zip(edges[:-1], edges[1:])]
+    y = pd.to_numeric(pd.Series(years), errors="coerce").to_numpy()
+    idx = np.searchsorted(np.asarray(b), y, side="right")
+    out = pd.Series([names[i] for i in idx], dtype="str")
+    out[np.isnan(y)] = pd.NA
+    return out
+
+
 def stat_alignment(fit_a: TopicModel, fit_b: TopicModel, seed_a=None, seed_b=None, n_terms: int = 5) -> pd.DataFrame:
     """Hungarian alignment of two fits over the same vocabulary (``topic_alignment.csv``)."""
     if not np.array_equal(fit_a.terms_, fit_b.terms_):
@@ -812,7 +830,8 @@ DEFAULTS = {
     "min_df": "auto",        # auto: 1 below 100 units, else 2
     "max_df": 0.5,
     "n_boot": 500,
-    "covariate": "speaker",  # speaker | era | none
+    "covariate": "speaker",  # speaker | era | any docvar | none
+    "era_breaks": None,      # first years of eras, e.g. [2007, 2017], for covariate=era without an era docvar
     "spline_df": 4,
     "lambda": 0.6,
     "frex_weight": 0.5,
@@ -942,6 +961,12 @@ def stage(ctx) -> None:
     prev.insert(3, "label", prev["topic"].map(dict(zip(labels["topic"], label_list))))
     ctx.write_table("topic_prevalence", prev[TABLE_COLUMNS["topic_prevalence"]])
     cov = None if str(p["covariate"]).lower() in ("none", "", "null") else str(p["covariate"])
+    if cov is not None and cov not in units_m.columns:
+        extra = ctx.corpus.docvars.drop_duplicates("doc_id").set_index("doc_id")
+        if cov in extra.columns:
+            units_m[cov] = units_m["doc_id"].map(extra[cov]).to_numpy()
+        elif cov == "era" and p["era_breaks"]:
+            units_m["era"] = era_labels(units_m["year"], p["era_breaks"])
     if cov is not None and cov not in units_m.columns:
         ctx.log(f"topics: covariate {cov!r} is not a docvar; regression on time only")
         cov = None

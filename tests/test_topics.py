@@ -246,10 +246,19 @@ def test_stage_on_simulated_corpus_is_byte_reproducible(tmp_path):
     assert c.tables["topic_terms"]["k"].unique().tolist() == [5]
     # whole documents as units
     d = run_pipeline(corpus, out=tmp_path / "d", only=["topics"],
-                     overrides={"topics": {**SMALL["topics"], "k": 3, "models": "nmf", "unit": "document"}},
+                     overrides={"topics": {**SMALL["topics"], "k": 3, "models": "nmf", "unit": "document",
+                                           "covariate": "era", "era_breaks": [2006]}},
                      use_cache=False, verbose=False, progress=False)
     assert d.errors == []
     assert d.tables["doc_topics"]["unit_id"].str.endswith("#d").all()
+    assert "C(era)[T.2006-]" in set(d.tables["topic_effects"]["term"])
+
+
+def test_era_labels():
+    from analysis.topics import era_labels
+
+    assert era_labels([2005, 2010, 2018, 2017], [2017, 2007]).tolist() == ["-2006", "2007-2016", "2017-", "2017-"]
+    assert era_labels([2005], "2007;2017").tolist() == ["-2006"]
 
 
 def test_stage_tiny_corpora_do_not_crash(tmp_path, sg_corpus):
