@@ -109,13 +109,17 @@ def term_matrix(dtm, smoothing: float = 0.01) -> np.ndarray:
 
 def stat_novelty(corpus, window: int = 3, document_topics: pd.DataFrame | None = None,
                  settings=None, smoothing: float = 0.01, min_df: int = 2, base: float = 2.0,
+                 topic_smoothing: float = 1e-3,
                  docvars=("date", "year", "speaker")) -> pd.DataFrame:
     """Novelty, transience and resonance of every available document.
 
     Documents are taken in corpus order (year, date, doc_id). On topic mixtures
     when ``document_topics`` (doc_id, topic, share) is given, else on term
     distributions of unigrams with document frequency >= ``min_df``, smoothed by
-    adding ``smoothing`` to every count.
+    adding ``smoothing`` to every count. Topic mixtures are mixed with the uniform
+    distribution, ``(1 - topic_smoothing) * s + topic_smoothing / K``, because NMF
+    shares can be exactly zero, which would make a KL divergence infinite (0 keeps
+    the mixtures as they are).
 
     Returns
     -------
@@ -139,6 +143,11 @@ def stat_novelty(corpus, window: int = 3, document_topics: pd.DataFrame | None =
     ids = dv["doc_id"].astype(str).tolist()
     if document_topics is not None and len(document_topics):
         S, basis = topic_matrix(document_topics, ids), "topics"
+        lam = float(topic_smoothing)
+        if not 0 <= lam < 1:
+            raise ValueError(f"topic_smoothing must be in [0, 1), got {topic_smoothing!r}")
+        S = S / S.sum(axis=1, keepdims=True)
+        S = (1 - lam) * S + lam / S.shape[1]
     else:
         from .dtm import build_dtm
 
@@ -158,11 +167,12 @@ def stage(ctx) -> None:
     """Pipeline stage ``novelty``: writes ``novelty.csv``.
 
     Parameters (``--set novelty.KEY=VALUE``): ``window`` (3), ``smoothing`` (0.01),
+    ``topic_smoothing`` (0.001),
     ``min_df`` (2), ``base`` (2), ``basis`` ("auto": topics if the topics stage wrote
     ``document_topics``, else terms; or "terms"/"topics").
     """
-    p = ctx.params("novelty", {"window": 3, "smoothing": 0.01, "min_df": 2, "base": 2.0,
-                               "basis": "auto"})
+    p = ctx.params("novelty", {"window": 3, "smoothing": 0.01, "topic_smoothing": 1e-3,
+                               "min_df": 2, "base": 2.0, "basis": "auto"})
     topics = ctx.tables.get("document_topics") if p["basis"] in ("auto", "topics") else None
     if p["basis"] == "topics" and topics is None:
         raise ValueError("novelty.basis=topics but no document_topics table: run the topics stage first")
@@ -174,7 +184,8 @@ def stage(ctx) -> None:
     def compute():
         return stat_novelty(ctx.corpus, window=int(p["window"]), document_topics=topics,
                             settings=ctx.text_settings, smoothing=float(p["smoothing"]),
-                            min_df=int(p["min_df"]), base=float(p["base"]))
+                            min_df=int(p["min_df"]), base=float(p["base"]),
+                            topic_smoothing=float(p["topic_smoothing"]))
 
     key_params = dict(p, has_topics=topics is not None,
                       topics_hash=(pd.util.hash_pandas_object(topics, index=False).sum().item()

@@ -72,9 +72,16 @@ def test_planted_shift_is_novel_and_on_topics():
     # topic mixtures when given
     topics = pd.DataFrame([(f"d{i}", k, S[i % 5][k]) for i in range(10) for k in range(3)],
                           columns=["doc_id", "topic", "share"])
-    rt = stat_novelty(c, window=1, document_topics=topics)
+    rt = stat_novelty(c, window=1, document_topics=topics, topic_smoothing=0)
     assert (rt.basis == "topics").all()
     assert rt.novelty[3] == pytest.approx(_kl_bits(S[3], S[2]))
+    # exact zeros (NMF) stay finite with the default mixing toward uniform
+    zeros = topics.assign(share=np.where(topics.topic == 0, 0.0, topics.share))
+    rz = stat_novelty(c, window=1, document_topics=zeros)
+    assert np.isfinite(rz.novelty[1:]).all() and np.isfinite(rz.transience[:-1]).all()
+    lam = 1e-3
+    s3, s2 = (1 - lam) * S[3] + lam / 3, (1 - lam) * S[2] + lam / 3
+    assert stat_novelty(c, window=1, document_topics=topics).novelty[3] == pytest.approx(_kl_bits(s3, s2))
     # too few documents: empty table with the columns
     assert stat_novelty(_corpus([old]), window=3).empty
     with pytest.raises(ValueError, match="no mixture"):
