@@ -244,8 +244,7 @@ def _wide(long: pd.DataFrame, id_col: str = "unit_id"):
     fcode, frames = pd.factorize(long["frame"], sort=False)
     M = np.zeros((len(uniq), len(frames)), dtype=np.float64)
     np.add.at(M, (ucode, fcode), long["matches"].to_numpy(dtype=np.float64))
-    first = np.zeros(len(uniq), dtype=np.int64)
-    first[ucode[::-1]] = np.arange(len(ucode))[::-1]
+    _, first = np.unique(ucode, return_index=True)   # first row of each unit, by code
     units = long.iloc[first].drop(columns=["frame", "matches", "rate_per_1000"],
                                   errors="ignore").reset_index(drop=True)
     return units, M, [str(f) for f in frames], units["tokens"].to_numpy(dtype=np.float64)
