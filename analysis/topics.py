@@ -19,6 +19,7 @@ The pieces, each usable on its own from a notebook:
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Sequence
 
@@ -44,11 +45,11 @@ __all__ = [
     "TABLE_COLUMNS",
     "TopicModel",
     "choose_k",
+    "era_labels",
     "k_grid",
     "merge_short_units",
     "stage",
     "stat_alignment",
-    "era_labels",
     "stat_document_topics",
     "stat_k_selection",
     "stat_prevalence",
@@ -789,7 +790,7 @@ def era_labels(years, breaks) -> pd.Series:
         breaks = [b for b in breaks.replace(";", ",").split(",") if b.strip()]
     b = sorted(int(x) for x in breaks)
     edges = [None, *b, None]
-    names = [f"{'' if lo is None else lo}-{'' if hi is None else hi - 1}" for lo, hi in zip(edges[:-1], edges[1:])]
+    names = [f"{'' if lo is None else lo}-{'' if hi is None else hi - 1}" for lo, hi in itertools.pairwise(edges)]
     y = pd.to_numeric(pd.Series(years), errors="coerce").to_numpy()
     idx = np.searchsorted(np.asarray(b), y, side="right")
     out = pd.Series([names[i] for i in idx], dtype="str")
