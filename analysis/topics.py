@@ -840,6 +840,9 @@ DEFAULTS = {
 }
 
 
+_CACHE_VERSION = 2  # bump when a cached result's definition changes
+
+
 def _empty(name: str) -> pd.DataFrame:
     return pd.DataFrame(columns=TABLE_COLUMNS[name])
 
@@ -900,7 +903,8 @@ def stage(ctx) -> None:
     n_docs = units["doc_id"].nunique()
     max_df = float(p["max_df"]) if n_docs > 1 or len(units) > 1 else 1.0
     min_df = (1 if len(units) < 100 else 2) if str(p["min_df"]) == "auto" else int(p["min_df"])
-    dtm_params = {"min_df": min_df, "max_df": max_df, "unit": unit_kind, "window": int(p["window"])}
+    dtm_params = {"min_df": min_df, "max_df": max_df, "unit": unit_kind, "window": int(p["window"]),
+                  "code": _CACHE_VERSION}
     try:
         dtm = ctx.cached("topics_dtm", dtm_params,
                          lambda: build_dtm(units, text_col="text", id_col="unit_id",
