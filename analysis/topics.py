@@ -975,10 +975,8 @@ def stage(ctx) -> None:
     if cov is not None and cov not in units_m.columns:
         ctx.log(f"topics: covariate {cov!r} is not a docvar; regression on time only")
         cov = None
-    eff = ctx.cached("topics_effects", dict(fit_params, covariate=cov, spline_df=int(p["spline_df"])),
-                     lambda: stat_topic_effects(model.doc_topic_, units_m, covariate=cov,
-                                                spline_df=int(p["spline_df"]), labels=label_list,
-                                                model=model_name, k=k))
+    eff = stat_topic_effects(model.doc_topic_, units_m, covariate=cov, spline_df=int(p["spline_df"]),
+                             labels=label_list, model=model_name, k=k)
     if eff.empty:
         ctx.log("topics: too few documents or years for the effects regression; empty topic_effects")
     ctx.write_table("topic_effects", eff if len(eff) else _empty("topic_effects"))
