@@ -21,7 +21,7 @@ from .dtm import DTM, build_dtm
 from .keyness import (FIGHTIN_WORDS_COLUMNS, KEYNESS_COLUMNS, parse_comparison,
                       resolve_comparison, stat_fightin_words, stat_keyness)
 from .kwic import (COLLOCATION_COLUMNS, DISPERSION_COLUMNS, KWIC_COLUMNS, stat_collocations,
-                   stat_dispersion, stat_kwic)
+                   stat_kwic_dispersion)
 from .style import stat_style
 
 __all__ = [
@@ -400,6 +400,8 @@ def stage(ctx) -> None:
 
     # keyness and Fightin' Words
     specs = _as_list(p["comparisons"]) if p["comparisons"] is not None else default_comparisons(ctx.corpus)
+    # record what was actually used (run.json "parameters")
+    ctx.used_params.setdefault("compare", {}).update({"anchor": anchor, "comparisons": specs})
     key_tables, fw_tables = [], []
     for spec in specs:
         comp = parse_comparison(spec)
@@ -440,14 +442,14 @@ def stage(ctx) -> None:
                 else _as_list(kp_))
     if not patterns:
         ctx.log("compare: no kwic_patterns; kwic and dispersion are empty")
-    ctx.write_table("kwic", ctx.cached(
-        "compare.kwic", {"patterns": patterns, "window": p["kwic_window"]},
-        lambda: stat_kwic(corpus, patterns, window=int(p["kwic_window"])) if patterns
-        else pd.DataFrame(columns=["doc_id", "date", "year", "speaker", *KWIC_COLUMNS[1:]])))
-    ctx.write_table("dispersion", ctx.cached(
-        "compare.dispersion", {"patterns": patterns},
-        lambda: stat_dispersion(corpus, patterns) if patterns
-        else pd.DataFrame(columns=["doc_id", "date", "year", "speaker", *DISPERSION_COLUMNS[1:]])))
+    if patterns:
+        kwic, disp = ctx.cached("compare.kwic", {"patterns": patterns, "window": p["kwic_window"]},
+                                lambda: stat_kwic_dispersion(corpus, patterns, window=int(p["kwic_window"])))
+    else:
+        kwic = pd.DataFrame(columns=["doc_id", "date", "year", "speaker", *KWIC_COLUMNS[1:]])
+        disp = pd.DataFrame(columns=["doc_id", "date", "year", "speaker", *DISPERSION_COLUMNS[1:]])
+    ctx.write_table("kwic", kwic)
+    ctx.write_table("dispersion", disp)
     ctx.write_table("collocations", ctx.cached(
         "compare.collocations", {"min_count": p["collocation_min_count"], "top": p["collocation_top"],
                                  "language": settings.language},

@@ -32,6 +32,7 @@ __all__ = [
     "find_matches",
     "stat_kwic",
     "stat_dispersion",
+    "stat_kwic_dispersion",
     "stat_collocations",
 ]
 
@@ -158,6 +159,65 @@ def _as_list(patterns):
     return list(patterns)
 
 
+def _scan(corpus, patterns, valuetype, case_insensitive):
+    """Yield (doc_id, parts, n_words, pattern, k, start) for every match, in corpus order."""
+    compiled = {p: compile_pattern(p, valuetype, case_insensitive) for p in patterns}
+    matcher = _Matcher()
+    for doc_id, text in _iter_docs(corpus):
+        parts = _split(text)
+        ids = matcher.ids(parts[1::2])
+        n = len(ids)
+        for p, comp in compiled.items():
+            for i in matcher.find(ids, comp):
+                yield doc_id, parts, n, p, len(comp), i
+
+
+def _kwic_row(doc_id, parts, n, p, k, i, window):
+    j = i + k - 1
+    # word m sits at parts[2m + 1]
+    pre = "".join(parts[2 * max(i - window, 0) + 1:2 * i + 1]) if window else ""
+    post = "".join(parts[2 * j + 2:2 * min(j + window, n - 1) + 2]) if window else ""
+    return (doc_id, p, i, _ws.sub(" ", pre).strip(),
+            _ws.sub(" ", "".join(parts[2 * i + 1:2 * j + 2])), _ws.sub(" ", post).strip())
+
+
+def _dispersion_row(doc_id, parts, n, p, k, i):
+    term = " ".join(parts[2 * m + 1] for m in range(i, i + k)).lower()
+    return (doc_id, p, term, i, n, i / n)
+
+
+def _kwic_frame(rows, corpus, docvars):
+    df = pd.DataFrame(rows, columns=KWIC_COLUMNS)
+    df["position"] = df["position"].astype("int64")
+    return _attach(df, corpus, docvars)
+
+
+def _dispersion_frame(rows, corpus, docvars):
+    df = pd.DataFrame(rows, columns=DISPERSION_COLUMNS)
+    df["position"] = df["position"].astype("int64")
+    df["n_tokens"] = df["n_tokens"].astype("int64")
+    df["relative_position"] = df["relative_position"].astype(float)
+    return _attach(df, corpus, docvars)
+
+
+def _check_window(window):
+    window = int(window)
+    if window < 0:
+        raise ValueError("KWIC window must be >= 0")
+    return window
+
+
+def stat_kwic_dispersion(corpus, patterns, window: int = 5, valuetype: str = "glob",
+                         case_insensitive: bool = True, docvars=("date", "year", "speaker")):
+    """:func:`stat_kwic` and :func:`stat_dispersion` from one pass over the corpus."""
+    patterns, window = _as_list(patterns), _check_window(window)
+    kw, disp = [], []
+    for doc_id, parts, n, p, k, i in _scan(corpus, patterns, valuetype, case_insensitive):
+        kw.append(_kwic_row(doc_id, parts, n, p, k, i, window))
+        disp.append(_dispersion_row(doc_id, parts, n, p, k, i))
+    return _kwic_frame(kw, corpus, docvars), _dispersion_frame(disp, corpus, docvars)
+
+
 def stat_kwic(corpus, patterns, window: int = 5, valuetype: str = "glob",
               case_insensitive: bool = True, docvars=("date", "year", "speaker")) -> pd.DataFrame:
     """Keyword-in-context concordance.
@@ -188,30 +248,9 @@ def stat_kwic(corpus, patterns, window: int = 5, valuetype: str = "glob",
     Benoit, K. et al. (2018). quanteda: An R package for the quantitative
     analysis of textual data. *Journal of Open Source Software*, 3(30), 774.
     """
-    patterns = _as_list(patterns)
-    window = int(window)
-    if window < 0:
-        raise ValueError("KWIC window must be >= 0")
-    compiled = {p: compile_pattern(p, valuetype, case_insensitive) for p in patterns}
-    rows = []
-    matcher = _Matcher()
-    for doc_id, text in _iter_docs(corpus):
-        parts = _split(text)
-        ids = matcher.ids(parts[1::2])
-        n = len(ids)
-        for p, comp in compiled.items():
-            k = len(comp)
-            for i in matcher.find(ids, comp):
-                j = i + k - 1
-                # word m sits at parts[2m + 1]
-                pre = "".join(parts[2 * max(i - window, 0) + 1:2 * i + 1]) if window else ""
-                post = "".join(parts[2 * j + 2:2 * min(j + window, n - 1) + 2]) if window else ""
-                rows.append((doc_id, p, i, _ws.sub(" ", pre).strip(),
-                             _ws.sub(" ", "".join(parts[2 * i + 1:2 * j + 2])),
-                             _ws.sub(" ", post).strip()))
-    df = pd.DataFrame(rows, columns=KWIC_COLUMNS)
-    df["position"] = df["position"].astype("int64")
-    return _attach(df, corpus, docvars)
+    patterns, window = _as_list(patterns), _check_window(window)
+    rows = [_kwic_row(*hit, window) for hit in _scan(corpus, patterns, valuetype, case_insensitive)]
+    return _kwic_frame(rows, corpus, docvars)
 
 
 def stat_dispersion(corpus, patterns, valuetype: str = "glob", case_insensitive: bool = True,
@@ -231,22 +270,8 @@ def stat_dispersion(corpus, patterns, valuetype: str = "glob", case_insensitive:
     Python*, ch. 1 (lexical dispersion plots). O'Reilly.
     """
     patterns = _as_list(patterns)
-    compiled = {p: compile_pattern(p, valuetype, case_insensitive) for p in patterns}
-    rows = []
-    matcher = _Matcher()
-    for doc_id, text in _iter_docs(corpus):
-        words = _token_re.findall(text)
-        ids = matcher.ids(words)
-        n = len(words)
-        for p, comp in compiled.items():
-            k = len(comp)
-            for i in matcher.find(ids, comp):
-                rows.append((doc_id, p, " ".join(words[i:i + k]).lower(), i, n, i / n))
-    df = pd.DataFrame(rows, columns=DISPERSION_COLUMNS)
-    df["position"] = df["position"].astype("int64")
-    df["n_tokens"] = df["n_tokens"].astype("int64")
-    df["relative_position"] = df["relative_position"].astype(float)
-    return _attach(df, corpus, docvars)
+    rows = [_dispersion_row(*hit) for hit in _scan(corpus, patterns, valuetype, case_insensitive)]
+    return _dispersion_frame(rows, corpus, docvars)
 
 
 def stat_collocations(texts, min_count: int = 5, remove_stopwords: bool = True,

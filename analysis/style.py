@@ -275,7 +275,7 @@ def style_measures(text: str, tokenizer=None, mattr_window: int = 100,
     }
 
 
-def punkt_training_sample(texts, max_chars: int = 500_000) -> list[str]:
+def punkt_training_sample(texts, max_chars: int = 300_000) -> list[str]:
     """Evenly spaced documents totalling about ``max_chars`` characters (all if fewer).
 
     Punkt learns abbreviations and sentence starters from a few hundred thousand
@@ -305,7 +305,7 @@ def _n_workers(n_jobs: int | None, n_docs: int) -> int:
 
 
 def stat_style(corpus, docvars=("date", "year", "speaker"), mattr_window: int = 100,
-               mtld_threshold: float = 0.72, punkt_max_chars: int = 500_000,
+               mtld_threshold: float = 0.72, punkt_max_chars: int = 300_000,
                n_jobs: int | None = 1) -> pd.DataFrame:
     """Style measures for every available document of a corpus, docvars attached.
 
