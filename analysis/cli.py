@@ -351,6 +351,43 @@ from .compare_cli import register as _register_compare  # noqa: E402
 _register_compare(app, console, out_console, _load, CORPUS_HELP)
 
 
+# ------------------------------------------------------------------ figures and notebooks
+@app.command("figures")
+def figures_cmd(
+    out: Path = typer.Option(Path("out"), "--out", "-o", help="Folder of a finished `r2p run` (reads OUT/tables, writes OUT/figures)."),
+    formats: str = typer.Option("pdf,png,svg", "--formats", help="Comma-separated image formats: pdf, png, svg."),
+    force: bool = typer.Option(False, "--force", help="Redraw every figure, even those whose inputs are unchanged."),
+) -> None:
+    """Draw the figures again from OUT/tables without recomputing any stage."""
+    from .figures import redraw
+
+    try:
+        index = redraw(out, formats=formats, reuse=not force, log=lambda m: console.print(m))
+    except (FileNotFoundError, ValueError) as e:
+        console.print(f"[red]error:[/] {e}")
+        raise typer.Exit(1)
+    drawn = int((index["status"] == "drawn").sum())
+    out_console.print(f"{drawn} figures in {out / 'figures'}; {len(index) - drawn} skipped (see tables/figure_index.csv)")
+    if (index["status"] == "failed").any():
+        raise typer.Exit(1)
+
+
+@app.command("notebooks")
+def notebooks_cmd(
+    out: Path = typer.Option(Path("figures/notebooks"), "--out", "-o", help="Folder for the HTML files."),
+    corpus: Optional[str] = typer.Option(None, "--corpus", "-c", help="Corpus for every notebook (default: each notebook's own; " + CORPUS_HELP + ")"),
+    only: Optional[List[str]] = typer.Option(None, "--only", help="Notebooks whose name starts with this, e.g. 01 (repeatable)."),
+) -> None:
+    """Execute the notebooks in notebooks/ on a fresh kernel and export them to HTML."""
+    from .notebooks import run_notebooks
+
+    res = run_notebooks(out, corpus=corpus, only=only, log=lambda m: console.print(m))
+    bad = res[res["status"] != "ok"]
+    out_console.print(f"{len(res) - len(bad)}/{len(res)} notebooks executed; HTML in {out}")
+    if len(bad):
+        raise typer.Exit(1)
+
+
 def main() -> None:  # console entry point
     app()
 

@@ -446,14 +446,57 @@ def _n_dated(tables: Mapping[str, pd.DataFrame], corpus=None) -> int:
     return int(known.sum())
 
 
+def _hash_frame(h, df: pd.DataFrame) -> None:
+    h.update(repr([str(c) for c in df.columns]).encode())
+    h.update(repr([str(t) for t in df.dtypes]).encode())
+    h.update(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
+
+
+def inputs_key(spec: Mapping[str, Any], tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any],
+               formats: Sequence[str]) -> str:
+    """SHA-256 of everything a figure depends on: source tables, plot arguments, metadata,
+    style file, package and matplotlib versions, and the formats written."""
+    h = hashlib.sha256()
+    for name in (spec["figure"], spec["plot"], matplotlib.__version__, package_version(), ",".join(formats)):
+        h.update(str(name).encode() + b"\0")
+    h.update(STYLE_PATH.read_bytes())
+    for src in spec["sources"]:
+        _hash_frame(h, tables[src])
+    for k in sorted(spec["kwargs"]):
+        v = spec["kwargs"][k]
+        h.update(k.encode())
+        if isinstance(v, pd.DataFrame):
+            _hash_frame(h, v)
+        else:
+            h.update(repr(v).encode())
+    h.update(json.dumps(_clean_json(meta), sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def _reusable(outdir: Path, name: str, key: str, formats: Sequence[str]) -> bool:
+    side = outdir / f"{name}.json"
+    files = [outdir / f"{name}.{f}" for f in (*formats, "csv")]
+    if not side.exists() or not all(f.exists() for f in files):
+        return False
+    try:
+        return json.loads(side.read_text(encoding="utf-8")).get("inputs_sha256") == key
+    except (OSError, ValueError):
+        return False
+
+
 def draw_figures(tables: Mapping[str, pd.DataFrame], outdir: str | os.PathLike, meta: Mapping[str, Any] | None = None,
                  anchor: str | None = None, params: Mapping[str, Any] | None = None, log=print,
-                 n_dated: int | None = None) -> pd.DataFrame:
+                 n_dated: int | None = None, reuse: bool = True) -> pd.DataFrame:
     """Draw and save every figure whose tables exist; return an index of what was done.
 
     Never raises for a figure: a missing table, too few dated documents or a
     plotting error is logged and recorded in the index (``status`` ``skipped``
     or ``failed``), and the other figures go on.
+
+    With ``reuse`` (default), a figure whose files exist and whose JSON sidecar
+    records the same :func:`inputs_key` (source tables, arguments, metadata,
+    style, versions, formats) is not redrawn: its files already hold the bytes
+    a redraw would give.
 
     Returns
     -------
@@ -476,15 +519,18 @@ def draw_figures(tables: Mapping[str, pd.DataFrame], outdir: str | os.PathLike, 
             status = "skipped"
         else:
             try:
-                data = spec["data_fn"]()
-                if data is None or len(data) == 0:
-                    raise ValueError("no rows to plot")
-                fig, plotted = spec["fn"](data, **spec["kwargs"])
                 m = dict(meta or {})
                 m.update({"plot": spec["plot"], "source_tables": spec["sources"],
                           "plot_params": {k: v for k, v in spec["kwargs"].items()
                                           if not isinstance(v, pd.DataFrame)}})
-                save_figure(fig, plotted, name, outdir, meta=m, formats=formats, close=True)
+                key = inputs_key(spec, tables, m, formats)
+                m["inputs_sha256"] = key
+                if not (reuse and _reusable(Path(outdir), name, key, formats)):
+                    data = spec["data_fn"]()
+                    if data is None or len(data) == 0:
+                        raise ValueError("no rows to plot")
+                    fig, plotted = spec["fn"](data, **spec["kwargs"])
+                    save_figure(fig, plotted, name, outdir, meta=m, formats=formats, close=True)
                 rows.append({"figure": name, "plot": spec["plot"], "source_tables": sources,
                              "status": "drawn", "message": ""})
                 continue
@@ -508,9 +554,11 @@ def stage(ctx) -> None:
     source_tables, status, message).
 
     Parameters (``--set figures.KEY=VALUE``): ``formats`` ("pdf,png,svg"),
-    ``max_groups`` (7), ``n_keyness`` (12), ``n_labels`` (8).
+    ``max_groups`` (7), ``n_keyness`` (12), ``n_labels`` (8), ``reuse`` (true:
+    keep a figure whose inputs are unchanged and whose files exist).
     """
-    p = ctx.params("figures", {"formats": ",".join(FORMATS), "max_groups": 7, "n_keyness": 12, "n_labels": 8})
+    p = ctx.params("figures", {"formats": ",".join(FORMATS), "max_groups": 7, "n_keyness": 12, "n_labels": 8,
+                               "reuse": True})
     anchor = ctx.used_params.get("compare", {}).get("anchor") or getattr(ctx.full_corpus, "anchor", None)
     if anchor is None:  # as the compare stage: the most recent available document
         try:
@@ -519,8 +567,48 @@ def stage(ctx) -> None:
             anchor = default_anchor(ctx.corpus)
         except Exception:  # pragma: no cover - compare module absent
             anchor = None
+    reuse = bool(p["reuse"]) and getattr(ctx.cache, "enabled", True)  # --no-cache redraws everything
     index = draw_figures(ctx.tables, ctx.figures_dir, meta=ctx.figure_meta(), anchor=anchor, params=p,
-                         log=ctx.log, n_dated=_n_dated(ctx.tables, ctx.corpus))
+                         log=ctx.log, n_dated=_n_dated(ctx.tables, ctx.corpus), reuse=reuse)
     ctx.write_table("figure_index", index)
     drawn = int((index["status"] == "drawn").sum())
     ctx.log(f"figures: {drawn} drawn, {len(index) - drawn} skipped or failed, in {ctx.figures_dir}")
+
+
+def redraw(out: str | os.PathLike, formats: Sequence[str] | str = FORMATS, reuse: bool = True,
+           log=print, **params: Any) -> pd.DataFrame:
+    """Draw the figures again from a finished run's ``OUT/tables/*.csv`` (no stage is recomputed).
+
+    Seed, corpus name and hash, and the anchor are read from ``OUT/run.json``.
+    Writes ``OUT/figures/`` and ``OUT/tables/figure_index.csv``; returns the index.
+    """
+    out = Path(out)
+    tdir = out / "tables"
+    if not tdir.is_dir():
+        raise FileNotFoundError(f"{tdir}: no tables; run `r2p run --out {out}` first")
+    run: dict[str, Any] = {}
+    if (out / "run.json").exists():
+        run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    str_cols = {c: "str" for c in ("doc_id", "unit_id", "date", "term", "label", "speaker", "frame", "comparison")}
+    tables = {}
+    for p in sorted(tdir.glob("*.csv")):
+        if p.stem in ("units", "kwic", "figure_index"):
+            continue
+        try:
+            tables[p.stem] = pd.read_csv(p, dtype=str_cols, keep_default_na=True)
+        except Exception as e:  # pragma: no cover - unreadable table
+            log(f"figures: cannot read {p} ({e}); figures from it are skipped")
+    corpus = run.get("corpus", {})
+    meta = {"seed": run.get("seed"), "corpus": corpus.get("name"), "corpus_hash": corpus.get("hash"),
+            "package": "analysis", "package_version": package_version()}
+    anchor = (run.get("parameters", {}).get("compare", {}) or {}).get("anchor") or corpus.get("anchor")
+    if anchor is None and "similarity_to_anchor" in tables:
+        sim = tables["similarity_to_anchor"]
+        top = sim[pd.to_numeric(sim["cosine"], errors="coerce") >= 0.999999]
+        anchor = str(top["doc_id"].iloc[0]) if len(top) == 1 else None
+    p = {"formats": formats if isinstance(formats, str) else ",".join(formats), **params}
+    index = draw_figures(tables, out / "figures", meta=meta, anchor=anchor, params=p, log=log, reuse=reuse)
+    from analysis.pipeline import write_csv
+
+    write_csv(index, tdir / "figure_index.csv")
+    return index
