@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from scipy import stats
 from sklearn.feature_extraction.text import TfidfTransformer
 
 from .dtm import DTM, build_dtm
@@ -109,7 +110,7 @@ def cosine_matrix(X) -> np.ndarray:
 def stat_similarity_to_anchor(units: pd.DataFrame, docvars: pd.DataFrame, anchor: str,
                               settings=None, n_boot: int = 200, ci: float = 0.95,
                               random_state=0, min_df: int | float = 1,
-                              unit_dtm: DTM | None = None) -> pd.DataFrame:
+                              unit_dtm: DTM | None = None, ci_method: str = "normal") -> pd.DataFrame:
     """TF-IDF cosine of each document to the anchor with paragraph-bootstrap intervals.
 
     Parameters
@@ -124,10 +125,18 @@ def stat_similarity_to_anchor(units: pd.DataFrame, docvars: pd.DataFrame, anchor
     n_boot : int
         Bootstrap replicates. In each, a document's paragraphs are drawn with
         replacement (as many as it has), its TF-IDF vector rebuilt with the idf of
-        the full corpus, and its cosine to the (fixed) anchor vector recomputed;
-        ``ci_low``/``ci_high`` are percentile bounds. 0 disables the bootstrap.
+        the full corpus, and its cosine to the (fixed) anchor vector recomputed.
+        0 disables the bootstrap (NaN bounds).
     ci : float
         Interval coverage (0.95).
+    ci_method : {"normal", "percentile", "basic"}
+        ``normal`` (default): cosine -/+ z * (standard deviation of the replicates),
+        clipped to [0, 1]; ``percentile``: quantiles of the replicates; ``basic``:
+        2 * cosine minus those quantiles (Davison & Hinkley 1997, eq. 5.6).
+        Resampling paragraphs repeats some and drops others, which concentrates the
+        term counts and biases replicate cosines *downward*; percentile intervals
+        therefore often lie entirely below the estimate. The normal interval keeps
+        the bootstrap's spread but is centred on the estimate.
     random_state : int
         Seed of the bootstrap.
     unit_dtm : DTM, optional
@@ -151,8 +160,13 @@ def stat_similarity_to_anchor(units: pd.DataFrame, docvars: pd.DataFrame, anchor
     retrieval. *Information Processing & Management*, 24(5), 513-523.
 
     Efron, B., & Tibshirani, R. J. (1993). *An Introduction to the Bootstrap*.
-    Chapman & Hall (percentile intervals).
+    Chapman & Hall.
+
+    Davison, A. C., & Hinkley, D. V. (1997). *Bootstrap Methods and their
+    Application*. Cambridge University Press, ch. 5.
     """
+    if ci_method not in ("normal", "percentile", "basic"):
+        raise ValueError(f"ci_method must be 'normal', 'percentile' or 'basic', got {ci_method!r}")
     dv = docvars.reset_index(drop=True)
     ids = dv["doc_id"].astype(str).tolist()
     if anchor not in ids:
@@ -187,6 +201,7 @@ def stat_similarity_to_anchor(units: pd.DataFrame, docvars: pd.DataFrame, anchor
         order = np.argsort(codes, kind="stable")
         bounds = np.searchsorted(codes[order], np.arange(len(ids) + 1))
         alpha = (1 - ci) / 2
+        z = float(stats.norm.ppf(1 - alpha))
         for i in range(len(ids)):
             rows = order[bounds[i]:bounds[i + 1]]
             k = len(rows)
@@ -200,8 +215,17 @@ def stat_similarity_to_anchor(units: pd.DataFrame, docvars: pd.DataFrame, anchor
             with np.errstate(divide="ignore", invalid="ignore"):
                 reps = np.where(den > 0, num / den, np.nan)
             reps = reps[np.isfinite(reps)]
-            if len(reps):
-                lo[i], hi[i] = np.quantile(reps, [alpha, 1 - alpha])
+            if len(reps) < 2:
+                continue
+            if ci_method == "normal":
+                half = z * reps.std(ddof=1)
+                lo[i], hi[i] = max(cos[i] - half, 0.0), min(cos[i] + half, 1.0)
+            else:
+                q_lo, q_hi = np.quantile(reps, [alpha, 1 - alpha])
+                if ci_method == "percentile":
+                    lo[i], hi[i] = q_lo, q_hi
+                else:
+                    lo[i], hi[i] = 2 * cos[i] - q_hi, 2 * cos[i] - q_lo
     out["cosine"] = cos
     out["ci_low"] = lo
     out["ci_high"] = hi
@@ -317,6 +341,7 @@ DEFAULTS = {
     "comparisons": None,       # list or "spec; spec"; default: see default_comparisons
     "n_boot": 200,
     "ci": 0.95,
+    "ci_method": "normal",     # similarity bootstrap interval: normal | percentile | basic
     "min_df": 1,
     "correction": "default",   # keyness: default | yates | williams | none
     "measure": "g2",           # keyness p-values from g2 or chi2
@@ -379,11 +404,11 @@ def stage(ctx) -> None:
         sim = pd.DataFrame(columns=SIMILARITY_COLUMNS)
     else:
         sim = ctx.cached("compare.similarity_to_anchor",
-                         {k: p[k] for k in ("n_boot", "ci", "min_df")} | {"anchor": anchor},
+                         {k: p[k] for k in ("n_boot", "ci", "ci_method", "min_df")} | {"anchor": anchor},
                          lambda: stat_similarity_to_anchor(
                              units, dv, anchor, settings=settings, n_boot=int(p["n_boot"]),
                              ci=float(p["ci"]), random_state=ctx.seed, min_df=p["min_df"],
-                             unit_dtm=udtm))
+                             unit_dtm=udtm, ci_method=p["ci_method"]))
     ctx.write_table("similarity_to_anchor", sim)
 
     n_years = int(dv["year"].dropna().nunique()) if "year" in dv.columns else 0

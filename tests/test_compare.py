@@ -66,11 +66,12 @@ def test_cosine_matches_dense_numpy(toy):
     assert sim.ci_low.isna().all()
 
 
-def test_bootstrap_intervals_against_explicit_resampling(toy):
+@pytest.mark.parametrize("method", ["normal", "percentile", "basic"])
+def test_bootstrap_intervals_against_explicit_resampling(toy, method):
     units = make_units(toy, kind="paragraph")
     dv = toy.docvars
-    sim = stat_similarity_to_anchor(units, dv, "a", n_boot=300, random_state=7)
-    again = stat_similarity_to_anchor(units, dv, "a", n_boot=300, random_state=7)
+    sim = stat_similarity_to_anchor(units, dv, "a", n_boot=300, random_state=7, ci_method=method)
+    again = stat_similarity_to_anchor(units, dv, "a", n_boot=300, random_state=7, ci_method=method)
     pd.testing.assert_frame_equal(sim, again)
     # explicit resampling: rebuild each replicate's document vector with the corpus idf
     udtm = unit_counts(units)
@@ -86,13 +87,33 @@ def test_bootstrap_intervals_against_explicit_resampling(toy):
         for w in W:
             v = (w @ P[rows]) * idf
             reps.append(v @ X[0] / np.linalg.norm(v))
-        lo, hi = np.quantile(reps, [0.025, 0.975])
-        assert sim.ci_low[i] == pytest.approx(lo, rel=1e-10)
-        assert sim.ci_high[i] == pytest.approx(hi, rel=1e-10)
-        assert lo <= sim.cosine[i] + 1e-12 and sim.cosine[i] <= hi + 1e-12 or i == 0
-    # the mixed document d has a wide interval (half R2P, half economy paragraphs)
+        est = X[i] @ X[0]
+        q_lo, q_hi = np.quantile(reps, [0.025, 0.975])
+        if method == "percentile":
+            lo, hi = q_lo, q_hi
+        elif method == "basic":
+            lo, hi = 2 * est - q_hi, 2 * est - q_lo
+        else:
+            half = 1.959963984540054 * np.std(reps, ddof=1)
+            lo, hi = max(est - half, 0), min(est + half, 1)
+        assert sim.ci_low[i] == pytest.approx(lo, rel=1e-9)
+        assert sim.ci_high[i] == pytest.approx(hi, rel=1e-9)
+        if method == "normal":
+            assert lo <= sim.cosine[i] <= hi
+    # the mixed document d has a wider interval than the homogeneous c
     width = sim.ci_high - sim.ci_low
     assert width[3] > width[2]
+
+
+def test_paragraph_bootstrap_is_biased_downward(toy):
+    """Why the default interval is 'normal': resampled documents repeat paragraphs,
+    and their cosines to the anchor fall below the estimate."""
+    units = make_units(toy, kind="paragraph")
+    pct = stat_similarity_to_anchor(units, toy.docvars, "a", n_boot=300, ci_method="percentile")
+    mid = (pct.ci_low + pct.ci_high) / 2
+    assert (mid[:2] < pct.cosine[:2]).all()
+    with pytest.raises(ValueError, match="ci_method"):
+        stat_similarity_to_anchor(units, toy.docvars, "a", ci_method="bca")
 
 
 def test_year_matrix_and_centroid_against_numpy(toy):
