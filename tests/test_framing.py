@@ -377,9 +377,11 @@ def test_stage_on_offline_corpus_writes_tables(tmp_path):
     # same inputs, same bytes
     out2 = tmp_path / "again"
     run_pipeline("sg-r2p", out2, only=["frames"], verbose=False, progress=False,
-                 overrides={"frames": {"n_boot": 100}}, use_cache=False)
+                 overrides={"frames": {"n_boot": 100, "units_zeros": False}}, use_cache=False)
     for name in ("frames_years", "frame_indices", "sentiment_years"):
         assert (t / f"{name}.csv").read_bytes() == (out2 / "tables" / f"{name}.csv").read_bytes()
+    sparse = pd.read_csv(out2 / "tables" / "frames_units.csv")
+    assert (sparse["matches"] > 0).all() and len(sparse) == (fu["matches"] > 0).sum()
 
 
 def test_cli_sample_and_validate(tmp_path):
