@@ -892,6 +892,7 @@ STAGE_DEFAULTS = {
     "changepoint_method": "pelt",
     "changepoint_penalty": "mbic",
     "changepoint_min_size": 2,
+    "changepoint_n_bkps": None,  # with method binseg/dynp: exactly this many changes
     "sentiment": True,
     "units_zeros": True,       # false: frames_units/stance_units keep only rows with matches
 }
@@ -923,7 +924,12 @@ def stage(ctx) -> None:
     ``stance_docs``, ``stance_years``, ``sentiment_units`` and
     ``sentiment_years`` (see the README section "Framing").
     """
+    unknown = sorted(set(getattr(ctx, "overrides", {}).get("frames", {})) - set(STAGE_DEFAULTS))
+    if unknown:
+        raise ValueError(f"unknown frames parameter(s) {unknown}; known: {sorted(STAGE_DEFAULTS)}")
     p = ctx.params("frames", STAGE_DEFAULTS)
+    if p["nested_scope"] not in ("key", "dictionary"):
+        raise ValueError(f"frames.nested_scope must be 'key' or 'dictionary', not {p['nested_scope']!r}")
     units = ctx.units
     ci_ins = _as_bool(p["case_insensitive"])
     scope = str(p["nested_scope"])
@@ -961,8 +967,10 @@ def stage(ctx) -> None:
         pen = float(pen)
     except (TypeError, ValueError):
         pass
+    n_bkps = p["changepoint_n_bkps"]
     ctx.write_table("frame_changepoints", stat_changepoints(
-        frame_years, method=str(p["changepoint_method"]), penalty=pen, min_size=min_size))
+        frame_years, method=str(p["changepoint_method"]), penalty=pen, min_size=min_size,
+        n_bkps=int(n_bkps) if n_bkps not in (None, "") else None))
     anchor = getattr(ctx.corpus, "anchor", None)
     if anchor is None:
         ctx.log("frames: corpus has no anchor; anchor_frame_profile is empty")

@@ -384,6 +384,14 @@ def test_stage_on_offline_corpus_writes_tables(tmp_path):
     assert (sparse["matches"] > 0).all() and len(sparse) == (fu["matches"] > 0).sum()
 
 
+def test_stage_rejects_unknown_parameters(tmp_path):
+    from analysis.pipeline import run_pipeline
+
+    ctx = run_pipeline("sg-r2p", tmp_path, only=["frames"], verbose=False, progress=False,
+                       overrides={"frames": {"n_bootstrap": 10}})
+    assert ctx.errors and "unknown frames parameter" in ctx.errors[0]["error"]
+
+
 def test_cli_sample_and_validate(tmp_path):
     from typer.testing import CliRunner
 
