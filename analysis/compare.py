@@ -19,27 +19,38 @@ from scipy import stats
 from sklearn.feature_extraction.text import TfidfTransformer
 
 from .dtm import DTM, build_dtm
-from .keyness import (FIGHTIN_WORDS_COLUMNS, KEYNESS_COLUMNS, parse_comparison,
-                      resolve_comparison, stat_fightin_words, stat_keyness)
-from .kwic import (COLLOCATION_COLUMNS, DISPERSION_COLUMNS, KWIC_COLUMNS, stat_collocations,
-                   stat_kwic_dispersion)
+from .keyness import (
+    FIGHTIN_WORDS_COLUMNS,
+    KEYNESS_COLUMNS,
+    parse_comparison,
+    resolve_comparison,
+    stat_fightin_words,
+    stat_keyness,
+)
+from .kwic import (
+    COLLOCATION_COLUMNS,
+    DISPERSION_COLUMNS,
+    KWIC_COLUMNS,
+    stat_collocations,
+    stat_kwic_dispersion,
+)
 from .style import stat_style
 
 __all__ = [
-    "SIMILARITY_COLUMNS",
-    "SIMILARITY_YEARS_COLUMNS",
     "CENTROID_COLUMNS",
     "DEFAULT_PATTERNS",
-    "unit_counts",
-    "document_counts",
-    "tfidf",
+    "SIMILARITY_COLUMNS",
+    "SIMILARITY_YEARS_COLUMNS",
     "cosine_matrix",
-    "stat_similarity_to_anchor",
-    "stat_similarity_years",
-    "stat_centroid_distance",
     "default_anchor",
     "default_comparisons",
+    "document_counts",
     "stage",
+    "stat_centroid_distance",
+    "stat_similarity_to_anchor",
+    "stat_similarity_years",
+    "tfidf",
+    "unit_counts",
 ]
 
 SIMILARITY_COLUMNS = ["doc_id", "year", "speaker", "cosine", "ci_low", "ci_high"]
@@ -50,8 +61,8 @@ DEFAULT_PATTERNS = ["responsibility to protect", "prevent*", "sovereign*", "atro
 
 
 # ---------------------------------------------------------------- matrices
-def unit_counts(units: pd.DataFrame, settings=None, min_df: int | float = 1,
-                max_df: int | float = 1.0, ngram_range=(1, 1)) -> DTM:
+def unit_counts(units: pd.DataFrame, settings=None, min_df: float = 1,
+                max_df: float = 1.0, ngram_range=(1, 1)) -> DTM:
     """Count DTM of paragraph units (rows: units; docvars keep ``doc_id``)."""
     need = {"unit_id", "doc_id", "text"}
     missing = need - set(units.columns)
@@ -109,7 +120,7 @@ def cosine_matrix(X) -> np.ndarray:
 # -------------------------------------------------------------- similarity
 def stat_similarity_to_anchor(units: pd.DataFrame, docvars: pd.DataFrame, anchor: str,
                               settings=None, n_boot: int = 200, ci: float = 0.95,
-                              random_state=0, min_df: int | float = 1,
+                              random_state=0, min_df: float = 1,
                               unit_dtm: DTM | None = None, ci_method: str = "normal") -> pd.DataFrame:
     """TF-IDF cosine of each document to the anchor with paragraph-bootstrap intervals.
 
@@ -444,10 +455,10 @@ def stage(ctx) -> None:
             continue
         kp = {"spec": spec, "anchor": anchor, "correction": p["correction"], "measure": p["measure"],
               "min_count": p["min_count"], "fw_prior": p["fw_prior"], "fw_alpha0": p["fw_alpha0"]}
-        key_tables.append(ctx.cached("compare.keyness", kp, lambda: stat_keyness(
+        key_tables.append(ctx.cached("compare.keyness", kp, lambda comp=comp: stat_keyness(
             ddtm, comp, anchor=anchor, correction=p["correction"], measure=p["measure"],
             min_count=int(p["min_count"]))))
-        fw_tables.append(ctx.cached("compare.fightin_words", kp, lambda: stat_fightin_words(
+        fw_tables.append(ctx.cached("compare.fightin_words", kp, lambda comp=comp: stat_fightin_words(
             ddtm, comp, anchor=anchor, prior=p["fw_prior"], alpha_0=float(p["fw_alpha0"]),
             min_count=int(p["min_count"]))))
     ctx.write_table("keyness", pd.concat(key_tables, ignore_index=True) if key_tables

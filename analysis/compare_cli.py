@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 from rich.markup import escape
@@ -21,14 +20,14 @@ def register(app: typer.Typer, console, out_console, load, corpus_help: str) -> 
 
     @app.command("kwic")
     def kwic_cmd(
-        patterns: List[str] = typer.Argument(..., help="Words, globs (prevent*) or quoted phrases "
+        patterns: list[str] = typer.Argument(..., help="Words, globs (prevent*) or quoted phrases "
                                              "('responsibility to protect')."),
         corpus: str = typer.Option("sg-r2p", "--corpus", "-c", help=corpus_help),
         window: int = typer.Option(5, "--window", "-w", min=0, help="Words of context on each side."),
         regex: bool = typer.Option(False, "--regex", help="Patterns are regular expressions (per word)."),
         case_sensitive: bool = typer.Option(False, "--case-sensitive", help="Match case exactly."),
         limit: int = typer.Option(40, "--limit", "-n", min=0, help="Lines to print (0: all); the CSV gets all."),
-        csv: Optional[Path] = typer.Option(None, "--csv", help="Write the whole concordance to this CSV file."),
+        csv: Path | None = typer.Option(None, "--csv", help="Write the whole concordance to this CSV file."),
     ) -> None:
         """Keyword-in-context concordance (the kwic.csv table of 'r2p run')."""
         from .kwic import stat_kwic
@@ -58,7 +57,7 @@ def register(app: typer.Typer, console, out_console, load, corpus_help: str) -> 
     @app.command("keyness")
     def keyness_cmd(
         corpus: str = typer.Option("sg-r2p", "--corpus", "-c", help=corpus_help),
-        compare: Optional[str] = typer.Option(
+        compare: str | None = typer.Option(
             None, "--compare", help="Target vs reference: 'anchor', 'speaker=António Guterres vs Ban "
             "Ki-moon', 'year>=2017', 'venue=report' (reference: the rest). Default: the corpus default."),
         measure: str = typer.Option("g2", "--measure", help="Statistic for p-values and sorting: g2 or chi2."),
@@ -67,7 +66,7 @@ def register(app: typer.Typer, console, out_console, load, corpus_help: str) -> 
         fightin_words: bool = typer.Option(False, "--fightin-words", help="Fightin' Words (Monroe et al. 2008) instead."),
         alpha0: float = typer.Option(1000.0, "--alpha0", help="Fightin' Words prior scale alpha_0."),
         top: int = typer.Option(20, "--top", "-n", min=1, help="Terms to print for each side."),
-        csv: Optional[Path] = typer.Option(None, "--csv", help="Write the whole table to this CSV file."),
+        csv: Path | None = typer.Option(None, "--csv", help="Write the whole table to this CSV file."),
     ) -> None:
         """Keyness (G2, chi2, log ratio, BH) or Fightin' Words between two groups of documents."""
         from .compare import default_anchor, default_comparisons, document_counts, unit_counts

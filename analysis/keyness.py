@@ -26,16 +26,16 @@ from scipy import stats
 
 __all__ = [
     "CORRECTIONS",
-    "KEYNESS_COLUMNS",
     "FIGHTIN_WORDS_COLUMNS",
+    "KEYNESS_COLUMNS",
     "Comparison",
+    "bh_adjust",
+    "fightin_words_stats",
+    "keyness_stats",
     "parse_comparison",
     "resolve_comparison",
-    "keyness_stats",
-    "fightin_words_stats",
-    "stat_keyness",
     "stat_fightin_words",
-    "bh_adjust",
+    "stat_keyness",
 ]
 
 CORRECTIONS = ("default", "yates", "williams", "none")
@@ -206,8 +206,8 @@ def keyness_stats(count_target, count_reference, total_target=None, total_refere
     return pd.DataFrame({
         "count_target": a.astype(np.int64) if np.all(a == np.round(a)) else a,
         "count_reference": b.astype(np.int64) if np.all(b == np.round(b)) else b,
-        "total_target": np.full(a.shape, int(round(nt)), dtype=np.int64),
-        "total_reference": np.full(a.shape, int(round(nr)), dtype=np.int64),
+        "total_target": np.full(a.shape, round(nt), dtype=np.int64),
+        "total_reference": np.full(a.shape, round(nr), dtype=np.int64),
         "g2": sign * np.abs(g2),
         "chi2": sign * np.abs(chi2),
         "log_ratio": log_ratio,

@@ -25,15 +25,15 @@ import pandas as pd
 from .text import WORD_OR_NUMBER_PATTERN, WORD_PATTERN, stopwords
 
 __all__ = [
-    "KWIC_COLUMNS",
-    "DISPERSION_COLUMNS",
     "COLLOCATION_COLUMNS",
+    "DISPERSION_COLUMNS",
+    "KWIC_COLUMNS",
     "compile_pattern",
     "find_matches",
-    "stat_kwic",
-    "stat_dispersion",
-    "stat_kwic_dispersion",
     "stat_collocations",
+    "stat_dispersion",
+    "stat_kwic",
+    "stat_kwic_dispersion",
 ]
 
 KWIC_COLUMNS = ["doc_id", "pattern", "position", "pre", "keyword", "post"]

@@ -18,8 +18,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["NOVELTY_COLUMNS", "kl_divergence", "novelty_transience", "stat_novelty",
-           "topic_matrix", "term_matrix", "stage"]
+__all__ = [
+    "NOVELTY_COLUMNS",
+    "kl_divergence",
+    "novelty_transience",
+    "stage",
+    "stat_novelty",
+    "term_matrix",
+    "topic_matrix",
+]
 
 NOVELTY_COLUMNS = ["doc_id", "position", "novelty", "transience", "resonance", "window", "basis"]
 

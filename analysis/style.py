@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from functools import lru_cache
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -18,18 +19,18 @@ import pandas as pd
 from .text import WORD_PATTERN, sentence_tokenizer, sentences
 
 __all__ = [
-    "STYLE_COLUMNS",
-    "FIRST_PERSON_SINGULAR",
     "FIRST_PERSON_PLURAL",
-    "style_words",
+    "FIRST_PERSON_SINGULAR",
+    "STYLE_COLUMNS",
     "count_syllables",
-    "ttr",
+    "flesch_kincaid_grade",
+    "flesch_reading_ease",
     "mattr",
     "mtld",
-    "flesch_reading_ease",
-    "flesch_kincaid_grade",
-    "style_measures",
     "stat_style",
+    "style_measures",
+    "style_words",
+    "ttr",
 ]
 
 FIRST_PERSON_SINGULAR = frozenset({"i", "me", "my", "mine", "myself"})
@@ -109,11 +110,7 @@ def count_syllables(word: str) -> int:
     if len(w) <= 3:
         return 1
     n = len(_VOWELS.findall(w))
-    if re.search(r"[^aeiouy]ed$", w) and not re.search(r"[td]ed$", w):
-        n -= 1
-    elif re.search(r"[^aeiouyl]es$", w) and not re.search(r"(?:[cgsxz]|ch|sh)es$", w):
-        n -= 1
-    elif re.search(r"[^aeiouy]e$", w) and not re.search(r"[^aeiouy]le$", w):
+    if re.search(r"[^aeiouy]ed$", w) and not re.search(r"[td]ed$", w) or re.search(r"[^aeiouyl]es$", w) and not re.search(r"(?:[cgsxz]|ch|sh)es$", w) or re.search(r"[^aeiouy]e$", w) and not re.search(r"[^aeiouy]le$", w):
         n -= 1
     for pat in _ADD:
         n += len(pat.findall(w))
@@ -350,7 +347,7 @@ def stat_style(corpus, docvars=("date", "year", "speaker"), mattr_window: int = 
         from concurrent.futures import ProcessPoolExecutor
 
         bounds = np.linspace(0, len(texts), workers + 1).astype(int)
-        chunks = [texts[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+        chunks = [texts[a:b] for a, b in pairwise(bounds)]
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
             parts = list(ex.map(_style_chunk, chunks, [tok] * workers,

@@ -38,7 +38,7 @@ def test_mtld_and_mattr_match_lexicalrichness(texts):
 
 
 def test_lexical_diversity_hand_examples():
-    words = "a b a b c c".split()
+    words = ["a", "b", "a", "b", "c", "c"]
     # windows of 3: {a,b}=2/3, {a,b}=2/3, {a,b,c}=1, {b,c}=2/3
     assert mattr(words, 3) == pytest.approx((2 / 3 * 3 + 1) / 4)
     assert np.isnan(mattr(words, 10))
