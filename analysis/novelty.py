@@ -198,4 +198,7 @@ def stage(ctx) -> None:
                       topics_hash=(pd.util.hash_pandas_object(topics, index=False).sum().item()
                                    if topics is not None else None))
     df = ctx.cached("novelty", key_params, compute)
+    if len(df):
+        ctx.log(f"novelty: window {int(p['window'])} on "
+                f"{'topic mixtures (document_topics)' if df['basis'].iloc[0] == 'topics' else 'smoothed term distributions'}")
     ctx.write_table("novelty", df)
