@@ -126,6 +126,7 @@ class _Category:
     exclude: list[str] = field(default_factory=list)
     source: list[str] = field(default_factory=list)
     description: str = ""
+    own_exclude: list[str] = field(default_factory=list)
 
 
 def _as_str_list(value, where: str, what: str) -> list[str]:
@@ -192,8 +193,9 @@ class Dictionary:
         if not isinstance(node, Mapping):
             raise DictionaryError(f"{here}: expected a list of entries or a mapping, "
                                   f"got {type(node).__name__}")
-        exclude = list(inherited_exclude) + [
-            _clean_entry(e, here) for e in _as_str_list(node.get("exclude"), here, "'exclude'")]
+        own_exclude = [_clean_entry(e, here)
+                       for e in _as_str_list(node.get("exclude"), here, "'exclude'")]
+        exclude = list(inherited_exclude) + [e for e in own_exclude if e not in inherited_exclude]
         source = _as_str_list(node.get("source"), here, "'source'")
         desc = node.get("description") or ""
         if not isinstance(desc, str):
@@ -206,17 +208,17 @@ class Dictionary:
             if KEY_SEP in k:
                 raise DictionaryError(f"{here}: category name {k!r} may not contain '{KEY_SEP}'")
         if path:
-            self._parents[KEY_SEP.join(path)] = _Category([], exclude, source, desc)
+            self._parents[KEY_SEP.join(path)] = _Category([], exclude, source, desc, own_exclude)
         if terms or not children:
             if not terms and not children and path:
                 raise DictionaryError(f"{here}: has neither entries nor sub-categories")
             if terms:
                 # entries directly on a category with children: a leaf of its own
-                self._add_leaf(path, terms, exclude, source, desc, here)
+                self._add_leaf(path, terms, exclude, source, desc, here, own_exclude)
         for k, v in children.items():
             self._walk(v, path + (k,), exclude, where)
 
-    def _add_leaf(self, path, entries, exclude, source, desc, here):
+    def _add_leaf(self, path, entries, exclude, source, desc, here, own_exclude=()):
         if not path:
             raise DictionaryError(f"{here}: entries must sit under a named category")
         key = KEY_SEP.join(path)
@@ -224,7 +226,7 @@ class Dictionary:
             raise DictionaryError(f"{here}: duplicate category")
         if not entries:
             raise DictionaryError(f"{here}: no entries")
-        self._cats[key] = _Category(entries, exclude, source, desc)
+        self._cats[key] = _Category(entries, exclude, source, desc, list(own_exclude))
 
     # ----------------------------------------------------------- constructors
     @classmethod
@@ -298,20 +300,47 @@ class Dictionary:
         return pd.DataFrame(rows, columns=["key", "level1", "entry", "kind", "source"])
 
     def to_dict(self) -> dict:
-        """Nested plain mapping (quanteda layout, with reserved keys where used)."""
+        """Nested plain mapping (quanteda layout, with reserved keys where used).
+
+        Reading it back gives the same keys, entries, exclusions and sources.
+        """
+        def meta(cat: _Category) -> dict:
+            m: dict = {}
+            if cat.description:
+                m["description"] = cat.description
+            if cat.source:
+                m["source"] = cat.source[0] if len(cat.source) == 1 else list(cat.source)
+            if cat.own_exclude:
+                m["exclude"] = list(cat.own_exclude)
+            return m
+
         out: dict = {}
-        for key, cat in self._cats.items():
-            node = out
+        paths = list(dict.fromkeys([*self._parents, *self._cats]))
+        paths.sort(key=lambda k: [list(self._cats).index(c) for c in self._cats
+                                  if c == k or c.startswith(k + KEY_SEP)][0])
+        for key in paths:
             parts = key.split(KEY_SEP)
+            node = out
             for p in parts[:-1]:
                 node = node.setdefault(p, {})
-            leaf = {"terms": list(cat.entries)}
-            if cat.exclude:
-                leaf["exclude"] = list(cat.exclude)
-            if cat.source:
-                leaf["source"] = list(cat.source)
-            node[parts[-1]] = leaf if len(leaf) > 1 else list(cat.entries)
+            if key in self._parents:
+                d = node.setdefault(parts[-1], {})
+                d.update(meta(self._parents[key]))
+                if key in self._cats:
+                    d["terms"] = list(self._cats[key].entries)
+            else:
+                cat = self._cats[key]
+                m = meta(cat)
+                node[parts[-1]] = {**m, "terms": list(cat.entries)} if m else list(cat.entries)
         return out
+
+    def to_yaml(self, path=None) -> str:
+        """The dictionary as quanteda-style YAML (written to ``path`` when given)."""
+        text = yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True,
+                              default_flow_style=False)
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
 
     def flatten(self, levels: int | None = None) -> Dictionary:
         """Merge keys below depth ``levels`` into their ancestor (quanteda's ``levels``).

@@ -135,8 +135,12 @@ def test_yaml_nested_reserved_keys_and_sources(tmp_path):
     tab = d.to_frame()
     assert set(tab.columns) == {"key", "level1", "entry", "kind", "source"}
     assert len(tab) == 4
-    # round trip through to_dict
+    # round trip through to_dict and YAML (LIWC-imported dictionaries can be saved so)
     assert Dictionary(d.to_dict()).keys == d.keys
+    d.to_yaml(tmp_path / "copy.yml")
+    back = read_dictionary(tmp_path / "copy.yml")
+    assert back.keys == d.keys and back.sources("pillars.two") == d.sources("pillars.two")
+    assert back.to_frame().equals(d.to_frame())
 
 
 @pytest.mark.parametrize("yaml_text, message", [
