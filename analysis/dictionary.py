@@ -316,8 +316,9 @@ class Dictionary:
 
         out: dict = {}
         paths = list(dict.fromkeys([*self._parents, *self._cats]))
-        paths.sort(key=lambda k: [list(self._cats).index(c) for c in self._cats
-                                  if c == k or c.startswith(k + KEY_SEP)][0])
+        # file order: each path sorts with its first leaf (stable: parents first)
+        paths.sort(key=lambda k: next(i for i, c in enumerate(self._cats)
+                                      if c == k or c.startswith(k + KEY_SEP)))
         for key in paths:
             parts = key.split(KEY_SEP)
             node = out
