@@ -501,7 +501,8 @@ class Dictionary:
             fl = first_cache.get(tok)
             if fl is None:
                 fl = list(exact_first.get(tok, ()))
-                fl += [ei for ei in glob_first if pmatch(entries[ei][1][0], tok)]
+                # first patterns are checked once per distinct token (cached in fl)
+                fl += [ei for ei in glob_first if pats[entries[ei][1][0]][1].fullmatch(tok)]
                 first_cache[tok] = fl
             if not fl:
                 continue
