@@ -20,6 +20,8 @@ import pandas as pd
 
 __all__ = [
     "NOVELTY_COLUMNS",
+    "TOPIC_SIMILARITY_COLUMNS",
+    "stat_topic_similarity_to_anchor",
     "kl_divergence",
     "novelty_transience",
     "stage",
@@ -170,8 +172,50 @@ def stat_novelty(corpus, window: int = 3, document_topics: pd.DataFrame | None =
     return pd.concat([dv[keep], res], axis=1)[cols]
 
 
+TOPIC_SIMILARITY_COLUMNS = ["doc_id", "year", "speaker", "js_divergence", "js_distance"]
+
+
+def stat_topic_similarity_to_anchor(corpus, document_topics: pd.DataFrame, anchor: str,
+                                    base: float = 2.0) -> pd.DataFrame:
+    """Jensen-Shannon divergence of each document's topic mixture from the anchor's.
+
+    JS(p, q) = KL(p || m)/2 + KL(q || m)/2 with m = (p + q)/2; in bits (``base=2``)
+    it lies in [0, 1]. ``js_distance`` is its square root, a metric. Zero topic
+    shares need no smoothing (m > 0 wherever p or q is).
+
+    Returns
+    -------
+    DataFrame with ``doc_id, year, speaker, js_divergence, js_distance`` in corpus order.
+
+    References
+    ----------
+    Lin, J. (1991). Divergence measures based on the Shannon entropy. *IEEE
+    Transactions on Information Theory*, 37(1), 145-151.
+
+    Endres, D. M., & Schindelin, J. E. (2003). A new metric for probability
+    distributions. *IEEE Transactions on Information Theory*, 49(7), 1858-1860.
+    """
+    av = corpus.available()
+    dv = av.docvars.reset_index(drop=True)
+    ids = dv["doc_id"].astype(str).tolist()
+    keep = ["doc_id", *[c for c in ("year", "speaker") if c in dv.columns]]
+    if anchor not in ids:
+        raise ValueError(f"anchor {anchor!r} is not among the available documents")
+    S = topic_matrix(document_topics, ids)
+    S = S / S.sum(axis=1, keepdims=True)
+    a = S[ids.index(anchor)]
+    m = (S + a) / 2
+    js = 0.5 * kl_divergence(S, m, base) + 0.5 * kl_divergence(np.repeat(a[None], len(S), 0), m, base)
+    js = np.maximum(js, 0.0)
+    out = dv[keep].copy()
+    out["js_divergence"] = js
+    out["js_distance"] = np.sqrt(js)
+    return out.reindex(columns=TOPIC_SIMILARITY_COLUMNS)
+
+
 def stage(ctx) -> None:
-    """Pipeline stage ``novelty``: writes ``novelty.csv``.
+    """Pipeline stage ``novelty``: writes ``novelty.csv`` and ``topic_similarity_to_anchor.csv``
+    (Jensen-Shannon divergence of topic mixtures from the anchor's; empty without topics).
 
     Parameters (``--set novelty.KEY=VALUE``): ``window`` (3), ``smoothing`` (0.01),
     ``topic_smoothing`` (0.001),
@@ -202,3 +246,15 @@ def stage(ctx) -> None:
         ctx.log(f"novelty: window {int(p['window'])} on "
                 f"{'topic mixtures (document_topics)' if df['basis'].iloc[0] == 'topics' else 'smoothed term distributions'}")
     ctx.write_table("novelty", df)
+
+    # Jensen-Shannon on topic mixtures (DESIGN: "similarity to the anchor")
+    if topics is not None and len(topics):
+        from .compare import default_anchor
+
+        anchor = ctx.used_params.get("compare", {}).get("anchor") or default_anchor(ctx.corpus)
+        js = (stat_topic_similarity_to_anchor(ctx.corpus, topics, anchor, base=float(p["base"]))
+              if anchor is not None and n_av else pd.DataFrame(columns=TOPIC_SIMILARITY_COLUMNS))
+    else:
+        ctx.log("novelty: no topic model in this run; topic_similarity_to_anchor.csv is empty")
+        js = pd.DataFrame(columns=TOPIC_SIMILARITY_COLUMNS)
+    ctx.write_table("topic_similarity_to_anchor", js)

@@ -86,3 +86,48 @@ def test_planted_shift_is_novel_and_on_topics():
     assert stat_novelty(_corpus([old]), window=3).empty
     with pytest.raises(ValueError, match="no mixture"):
         stat_novelty(c, window=1, document_topics=topics[topics.doc_id != "d3"])
+
+
+def test_topic_similarity_to_anchor_matches_scipy():
+    from scipy.spatial.distance import jensenshannon
+
+    from analysis.novelty import stat_topic_similarity_to_anchor
+
+    c = _corpus(["a b c"] * 5)
+    Z = S.copy()
+    Z[4] = [0.5, 0.5, 0.0]          # an exact zero (NMF)
+    topics = pd.DataFrame([(f"d{i}", k, Z[i][k]) for i in range(5) for k in range(3)],
+                          columns=["doc_id", "topic", "share"])
+    js = stat_topic_similarity_to_anchor(c, topics, anchor="d2")
+    for i in range(5):
+        d = jensenshannon(Z[i], Z[2], base=2)
+        assert js.js_distance[i] == pytest.approx(d, abs=1e-12)
+        assert js.js_divergence[i] == pytest.approx(d ** 2, abs=1e-12)
+    assert js.js_distance[2] == 0
+
+
+def test_novelty_stage_uses_topics_when_the_topics_stage_wrote_them(tmp_path, monkeypatch):
+    from analysis import pipeline
+
+    texts = [("peace security development " * 10) if i % 2 else ("genocide atrocity prevention " * 10)
+             for i in range(6)]
+    c = _corpus(texts)
+    mix = np.array([[0.8, 0.2], [0.3, 0.7]])
+
+    def fake_topics(ctx):
+        rows = [(d, k, mix[i % 2][k]) for i, d in enumerate(ctx.corpus.doc_ids) for k in range(2)]
+        ctx.write_table("document_topics", pd.DataFrame(rows, columns=["doc_id", "topic", "share"]))
+
+    stages = [(n, fake_topics if n == "topics" else f) for n, f in pipeline.STAGES]
+    monkeypatch.setattr(pipeline, "STAGES", stages)
+    ctx = pipeline.run_pipeline(c, out=tmp_path, only=["topics", "novelty"], use_cache=False,
+                                verbose=False, progress=False, overrides={"novelty": {"window": 1}})
+    assert ctx.errors == []
+    nov = ctx.tables["novelty"]
+    assert (nov.basis == "topics").all()
+    lam = 1e-3
+    s0, s1 = (1 - lam) * mix[0] + lam / 2, (1 - lam) * mix[1] + lam / 2
+    assert nov.novelty[2] == pytest.approx(_kl_bits(s0, s1))
+    js = ctx.tables["topic_similarity_to_anchor"]
+    assert len(js) == 6 and js.js_divergence[5] == 0      # anchor: the most recent document
+    assert (tmp_path / "tables" / "topic_similarity_to_anchor.csv").exists()
