@@ -369,6 +369,39 @@ DEFAULTS = {
 }
 
 
+def _check_params(p: dict) -> None:
+    """Fail fast, naming the --set key, before any expensive step."""
+    from .keyness import CORRECTIONS
+
+    choices = {"correction": CORRECTIONS, "measure": ("g2", "chi2"), "fw_prior": ("pooled", "uniform"),
+               "ci_method": ("normal", "percentile", "basic")}
+    for key, allowed in choices.items():
+        if p[key] not in allowed:
+            raise ValueError(f"--set compare.{key}={p[key]!r}: choose one of {', '.join(allowed)}")
+    numeric = {"n_boot": (0, None), "kwic_window": (0, None), "min_count": (1, None),
+               "collocation_min_count": (1, None), "mattr_window": (1, None)}
+    for key, (lo, _) in numeric.items():
+        try:
+            ok = int(p[key]) >= lo and float(p[key]) == int(p[key])
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise ValueError(f"--set compare.{key}={p[key]!r}: expected a whole number >= {lo}")
+    for key, lo, hi in (("ci", 0, 1), ("mtld_threshold", 0, 1)):
+        try:
+            ok = lo < float(p[key]) < hi
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise ValueError(f"--set compare.{key}={p[key]!r}: expected a number between {lo} and {hi}")
+    try:
+        ok = float(p["fw_alpha0"]) > 0
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError(f"--set compare.fw_alpha0={p['fw_alpha0']!r}: expected a positive number")
+
+
 def stage(ctx) -> None:
     """Pipeline stage ``compare``.
 
@@ -380,6 +413,7 @@ def stage(ctx) -> None:
     columns) and a note is logged.
     """
     p = ctx.params("compare", DEFAULTS)
+    _check_params(p)
     corpus = ctx.corpus.available()
     dv = corpus.docvars.reset_index(drop=True)
     settings = ctx.text_settings

@@ -199,3 +199,18 @@ def test_stage_rejects_unknown_anchor(small_corpus, tmp_path):
     ctx = run_pipeline(small_corpus, out=tmp_path, only=["compare"], use_cache=False, verbose=False,
                        progress=False, overrides={"compare": {"anchor": "no-such-doc"}})
     assert ctx.errors and "no-such-doc" in ctx.errors[0]["error"]
+
+
+@pytest.mark.parametrize("key,value,msg", [
+    ("correction", "bonferroni", "compare.correction"),
+    ("n_boot", -5, "compare.n_boot"),
+    ("ci", 95, "compare.ci"),
+    ("fw_alpha0", 0, "compare.fw_alpha0"),
+])
+def test_stage_names_bad_parameters(small_corpus, tmp_path, key, value, msg):
+    from analysis.pipeline import run_pipeline
+
+    ctx = run_pipeline(small_corpus, out=tmp_path, only=["compare"], use_cache=False, verbose=False,
+                       progress=False, overrides={"compare": {key: value}})
+    assert ctx.errors and msg in ctx.errors[0]["error"]
+    assert not (tmp_path / "tables" / "similarity_to_anchor.csv").exists()
