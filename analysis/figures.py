@@ -455,11 +455,14 @@ def _hash_frame(h, df: pd.DataFrame) -> None:
 def inputs_key(spec: Mapping[str, Any], tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any],
                formats: Sequence[str]) -> str:
     """SHA-256 of everything a figure depends on: source tables, plot arguments, metadata,
-    style file, package and matplotlib versions, and the formats written."""
+    style file, the drawing code (plots.py, figures.py), package and matplotlib versions,
+    and the formats written."""
     h = hashlib.sha256()
     for name in (spec["figure"], spec["plot"], matplotlib.__version__, package_version(), ",".join(formats)):
         h.update(str(name).encode() + b"\0")
     h.update(STYLE_PATH.read_bytes())
+    for code in ("plots.py", "figures.py"):  # a change in the drawing code redraws
+        h.update((Path(__file__).with_name(code)).read_bytes())
     for src in spec["sources"]:
         _hash_frame(h, tables[src])
     for k in sorted(spec["kwargs"]):

@@ -878,17 +878,18 @@ def pillar_shares_from_indices(data: pd.DataFrame) -> pd.DataFrame:
 
 
 def plot_pillar_shares(data: pd.DataFrame, ax: Axes | None = None) -> tuple[Figure, pd.DataFrame]:
-    """Stacked shares of the three R2P pillars per year.
+    """Stacked bars of the shares of the three R2P pillars per year.
 
     Parameters
     ----------
     data : DataFrame(year, pillar, share)
-        E.g. from :func:`pillar_shares_from_frames`. Years in which no pillar
-        language occurs (all shares NaN) are drawn as gaps.
+        E.g. from :func:`pillar_shares_from_indices`. Years in which no pillar
+        language occurs (all shares NaN) have no bar.
 
     Returns
     -------
     fig, plotted : Figure, DataFrame(year, pillar, share, bottom)
+        Rows with NaN ``share`` are years without a bar.
 
     References
     ----------
@@ -901,16 +902,18 @@ def plot_pillar_shares(data: pd.DataFrame, ax: Axes | None = None) -> tuple[Figu
     wide = wide.sort_index()
     pillars = [p for p in dict.fromkeys(data["pillar"]) if p in wide.columns]
     years = wide.index.astype(float).to_numpy()
-    fig, ax = _fig_ax(ax)
+    fig, ax = _fig_ax(ax, "single" if len(years) <= 40 else "double")
     rows = []
     bottom = np.zeros(len(years))
     hatches = [None, "////", "...", "xxx", "\\\\"]
     with style_context():
         for i, p in enumerate(pillars):
             h = wide[p].to_numpy(dtype=float)
-            ax.fill_between(years, bottom, bottom + h, color=PALETTE[i % len(PALETTE)], alpha=0.85,
-                            hatch=hatches[i % len(hatches)], edgecolor="white", linewidth=0.3,
-                            label=p.replace("_", " "), gid=f"area:{p}", step=None)
+            ok = np.isfinite(h)
+            few = len(years) <= 40  # hatching (for greyscale) only where bars are wide enough
+            ax.bar(years[ok], h[ok], bottom=bottom[ok], width=0.85 if few else 1.0, color=PALETTE[i % len(PALETTE)],
+                   hatch=hatches[i % len(hatches)] if few else None, edgecolor="white" if few else "none",
+                   linewidth=0.2 if few else 0, label=p.replace("_", " "), gid=f"bars:{p}")
             rows.append(pd.DataFrame({"year": years.astype(int), "pillar": p, "share": h, "bottom": bottom.copy()}))
             bottom = bottom + np.nan_to_num(h)
         ax.set_ylim(0, 1)
@@ -962,7 +965,7 @@ def plot_anchor_profile(
     units = d.drop_duplicates("unit_id").sort_values(["position", "unit_id"])[["unit_id", "position"]]
     grid = (d.pivot_table(index="unit_id", columns="frame", values=value, aggfunc="sum")
             .reindex(index=units["unit_id"], columns=list(frames)).fillna(0.0))
-    fig, ax = _fig_ax(ax, "double", height=max(2.4, 0.11 * len(units) + 1.4))
+    fig, ax = _fig_ax(ax, "double", height=min(9.0, max(2.4, 0.11 * len(units) + 1.4)))  # at most a page
     with style_context():
         ax.grid(False)
         im = ax.imshow(grid.to_numpy(dtype=float), aspect="auto", cmap=cmap, interpolation="nearest", gid="profile")

@@ -195,10 +195,11 @@ def test_pillar_shares_stack_to_one():
     np.testing.assert_allclose(shares[shares["year"] == 2010]["share"], exp)
     fig, d = P.plot_pillar_shares(shares)
     for p, part in d.groupby("pillar", sort=False):
-        verts = one(fig, f"area:{p}").get_paths()[0].vertices
-        top = part["bottom"] + part["share"]
-        for x, yv in zip(part["year"], top):
-            assert np.any(np.isclose(verts[:, 0], x) & np.isclose(verts[:, 1], yv))
+        rects = by_gid(fig, f"bars:{p}")
+        part = part[part["share"].notna()]
+        np.testing.assert_allclose([r.get_height() for r in rects], part["share"])
+        np.testing.assert_allclose([r.get_y() for r in rects], part["bottom"])
+        np.testing.assert_allclose([r.get_x() + r.get_width() / 2 for r in rects], part["year"])
 
 
 def test_pillar_shares_from_indices():

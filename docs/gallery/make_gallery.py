@@ -1,0 +1,44 @@
+"""Copy a run's figure PNGs into docs/gallery as small web images for the README.
+
+Usage (after ``r2p run --corpus sotu --out figures/sotu``)::
+
+    .venv/bin/python docs/gallery/make_gallery.py figures/sotu
+
+Each ``figures/sotu/figures/<name>.png`` (300 dpi) is resized to at most 900 px
+wide and saved with a 64-colour palette, so the committed gallery stays small.
+Only the figures listed in ``GALLERY`` are copied.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PIL import Image
+
+HERE = Path(__file__).resolve().parent
+GALLERY = [
+    "corpus_overview", "similarity_to_anchor", "similarity_heatmap", "keyness_anchor_vs_rest",
+    "fightin_words_anchor_vs_rest", "topic_selection", "topic_prevalence", "frame_trajectories",
+    "pillar_shares", "anchor_profile", "novelty", "style_trends",
+]
+
+
+def main(run_dir: str) -> None:
+    src = Path(run_dir) / "figures"
+    for name in GALLERY:
+        png = src / f"{name}.png"
+        if not png.exists():
+            print(f"skip {name}: {png} not found")
+            continue
+        im = Image.open(png).convert("RGB")
+        if im.width > 900:
+            im = im.resize((900, round(im.height * 900 / im.width)), Image.LANCZOS)
+        im = im.quantize(colors=64, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        out = HERE / f"{name}.png"
+        im.save(out, optimize=True)
+        print(f"{out.relative_to(HERE.parent.parent)}: {out.stat().st_size // 1024} KiB")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "figures/sotu")
