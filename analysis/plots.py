@@ -317,7 +317,8 @@ def plot_corpus_overview(
 ) -> tuple[Figure, pd.DataFrame]:
     """Three-panel corpus overview: statements per year by venue, by speaker, and lengths.
 
-    Panels whose category column is missing are left out. ``docvars`` needs
+    Without a ``venue_col`` column the first of ``genre``, ``party``, ``role`` is
+    used; panels whose category column is missing are left out. ``docvars`` needs
     ``doc_id``, ``year`` and, for the length panel, ``length_col``.
 
     Returns
@@ -327,6 +328,8 @@ def plot_corpus_overview(
         (``per_year_by_<col>``, ``lengths``).
     """
     _require(docvars, ["doc_id", "year"], "plot_corpus_overview")
+    if venue_col not in docvars.columns:  # other corpora: the nearest kind of statement
+        venue_col = next((c for c in ("genre", "venue", "party", "role") if c in docvars.columns), venue_col)
     panels = [c for c in (venue_col, speaker_col) if c in docvars.columns and docvars[c].notna().any()]
     if not panels:
         panels = [venue_col]

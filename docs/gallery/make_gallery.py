@@ -5,7 +5,7 @@ Usage (after ``r2p run --corpus sotu --out figures/sotu``)::
     .venv/bin/python docs/gallery/make_gallery.py figures/sotu
 
 Each ``figures/sotu/figures/<name>.png`` (300 dpi) is resized to at most 900 px
-wide and saved with a 64-colour palette, so the committed gallery stays small.
+wide and saved with a 256-colour palette, so the committed gallery stays small.
 Only the figures listed in ``GALLERY`` are copied.
 """
 
@@ -34,7 +34,7 @@ def main(run_dir: str) -> None:
         im = Image.open(png).convert("RGB")
         if im.width > 900:
             im = im.resize((900, round(im.height * 900 / im.width)), Image.LANCZOS)
-        im = im.quantize(colors=64, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        im = im.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
         out = HERE / f"{name}.png"
         im.save(out, optimize=True)
         print(f"{out.relative_to(HERE.parent.parent)}: {out.stat().st_size // 1024} KiB")
