@@ -28,9 +28,11 @@ from .keyness import (
     stat_keyness,
 )
 from .kwic import (
+    COLLOCATE_COLUMNS,
     COLLOCATION_COLUMNS,
     DISPERSION_COLUMNS,
     KWIC_COLUMNS,
+    stat_collocates,
     stat_collocations,
     stat_kwic_dispersion,
 )
@@ -363,6 +365,9 @@ DEFAULTS = {
     "kwic_window": 5,
     "collocation_min_count": 3,
     "collocation_top": 500,
+    "collocate_window": 5,     # collocates of each KWIC pattern: words within this window
+    "collocate_min_count": 2,
+    "collocate_top": 50,       # per node
     "mattr_window": 100,
     "mtld_threshold": 0.72,
     "n_jobs": 1,               # style: worker processes for large corpora (-1: one per CPU)
@@ -379,6 +384,7 @@ def _check_params(p: dict) -> None:
         if p[key] not in allowed:
             raise ValueError(f"--set compare.{key}={p[key]!r}: choose one of {', '.join(allowed)}")
     numeric = {"n_boot": (0, None), "kwic_window": (0, None), "min_count": (1, None),
+               "collocate_window": (1, None), "collocate_min_count": (1, None),
                "collocation_min_count": (1, None), "mattr_window": (1, None)}
     for key, (lo, _) in numeric.items():
         try:
@@ -406,8 +412,8 @@ def stage(ctx) -> None:
     """Pipeline stage ``compare``.
 
     Writes ``similarity_to_anchor``, ``similarity_years``, ``centroid_distance``,
-    ``keyness``, ``fightin_words``, ``style``, ``kwic``, ``collocations`` and
-    ``dispersion`` (see the README, "Tables: comparisons"). Parameters are set
+    ``keyness``, ``fightin_words``, ``style``, ``kwic``, ``collocations``,
+    ``collocates`` (window collocates of the KWIC patterns) and ``dispersion`` (see the README, "Tables: comparisons"). Parameters are set
     with ``--set compare.KEY=VALUE``; see :data:`DEFAULTS`. With a single
     available document, cross-document tables are written empty (with their
     columns) and a note is logged.
@@ -520,6 +526,14 @@ def stage(ctx) -> None:
         disp = pd.DataFrame(columns=["doc_id", "date", "year", "speaker", *DISPERSION_COLUMNS[1:]])
     ctx.write_table("kwic", kwic)
     ctx.write_table("dispersion", disp)
+    ctx.write_table("collocates", ctx.cached(
+        "compare.collocates", {"nodes": patterns, "window": p["collocate_window"],
+                               "min_count": p["collocate_min_count"], "top": p["collocate_top"],
+                               "language": settings.language},
+        lambda: stat_collocates(units, patterns, window=int(p["collocate_window"]),
+                                min_count=int(p["collocate_min_count"]), language=settings.language,
+                                top=int(p["collocate_top"]) if p["collocate_top"] else None)
+        if len(units) and patterns else pd.DataFrame(columns=COLLOCATE_COLUMNS)))
     ctx.write_table("collocations", ctx.cached(
         "compare.collocations", {"min_count": p["collocation_min_count"], "top": p["collocation_top"],
                                  "language": settings.language},

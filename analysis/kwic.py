@@ -366,3 +366,128 @@ def stat_collocations(texts, min_count: int = 5, remove_stopwords: bool = True,
     if top:
         df = df.head(int(top))
     return df.reset_index(drop=True)
+
+
+COLLOCATE_COLUMNS = ["node", "collocate", "count", "count_collocate", "window_words", "n_words",
+                     "pmi", "g2"]
+
+
+def stat_collocates(texts, nodes, window: int = 5, min_count: int = 3,
+                    remove_stopwords: bool = True, language: str = "english",
+                    top: int | None = None, sort_by: str = "g2") -> pd.DataFrame:
+    """Words that occur near a node word or phrase (window collocates).
+
+    For each match of a node (a word, glob or phrase, as in :func:`stat_kwic`;
+    case-insensitive) the ``window`` words on each side form its window (clipped
+    at unit boundaries; a word covered by two overlapping windows counts once;
+    the node's own words are not counted). A word's ``count`` is its occurrences
+    inside the windows; the 2x2 table is (inside / outside the windows) x (this
+    word / other words).
+
+    Parameters
+    ----------
+    texts : iterable of str, or DataFrame with a ``text`` column
+        Units (paragraphs); windows never cross a unit boundary.
+    nodes : str or list of str
+        One or more nodes (a comma-separated string is split).
+    window : int
+    min_count : int
+        Keep collocates seen at least this often inside a node's windows.
+    remove_stopwords : bool
+        Drop stopword and one-letter collocates (they still count as words).
+    top : int, optional
+        Keep the ``top`` collocates of each node.
+    sort_by : {"g2", "pmi", "count"}
+
+    Returns
+    -------
+    DataFrame
+        ``node, collocate, count, count_collocate`` (occurrences anywhere),
+        ``window_words`` (words inside the node's windows), ``n_words`` (all words),
+        ``pmi = log2((count / window_words) / (count_collocate / n_words))`` and signed
+        ``g2`` (Dunning's log-likelihood of the 2x2 table; positive: more frequent
+        near the node than elsewhere).
+
+    References
+    ----------
+    Church, K. W., & Hanks, P. (1990). Word association norms, mutual information,
+    and lexicography. *Computational Linguistics*, 16(1), 22-29.
+
+    Dunning, T. (1993). Accurate methods for the statistics of surprise and
+    coincidence. *Computational Linguistics*, 19(1), 61-74.
+
+    Evert, S. (2008). Corpora and collocations. In A. Lüdeling & M. Kytö (eds.),
+    *Corpus Linguistics: An International Handbook*, 1212-1248. De Gruyter.
+    """
+    from .keyness import keyness_stats
+
+    if isinstance(texts, pd.DataFrame):
+        if "text" not in texts.columns:
+            raise KeyError("collocates: the frame needs a 'text' column")
+        texts = texts["text"].fillna("").astype(str).tolist()
+    if sort_by not in ("g2", "pmi", "count"):
+        raise ValueError("sort_by must be 'g2', 'pmi' or 'count'")
+    nodes = _as_list(nodes)
+    window = _check_window(window)
+    word_re = re.compile(WORD_PATTERN)
+    words: list[str] = []
+    lengths = []
+    for t in texts:
+        ws = word_re.findall(t.lower())
+        words.extend(ws)
+        lengths.append(len(ws))
+    empty = pd.DataFrame(columns=COLLOCATE_COLUMNS)
+    if not words:
+        return empty
+    matcher = _Matcher()
+    ids = matcher.ids(words)
+    n = len(ids)
+    lengths = np.asarray(lengths)
+    unit = np.repeat(np.arange(len(lengths)), lengths)
+    unit_start = np.concatenate([[0], np.cumsum(lengths)[:-1]])[unit]
+    unit_end = np.cumsum(lengths)[unit]                      # exclusive
+    vocab = np.asarray(matcher.words, dtype=object)
+    V = len(vocab)
+    total = np.bincount(ids, minlength=V)
+    ok_word = np.ones(V, dtype=bool)
+    if remove_stopwords:
+        stop = stopwords(language)
+        ok_word = np.fromiter((w not in stop and len(w) > 1 for w in vocab), dtype=bool, count=V)
+    out = []
+    for node in nodes:
+        comp = compile_pattern(node)
+        k = len(comp)
+        starts = np.asarray(matcher.find(ids, comp), dtype=np.int64)
+        if len(starts):
+            starts = starts[unit[starts] == unit[np.minimum(starts + k - 1, n - 1)]]  # phrase within a unit
+        if not len(starts):
+            continue
+        lo = np.maximum(starts - window, unit_start[starts])
+        hi = np.minimum(starts + k + window, unit_end[starts])
+        diff = np.zeros(n + 1, dtype=np.int64)
+        np.add.at(diff, lo, 1)
+        np.add.at(diff, hi, -1)
+        in_window = np.cumsum(diff[:-1]) > 0
+        nd = np.zeros(n + 1, dtype=np.int64)
+        np.add.at(nd, starts, 1)
+        np.add.at(nd, starts + k, -1)
+        in_window &= ~(np.cumsum(nd[:-1]) > 0)
+        near = np.bincount(ids[in_window], minlength=V)
+        w_words = int(near.sum())
+        if w_words == 0 or w_words == n:
+            continue
+        idx = np.flatnonzero((near >= max(int(min_count), 1)) & ok_word)
+        if not len(idx):
+            continue
+        ks = keyness_stats(near[idx], total[idx] - near[idx], w_words, n - w_words, correction="none")
+        df = pd.DataFrame({
+            "node": node, "collocate": vocab[idx].astype(str), "count": near[idx].astype(np.int64),
+            "count_collocate": total[idx].astype(np.int64), "window_words": np.int64(w_words),
+            "n_words": np.int64(n), "pmi": np.log2((near[idx] / w_words) / (total[idx] / n)),
+            "g2": ks["g2"].to_numpy(),
+        })
+        df = df.sort_values([sort_by, "collocate"], ascending=[False, True], kind="mergesort")
+        out.append(df.head(int(top)) if top else df)
+    if not out:
+        return empty
+    return pd.concat(out, ignore_index=True)

@@ -138,7 +138,7 @@ def test_default_comparisons(toy, sg_corpus):
     assert default_comparisons(sg_corpus) == ["anchor", "speaker=António Guterres vs Ban Ki-moon"]
 
 
-TABLES = ["similarity_to_anchor", "similarity_years", "centroid_distance", "keyness",
+TABLES = ["similarity_to_anchor", "similarity_years", "centroid_distance", "keyness", "collocates",
           "fightin_words", "style", "kwic", "collocations", "dispersion", "novelty"]
 
 

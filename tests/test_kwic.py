@@ -123,3 +123,37 @@ def test_cli_kwic_and_keyness(tmp_path):
     # sg-r2p offline has only the anchor: the Guterres vs Ban comparison cannot run
     r = runner.invoke(app, ["keyness", "--corpus", "sg-r2p"])
     assert r.exit_code == 2 and "no documents in the reference group" in " ".join(r.output.split())
+
+
+def test_window_collocates_against_brute_force():
+    from analysis.kwic import COLLOCATE_COLUMNS, stat_collocates
+
+    units = ["states must uphold sovereignty and protect populations from atrocity crimes",
+             "sovereignty entails responsibility",
+             "the international community must protect populations when states fail",
+             "early warning saves populations"]
+    res = stat_collocates(units, "sovereign*", window=2, min_count=1, remove_stopwords=False)
+    assert list(res.columns) == COLLOCATE_COLUMNS
+    # brute force: words within 2 of "sovereignty", same unit, node excluded
+    toks = [u.split() for u in units]
+    near = {}
+    for ws in toks:
+        covered = set()
+        for i, w in enumerate(ws):
+            if w.startswith("sovereign"):
+                covered |= {j for j in range(max(i - 2, 0), min(i + 3, len(ws))) if j != i}
+        for j in covered:
+            near[ws[j]] = near.get(ws[j], 0) + 1
+    assert dict(zip(res.collocate, res["count"])) == near
+    n = sum(map(len, toks))
+    assert (res.n_words == n).all() and (res.window_words == sum(near.values())).all()
+    r = res.set_index("collocate").loc["uphold"]
+    total = r.count_collocate
+    t = np.array([[r["count"], r.window_words - r["count"]],
+                  [total - r["count"], n - r.window_words - (total - r["count"])]])
+    assert r.g2 == pytest.approx(chi2_contingency(t, correction=False, lambda_="log-likelihood")[0])
+    assert r.pmi == pytest.approx(np.log2((r["count"] / r.window_words) / (total / n)))
+    # "populations" occurs 3 times, never within 2 words of the node: not a collocate
+    assert "populations" not in set(res.collocate)
+    two = stat_collocates(units, ["sovereign*", "protect"], window=1, min_count=1)
+    assert set(two.node) == {"sovereign*", "protect"}
