@@ -83,8 +83,8 @@ def main() -> int:
         tgt = TARGETS[name]
         ok = r["exit"] == 0 and r["wall"] < tgt["seconds"] and r["mib"] < tgt["mib"]
         missed |= not ok
-        print(f"{name:<6}{r['wall']:>9.1f}{r['cpu']:>9.1f}{r['mib']:>10.0f}"
-              f"{f'<{tgt['seconds']:.0f} s, <{tgt['mib'] / 1024:.0f} GiB':>18}  {'yes' if ok else 'NO'}")
+        target = "<{:.0f} s, <{:.0f} GiB".format(tgt["seconds"], tgt["mib"] / 1024)
+        print(f"{name:<6}{r['wall']:>9.1f}{r['cpu']:>9.1f}{r['mib']:>10.0f}{target:>18}  {'yes' if ok else 'NO'}")
     stages = [k for k in results["cold"]["stages"] if k != "total"]
     print("\nstage seconds: " + "  ".join(
         f"{s} {results['cold']['stages'].get(s, 0):.1f}/{results['warm']['stages'].get(s, 0):.1f}" for s in stages)

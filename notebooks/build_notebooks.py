@@ -51,11 +51,19 @@ def run(*stages):
                         cache_dir=cache, verbose=False, progress=False)
 
 
+class Tables(dict):
+    """A run's tables; a table that no stage wrote reads as an empty frame, with a note."""
+
+    def __missing__(self, name):
+        print(f"(no table {name!r}: its stage did not write it; see ctx.messages)")
+        return pd.DataFrame()
+
+
 def show(plot, *args, **kwargs):
     """Draw a plot_* function's figure, or say why it cannot be drawn."""
     try:
         fig, data = plot(*args, **kwargs)
-    except (ValueError, KeyError) as e:
+    except (ValueError, KeyError, TypeError) as e:
         print(f"{plot.__name__}: not drawn ({e})")
         return None
     display(fig)
@@ -116,20 +124,20 @@ def anchor_nb():
                           "transience and resonance (Barron et al. 2018)."),
         params_cell("sg-r2p", 'KWIC_PATTERNS = ["responsib* to protect", "prevent*", "sovereign*"]'),
         new_code_cell(SETUP),
-        new_code_cell('ctx = run("compare", "novelty")\nt = ctx.tables\ndocs = t["documents"]\n'
+        new_code_cell('ctx = run("compare", "novelty")\nt = Tables(ctx.tables)\ndocs = t["documents"]\n'
                       'anchor = ctx.used_params.get("compare", {}).get("anchor") or ctx.full_corpus.anchor\n'
                       'from analysis.compare import default_anchor\nanchor = anchor or default_anchor(ctx.corpus)\n'
                       'print("anchor:", anchor)'),
         new_markdown_cell("## Similarity to the anchor"),
-        new_code_cell('sim = t["similarity_to_anchor"]\nsim.sort_values("cosine", ascending=False).head(10)'),
+        new_code_cell('sim = t["similarity_to_anchor"]\nif len(sim):\n    display(sim.sort_values("cosine", ascending=False).head(10))'),
         new_code_cell('d = show(plots.plot_similarity_to_anchor, sim, docvars=docs, anchor=anchor)'),
         new_code_cell('d = show(plots.plot_similarity_heatmap, t["similarity_years"])'),
         new_code_cell('t.get("centroid_distance", pd.DataFrame()).head(10)'),
         new_markdown_cell("## Keyness and Fightin' Words\n\nScores are signed toward the first group of each "
                           "comparison. Other comparisons: `r2p run --set \"compare.comparisons=speaker=A vs B\"`."),
-        new_code_cell('for comp in t["keyness"]["comparison"].drop_duplicates():\n'
+        new_code_cell('for comp in t["keyness"].get("comparison", pd.Series(dtype=str)).drop_duplicates():\n'
                       '    show(plots.plot_keyness, t["keyness"], comparison=comp)'),
-        new_code_cell('for comp in t["fightin_words"]["comparison"].drop_duplicates():\n'
+        new_code_cell('for comp in t["fightin_words"].get("comparison", pd.Series(dtype=str)).drop_duplicates():\n'
                       '    show(plots.plot_fightin_words, t["fightin_words"], comparison=comp)'),
         new_markdown_cell("## Concordance (KWIC)"),
         new_code_cell('from analysis.kwic import stat_kwic\nkw = stat_kwic(ctx.corpus, KWIC_PATTERNS, window=6)\n'
@@ -147,11 +155,11 @@ def topics_nb():
                           "labels by FREX, and prevalence per year with bootstrap intervals."),
         params_cell("sg-r2p"),
         new_code_cell(SETUP),
-        new_code_cell('ctx = run("topics")\nt = ctx.tables\nsel = t["topic_selection"]\nsel'),
+        new_code_cell('ctx = run("topics")\nt = Tables(ctx.tables)\nsel = t["topic_selection"]\nsel'),
         new_code_cell('d = show(plots.plot_topic_selection, sel)'),
         new_code_cell('labels = t["topic_labels"]\nlabels'),
-        new_code_cell('terms = t["topic_terms"]\n(terms[terms["rank"] <= 10]\n'
-                      ' .groupby("topic")["term"].apply(", ".join).to_frame("top terms"))'),
+        new_code_cell('terms = t["topic_terms"]\nif len(terms):\n    display(terms[terms["rank"] <= 10]\n'
+                      '            .groupby("topic")["term"].apply(", ".join).to_frame("top terms"))'),
         new_markdown_cell("## Prevalence over time"),
         new_code_cell('prev = t["topic_prevalence"]\nd = show(plots.plot_topic_prevalence, prev)'),
         new_markdown_cell("## Regression of topic shares on time and speaker (standard errors clustered by "
@@ -171,7 +179,7 @@ def framing_nb():
                           "stance and sentiment, and the validation workflow."),
         params_cell("sg-r2p", 'CODED = ""   # path of a hand-coded KWIC sample (see the last section)'),
         new_code_cell(SETUP),
-        new_code_cell('ctx = run("compare", "frames")\nt = ctx.tables\ndocs = t["documents"]\n'
+        new_code_cell('ctx = run("compare", "frames")\nt = Tables(ctx.tables)\ndocs = t["documents"]\n'
                       'fy = t["frames_years"]\nfy.head(10)'),
         new_code_cell('d = show(plots.plot_frame_trajectories, fy, changepoints=t.get("frame_changepoints"))'),
         new_code_cell('t.get("frame_changepoints", pd.DataFrame()).head(20)'),
@@ -207,7 +215,7 @@ def other_nb():
                           "writes the same tables and every figure (PDF, PNG, SVG, data CSV, JSON sidecar)."),
         params_cell("sotu"),
         new_code_cell(SETUP),
-        new_code_cell('ctx = run("compare", "topics", "novelty", "frames")\nt = ctx.tables\n'
+        new_code_cell('ctx = run("compare", "topics", "novelty", "frames")\nt = Tables(ctx.tables)\n'
                       'docs = t["documents"]\nprint(len(docs), "documents;", len(ctx.units), "units;",\n'
                       '      len(t), "tables:", ", ".join(sorted(t)))'),
         new_code_cell('d = show(plots.plot_corpus_overview, docs[docs["available"].astype(bool)])'),
