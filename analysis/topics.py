@@ -982,9 +982,12 @@ def stage(ctx) -> None:
     ctx.write_table("topic_effects", eff if len(eff) else _empty("topic_effects"))
     ctx.write_table("topic_examples", stat_representative_units(model, units_m, n=int(p["n_examples"])))
 
-    # alignment: same model, next seed; and the other model at the same K
+    # alignment: same model refitted with seed + 1 on a random sample_frac of the units (as one
+    # stability run; NMF is deterministic given the data, so a seed alone would change nothing),
+    # and the other model(s) at the same K on all units
     align = []
-    other_seed = TopicModel(method=model_name, n_components=k, random_state=seed + 1).fit(M, terms=terms)
+    tr, _ = _split(M.shape[0], float(p["sample_frac"]), seed + 1)
+    other_seed = TopicModel(method=model_name, n_components=k, random_state=seed + 1).fit(M[tr], terms=terms)
     align.append(stat_alignment(model, other_seed))
     for other in methods:
         if other != model_name:
