@@ -81,11 +81,22 @@ def _nonempty(data: pd.DataFrame, what: str) -> None:
         raise ValueError(f"{what}: nothing to plot (the table has no usable rows)")
 
 
+def _root(ax: Axes) -> Figure:
+    """The top-level figure of an axes (also inside subfigures; matplotlib >= 3.8)."""
+    try:
+        return ax.get_figure(root=True)
+    except TypeError:  # matplotlib < 3.10
+        fig = ax.figure
+        while getattr(fig, "figure", fig) is not fig:
+            fig = fig.figure
+        return fig
+
+
 def _fig_ax(ax: Axes | None, width: str | float = "single", height: float | None = None):
     if ax is None:
         fig, ax = new_figure(width, height)
         return fig, ax
-    return ax.get_figure(root=True), ax
+    return _root(ax), ax
 
 
 def _fig_axes(axes, n: int, width="double", height=None, ncols=1, **kw):
@@ -102,7 +113,7 @@ def _fig_axes(axes, n: int, width="double", height=None, ncols=1, **kw):
     flat = list(np.atleast_1d(np.asarray(axes, dtype=object)).ravel())
     if len(flat) < n:
         raise ValueError(f"need {n} axes for this plot, got {len(flat)}")
-    return flat[0].get_figure(root=True), flat[:n]
+    return _root(flat[0]), flat[:n]
 
 
 def decimal_year(dates: pd.Series, years: pd.Series | None = None) -> pd.Series:
@@ -454,7 +465,7 @@ def plot_similarity_heatmap(
         im = ax.imshow(grid, cmap=cmap, origin="lower", aspect="equal", interpolation="nearest",
                        extent=(years[0] - 0.5, years[-1] + 0.5, years[0] - 0.5, years[-1] + 0.5),
                        gid="heatmap")
-        cb = ax.get_figure(root=True).colorbar(im, ax=ax, shrink=0.85)
+        cb = _root(ax).colorbar(im, ax=ax, shrink=0.85)
         cb.set_label("Cosine similarity")
         cb.outline.set_linewidth(0.4)
         ax.set_xlabel("Year")
@@ -979,7 +990,7 @@ def plot_anchor_profile(
         ax.set_yticks(ticks, [str(int(p)) if pd.notna(p) else "?" for p in units["position"].iloc[ticks]],
                       fontsize=6)
         ax.set_ylabel("Paragraph")
-        cb = ax.get_figure(root=True).colorbar(im, ax=ax, shrink=0.8)
+        cb = _root(ax).colorbar(im, ax=ax, shrink=0.8)
         cb.set_label("Matches per 1,000 tokens" if value == "rate_per_1000" else value)
         cb.outline.set_linewidth(0.4)
         ax.set_title(f"Frame profile by paragraph: {doc_id}")
