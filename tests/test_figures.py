@@ -172,3 +172,25 @@ def test_unchanged_figures_are_reused_and_changed_ones_redrawn(tmp_path):
     # a different seed in the metadata is a different figure
     F.draw_figures(tables, tmp_path, meta={"seed": 2}, params={"formats": "svg"}, log=lambda m: None, n_dated=9)
     assert json.loads((tmp_path / "topic_selection.json").read_text())["seed"] == 2
+
+
+def test_r2p_figures_redraws_from_a_runs_tables(tmp_path):
+    from typer.testing import CliRunner
+
+    from analysis.cli import app
+
+    tables = _tables()
+    (tmp_path / "tables").mkdir()
+    for name in ("documents", "similarity_years", "topic_selection"):
+        tables[name].to_csv(tmp_path / "tables" / f"{name}.csv", index=False)
+    (tmp_path / "run.json").write_text(json.dumps({"seed": 5, "corpus": {"name": "toy", "hash": "h1"}}))
+    res = CliRunner().invoke(app, ["figures", "--out", str(tmp_path), "--formats", "svg"])
+    assert res.exit_code == 0, res.output
+    index = pd.read_csv(tmp_path / "tables" / "figure_index.csv")
+    drawn = set(index.loc[index["status"] == "drawn", "figure"])
+    assert drawn == {"corpus_overview", "similarity_heatmap", "topic_selection"}
+    meta = json.loads((tmp_path / "figures" / "similarity_heatmap.json").read_text())
+    assert meta["seed"] == 5 and meta["corpus_hash"] == "h1"
+    assert not (tmp_path / "figures" / "similarity_heatmap.pdf").exists()
+    res = CliRunner().invoke(app, ["figures", "--out", str(tmp_path / "nope")])
+    assert res.exit_code == 1 and "no tables" in " ".join(res.output.split())
