@@ -332,8 +332,9 @@ def topics_cmd(
         for c in ("model", "k", "npmi", "umass", "exclusivity", "perplexity", "stability"):
             t.add_column(c, justify="right")
         for r in sel.itertuples(index=False):
-            t.add_row(r.model + ("*" if r.selected else ""), str(r.k), *(f"{getattr(r, c):.3f}" for c in
-                      ("npmi", "umass", "exclusivity", "perplexity", "stability")))
+            vals = [getattr(r, c) for c in ("npmi", "umass", "exclusivity", "perplexity", "stability")]
+            t.add_row(r.model + ("*" if r.selected else ""), str(r.k),
+                      *("-" if v != v else f"{v:.3f}" for v in vals))
         out_console.print(t)
     if labels is not None and len(labels):
         t = Table(title="topic labels")
