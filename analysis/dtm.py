@@ -161,6 +161,8 @@ def build_dtm(
         terms = np.array([], dtype=str)
     if weighting == "tfidf" and mat.shape[1]:
         mat = TfidfTransformer(norm="l2", use_idf=True, smooth_idf=True).fit_transform(mat)
+    mat = mat.tocsr()
+    mat.sort_indices()  # canonical CSR, so no consumer sorts (and mutates) shared index arrays
     params = {
         "text_settings": settings.to_dict(),
         "ngram_range": list(ngram_range),
@@ -171,4 +173,4 @@ def build_dtm(
         "id_col": id_col,
     }
     dv = frame.drop(columns=[text_col])
-    return DTM(mat.tocsr(), terms, dv, params)
+    return DTM(mat, terms, dv, params)

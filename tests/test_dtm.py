@@ -54,3 +54,8 @@ def test_ngrams_and_long_form():
 def test_empty_vocabulary_gives_empty_matrix():
     d = build_dtm(pd.DataFrame({"doc_id": ["x"], "text": ["the of and"]}))
     assert d.shape == (1, 0)
+
+
+def test_matrix_has_canonical_sorted_indices():
+    d = build_dtm(pd.DataFrame({"doc_id": ["a"], "text": ["zeta alpha mu alpha"]}))
+    assert d.matrix.has_sorted_indices and d.matrix.has_canonical_format
