@@ -224,12 +224,12 @@ def _atomic_write(path: Path, writer) -> None:
 
 
 def write_plot_data(data: pd.DataFrame, path: str | os.PathLike) -> Path:
-    """Write plotted data as CSV with a deterministic float format (17 significant digits)."""
+    """Write plotted data as CSV; floats in their shortest exact (round-trip) form."""
     path = Path(path)
     frame = data.reset_index(drop=True) if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
     _atomic_write(
         path,
-        lambda p: frame.to_csv(p, index=False, float_format="%.17g", lineterminator="\n"),
+        lambda p: frame.to_csv(p, index=False, lineterminator="\n"),
     )
     return path
 
