@@ -102,12 +102,12 @@ def package_version() -> str:
         from analysis import __version__  # type: ignore[attr-defined]
 
         return str(__version__)
-    except Exception:  # pragma: no cover - depends on install state
+    except Exception:  # pragma: no cover - depends on install state  # noqa: BLE001
         try:
             from importlib.metadata import version
 
             return version("analysis")
-        except Exception:
+        except Exception:  # noqa: BLE001
             return "0+unknown"
 
 
@@ -331,7 +331,7 @@ def save_figure(
             "size_inches": [round(float(v), 4) for v in fig.get_size_inches()],
             "png_dpi": 300,
             "data_columns": [str(c) for c in data.columns],
-            "data_rows": int(len(data)),
+            "data_rows": len(data),
             "matplotlib_version": matplotlib.__version__,
             "style": STYLE_PATH.name,
             "style_sha256": hashlib.sha256(STYLE_PATH.read_bytes()).hexdigest(),
@@ -537,7 +537,7 @@ def draw_figures(tables: Mapping[str, pd.DataFrame], outdir: str | os.PathLike, 
                 rows.append({"figure": name, "plot": spec["plot"], "source_tables": sources,
                              "status": "drawn", "message": ""})
                 continue
-            except Exception as e:  # a figure must never stop the run
+            except Exception as e:  # a figure must never stop the run  # noqa: BLE001
                 msg = f"{type(e).__name__}: {e}"
                 status = "failed"
         log(f"figures: {name} {status}: {msg}")
@@ -568,7 +568,7 @@ def stage(ctx) -> None:
             from analysis.compare import default_anchor
 
             anchor = default_anchor(ctx.corpus)
-        except Exception:  # pragma: no cover - compare module absent
+        except Exception:  # pragma: no cover - compare module absent  # noqa: BLE001
             anchor = None
     reuse = bool(p["reuse"]) and getattr(ctx.cache, "enabled", True)  # --no-cache redraws everything
     index = draw_figures(ctx.tables, ctx.figures_dir, meta=ctx.figure_meta(), anchor=anchor, params=p,
@@ -599,7 +599,7 @@ def redraw(out: str | os.PathLike, formats: Sequence[str] | str = FORMATS, reuse
             continue
         try:
             tables[p.stem] = pd.read_csv(p, dtype=str_cols, keep_default_na=True)
-        except Exception as e:  # pragma: no cover - unreadable table
+        except Exception as e:  # pragma: no cover - unreadable table  # noqa: BLE001
             log(f"figures: cannot read {p} ({e}); figures from it are skipped")
     corpus = run.get("corpus", {})
     meta = {"seed": run.get("seed"), "corpus": corpus.get("name"), "corpus_hash": corpus.get("hash"),

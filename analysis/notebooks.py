@@ -176,7 +176,7 @@ def run_notebooks(out: str | Path = "figures/notebooks", corpus: str | None = No
 
                 nbformat.write(nb, out / book.name)
             status, error = "ok", ""
-        except Exception as e:  # report and go on with the next notebook
+        except Exception as e:  # report and go on with the next notebook  # noqa: BLE001
             status, error = "failed", f"{type(e).__name__}: {str(e)[-2000:]}"
             html = None
         secs = round(time.perf_counter() - t0, 1)

@@ -29,12 +29,10 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from analysis.figures import (
-    DOUBLE_COLUMN,
     LINESTYLES,
     MARKERS,
     OKABE_ITO,
     PALETTE,
-    SINGLE_COLUMN,
     new_figure,
     style_context,
 )
@@ -594,9 +592,9 @@ def plot_fightin_words(
     plotted = plotted[plotted["frequency"] > 0].reset_index(drop=True)
     fig, ax = _fig_ax(ax, "double", height=3.4)
     styles = {
-        "neither": dict(color="#BBBBBB", marker=".", markersize=2.5, alpha=0.6),
-        a: dict(color=OKABE_ITO["blue"], marker="o", markersize=3),
-        b: dict(color=OKABE_ITO["vermillion"], marker="^", markersize=3),
+        "neither": {"color": "#BBBBBB", "marker": ".", "markersize": 2.5, "alpha": 0.6},
+        a: {"color": OKABE_ITO["blue"], "marker": "o", "markersize": 3},
+        b: {"color": OKABE_ITO["vermillion"], "marker": "^", "markersize": 3},
     }
     with style_context():
         for s in ["neither", a, b]:

@@ -36,7 +36,7 @@ def similarity_to_anchor(dv: pd.DataFrame, anchor: str, seed: int = 0) -> pd.Dat
 
 def similarity_years(years, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    ys = sorted(set(int(y) for y in years))
+    ys = sorted({int(y) for y in years})
     rows = []
     for a in ys:
         for b in ys:

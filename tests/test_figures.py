@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 from analysis import figures as F
-from analysis import plots as P
 from tests import _plot_tables as T
 
 

@@ -42,7 +42,7 @@ def test_statements_per_year_bars_match_counts(dv):
 def test_statements_per_year_pools_decades_and_groups():
     dv = pd.DataFrame({"doc_id": [f"d{i}" for i in range(60)], "year": np.arange(1900, 2020, 2),
                        "speaker": [f"s{i % 12}" for i in range(60)]})
-    fig, d = P.plot_statements_per_year(dv, by="speaker", max_groups=5)
+    _fig, d = P.plot_statements_per_year(dv, by="speaker", max_groups=5)
     assert (d["bin_years"] == 10).all()
     assert set(d["year"]) == set(range(1900, 2020, 10))
     assert d["group"].nunique() == 5 and "other" in set(d["group"])
@@ -179,7 +179,7 @@ def test_frame_trajectories_top_level_and_changepoint_year_column():
     fy["level"] = 1
     extra = fy[fy["frame"] == "prevention"].assign(frame="prevention.early", level=2)
     cp = pd.DataFrame({"frame": ["prevention"], "changepoint_year": [2015]})
-    fig, d = P.plot_frame_trajectories(pd.concat([fy, extra]), cp)
+    _fig, d = P.plot_frame_trajectories(pd.concat([fy, extra]), cp)
     assert "prevention.early" not in set(d["frame"])
     assert (d["layer"] == "changepoint").sum() == 1
 
@@ -250,10 +250,10 @@ def test_style_trends_points_and_yearly_means(dv):
 
 def test_plots_draw_into_given_axes(dv):
     fig, ax = new_figure("double")
-    fig2, d = P.plot_similarity_heatmap(T.similarity_years(dv["year"]), ax=ax)
+    fig2, _ = P.plot_similarity_heatmap(T.similarity_years(dv["year"]), ax=ax)
     assert fig2 is fig
     fig, axes = new_figure("double", nrows=2, ncols=3)
-    fig3, d = P.plot_style_trends(T.style(dv), axes=axes)
+    fig3, _d = P.plot_style_trends(T.style(dv), axes=axes)
     assert fig3 is fig
 
 
