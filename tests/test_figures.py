@@ -193,3 +193,21 @@ def test_r2p_figures_redraws_from_a_runs_tables(tmp_path):
     assert not (tmp_path / "figures" / "similarity_heatmap.pdf").exists()
     res = CliRunner().invoke(app, ["figures", "--out", str(tmp_path / "nope")])
     assert res.exit_code == 1 and "no tables" in " ".join(res.output.split())
+
+
+def test_figures_stage_on_sg_r2p_offline_skips_cross_year_and_never_fails(tmp_path, sg_corpus):
+    from analysis.pipeline import run_pipeline
+
+    ctx = run_pipeline(sg_corpus, tmp_path, only=["figures"], overrides={"figures": {"formats": "svg"}},
+                       verbose=False)
+    assert not ctx.errors
+    index = ctx.tables["figure_index"]
+    status = dict(zip(index["figure"], index["status"]))
+    assert status["corpus_overview"] == "drawn"
+    assert set(status.values()) <= {"drawn", "skipped"}
+    n_dated = int(sg_corpus.docvars["available"].sum())
+    if n_dated < 2:  # offline: only the anchor's text is present
+        assert "two dated documents" in index.set_index("figure").loc["similarity_to_anchor", "message"] or \
+            status["similarity_to_anchor"] == "skipped"
+    assert any(m.startswith("figures:") for m in ctx.messages)
+    assert (tmp_path / "figures" / "corpus_overview.svg").exists()
