@@ -424,8 +424,13 @@ def figure_specs(tables: Mapping[str, pd.DataFrame], anchor: str | None = None,
     units_frames = tables.get(profile)
     anchor_ok = anchor is not None and isinstance(units_frames, pd.DataFrame) and \
         "doc_id" in units_frames.columns and (units_frames["doc_id"].astype(str) == str(anchor)).any()
+    label = None
+    if dv is not None and anchor is not None and (dv["doc_id"].astype(str) == str(anchor)).any():
+        row = dv[dv["doc_id"].astype(str) == str(anchor)].iloc[0]
+        parts = [str(row[c]) for c in ("speaker", "date") if c in row.index and pd.notna(row[c])]
+        label = ", ".join(parts) or None
     add("anchor_profile", P.plot_anchor_profile, [profile] if anchor_ok or anchor is None
-        else [f"{profile} (anchor rows)"], lambda: tables[profile], doc_id=anchor)
+        else [f"{profile} (anchor rows)"], lambda: tables[profile], doc_id=anchor, label=label)
     add("novelty", P.plot_novelty, ["novelty"], lambda: tables["novelty"], docvars=dv)
     add("style_trends", P.plot_style_trends, ["style"], lambda: tables["style"], docvars=dv)
     return specs

@@ -939,7 +939,7 @@ def plot_pillar_shares(data: pd.DataFrame, ax: Axes | None = None) -> tuple[Figu
 
 def plot_anchor_profile(
     data: pd.DataFrame, ax: Axes | None = None, doc_id: str | None = None, value: str = "rate_per_1000",
-    frames: Sequence[str] | None = None, cmap: str = "magma_r",
+    frames: Sequence[str] | None = None, cmap: str = "magma_r", label: str | None = None,
 ) -> tuple[Figure, pd.DataFrame]:
     """Paragraph-by-paragraph frame profile of one document (by default the anchor).
 
@@ -950,6 +950,8 @@ def plot_anchor_profile(
         (optionally ``position``; else parsed from ``unit_id`` ``<doc_id>#p<N>``).
     doc_id : str, optional
         Document to profile (default: the only document in ``data``).
+    label : str, optional
+        How the document is named in the title (default: its doc_id).
 
     Returns
     -------
@@ -991,7 +993,7 @@ def plot_anchor_profile(
         cb = _root(ax).colorbar(im, ax=ax, shrink=0.8)
         cb.set_label("Matches per 1,000 tokens" if value == "rate_per_1000" else value)
         cb.outline.set_linewidth(0.4)
-        ax.set_title(f"Frame profile by paragraph: {doc_id}")
+        ax.set_title(f"Frame profile by paragraph: {label or doc_id}")
     long = grid.reset_index().melt(id_vars="unit_id", var_name="frame", value_name="value")
     long["position"] = long["unit_id"].map(dict(zip(units["unit_id"], units["position"])))
     # image order: row-major over (unit, frame)
