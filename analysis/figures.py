@@ -350,7 +350,7 @@ def save_figure(
 
 #: Figures that compare documents across time; skipped with fewer than two dated documents.
 CROSS_YEAR = {
-    "similarity_to_anchor", "similarity_heatmap", "topic_prevalence", "frame_trajectories",
+    "dispersion_over_time", "similarity_to_anchor", "similarity_heatmap", "topic_prevalence", "frame_trajectories",
     "pillar_shares", "novelty", "style_trends",
 }
 
@@ -431,6 +431,12 @@ def figure_specs(tables: Mapping[str, pd.DataFrame], anchor: str | None = None,
         label = ", ".join(parts) or None
     add("anchor_profile", P.plot_anchor_profile, [profile] if anchor_ok or anchor is None
         else [f"{profile} (anchor rows)"], lambda: tables[profile], doc_id=anchor, label=label)
+    disp = tables.get("dispersion")
+    anchor_hits = anchor is not None and isinstance(disp, pd.DataFrame) and "doc_id" in disp.columns and \
+        (disp["doc_id"].astype(str) == str(anchor)).any()
+    add("dispersion_anchor", P.plot_dispersion, ["dispersion"] if anchor_hits or not _has(tables, "dispersion")
+        else ["dispersion (anchor rows)"], lambda: tables["dispersion"], doc_id=anchor, label=label)
+    add("dispersion_over_time", P.plot_dispersion, ["dispersion"], lambda: tables["dispersion"], docvars=dv)
     add("novelty", P.plot_novelty, ["novelty"], lambda: tables["novelty"], docvars=dv)
     add("style_trends", P.plot_style_trends, ["style"], lambda: tables["style"], docvars=dv)
     return specs

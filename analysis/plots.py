@@ -43,6 +43,7 @@ __all__ = [
     "pillar_shares_from_indices",
     "plot_anchor_profile",
     "plot_corpus_overview",
+    "plot_dispersion",
     "plot_fightin_words",
     "plot_frame_trajectories",
     "plot_keyness",
@@ -1140,3 +1141,81 @@ def plot_style_trends(
     plotted = pd.concat(rows, ignore_index=True)
     _nonempty(plotted, "plot_style_trends")
     return fig, plotted
+
+
+def plot_dispersion(
+    data: pd.DataFrame, ax: Axes | None = None, doc_id: str | None = None,
+    docvars: pd.DataFrame | None = None, label: str | None = None,
+) -> tuple[Figure, pd.DataFrame]:
+    """Lexical dispersion ("x-ray") plot: where each KWIC pattern occurs.
+
+    With ``doc_id``, one document: each match at its relative position in the
+    text (0 = first token, 1 = last). Without, the whole corpus: each match at
+    its document's date, so the rows show when a term enters and leaves the
+    discourse.
+
+    Parameters
+    ----------
+    data : DataFrame
+        ``dispersion.csv``: doc_id, (date, year,) pattern, term, position, n_tokens,
+        relative_position.
+    doc_id : str, optional
+        Draw one document instead of the corpus.
+    docvars : DataFrame, optional
+        Supplies dates for the corpus view.
+    label : str, optional
+        How the document is named in the title.
+
+    Returns
+    -------
+    fig, plotted : Figure, DataFrame(pattern, doc_id, term, x, y)
+        ``y`` is the pattern's row (first pattern at the top).
+
+    References
+    ----------
+    Bird, S., Klein, E., & Loper, E. (2009). Natural Language Processing with Python,
+    ch. 1.3 (dispersion plots). O'Reilly.
+    """
+    _require(data, ["doc_id", "pattern", "relative_position"], "plot_dispersion")
+    d = data.copy()
+    if doc_id is not None:
+        d = d[d["doc_id"].astype(str) == str(doc_id)]
+        d["x"] = pd.to_numeric(d["relative_position"], errors="coerce")
+        xlabel = "Position in the statement (share of its tokens)"
+        title = f"Lexical dispersion: {label or doc_id}"
+    else:
+        x, xlabel = _time(d, docvars)
+        d["x"] = x.to_numpy()
+        title = "Lexical dispersion over time"
+    d = d.dropna(subset=["x"])
+    _nonempty(d, "plot_dispersion")
+    patterns = list(dict.fromkeys(d["pattern"].astype(str)))
+    rows = {p: len(patterns) - 1 - i for i, p in enumerate(patterns)}
+    d["y"] = d["pattern"].astype(str).map(rows).astype(float)
+    order = ["position"] if "position" in d.columns else []
+    d = d.sort_values(["y", "x", "doc_id", *order], ascending=[False, True, True] + [True] * len(order))
+    plotted = pd.DataFrame({
+        "pattern": d["pattern"].astype(str).to_numpy(),
+        "doc_id": d["doc_id"].astype(str).to_numpy(),
+        "term": d["term"].astype(str).to_numpy() if "term" in d.columns else "",
+        "x": d["x"].to_numpy(float),
+        "y": d["y"].to_numpy(float),
+    })
+    fig, ax = _fig_ax(ax, "double", height=max(1.6, 0.32 * len(patterns) + 0.9))
+    with style_context():
+        ax.grid(False)
+        for i, p in enumerate(patterns):
+            part = plotted[plotted["pattern"] == p]
+            ax.plot(part["x"], part["y"], linestyle="none", marker="|", markersize=9, markeredgewidth=0.8,
+                    color=PALETTE[i % len(PALETTE)], gid=f"hits:{p}")
+        ax.set_yticks(list(rows.values()), list(rows.keys()))
+        ax.set_ylim(-0.7, len(patterns) - 0.3)
+        ax.tick_params(axis="y", length=0)
+        ax.set_xlabel(xlabel)
+        ax.set_title(title)
+        if doc_id is not None:
+            ax.set_xlim(0, 1)
+        else:
+            _year_ticks(ax, plotted["x"].min(), plotted["x"].max())
+    return fig, plotted
+

@@ -142,3 +142,16 @@ def style(dv: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
                          "flesch_reading_ease": rng.uniform(20, 50, n), "fk_grade": rng.uniform(10, 16, n),
                          "first_person_singular": rng.uniform(0, 0.02, n),
                          "first_person_plural": rng.uniform(0.005, 0.03, n)})
+
+
+def dispersion(dv: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for _, r in dv.iterrows():
+        for pat in ("prevent*", "sovereign*", "responsibility to protect"):
+            for _ in range(int(rng.integers(0, 4))):
+                pos = int(rng.integers(0, r["n_tokens"]))
+                rows.append({"doc_id": r["doc_id"], "date": r["date"], "year": r["year"], "pattern": pat,
+                             "term": pat.rstrip("*"), "position": pos, "n_tokens": r["n_tokens"],
+                             "relative_position": pos / r["n_tokens"]})
+    return pd.DataFrame(rows)

@@ -262,3 +262,22 @@ def test_missing_columns_raise_clear_errors():
         P.plot_similarity_to_anchor(pd.DataFrame({"doc_id": ["a"], "year": [2000]}))
     with pytest.raises(ValueError, match="nothing to plot"):
         P.plot_topic_prevalence(pd.DataFrame({"topic": [], "year": [], "share": []}))
+
+
+def test_dispersion_within_a_document_and_over_time(dv):
+    disp = T.dispersion(dv)
+    fig, d = P.plot_dispersion(disp, doc_id="d003", label="Speaker, date")
+    src = disp[disp["doc_id"] == "d003"]
+    assert len(d) == len(src) and (d["doc_id"] == "d003").all()
+    for pat, part in d.groupby("pattern"):
+        line = one(fig, f"hits:{pat}")
+        np.testing.assert_allclose(line.get_xdata(), part["x"])
+        np.testing.assert_allclose(line.get_ydata(), part["y"])
+        np.testing.assert_allclose(sorted(part["x"]), sorted(src.loc[src["pattern"] == pat, "relative_position"]))
+    assert fig.axes[0].get_title(loc="left").endswith("Speaker, date")
+    fig, d = P.plot_dispersion(disp)
+    assert len(d) == len(disp)
+    merged = d.merge(dv[["doc_id", "date"]], on="doc_id")
+    np.testing.assert_allclose(merged["x"], P.decimal_year(merged["date"]))
+    # first pattern on the top row
+    assert d.loc[d["pattern"] == disp["pattern"].iloc[0], "y"].iloc[0] == d["y"].max()

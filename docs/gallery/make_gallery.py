@@ -20,7 +20,7 @@ HERE = Path(__file__).resolve().parent
 GALLERY = [
     "corpus_overview", "similarity_to_anchor", "similarity_heatmap", "keyness_anchor_vs_rest",
     "fightin_words_anchor_vs_rest", "topic_selection", "topic_prevalence", "frame_trajectories",
-    "pillar_shares", "anchor_profile", "novelty", "style_trends",
+    "pillar_shares", "anchor_profile", "dispersion_over_time", "novelty", "style_trends",
 ]
 
 
