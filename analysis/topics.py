@@ -857,12 +857,63 @@ def _as_int(v):
     return None if v in (None, "", "none", "None") else int(v)
 
 
+def _merged_units(units: pd.DataFrame, dtm, min_unit_tokens: int):
+    """``merge_short_units`` on the stage's DTM, dropping units left without model tokens."""
+    units_m, M = merge_short_units(units, dtm.matrix, min_unit_tokens)
+    keep = units_m["n_model_tokens"].to_numpy() > 0
+    return units_m[keep].reset_index(drop=True), M[keep]
+
+
+def _effects(model, units_m: pd.DataFrame, docvars: pd.DataFrame, p: dict, labels: list, model_name: str,
+             k: int):
+    """The effects regression with the covariate resolved from ``p``; returns (table, log messages)."""
+    notes = []
+    units_m = units_m.copy()
+    cov = None if str(p["covariate"]).lower() in ("none", "", "null") else str(p["covariate"])
+    if cov is not None and cov not in units_m.columns:
+        extra = docvars.drop_duplicates("doc_id").set_index("doc_id")
+        if cov in extra.columns:
+            units_m[cov] = units_m["doc_id"].map(extra[cov]).to_numpy()
+        elif cov == "era" and p["era_breaks"]:
+            units_m["era"] = era_labels(units_m["year"], p["era_breaks"])
+    if cov is not None and cov not in units_m.columns:
+        notes.append(f"topics: covariate {cov!r} is not a docvar; regression on time only")
+        cov = None
+    eff = stat_topic_effects(model.doc_topic_, units_m, covariate=cov, spline_df=int(p["spline_df"]),
+                             labels=labels, model=model_name, k=k)
+    if eff.empty:
+        notes.append("topics: too few documents or years for the effects regression; empty topic_effects")
+    return (eff if len(eff) else _empty("topic_effects")), notes
+
+
+def _alignment(model, M, terms, methods: list, model_name: str, k: int, sample_frac: float, seed: int):
+    """``topic_alignment``: the reported model against a seed + 1 refit and the other model(s)."""
+    # same model refitted with seed + 1 on a random sample_frac of the units (as one stability
+    # run; NMF is deterministic given the data, so a seed alone would change nothing), and the
+    # other model(s) at the same K on all units
+    align = []
+    tr, _ = _split(M.shape[0], sample_frac, seed + 1)
+    other_seed = TopicModel(method=model_name, n_components=k, random_state=seed + 1).fit(M[tr], terms=terms)
+    align.append(stat_alignment(model, other_seed))
+    for other in methods:
+        if other != model_name:
+            o = TopicModel(method=other, n_components=k, random_state=seed).fit(M, terms=terms)
+            align.append(stat_alignment(model, o))
+    return pd.concat(align, ignore_index=True)
+
+
 def stage(ctx) -> None:
     """Pipeline stage ``topics``: selection grid, final model, labels, prevalence, effects.
 
     Parameters (``--set topics.<key>=<value>``) are listed in ``DEFAULTS``. Tables:
     ``topic_selection, topic_terms, topic_labels, doc_topics, document_topics,
     topic_prevalence, topic_effects, topic_alignment, topic_examples``.
+
+    Every expensive step goes through ``ctx.cached`` with a key holding every
+    parameter it depends on (the corpus hash, seed and text settings are added by
+    the cache), so a second run with the same inputs only reads results back; the
+    fitted model is loaded from the cache only when a step that needs it has to be
+    recomputed.
     """
     from analysis.dtm import build_dtm
 
@@ -877,7 +928,8 @@ def stage(ctx) -> None:
     elif unit_kind in ("document", "window"):
         from analysis.text import make_units
 
-        units = make_units(ctx.corpus, kind=unit_kind, window=int(p["window"]))
+        units = ctx.cached("topics_units", {"kind": unit_kind, "window": int(p["window"]), "code": _CACHE_VERSION},
+                           lambda: make_units(ctx.corpus, kind=unit_kind, window=int(p["window"])))
     else:
         raise ValueError(f"topics.unit must be paragraph, document or window, not {unit_kind!r}")
     if str(p["models"]).lower() == "auto":
@@ -913,9 +965,9 @@ def stage(ctx) -> None:
     except ValueError as e:  # e.g. empty vocabulary after pruning
         _write_empty(ctx, f"no vocabulary: {e}")
         return
-    units_m, M = merge_short_units(units, dtm.matrix, int(p["min_unit_tokens"]))
-    keep = units_m["n_model_tokens"].to_numpy() > 0
-    units_m, M = units_m[keep].reset_index(drop=True), M[keep]
+    min_unit_tokens = int(p["min_unit_tokens"])
+    units_m, M = ctx.cached("topics_merged_units", dict(dtm_params, min_unit_tokens=min_unit_tokens),
+                            lambda: _merged_units(units, dtm, min_unit_tokens))
     terms = np.asarray(dtm.terms).astype(str)
     ks = k_grid(M.shape[0], M.shape[1], int(p["k_min"]), int(p["k_max"]), int(p["k_step"]))
     k_fixed = _as_int(p["k"])
@@ -930,7 +982,7 @@ def stage(ctx) -> None:
     seed = int(ctx.seed)
     sel_params = dict(dtm_params, ks=ks, methods=methods, n_runs=int(p["n_runs"]),
                       sample_frac=float(p["sample_frac"]), seed=seed, top_n=int(p["top_n"]),
-                      min_unit_tokens=int(p["min_unit_tokens"]))
+                      min_unit_tokens=min_unit_tokens)
     selection = ctx.cached(
         "topics_selection", sel_params,
         lambda: stat_k_selection(M, terms, ks=ks, methods=methods, n_runs=int(p["n_runs"]),
@@ -948,49 +1000,57 @@ def stage(ctx) -> None:
     selection["selected"] = (selection["model"] == model_name) & (selection["k"] == k)
     ctx.write_table("topic_selection", selection[TABLE_COLUMNS["topic_selection"]])
 
+    # Everything below depends on the fitted model; its cache key holds all the parameters
+    # above, and each later key adds the parameters of its own step. The model itself is
+    # read (or fitted) only when one of these steps has to be computed.
     fit_params = dict(sel_params, model=model_name, k=k)
-    model = ctx.cached("topics_model", fit_params,
-                       lambda: TopicModel(method=model_name, n_components=k, random_state=seed).fit(M, terms=terms))
-    labels = stat_topic_labels(model, M, n=3, frex_weight=float(p["frex_weight"]), lambda_=float(p["lambda"]))
+    fitted: list[TopicModel] = []
+
+    def get_model() -> TopicModel:
+        if not fitted:
+            fitted.append(ctx.cached(
+                "topics_model", fit_params,
+                lambda: TopicModel(method=model_name, n_components=k, random_state=seed).fit(M, terms=terms)))
+        return fitted[0]
+
+    frex_weight, lambda_ = float(p["frex_weight"]), float(p["lambda"])
+    label_params = dict(fit_params, frex_weight=frex_weight, lambda_=lambda_, n_terms=int(p["n_terms"]))
+    labels, terms_df = ctx.cached(
+        "topics_labels", label_params,
+        lambda: (stat_topic_labels(get_model(), M, n=3, frex_weight=frex_weight, lambda_=lambda_),
+                 stat_topic_terms(get_model(), n=int(p["n_terms"]), frex_weight=frex_weight)))
     label_list = labels["label_frex"].tolist()
-    terms_df = stat_topic_terms(model, n=int(p["n_terms"]), frex_weight=float(p["frex_weight"]))
     ctx.write_table("topic_terms", terms_df)
     ctx.write_table("topic_labels", labels)
-    ut = stat_unit_topics(model, units_m)
+
+    def shares():
+        ut = stat_unit_topics(get_model(), units_m)
+        dt = stat_document_topics(ut, units_m)
+        return ut, dt
+
+    ut, dt = ctx.cached("topics_shares", fit_params, shares)
     ctx.write_table("doc_topics", ut)
-    dt = stat_document_topics(ut, units_m)
     ctx.write_table("document_topics", dt[TABLE_COLUMNS["document_topics"]])
-    prev = stat_prevalence(dt, n_boot=int(p["n_boot"]), random_state=seed)
+    n_boot = int(p["n_boot"])
+    prev = ctx.cached("topics_prevalence", dict(fit_params, n_boot=n_boot),
+                      lambda: stat_prevalence(dt, n_boot=n_boot, random_state=seed))
     prev.insert(0, "model", model_name)
     prev.insert(1, "k", k)
     prev.insert(3, "label", prev["topic"].map(dict(zip(labels["topic"], label_list))))
     ctx.write_table("topic_prevalence", prev[TABLE_COLUMNS["topic_prevalence"]])
-    cov = None if str(p["covariate"]).lower() in ("none", "", "null") else str(p["covariate"])
-    if cov is not None and cov not in units_m.columns:
-        extra = ctx.corpus.docvars.drop_duplicates("doc_id").set_index("doc_id")
-        if cov in extra.columns:
-            units_m[cov] = units_m["doc_id"].map(extra[cov]).to_numpy()
-        elif cov == "era" and p["era_breaks"]:
-            units_m["era"] = era_labels(units_m["year"], p["era_breaks"])
-    if cov is not None and cov not in units_m.columns:
-        ctx.log(f"topics: covariate {cov!r} is not a docvar; regression on time only")
-        cov = None
-    eff = stat_topic_effects(model.doc_topic_, units_m, covariate=cov, spline_df=int(p["spline_df"]),
-                             labels=label_list, model=model_name, k=k)
-    if eff.empty:
-        ctx.log("topics: too few documents or years for the effects regression; empty topic_effects")
-    ctx.write_table("topic_effects", eff if len(eff) else _empty("topic_effects"))
-    ctx.write_table("topic_examples", stat_representative_units(model, units_m, n=int(p["n_examples"])))
-
-    # alignment: same model refitted with seed + 1 on a random sample_frac of the units (as one
-    # stability run; NMF is deterministic given the data, so a seed alone would change nothing),
-    # and the other model(s) at the same K on all units
-    align = []
-    tr, _ = _split(M.shape[0], float(p["sample_frac"]), seed + 1)
-    other_seed = TopicModel(method=model_name, n_components=k, random_state=seed + 1).fit(M[tr], terms=terms)
-    align.append(stat_alignment(model, other_seed))
-    for other in methods:
-        if other != model_name:
-            o = TopicModel(method=other, n_components=k, random_state=seed).fit(M, terms=terms)
-            align.append(stat_alignment(model, o))
-    ctx.write_table("topic_alignment", pd.concat(align, ignore_index=True))
+    # the covariate's values come from the docvars, which the corpus hash in every key covers
+    eff_params = dict(label_params, covariate=p["covariate"], era_breaks=p["era_breaks"],
+                      spline_df=int(p["spline_df"]))
+    eff, notes = ctx.cached("topics_effects", eff_params,
+                            lambda: _effects(get_model(), units_m, ctx.corpus.docvars, p, label_list,
+                                             model_name, k))
+    for note in notes:
+        ctx.log(note)
+    ctx.write_table("topic_effects", eff)
+    n_examples = int(p["n_examples"])
+    ctx.write_table("topic_examples", ctx.cached(
+        "topics_examples", dict(fit_params, n_examples=n_examples),
+        lambda: stat_representative_units(get_model(), units_m, n=n_examples)))
+    ctx.write_table("topic_alignment", ctx.cached(
+        "topics_alignment", fit_params,
+        lambda: _alignment(get_model(), M, terms, methods, model_name, k, float(p["sample_frac"]), seed)))
