@@ -328,3 +328,54 @@ def test_heldout_perplexity_document_completion(sim, sim_dtm):
                 ll += c * np.log(theta[i] @ tm.components_[:, X.indices[j]])
                 n += c
     assert perp[5] == pytest.approx(np.exp(-ll / n), rel=1e-9)
+
+
+def test_stage_warm_cache_computes_nothing_and_matches_cold(tmp_path, monkeypatch):
+    """A second run reads every step from OUT/.cache: same bytes, no fits, no misses."""
+    import json
+
+    import analysis.dtm
+    import analysis.topics as topics
+    from analysis.pipeline import run_pipeline
+
+    small = simulate_topic_corpus(n_topics=3, years=(2001, 2008), docs_per_year=2, paragraphs_per_doc=(3, 5),
+                                  random_state=5)
+    corpus = small.to_corpus()
+    over = {"topics": {**SMALL["topics"], "k_max": 3, "n_runs": 2, "covariate": "era", "era_breaks": [2004]}}
+
+    def run(out, overrides=over, **kw):
+        ctx = run_pipeline(corpus, out=out, only=["topics"], overrides=overrides, verbose=False, progress=False,
+                           **kw)
+        assert ctx.errors == []
+        return ctx, json.loads((out / "run.json").read_text())["cache"]
+
+    _, cold = run(tmp_path / "a")
+    assert cold["hits"] == 0 and cold["misses"] >= 10
+    cold_hashes = _hash_tables(tmp_path / "a")
+    assert len(cold_hashes) == len(TABLE_COLUMNS)
+    run(tmp_path / "nocache", use_cache=False)
+    assert _hash_tables(tmp_path / "nocache") == cold_hashes
+
+    def boom(*a, **k):
+        raise AssertionError("recomputed on a warm run")
+
+    for name in ("merge_short_units", "stat_k_selection", "stat_topic_labels", "stat_topic_terms",
+                 "stat_unit_topics", "stat_document_topics", "stat_prevalence", "stat_topic_effects",
+                 "stat_representative_units", "stat_alignment"):
+        monkeypatch.setattr(topics, name, boom)
+    monkeypatch.setattr(topics.TopicModel, "fit", boom)
+    monkeypatch.setattr(analysis.dtm, "build_dtm", boom)
+    for f in (tmp_path / "a" / "tables").glob("*.csv"):
+        f.unlink()
+    ctx, warm = run(tmp_path / "a")
+    assert warm["misses"] == 0 and warm["hits"] == cold["misses"] - 1  # the fitted model is not even read
+    assert _hash_tables(tmp_path / "a") == cold_hashes
+    assert any("era" in str(t) for t in ctx.tables["topic_effects"]["term"])
+
+    # a changed downstream parameter recomputes that step only, and the key sees it
+    monkeypatch.setattr(topics, "stat_topic_effects", stat_topic_effects)
+    later = {"topics": {**over["topics"], "era_breaks": [2006]}}
+    ctx, part = run(tmp_path / "a", overrides=later)
+    assert part["misses"] == 1
+    eff = ctx.tables["topic_effects"]
+    assert "C(era)[T.2006-]" in set(eff["term"]) and "C(era)[T.2004-]" not in set(eff["term"])
