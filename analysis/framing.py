@@ -483,35 +483,197 @@ def stat_indices(frames_units: pd.DataFrame, indices: Mapping[str, tuple] | None
 
 
 # ------------------------------------------------------------ change points
+_MAD_TO_SD = 0.6744897501960817
+
+
 def _noise_sd(x: np.ndarray) -> float:
-    """Robust noise scale: MAD of first differences / (sqrt(2) * 0.6745)."""
+    """Noise scale of a series with level shifts, from its first differences.
+
+    The larger of two difference-based estimates of sigma: the MAD of first
+    differences / (sqrt(2) * 0.6745), which ignores the few large differences at
+    level shifts, and Rice's (1984) root mean squared difference / sqrt(2),
+    which does not collapse to zero when most differences are zero (sparse
+    frames whose yearly rate is mostly 0 with occasional bursts).  Taking the
+    larger errs towards fewer change points.
+    """
+    x = np.asarray(x, dtype=float)
     if len(x) < 3:
         return float(np.std(x))
     d = np.diff(x)
-    mad = np.median(np.abs(d - np.median(d)))
-    sd = mad / (np.sqrt(2) * 0.6744897501960817)
-    return float(sd) if sd > 0 else float(np.std(d) / np.sqrt(2))
+    mad = np.median(np.abs(d - np.median(d))) / (np.sqrt(2) * _MAD_TO_SD)
+    rice = np.sqrt(np.mean(d ** 2) / 2)
+    return float(max(mad, rice))
+
+
+def _segment_costs(x: np.ndarray, min_size: int) -> np.ndarray:
+    """``cost[..., s, t]``: l2 cost (residual sum of squares) of ``x[..., s:t]``.
+
+    Works on the last axis of ``x`` (so on a batch of series at once); segments
+    shorter than ``min_size`` cost ``inf``.
+    """
+    n = x.shape[-1]
+    pad = [(0, 0)] * (x.ndim - 1) + [(1, 0)]
+    s1 = np.pad(np.cumsum(x, axis=-1), pad)
+    s2 = np.pad(np.cumsum(x * x, axis=-1), pad)
+    length = np.arange(n + 1)[None, :] - np.arange(n + 1)[:, None]       # t - s
+    ok = length >= min_size
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d1 = s1[..., None, :] - s1[..., :, None]
+        cost = (s2[..., None, :] - s2[..., :, None]) - d1 * d1 / np.where(ok, length, 1)
+    return np.where(ok, np.maximum(cost, 0.0), np.inf)
+
+
+def _pelt_l2(x: np.ndarray, pen: float, min_size: int) -> list[int]:
+    """Exact penalised l2 segmentation (the optimum PELT finds), as ruptures' breakpoints.
+
+    Minimises ``sum of segment costs + pen * (number of change points)`` over
+    segmentations with segments of at least ``min_size`` points by optimal
+    partitioning (Jackson et al. 2005), the recursion PELT (Killick et al. 2012)
+    speeds up by pruning; at yearly series lengths (a few hundred points) the
+    unpruned recursion, vectorised over the last change, is faster than pruning
+    in Python and returns the same optimum.  Returns the ends of the segments,
+    the last being ``len(x)`` (ruptures' convention).
+    """
+    x = np.asarray(x, dtype=float)
+    n = len(x)
+    if n < 2 * min_size:
+        return [n]
+    cost = _segment_costs(x, min_size)
+    F = np.full(n + 1, np.inf)
+    F[0] = -pen
+    last = np.zeros(n + 1, dtype=np.int64)
+    for t in range(min_size, n + 1):
+        cand = F[:t] + cost[:t, t]
+        s = int(np.argmin(cand))          # first minimiser: ties favour earlier changes
+        F[t] = cand[s] + pen
+        last[t] = s
+    bk, t = [], n
+    while t > 0:
+        bk.append(t)
+        t = int(last[t])
+    return bk[::-1]
+
+
+def _zero_change_penalty(Y: np.ndarray, min_size: int, k_max: int = 10) -> np.ndarray:
+    """For each row of ``Y``, the smallest penalty at which it gets no change point.
+
+    That is ``max_k (C_0 - C_k) / k`` where ``C_k`` is the least l2 cost (residual
+    sum of squares) with ``k`` changes and segments of at least ``min_size``,
+    from the segment-neighbourhood recursion (Auger & Lawrence 1989) for
+    ``k <= k_max``, vectorised over the rows.
+    """
+    Y = np.atleast_2d(np.asarray(Y, dtype=float))
+    n = Y.shape[1]
+    K = max(1, min(k_max, n // min_size - 1))
+    out = []
+    for start in range(0, len(Y), 50):
+        cost = _segment_costs(Y[start:start + 50], min_size)     # (B, n+1, n+1)
+        C = cost[:, 0, :]                                        # 0 changes, prefix [0, t)
+        c0 = C[:, n].copy()
+        best = np.zeros(len(C))
+        for k in range(1, K + 1):
+            C = np.min(C[:, :, None] + cost, axis=1)
+            ck = C[:, n]
+            if not np.isfinite(ck).any():
+                break
+            best = np.maximum(best, np.where(np.isfinite(ck), (c0 - ck) / k, 0.0))
+        out.append(best)
+    return np.concatenate(out)
+
+
+def _permutation_penalty(x: np.ndarray, min_size: int, level: float = 0.99,
+                         n_perm: int = 199, seed: int = 0, label="") -> float:
+    """Penalty from a Monte Carlo permutation test of "no change" at ``1 - level``.
+
+    The series' own values are shuffled ``n_perm`` times (a series with no
+    change is exchangeable, so this keeps its noise: sparsity, skew, bursts);
+    the penalty is the ``level`` quantile of the smallest no-change penalty over
+    the shuffles and the series itself (Phipson & Smyth 2010's ``(b + 1) /
+    (B + 1)`` rule).  PELT then reports a change point only when the series'
+    best segmentation beats that of all but ``1 - level`` of its shuffles.
+    """
+    rng = _group_seed(seed, label)
+    Y = np.vstack([x] + [rng.permutation(x) for _ in range(n_perm)])
+    b = np.sort(_zero_change_penalty(Y, min_size))
+    k = int(np.ceil(level * (n_perm + 1)))
+    return float(b[min(k, len(b)) - 1]) * (1 + 1e-9)
 
 
 _PENALTY_FACTOR = {"bic": 2.0, "mbic": 3.0}
+PENALTIES = ("permutation", "bic", "mbic")
+
+
+def _penalty(x: np.ndarray, penalty, min_size: int, level: float, seed: int,
+             label="") -> float | None:
+    if penalty is None:
+        return None
+    if not isinstance(penalty, str):
+        return float(penalty)
+    if penalty not in PENALTIES:
+        raise ValueError(f"penalty must be one of {list(PENALTIES)} or a number, not {penalty!r}")
+    if penalty == "permutation":
+        return _permutation_penalty(x, int(min_size), float(level), seed=int(seed), label=label)
+    sd = _noise_sd(x)
+    if sd <= 0:
+        return 0.0
+    return _PENALTY_FACTOR[penalty] * sd ** 2 * np.log(len(x))
 
 
 def stat_changepoints(years: pd.DataFrame, value: str = "rate", by: str = "frame",
-                      method: str = "pelt", model: str = "l2", penalty="mbic",
-                      min_size: int = 2, n_bkps: int | None = None) -> pd.DataFrame:
-    """Change points in each frame's yearly series with ``ruptures``.
+                      method: str = "pelt", model: str = "l2", penalty="permutation",
+                      min_size: int = 5, n_bkps: int | None = None, level: float = 0.99,
+                      seed: int = 0) -> pd.DataFrame:
+    """Change points in each frame's yearly series.
 
-    Years are the observed years in order (gaps are not interpolated).  With
-    ``method="pelt"`` (Killick et al. 2012) the number of changes is chosen by
-    the penalty: ``"mbic"`` (default) uses ``3 * sigma^2 * log(n)``, the
-    leading term of Zhang & Siegmund's (2007) modified BIC and the default of
-    R's ``changepoint`` package; ``"bic"`` uses ``2 * sigma^2 * log(n)``
-    (Schwarz's criterion for a change in mean with Gaussian noise under the
-    ``l2`` cost).  sigma is estimated robustly from the MAD of first
-    differences, so level shifts do not inflate it.  A number sets the penalty
-    directly.  Slow drifts show up as several steps: read change points
-    together with ``frames_years`` and its intervals.  ``method="binseg"`` or ``"dynp"`` with ``n_bkps``
-    finds exactly that many changes.
+    Years are the observed years in order (gaps are not interpolated), and a
+    segment spans at least ``min_size`` observed years (default 5: a framing
+    regime, not a one-off speech).  With ``method="pelt"`` and the ``l2`` cost
+    (a change in mean) the segmentation minimising the residual sum of squares
+    plus ``penalty`` per change point is found exactly (the optimum of PELT,
+    Killick et al. 2012; other models use ``ruptures``' PELT).
+
+    The default ``penalty="permutation"`` is calibrated on the series itself,
+    as a Monte Carlo permutation test of "no change" (Antoch & Huskova 2001):
+    a series without a change is exchangeable, so its values are shuffled 199
+    times, and for each shuffle (and the series itself) the smallest penalty at
+    which it gets no change point, ``max_k (C_0 - C_k) / k`` with ``C_k`` the
+    least residual sum of squares with ``k`` changes, is computed exactly by
+    the segment-neighbourhood recursion (Auger & Lawrence 1989; ``k <= 10``).
+    The penalty is the ``level`` quantile of these (the ``(b + 1) / (B + 1)``
+    rule of Phipson & Smyth 2010), so a series with no change gets no change
+    point with probability at least ``level`` (default 0.99: with some twenty
+    frames a per-frame 5% false-alarm rate would flag one or two frames by
+    chance in most corpora).  Shuffling keeps the series' own noise, which for
+    rates of rare frames is sparse, skewed and bursty, where penalties scaled
+    by a Gaussian noise estimate (BIC-type criteria) give dozens of spurious
+    changes; choosing the penalty by the false-alarm rate it implies follows
+    Lavielle (2005) and Truong et al. (2020, sec. 6.2).  ``"mbic"`` uses
+    ``3 * sigma^2 * log(n)`` (the leading term of Zhang & Siegmund's 2007
+    modified BIC), ``"bic"`` ``2 * sigma^2 * log(n)``, with sigma the larger of
+    the MAD of first differences / (sqrt(2) 0.6745) and Rice's (1984)
+    difference-based estimate; a number sets the penalty directly.  Slow
+    drifts show up as steps: read change points with ``frames_years`` and its
+    intervals.  ``method="binseg"`` or ``"dynp"`` (``ruptures``) with
+    ``n_bkps`` finds exactly that many changes.
+
+    Parameters
+    ----------
+    years : DataFrame
+        Long table with ``by``, ``year`` and ``value`` (``frames_years``).
+    method, model : str
+        ``"pelt"`` (penalised, default), ``"binseg"`` or ``"dynp"``; the
+        ``ruptures`` cost model (default ``"l2"``, a change in mean).
+    penalty : {"permutation", "mbic", "bic"} or float
+        How the cost of a change point is set (see above).
+    min_size : int
+        Fewest observed years in a segment (default 5).
+    n_bkps : int, optional
+        With ``binseg``/``dynp``: exactly this many changes.
+    level : float
+        With ``penalty="permutation"``: probability that a series with no
+        change gets no change point (default 0.99).
+    seed : int
+        Seed of the permutations (each frame's stream also depends on its name).
 
     Returns
     -------
@@ -523,21 +685,40 @@ def stat_changepoints(years: pd.DataFrame, value: str = "rate", by: str = "frame
 
     References
     ----------
+    Antoch, J. and Huskova, M. (2001). Permutation tests in change point
+    analysis. *Statistics & Probability Letters* 53(1), 37-46.
+    Auger, I. E. and Lawrence, C. E. (1989). Algorithms for the optimal
+    identification of segment neighborhoods. *Bulletin of Mathematical Biology*
+    51(1), 39-54.
+    Jackson, B. et al. (2005). An algorithm for optimal partitioning of data on
+    an interval. *IEEE Signal Processing Letters* 12(2), 105-108.
     Killick, R., Fearnhead, P. and Eckley, I. A. (2012). Optimal detection of
     changepoints with a linear computational cost. *JASA* 107(500), 1590-1598.
+    Lavielle, M. (2005). Using penalized contrasts for the change-point
+    problem. *Signal Processing* 85(8), 1501-1510.
+    Phipson, B. and Smyth, G. K. (2010). Permutation p-values should never be
+    zero. *Statistical Applications in Genetics and Molecular Biology* 9(1), 39.
+    Rice, J. (1984). Bandwidth choice for nonparametric regression. *Annals of
+    Statistics* 12(4), 1215-1230.
     Truong, C., Oudre, L. and Vayatis, N. (2020). Selective review of offline
     change point detection methods. *Signal Processing* 167, 107299.
     Zhang, N. R. and Siegmund, D. O. (2007). A modified Bayes information
     criterion with applications to the analysis of comparative genomic
     hybridization data. *Biometrics* 63(1), 22-32.
     """
-    import ruptures as rpt
-
     rows = []
     if method not in ("pelt", "binseg", "dynp"):
         raise ValueError("method must be 'pelt', 'binseg' or 'dynp'")
     if method != "pelt" and n_bkps is None and penalty is None:
         raise ValueError(f"method {method!r} needs n_bkps or a penalty")
+    if isinstance(penalty, str) and penalty not in PENALTIES:
+        raise ValueError(f"penalty must be one of {list(PENALTIES)} or a number, not {penalty!r}")
+    if penalty == "permutation" and model != "l2" and (method == "pelt" or n_bkps is None):
+        raise ValueError(f"penalty='permutation' is calibrated for the l2 cost; with "
+                         f"model={model!r} pass penalty='mbic', 'bic' or a number")
+    if int(min_size) < 1:
+        raise ValueError(f"min_size must be at least 1, not {min_size!r}")
+    min_size = int(min_size)
     for f, g in years.groupby(by, sort=False):
         g = g[g[value].notna()].sort_values("year")
         x = g[value].to_numpy(dtype=float)
@@ -545,27 +726,11 @@ def stat_changepoints(years: pd.DataFrame, value: str = "rate", by: str = "frame
         n = len(x)
         if n < 2 * min_size or np.allclose(x, x[0]):
             continue
-        sd = _noise_sd(x)
-        if isinstance(penalty, str):
-            if penalty not in _PENALTY_FACTOR:
-                raise ValueError(f"penalty must be 'bic', 'mbic' or a number, not {penalty!r}")
-            pen = _PENALTY_FACTOR[penalty] * sd ** 2 * np.log(n) if sd > 0 else 0.0
-        else:
-            pen = float(penalty) if penalty is not None else None
-        sig = x.reshape(-1, 1)
-        if method == "pelt":
-            if not pen:
-                continue
-            bk = rpt.Pelt(model=model, min_size=min_size, jump=1).fit(sig).predict(pen=pen)
-        else:
-            algo = (rpt.Binseg if method == "binseg" else rpt.Dynp)(
-                model=model, min_size=min_size, jump=1).fit(sig)
-            if n_bkps is not None:
-                if n_bkps * min_size + min_size > n:
-                    continue
-                bk = algo.predict(n_bkps=n_bkps)
-            else:
-                bk = algo.predict(pen=pen)
+        pen = None if (method != "pelt" and n_bkps is not None) else \
+            _penalty(x, penalty, min_size, level, seed, label=f)
+        bk = _detect(x, method, model, pen, min_size, n_bkps)
+        if bk is None:
+            continue
         edges = [0] + list(bk)
         for i, b in enumerate(bk[:-1]):
             before, after = x[edges[i]:b], x[b:edges[i + 2]]
@@ -577,6 +742,28 @@ def stat_changepoints(years: pd.DataFrame, value: str = "rate", by: str = "frame
                        "changepoint_year": "int64", "last_year_before": "int64",
                        "n_years": "int64", "mean_before": "float64", "mean_after": "float64",
                        "shift": "float64", "penalty": "float64"})
+
+
+def _detect(x, method, model, pen, min_size, n_bkps):
+    """Breakpoints (ruptures' convention) of one series, or None when not run."""
+    n = len(x)
+    if method == "pelt":
+        if not pen:
+            return None
+        if model == "l2":
+            return _pelt_l2(x, pen, min_size)
+        import ruptures as rpt
+
+        return rpt.Pelt(model=model, min_size=min_size, jump=1).fit(x.reshape(-1, 1)).predict(pen=pen)
+    import ruptures as rpt
+
+    algo = (rpt.Binseg if method == "binseg" else rpt.Dynp)(
+        model=model, min_size=min_size, jump=1).fit(x.reshape(-1, 1))
+    if n_bkps is not None:
+        if n_bkps * min_size + min_size > n:
+            return None
+        return algo.predict(n_bkps=n_bkps)
+    return algo.predict(pen=pen)
 
 
 # ----------------------------------------------------------- anchor profile
@@ -890,8 +1077,9 @@ STAGE_DEFAULTS = {
     "ci": 0.95,
     "cluster": "",             # "" = resample units; "doc_id" = resample documents
     "changepoint_method": "pelt",
-    "changepoint_penalty": "mbic",
-    "changepoint_min_size": 2,
+    "changepoint_penalty": "permutation",  # or "mbic", "bic", a number
+    "changepoint_min_size": 5,   # fewest observed years in a segment
+    "changepoint_level": 0.99,   # permutation penalty: P(no change point | no change)
     "changepoint_n_bkps": None,  # with method binseg/dynp: exactly this many changes
     "sentiment": True,
     "units_zeros": True,       # false: frames_units/stance_units keep only rows with matches
@@ -937,26 +1125,35 @@ def stage(ctx) -> None:
     cluster = str(p["cluster"]) or None
     fd = load_frames_dictionary(p["dictionary"] or None)
     sd = load_stance_dictionary(p["stance_dictionary"] or None)
+    # every cache key below carries all the inputs of its result: the units'
+    # text, the dictionaries, the matching options and the step's own settings
+    # (ctx.cached adds the corpus fingerprint, seed and text settings)
     key_params = {"case_insensitive": ci_ins, "nested_scope": scope,
                   "frames": fd.to_frame().to_csv(index=False),
                   "stance": sd.to_frame().to_csv(index=False),
                   "units": _units_hash(units)}
+    boot = {**key_params, "n_boot": n_boot, "ci": ci, "cluster": cluster, "seed": seed}
     fu = ctx.cached("frames_units", key_params,
                     lambda: stat_frames(units, fd, ci_ins, scope))
     su = ctx.cached("stance_units", key_params,
                     lambda: stat_frames(units, sd, ci_ins, scope))
     zeros = _as_bool(p["units_zeros"])
-    ctx.write_table("frames_units", fu if zeros else fu[fu["matches"] > 0])
-    ctx.write_table("stance_units", su if zeros else su[su["matches"] > 0])
+    _write_table_cached(ctx, "frames_units", fu if zeros else fu[fu["matches"] > 0],
+                        {**key_params, "zeros": zeros})
+    _write_table_cached(ctx, "stance_units", su if zeros else su[su["matches"] > 0],
+                        {**key_params, "zeros": zeros})
     for name, tab in (("frames", fu), ("stance", su)):
-        ctx.write_table(f"{name}_docs", stat_rates(tab, by="doc_id", n_boot=n_boot, ci=ci,
-                                                   cluster=cluster, seed=seed))
-        yrs = stat_rates(tab, by="year", n_boot=n_boot, ci=ci, cluster=cluster, seed=seed)
-        ctx.write_table(f"{name}_years", yrs)
+        for by, table in (("doc_id", f"{name}_docs"), ("year", f"{name}_years")):
+            res = ctx.cached(f"{name}_rates", {**boot, "by": by},
+                             lambda tab=tab, by=by: stat_rates(tab, by=by, n_boot=n_boot, ci=ci,
+                                                               cluster=cluster, seed=seed))
+            ctx.write_table(table, res)
         if name == "frames":
-            frame_years = yrs
-    both = pd.concat([fu, su], ignore_index=True)
-    ctx.write_table("frame_indices", stat_indices(both, n_boot=n_boot, ci=ci, seed=seed))
+            frame_years = res
+    ctx.write_table("frame_indices", ctx.cached(
+        "frame_indices", {**boot, "indices": repr(sorted(DEFAULT_INDICES.items()))},
+        lambda: stat_indices(pd.concat([fu, su], ignore_index=True), n_boot=n_boot, ci=ci,
+                             seed=seed)))
     n_years = frame_years["year"].nunique() if len(frame_years) else 0
     min_size = int(p["changepoint_min_size"])
     if n_years < 2 * min_size:
@@ -968,17 +1165,59 @@ def stage(ctx) -> None:
     except (TypeError, ValueError):
         pass
     n_bkps = p["changepoint_n_bkps"]
-    ctx.write_table("frame_changepoints", stat_changepoints(
-        frame_years, method=str(p["changepoint_method"]), penalty=pen, min_size=min_size,
-        n_bkps=int(n_bkps) if n_bkps not in (None, "") else None))
+    cp_params = {"method": str(p["changepoint_method"]), "penalty": pen, "min_size": min_size,
+                 "n_bkps": int(n_bkps) if n_bkps not in (None, "") else None,
+                 "level": float(p["changepoint_level"]), "seed": seed}
+    ctx.write_table("frame_changepoints", ctx.cached(
+        "frame_changepoints", {**boot, **cp_params, "v": 2},
+        lambda: stat_changepoints(frame_years, **cp_params)))
     anchor = getattr(ctx.corpus, "anchor", None)
     if anchor is None:
         ctx.log("frames: corpus has no anchor; anchor_frame_profile is empty")
-    ctx.write_table("anchor_frame_profile",
-                    stat_anchor_profile(fu, units, anchor) if anchor else
-                    stat_anchor_profile(fu.iloc[:0], units.iloc[:0], ""))
+    ctx.write_table("anchor_frame_profile", ctx.cached(
+        "anchor_frame_profile", {**key_params, "anchor": anchor},
+        lambda: stat_anchor_profile(fu, units, anchor) if anchor else
+        stat_anchor_profile(fu.iloc[:0], units.iloc[:0], "")))
     if _as_bool(p["sentiment"]):
         sent = ctx.cached("sentiment_units", {"units": key_params["units"]}, lambda: stat_sentiment(units))
         ctx.write_table("sentiment_units", sent)
-        ctx.write_table("sentiment_years", stat_sentiment_years(sent, n_boot=n_boot, ci=ci,
-                                                                seed=seed))
+        ctx.write_table("sentiment_years", ctx.cached(
+            "sentiment_years", {"units": key_params["units"], "n_boot": n_boot, "ci": ci,
+                                "seed": seed},
+            lambda: stat_sentiment_years(sent, n_boot=n_boot, ci=ci, seed=seed)))
+
+
+def _write_table_cached(ctx, name: str, df: pd.DataFrame, params: dict) -> None:
+    """``ctx.write_table(name, df)``, with the rendered CSV bytes cached.
+
+    Formatting a table of a million rows as CSV takes seconds; the bytes are a
+    function of the table, which is a function of ``params``, so a warm run
+    writes the cached bytes (rendered by :func:`analysis.pipeline.write_csv`
+    itself, so they are identical to what it writes) and keeps ``df`` in
+    ``ctx.tables`` as ``write_table`` does.
+    """
+    import inspect
+    import os
+    import tempfile
+
+    from .pipeline import write_csv
+
+    writer = inspect.getsource(write_csv)
+
+    def render() -> bytes:
+        fd, tmp = tempfile.mkstemp(suffix=".csv")
+        os.close(fd)
+        try:
+            write_csv(df, tmp)
+            with open(tmp, "rb") as f:
+                return zlib.compress(f.read(), 1)     # ~8x smaller cache entry
+        finally:
+            os.unlink(tmp)
+
+    data = zlib.decompress(ctx.cached(f"csv_{name}", {**params, "writer": writer}, render))
+    path = ctx.tables_dir / f"{name}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".csv.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    ctx.tables[name] = df

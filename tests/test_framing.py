@@ -166,6 +166,89 @@ def test_changepoints_short_series_empty_with_columns():
                                         "rate": [0, 0, 0, 5, 5, 5.0]}), penalty="aic")
 
 
+def _null_rates(rng, n_years, mean_count, tokens):
+    """Yearly rates per 1,000 words with Poisson counts and no change."""
+    tokens = np.broadcast_to(np.asarray(tokens), (n_years,))
+    return 1000.0 * rng.poisson(mean_count * tokens / tokens.mean()) / tokens
+
+
+def _n_changes(x, **kw):
+    years = pd.DataFrame({"frame": "f", "year": np.arange(2000, 2000 + len(x)), "rate": x})
+    return len(stat_changepoints(years, **kw))
+
+
+def test_null_series_get_no_change_point_in_95_percent():
+    """No change, same noise as the planted corpus (n = 20 years of 2,880 words,
+    p = 0.003 per word) and a sparse, uneven series like a rare frame: the
+    default penalty leaves at least 95% of seeded replicates without a change."""
+    rng = np.random.default_rng(20170906)
+    planted_like = [_n_changes(_null_rates(rng, 20, 0.003 * 2880, 2880), seed=i)
+                    for i in range(300)]
+    assert np.mean(np.array(planted_like) == 0) >= 0.95
+    sparse = [_n_changes(_null_rates(rng, 60, 0.3, rng.integers(2000, 9000, 60)), seed=i)
+              for i in range(150)]
+    assert np.mean(np.array(sparse) == 0) >= 0.95
+
+
+def test_planted_change_found_by_default_in_sparse_long_series():
+    rng = np.random.default_rng(3)
+    x = np.concatenate([_null_rates(rng, 40, 0.5, 5000), _null_rates(rng, 40, 4.0, 5000)])
+    years = pd.DataFrame({"frame": "f", "year": np.arange(1901, 1981), "rate": x})
+    cp = stat_changepoints(years)
+    assert len(cp) == 1 and abs(int(cp["changepoint_year"].iloc[0]) - 1941) <= 1
+    assert cp["shift"].iloc[0] > 0 and cp["n_years"].iloc[0] == 80
+
+
+def test_exact_pelt_matches_ruptures():
+    import ruptures as rpt
+
+    rng = np.random.default_rng(1)
+    for _ in range(12):
+        n = int(rng.integers(20, 90))
+        x = rng.normal(size=n)
+        for c in rng.integers(1, n, 3):
+            x[c:] += rng.normal(0, 2)
+        m, pen = int(rng.integers(1, 6)), float(rng.uniform(1, 15))
+        ref = rpt.Pelt(model="l2", min_size=m, jump=1).fit(x.reshape(-1, 1)).predict(pen=pen)
+        assert framing._pelt_l2(x, pen, m) == ref
+
+
+def test_zero_change_penalty_against_ruptures_dynp():
+    """max_k (C_0 - C_k) / k from the segment-neighbourhood recursion equals the
+    same quantity from ruptures' exhaustive Dynp, and is the exact threshold."""
+    import ruptures as rpt
+
+    rng = np.random.default_rng(2)
+    for _ in range(4):
+        x = rng.normal(size=24)
+        x[12:] += rng.normal(0, 1)
+        algo = rpt.Dynp(model="l2", min_size=4, jump=1).fit(x.reshape(-1, 1))
+        c0 = ((x - x.mean()) ** 2).sum()
+        ref = max((c0 - algo.cost.sum_of_costs(algo.predict(n_bkps=k))) / k for k in range(1, 6))
+        b = framing._zero_change_penalty(x[None, :], 4)[0]
+        assert b == pytest.approx(ref, rel=1e-9)
+        assert framing._pelt_l2(x, b * (1 + 1e-7), 4) == [24]
+        assert len(framing._pelt_l2(x, b * (1 - 1e-7), 4)) > 1
+
+
+def test_changepoint_penalty_options():
+    years = _planted_corpus_years()
+    cp = stat_changepoints(years, penalty="mbic", min_size=2)
+    assert (cp["changepoint_year"] - 2013).abs().min() <= 1
+    with pytest.raises(ValueError, match="l2"):
+        stat_changepoints(years, model="l1")
+    l1 = stat_changepoints(years, model="l1", penalty=20.0)
+    assert (l1["changepoint_year"] - 2013).abs().min() <= 1 and (l1["model"] == "l1").all()
+    with pytest.raises(ValueError, match="min_size"):
+        stat_changepoints(years, min_size=0)
+
+
+def _planted_corpus_years():
+    fu = stat_frames(_planted_corpus(change_year=2013))
+    years = stat_rates(fu, by="year", n_boot=0)
+    return years[years["frame"] == "prevention_response.prevention"]
+
+
 # ---------------------------------------------------------------- bootstrap
 def _two_units():
     units = pd.DataFrame({
