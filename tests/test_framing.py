@@ -499,3 +499,60 @@ def test_cli_sample_and_validate(tmp_path):
     assert r.exit_code == 1
     r = runner.invoke(app, ["frames", "list"])
     assert r.exit_code == 0 and "pillar_one" in r.output
+
+
+# ----------------------------------------------------------------- caching
+def _toy_corpus():
+    """Twelve yearly speeches of planted-corpus paragraphs, the first the anchor."""
+    from analysis.corpus import Corpus
+
+    units = _planted_corpus(change_year=2008, years=range(2001, 2013), seed=11)
+    units = units[units["doc_id"].str.endswith("_0")]
+    texts = {f"speech-{y}": "\n\n".join(g["text"]) for y, g in units.groupby("year")}
+    dv = pd.DataFrame({"doc_id": list(texts), "date": [f"{d[-4:]}-01-15" for d in texts],
+                       "speaker": "S"})
+    return Corpus(name="toy", docvars=dv, texts=texts, anchor="speech-2001")
+
+
+EXPENSIVE = ("stat_frames", "stat_rates", "stat_indices", "stat_changepoints",
+             "stat_anchor_profile", "stat_sentiment", "stat_sentiment_years")
+
+
+def test_warm_run_is_byte_identical_and_recomputes_nothing(tmp_path, monkeypatch):
+    from analysis.pipeline import run_pipeline
+
+    corpus = _toy_corpus()
+    kw = dict(only=["frames"], verbose=False, progress=False, overrides={"frames": {"n_boot": 50}})
+    cold = run_pipeline(corpus, tmp_path / "cold", **kw)
+    assert not cold.errors and cold.cache.misses > 0
+    assert len(cold.tables["frame_changepoints"]) >= 1        # the stage reached change points
+    snapshot = {p.name: p.read_bytes() for p in (tmp_path / "cold" / "tables").glob("*.csv")}
+    assert {"frames_units.csv", "frame_changepoints.csv", "sentiment_years.csv"} <= set(snapshot)
+
+    def boom(*a, **k):
+        raise AssertionError("a warm run recomputed an expensive step")
+
+    with monkeypatch.context() as m:
+        for name in EXPENSIVE:
+            m.setattr(framing, name, boom)
+        warm = run_pipeline(corpus, tmp_path / "cold", **kw)
+    assert not warm.errors and warm.cache.misses == 0 and warm.cache.hits > 0
+    for name, data in snapshot.items():
+        assert (tmp_path / "cold" / "tables" / name).read_bytes() == data, name
+    assert warm.tables["frames_units"].equals(cold.tables["frames_units"])
+
+    # the cached CSV bytes are what write_csv writes; no cache at all gives the same bytes
+    fresh = run_pipeline(corpus, tmp_path / "fresh", use_cache=False, **kw)
+    for name, data in snapshot.items():
+        assert (tmp_path / "fresh" / "tables" / name).read_bytes() == data, name
+
+    # a changed setting misses the cache only where it matters, and the result follows it
+    kw["overrides"] = {"frames": {"n_boot": 50, "changepoint_min_size": 3}}
+    with monkeypatch.context() as m:
+        for name in EXPENSIVE:
+            if name != "stat_changepoints":
+                m.setattr(framing, name, boom)
+        again = run_pipeline(corpus, tmp_path / "cold", **kw)
+    assert not again.errors and again.cache.misses == 1
+    expected = stat_changepoints(cold.tables["frames_years"], min_size=3, seed=again.seed)
+    pd.testing.assert_frame_equal(again.tables["frame_changepoints"], expected)
