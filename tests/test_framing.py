@@ -522,7 +522,8 @@ def test_warm_run_is_byte_identical_and_recomputes_nothing(tmp_path, monkeypatch
     from analysis.pipeline import run_pipeline
 
     corpus = _toy_corpus()
-    kw = dict(only=["frames"], verbose=False, progress=False, overrides={"frames": {"n_boot": 50}})
+    kw = {"only": ["frames"], "verbose": False, "progress": False,
+          "overrides": {"frames": {"n_boot": 50}}}
     cold = run_pipeline(corpus, tmp_path / "cold", **kw)
     assert not cold.errors and cold.cache.misses > 0
     assert len(cold.tables["frame_changepoints"]) >= 1        # the stage reached change points
@@ -543,6 +544,7 @@ def test_warm_run_is_byte_identical_and_recomputes_nothing(tmp_path, monkeypatch
 
     # the cached CSV bytes are what write_csv writes; no cache at all gives the same bytes
     fresh = run_pipeline(corpus, tmp_path / "fresh", use_cache=False, **kw)
+    assert not fresh.errors and fresh.cache.hits == 0
     for name, data in snapshot.items():
         assert (tmp_path / "fresh" / "tables" / name).read_bytes() == data, name
 
