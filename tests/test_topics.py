@@ -335,7 +335,7 @@ def test_stage_warm_cache_computes_nothing_and_matches_cold(tmp_path, monkeypatc
     import json
 
     import analysis.dtm
-    import analysis.topics as topics
+    from analysis import topics
     from analysis.pipeline import run_pipeline
 
     small = simulate_topic_corpus(n_topics=3, years=(2001, 2008), docs_per_year=2, paragraphs_per_doc=(3, 5),
