@@ -5,7 +5,8 @@ The stage counts the entries of the R2P framing dictionary
 (``corpus/dictionaries/stance.yml``) in every paragraph, turns them into rates
 per 1,000 running words per unit, document and year with bootstrap intervals,
 derives indices (prevention-response balance, pillar shares, ...), finds change
-points in each frame's yearly series, profiles the anchor speech paragraph by
+points in each frame's yearly series (PELT with a penalty calibrated by
+permuting the series, segments of at least 5 years), profiles the anchor speech paragraph by
 paragraph, and scores every paragraph with VADER.  A validation workflow draws
 stratified keyword-in-context samples to code by hand and reports precision per
 frame with Wilson intervals.
@@ -17,6 +18,8 @@ as ``n_tokens`` in the units table.
 
 References
 ----------
+Antoch, J. and Huskova, M. (2001). Permutation tests in change point analysis.
+*Statistics & Probability Letters* 53(1), 37-46 (the change-point penalty).
 Benoit, K. et al. (2018). quanteda: An R package for the quantitative analysis
 of textual data. *Journal of Open Source Software* 3(30), 774.
 Efron, B. and Tibshirani, R. J. (1993). *An Introduction to the Bootstrap*.
