@@ -569,13 +569,15 @@ def _zero_change_penalty(Y: np.ndarray, min_size: int, k_max: int = 10) -> np.nd
     n = Y.shape[1]
     K = max(1, min(k_max, n // min_size - 1))
     out = []
-    for start in range(0, len(Y), 50):
-        cost = _segment_costs(Y[start:start + 50], min_size)     # (B, n+1, n+1)
+    for start in range(0, len(Y), 20):                           # chunks that fit in cache
+        cost = _segment_costs(Y[start:start + 20], min_size)     # (B, n+1, n+1)
         C = cost[:, 0, :]                                        # 0 changes, prefix [0, t)
         c0 = C[:, n].copy()
         best = np.zeros(len(C))
+        buf = np.empty_like(cost)
         for k in range(1, K + 1):
-            C = np.min(C[:, :, None] + cost, axis=1)
+            np.add(C[:, :, None], cost, out=buf)
+            C = buf.min(axis=1)
             ck = C[:, n]
             if not np.isfinite(ck).any():
                 break
