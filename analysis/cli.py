@@ -162,6 +162,10 @@ def run(
     no_cache: bool = typer.Option(False, "--no-cache", help="Recompute everything (ignore OUT/.cache)."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Cache folder (default OUT/.cache)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or messages."),
+    threads: int = typer.Option(
+        1, "--threads", min=0,
+        help="BLAS/OpenMP threads (default 1: identical tables on any machine; 0: the libraries' default).",
+    ),
 ) -> None:
     """Run the pipeline on a corpus: tables under OUT/tables, figures under OUT/figures, OUT/run.json.
 
@@ -178,6 +182,7 @@ def run(
         ctx = run_pipeline(
             corpus, out, seed=seed, overrides=overrides, only=only, skip=skip,
             cache_dir=cache_dir, use_cache=not no_cache, verbose=not quiet, progress=not quiet,
+            threads=threads or None,
         )
     except CorpusError as e:
         console.print(f"[red]error:[/] {e}")

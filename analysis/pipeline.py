@@ -191,6 +191,7 @@ def run_pipeline(
     use_cache: bool = True,
     verbose: bool = True,
     progress: bool = True,
+    threads: int | None = 1,
 ) -> RunContext:
     """Run the pipeline on a corpus and write ``out/tables``, ``out/figures`` and ``out/run.json``.
 
@@ -208,6 +209,11 @@ def run_pipeline(
         Run only / skip these stages (the ``corpus`` stage always runs).
     cache_dir : path
         Where stage results are cached (default ``out/.cache``).
+    threads : int or None
+        Threads for the BLAS and OpenMP libraries during the stages (default 1).
+        Floating-point sums depend on how work is split across threads, so pinning
+        the count makes tables identical on machines with different numbers of
+        cores; ``None`` leaves the libraries' own default.
 
     Returns
     -------
@@ -243,8 +249,13 @@ def run_pipeline(
 
     errors: list[dict[str, str]] = []
     selected = [(n, f) for n, f in STAGES if n == "corpus" or ((not only or n in only) and n not in (skip or []))]
+    from contextlib import nullcontext
+
+    from threadpoolctl import threadpool_limits
+
     progress_ctx = _progress(progress and verbose, len(selected))
-    with progress_ctx as bar:
+    limits = threadpool_limits(limits=threads) if threads else nullcontext()
+    with limits, progress_ctx as bar:
         for name, fn in selected:
             bar.describe(name)
             t = time.perf_counter()
@@ -278,6 +289,7 @@ def run_pipeline(
             "loader": full.settings,
         },
         "seed": seed,
+        "threads": threads,
         "text_settings": text_settings.to_dict(),
         "units": {"kind": "paragraph", "n": int(len(ctx.units))},
         "parameters": ctx.used_params,

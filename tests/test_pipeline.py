@@ -66,3 +66,18 @@ def test_text_overrides_reach_settings(tmp_path, small_corpus):
     ctx = run_pipeline(small_corpus, tmp_path, only=["corpus"], overrides={"text": {"stem": True}}, verbose=False)
     assert ctx.text_settings.stem is True
     assert json.loads((tmp_path / "run.json").read_text())["text_settings"]["stem"] is True
+
+
+def test_blas_threads_pinned_during_stages_and_recorded(tmp_path, small_corpus, monkeypatch):
+    import analysis.pipeline as P
+    from threadpoolctl import threadpool_info
+
+    seen = []
+
+    def probe(ctx):
+        seen.extend(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+
+    monkeypatch.setattr(P, "STAGES", [("corpus", P.stage_corpus), ("probe", probe)])
+    run_pipeline(small_corpus, tmp_path, verbose=False)
+    assert seen and set(seen) == {1}
+    assert json.loads((tmp_path / "run.json").read_text())["threads"] == 1
