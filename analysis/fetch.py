@@ -266,6 +266,38 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
+_UNKNOWN_HOST = ("Name or service not known", "nodename nor servname", "No address associated with hostname",
+                 "getaddrinfo failed", "[Errno -2]", "[Errno -5]", "[Errno 8]", "[Errno 11001]")
+
+
+def _is_unknown_host(exc: BaseException) -> bool:
+    """Whether a connection error means the host name does not resolve (not a passing fault)."""
+    return any(m in str(exc) for m in _UNKNOWN_HOST)
+
+
+def offline_check(urls: Iterable[str]) -> str | None:
+    """``None`` if at least one host of ``urls`` resolves, else the reason we look offline.
+
+    Resolving a host name is cheap and answers at once when there is no network
+    or no DNS, so a run with nothing reachable ends in seconds instead of waiting
+    out every retry of every row.
+    """
+    import socket
+
+    hosts = sorted({h for h in (urlsplit(u).hostname for u in urls) if h})
+    if not hosts:
+        return None
+    errors = []
+    for h in hosts:
+        try:
+            socket.getaddrinfo(h, 443, proto=socket.IPPROTO_TCP)
+            return None
+        except (OSError, UnicodeError) as exc:
+            errors.append(f"{h}: {exc}")
+    return (f"offline: none of the {len(hosts)} source hosts resolves (e.g. {errors[0]}); the text stays "
+            "missing; run `r2p corpus fetch` again with a network connection")
+
+
 class PoliteClient:
     """An httpx client that waits between requests to a host, obeys robots.txt and retries.
 
@@ -305,6 +337,9 @@ class PoliteClient:
         self._robots: dict[str, RobotFileParser | str] = {}
         self.requests = 0
         self.partial_dir = Path(partial_dir) if partial_dir is not None else None
+        #: set when no host can be resolved: every request then fails at once with this reason
+        self.offline_reason: str | None = None
+        self._unresolvable: dict[str, str] = {}
 
     def close(self) -> None:
         if self._own:
@@ -342,6 +377,11 @@ class PoliteClient:
 
         import httpx
 
+        if self.offline_reason:
+            raise FetchError(self.offline_reason)
+        host = urlsplit(url).hostname or ""
+        if host in self._unresolvable:
+            raise FetchError(self._unresolvable[host])
         self._wait_turn(url)
         self.requests += 1
         headers = {"User-Agent": self.config.user_agent_string}
@@ -392,7 +432,12 @@ class PoliteClient:
         except httpx.TimeoutException as exc:
             raise FetchError(f"timed out after {self.config.timeout_seconds:g} s ({type(exc).__name__})",
                              retryable=True) from None
-        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.ConnectError, httpx.WriteError) as exc:
+        except httpx.ConnectError as exc:
+            if _is_unknown_host(exc):  # retrying cannot help: fail this host's other URLs at once too
+                self._unresolvable[host] = f"host {host} not found ({exc}); check the URL or your network"
+                raise FetchError(self._unresolvable[host]) from None
+            raise FetchError(f"connection failed ({type(exc).__name__}: {exc})", retryable=True) from None
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
             raise FetchError(f"connection failed ({type(exc).__name__}: {exc})", retryable=True) from None
         except httpx.HTTPError as exc:
             raise FetchError(f"HTTP error ({type(exc).__name__}: {exc})") from None
@@ -890,6 +935,8 @@ def fetch_corpus(
     with _RunLock(cdir):
         lock = {r["doc_id"]: dict(r) for r in existing.to_dict("records")}
         poli = PoliteClient(cfg, client=client, sleep=sleep, partial_dir=cdir / "raw" / ".partial")
+        if client is None:  # our own network client: find out at once whether anything is reachable
+            poli.offline_reason = offline_check(u for row in rows for _, u in candidate_urls(row, cfg))
         try:
             for i, row in enumerate(rows):
                 if on_start:
@@ -1283,7 +1330,7 @@ def fetch_command(corpus: str = "sg-r2p", only: list[str] | None = None, force: 
 
                 def on_result(r: FetchResult) -> None:
                     progress.advance(task)
-                    if r.status not in ("present", "bundled"):
+                    if r.status not in ("present", "bundled") and "offline: none of the" not in (r.reason or ""):
                         why = r.reason.split(" -> ")[0] if r.status == "failed" else ""
                         progress.console.print(f"[{styles.get(r.status, 'white')}]{r.status:>9}[/] {r.doc_id}"
                                                + (f"  [dim]{escape(why[:160])}[/]" if why else ""),
@@ -1310,6 +1357,11 @@ def fetch_command(corpus: str = "sg-r2p", only: list[str] | None = None, force: 
             out_console.print(f"changed {r.doc_id}: {r.reason}", markup=False, highlight=False)
         elif r.status == "fetched" and r.reason:  # accepted texts, manifest hash notes
             out_console.print(f"{r.doc_id}: {r.reason}", markup=False, highlight=False)
+    offline = [r for r in rep.failed if "offline: none of the" in (r.reason or "")]
+    if rep.failed and len(offline) == len(rep.failed):
+        out_console.print(f"{len(offline)} text(s) not fetched: {offline[0].reason.split(' -> ')[0]}"
+                          "\n`r2p corpus info` lists them with their URLs.", style="red", markup=False, highlight=False)
+        return 1
     if rep.failed:
         out_console.print(f"{len(rep.failed)} failed:", style="red")
         for r in rep.failed:

@@ -648,3 +648,41 @@ def test_redirects_size_limit_and_retry_after_dates(tmp_path):
     when = email.utils.format_datetime(datetime.now(UTC) + timedelta(seconds=90), usegmt=True)
     assert 80 <= _retry_after(when) <= 91
     assert _retry_after("soon") is None and _retry_after(None) is None
+
+
+# ------------------------------------------------------------------ offline and unknown hosts
+def test_offline_check():
+    from analysis.fetch import offline_check
+
+    assert offline_check(["http://127.0.0.1:9/x"]) is None
+    reason = offline_check(["https://r2p-test-a.invalid/x", "https://r2p-test-b.invalid/y"])
+    assert reason.startswith("offline: none of the 2 source hosts resolves")
+
+
+def test_offline_run_fails_every_row_at_once_without_retries(tmp_path):
+    cdir = make_corpus(tmp_path, [row(f"d{i}", f"https://r2p-test-{i}.invalid/page") for i in range(5)])
+    slept: list[float] = []
+    rep = fetch_corpus(cdir, config=fast_config(max_attempts=4, backoff_seconds=5.0), sleep=slept.append)
+    assert [r.status for r in rep] == ["failed"] * 5
+    assert all("offline: none of the 5 source hosts" in r.reason for r in rep)
+    assert slept == []  # no backoff waits: nothing was retried
+    assert not any((cdir / "texts").glob("*.txt"))
+
+
+def test_unknown_host_is_not_retried_and_fails_its_other_urls():
+    import httpx
+
+    from analysis.fetch import FetchError, PoliteClient
+
+    calls = []
+
+    def handler(request):
+        calls.append(str(request.url))
+        raise httpx.ConnectError("[Errno -2] Name or service not known", request=request)
+
+    client = httpx.Client(transport=httpx.MockTransport(handler))
+    poli = PoliteClient(fast_config(max_attempts=4), client=client, sleep=lambda s: None)
+    for path in ("/a", "/b"):
+        with pytest.raises(FetchError, match="host gone.example not found"):
+            poli.get(f"https://gone.example{path}")
+    assert calls == ["https://gone.example/a"]
