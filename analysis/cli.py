@@ -190,7 +190,7 @@ def run(
     except ValueError as e:
         console.print(f"[red]usage:[/] {e}")
         raise typer.Exit(2)
-    errors = getattr(ctx, "errors", [])
+    errors = ctx.errors
     if not quiet:
         out_console.print(f"wrote {len(ctx.tables)} tables to {out / 'tables'} and {out / 'run.json'}")
     if errors:
@@ -327,7 +327,7 @@ def topics_cmd(
     except CorpusError as e:
         console.print(f"[red]error:[/] {e}")
         raise typer.Exit(1)
-    if getattr(ctx, "errors", []):
+    if ctx.errors:
         for e in ctx.errors:
             console.print(f"[red]stage {e['stage']} failed:[/] {e['error']}", markup=False)
         raise typer.Exit(1)

@@ -88,6 +88,8 @@ class RunContext:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
     used_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: stages that failed: ``{"stage", "error", "traceback"}`` each (also in run.json)
+    errors: list[dict[str, str]] = field(default_factory=list)
     verbose: bool = True
     _fingerprint: str | None = None
 
@@ -247,7 +249,7 @@ def run_pipeline(
     ctx.units = ctx.cached("units", {"kind": "paragraph"}, lambda: make_units(avail, kind="paragraph"))
     timings["units"] = time.perf_counter() - t
 
-    errors: list[dict[str, str]] = []
+    errors = ctx.errors
     selected = [(n, f) for n, f in STAGES if n == "corpus" or ((not only or n in only) and n not in (skip or []))]
     from contextlib import nullcontext
 
@@ -305,7 +307,6 @@ def run_pipeline(
     }
     (out / "run.json").write_text(json.dumps(run, indent=2, default=str, ensure_ascii=False) + "\n",
                                   encoding="utf-8")
-    ctx.errors = errors  # type: ignore[attr-defined]
     return ctx
 
 
