@@ -1,11 +1,17 @@
 """analysis: comparative speech-corpus analytics for UN discourse on the Responsibility to Protect.
 
 The importable package of the research compendium (in rrtools this folder holds
-the paper; here it holds the code). Start with :func:`analysis.corpus.load_corpus`.
+the paper; here it holds the code). Start with :func:`analysis.corpus.load_corpus`,
+or run the whole job with :func:`analysis.run.run_pipeline`. The layers are drawn
+in CONTRIBUTING.md.
 """
 
 __version__ = "0.1.0"
 
-from .corpus import Corpus, CorpusError, load_corpus  # noqa: E402
+from analysis import _compat  # noqa: E402
+from analysis.corpus import Corpus, CorpusError, load_corpus  # noqa: E402
+
+_compat.install()
+__getattr__ = _compat.module_getattr
 
 __all__ = ["Corpus", "CorpusError", "load_corpus", "__version__"]

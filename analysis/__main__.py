@@ -1,5 +1,5 @@
 """``python -m analysis`` is the ``r2p`` command."""
 
-from .cli import main
+from analysis.cli.main import main
 
 main()

@@ -18,7 +18,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from .text import prepare
+from analysis.text import prepare
 
 __all__ = ["Corpus", "CorpusError", "load_corpus", "corpus_dir", "BUILTIN_CORPORA"]
 
@@ -224,7 +224,7 @@ def load_manifest_folder(
     missing or unreadable text raises instead. An ``anchor`` column marks the
     anchor document.
     """
-    from .manifest import read_manifest
+    from analysis.manifest import read_manifest
 
     folder = Path(folder)
     mf = read_manifest(folder / "manifest.csv")

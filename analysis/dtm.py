@@ -22,7 +22,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
-from .text import TextSettings, tokenize
+from analysis.text import TextSettings, tokenize
 
 __all__ = ["DTM", "build_dtm"]
 

@@ -253,7 +253,7 @@ def validate_corpus_folder(folder: str | Path) -> list[Problem]:
     problems = validate_manifest(folder)
     if (folder / "corpus.lock").exists():
         try:
-            from .fetch import verify_lock
+            from analysis.acquire.fetch import verify_lock
         except ImportError:  # pragma: no cover - fetch module absent
             return problems
         problems.extend(verify_lock(folder))

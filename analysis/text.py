@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Iterable
 import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .corpus import Corpus
+    from analysis.corpus import Corpus
 
 __all__ = [
     "TextSettings",

@@ -83,7 +83,7 @@ def peer_vs_ours(corpus) -> None:
     length, Flesch, FK grade, first person shares) against the peer libraries the
     tests check them with, lexicalrichness (MATTR, MTLD) plus textstat (Flesch, FK
     grade), on the same documents in the same run."""
-    from analysis.style import stat_style
+    from analysis.textstats.style import stat_style
 
     av = corpus.available()
     texts = [av.texts[d] for d in av.doc_ids]

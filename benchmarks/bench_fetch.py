@@ -43,7 +43,7 @@ os.environ.setdefault("NLTK_DATA", str(ROOT.parent / "shared" / "nltk_data"))
 
 import httpfixtures as hf
 
-from analysis.extract import extract_html, extract_pdf
+from analysis.acquire.extract import extract_html, extract_pdf
 from analysis.text import normalize
 
 
@@ -125,7 +125,7 @@ def main() -> int:
         print(f"{kind:5s} {name:14s} {secs:8.3f} {s:10.4f} {leaked:9d}")
 
     # the whole fetch against a local server, rate limit off
-    from analysis.fetch import fetch_corpus, load_config
+    from analysis.acquire.fetch import fetch_corpus, load_config
 
     n_docs = 4 if args.quick else 12
     body_html = hf.statement_html().encode()

@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("NLTK_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "nltk_data"))
 
 from analysis.corpus import load_corpus
-from analysis.dictionary import _WORD_RE, Dictionary, match_tokens
-from analysis.framing import (
+from analysis.framing.dictionary import _WORD_RE, Dictionary, match_tokens
+from analysis.framing.frames import (
     load_frames_dictionary,
     load_stance_dictionary,
     stat_frames,

@@ -37,7 +37,7 @@ import pandas as pd
 from IPython.display import display
 
 from analysis import load_corpus, plots
-from analysis.pipeline import run_pipeline
+from analysis.run.runner import run_pipeline
 
 pd.set_option("display.max_colwidth", 90)
 pd.set_option("display.width", 140)
@@ -126,7 +126,7 @@ def anchor_nb():
         new_code_cell(SETUP),
         new_code_cell('ctx = run("compare", "novelty")\nt = Tables(ctx.tables)\ndocs = t["documents"]\n'
                       'anchor = ctx.used_params.get("compare", {}).get("anchor") or ctx.full_corpus.anchor\n'
-                      'from analysis.compare import default_anchor\nanchor = anchor or default_anchor(ctx.corpus)\n'
+                      'from analysis.textstats.similarity import default_anchor\nanchor = anchor or default_anchor(ctx.corpus)\n'
                       'print("anchor:", anchor)'),
         new_markdown_cell("## Similarity to the anchor"),
         new_code_cell('sim = t["similarity_to_anchor"]\nif len(sim):\n    display(sim.sort_values("cosine", ascending=False).head(10))'),
@@ -140,7 +140,7 @@ def anchor_nb():
         new_code_cell('for comp in t["fightin_words"].get("comparison", pd.Series(dtype=str)).drop_duplicates():\n'
                       '    show(plots.plot_fightin_words, t["fightin_words"], comparison=comp)'),
         new_markdown_cell("## Concordance (KWIC)"),
-        new_code_cell('from analysis.kwic import stat_kwic\nkw = stat_kwic(ctx.corpus, KWIC_PATTERNS, window=6)\n'
+        new_code_cell('from analysis.textstats.kwic import stat_kwic\nkw = stat_kwic(ctx.corpus, KWIC_PATTERNS, window=6)\n'
                       'print(len(kw), "matches")\nkw.head(15)'),
         new_markdown_cell("## Novelty, transience, resonance"),
         new_code_cell('nov = t.get("novelty")\nif nov is not None and len(nov):\n'
@@ -187,7 +187,7 @@ def framing_nb():
         new_code_cell('idx = t.get("frame_indices")\nshares = (plots.pillar_shares_from_indices(idx) if idx is not None\n'
                       '          else plots.pillar_shares_from_frames(fy))\nd = show(plots.plot_pillar_shares, shares)'),
         new_markdown_cell("## The anchor, paragraph by paragraph"),
-        new_code_cell('from analysis.compare import default_anchor\n'
+        new_code_cell('from analysis.textstats.similarity import default_anchor\n'
                       'anchor = ctx.full_corpus.anchor or default_anchor(ctx.corpus)\n'
                       'prof = t.get("anchor_frame_profile")\n'
                       'if prof is None or prof.empty:\n    prof = t["frames_units"]\n'
@@ -200,7 +200,7 @@ def framing_nb():
                           "2. Open the CSV, fill `relevant` with 1 (the passage expresses the frame) or 0.\n"
                           "3. `r2p frames validate sample.csv` reports precision per frame with Wilson "
                           "intervals; set `CODED` above to see it here."),
-        new_code_cell('from analysis.framing import sample_kwic, validate_coding\n'
+        new_code_cell('from analysis.framing.frames import sample_kwic, validate_coding\n'
                       'sample = sample_kwic(ctx.units, n_per_frame=3, seed=SEED)\nsample.head(10)'),
         new_code_cell('if CODED and Path(CODED).exists():\n    display(validate_coding(CODED))\nelse:\n'
                       '    print("No coded sample yet: code the CSV from `r2p frames sample`, then set CODED.")'),
@@ -219,7 +219,7 @@ def other_nb():
                       'docs = t["documents"]\nprint(len(docs), "documents;", len(ctx.units), "units;",\n'
                       '      len(t), "tables:", ", ".join(sorted(t)))'),
         new_code_cell('d = show(plots.plot_corpus_overview, docs[docs["available"].astype(bool)])'),
-        new_code_cell('from analysis.compare import default_anchor\n'
+        new_code_cell('from analysis.textstats.similarity import default_anchor\n'
                       'anchor = ctx.full_corpus.anchor or default_anchor(ctx.corpus)\n'
                       'd = show(plots.plot_similarity_to_anchor, t["similarity_to_anchor"], docvars=docs, '
                       'anchor=anchor)'),

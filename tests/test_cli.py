@@ -6,7 +6,7 @@ import shutil
 import pandas as pd
 from typer.testing import CliRunner
 
-from analysis.cli import app
+from analysis.cli.main import app
 
 from .conftest import ANCHOR_ID, ROOT
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from analysis.coherence import (
+from analysis.topicmod.coherence import (
     exclusivity,
     frex_scores,
     npmi_coherence,
@@ -12,7 +12,7 @@ from analysis.coherence import (
     top_term_indices,
     umass_coherence,
 )
-from analysis.topic_sim import alignment_table, match_topics, stability
+from analysis.topicmod.alignment import alignment_table, match_topics, stability
 
 
 def _texts(seed=0, n=120):

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.compare import (
+from analysis.textstats.similarity import (
     CENTROID_COLUMNS,
     SIMILARITY_COLUMNS,
     SIMILARITY_YEARS_COLUMNS,
@@ -143,7 +143,7 @@ TABLES = ["similarity_to_anchor", "similarity_years", "centroid_distance", "keyn
 
 
 def test_stage_on_small_corpus(small_corpus, tmp_path):
-    from analysis.pipeline import run_pipeline
+    from analysis.run.runner import run_pipeline
 
     ctx = run_pipeline(small_corpus, out=tmp_path, only=["compare", "novelty"], use_cache=False,
                        verbose=False, progress=False,
@@ -174,7 +174,7 @@ def test_stage_on_small_corpus(small_corpus, tmp_path):
 def test_stage_with_only_the_anchor(sg_corpus, tmp_path):
     """sg-r2p offline: one document. Similarity to the anchor works; cross-document
     tables are empty with their columns; nothing fails."""
-    from analysis.pipeline import run_pipeline
+    from analysis.run.runner import run_pipeline
 
     ctx = run_pipeline(sg_corpus, out=tmp_path, only=["compare", "novelty"], use_cache=False,
                        verbose=False, progress=False, overrides={"compare": {"n_boot": 50}})
@@ -194,7 +194,7 @@ def test_stage_with_only_the_anchor(sg_corpus, tmp_path):
 
 
 def test_stage_rejects_unknown_anchor(small_corpus, tmp_path):
-    from analysis.pipeline import run_pipeline
+    from analysis.run.runner import run_pipeline
 
     ctx = run_pipeline(small_corpus, out=tmp_path, only=["compare"], use_cache=False, verbose=False,
                        progress=False, overrides={"compare": {"anchor": "no-such-doc"}})
@@ -208,7 +208,7 @@ def test_stage_rejects_unknown_anchor(small_corpus, tmp_path):
     ("fw_alpha0", 0, "compare.fw_alpha0"),
 ])
 def test_stage_names_bad_parameters(small_corpus, tmp_path, key, value, msg):
-    from analysis.pipeline import run_pipeline
+    from analysis.run.runner import run_pipeline
 
     ctx = run_pipeline(small_corpus, out=tmp_path, only=["compare"], use_cache=False, verbose=False,
                        progress=False, overrides={"compare": {key: value}})

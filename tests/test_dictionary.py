@@ -7,7 +7,7 @@ import textwrap
 import pandas as pd
 import pytest
 
-from analysis.dictionary import (
+from analysis.framing.dictionary import (
     Dictionary,
     DictionaryError,
     match_token_spans,
@@ -16,7 +16,7 @@ from analysis.dictionary import (
     read_liwc,
     stat_dictionary,
 )
-from analysis.framing import FRAMES_DICTIONARY, STANCE_DICTIONARY
+from analysis.framing.frames import FRAMES_DICTIONARY, STANCE_DICTIONARY
 
 
 def counts(d, text, **kw):
@@ -242,7 +242,7 @@ def test_exact_words_agree_with_sklearn_countvectorizer(anchor_text):
     """Independent computation: glob-free single words counted by scikit-learn."""
     from sklearn.feature_extraction.text import CountVectorizer
 
-    from analysis.dictionary import _WORD_RE
+    from analysis.framing.dictionary import _WORD_RE
 
     d = Dictionary({"modal": ["must", "should", "could", "may"],
                     "plural": ["we", "us", "our"], "nouns": ["states", "council", "crimes"]})

@@ -13,7 +13,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import httpfixtures as hf
 
-from analysis.extract import (
+from analysis.acquire.extract import (
     ExtractionError,
     dehyphenate,
     extract,

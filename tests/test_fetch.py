@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import httpfixtures as hf
 from httpfixtures import FixtureServer, Response
 
-from analysis.fetch import (
+from analysis.acquire.fetch import (
     FetchConfig,
     accept_new,
     candidate_urls,
@@ -471,7 +471,7 @@ def test_load_config_layers_and_errors(tmp_path):
 def test_cli_fetch_exit_codes(tmp_path, server):
     from typer.testing import CliRunner
 
-    from analysis.cli import app
+    from analysis.cli.main import app
 
     ok_dir = make_corpus(tmp_path / "ok", [row("a", server.url("/sg/statement/anchor"))])
     bad_dir = make_corpus(tmp_path / "bad", [row("x", server.url("/gone"))])
@@ -627,7 +627,7 @@ def test_project_manifest_end_to_end_with_mock_transport(tmp_path):
 
 
 def test_redirects_size_limit_and_retry_after_dates(tmp_path):
-    from analysis.fetch import _retry_after
+    from analysis.acquire.fetch import _retry_after
 
     page = hf.statement_html().encode()
     routes = {"/old": Response(301, b"", headers={"Location": "/new"}), "/new": Response(body=page),
@@ -652,7 +652,7 @@ def test_redirects_size_limit_and_retry_after_dates(tmp_path):
 
 # ------------------------------------------------------------------ offline and unknown hosts
 def test_offline_check():
-    from analysis.fetch import offline_check
+    from analysis.acquire.fetch import offline_check
 
     assert offline_check(["http://127.0.0.1:9/x"]) is None
     reason = offline_check(["https://r2p-test-a.invalid/x", "https://r2p-test-b.invalid/y"])
@@ -672,7 +672,7 @@ def test_offline_run_fails_every_row_at_once_without_retries(tmp_path):
 def test_unknown_host_is_not_retried_and_fails_its_other_urls():
     import httpx
 
-    from analysis.fetch import FetchError, PoliteClient
+    from analysis.acquire.fetch import FetchError, PoliteClient
 
     calls = []
 

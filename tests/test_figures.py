@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import figures as F
+from analysis.plots import save as F
+from analysis.stages import figures as FS
 from tests import _plot_tables as T
 
 
@@ -121,7 +122,7 @@ def test_draw_figures_draws_the_set_and_skips_missing(tmp_path):
     del tables["topic_selection"]                      # missing: skipped
     tables["style"] = pd.DataFrame({"doc_id": ["x"], "bad": ["y"]})  # unusable: failed, not raised
     logs = []
-    index = F.draw_figures(tables, tmp_path, meta={"seed": 1}, anchor="d005", params={"formats": "svg"},
+    index = FS.draw_figures(tables, tmp_path, meta={"seed": 1}, anchor="d005", params={"formats": "svg"},
                            log=logs.append)
     status = dict(zip(index["figure"], index["status"]))
     assert status["novelty"] == "skipped" and status["topic_selection"] == "skipped"
@@ -139,7 +140,7 @@ def test_draw_figures_draws_the_set_and_skips_missing(tmp_path):
 def test_cross_year_figures_skipped_with_one_dated_document(tmp_path):
     tables = {k: v for k, v in _tables().items() if k not in ("keyness", "fightin_words", "frames_units")}
     tables["documents"] = tables["documents"].iloc[:1]
-    index = F.draw_figures(tables, tmp_path, params={"formats": "svg"}, log=lambda m: None)
+    index = FS.draw_figures(tables, tmp_path, params={"formats": "svg"}, log=lambda m: None)
     status = dict(zip(index["figure"], index["status"]))
     for name in ("similarity_to_anchor", "similarity_heatmap", "topic_prevalence", "frame_trajectories",
                  "pillar_shares", "novelty", "style_trends"):
@@ -149,34 +150,34 @@ def test_cross_year_figures_skipped_with_one_dated_document(tmp_path):
 
 
 def test_slug_is_ascii_and_stable():
-    assert F._slug("speaker=António Guterres vs speaker=Ban Ki-moon") == "antonio_guterres_vs_ban_ki_moon"
-    assert F._slug("anchor vs rest") == "anchor_vs_rest"
-    assert F._slug("year>=2017 vs rest") == "gt_2017_vs_rest" or F._slug("year>=2017 vs rest")
+    assert FS._slug("speaker=António Guterres vs speaker=Ban Ki-moon") == "antonio_guterres_vs_ban_ki_moon"
+    assert FS._slug("anchor vs rest") == "anchor_vs_rest"
+    assert FS._slug("year>=2017 vs rest") == "gt_2017_vs_rest" or FS._slug("year>=2017 vs rest")
 
 
 def test_unchanged_figures_are_reused_and_changed_ones_redrawn(tmp_path):
     tables = {k: v for k, v in _tables().items() if k in ("similarity_years", "topic_selection")}
-    F.draw_figures(tables, tmp_path, meta={"seed": 1}, params={"formats": "svg"}, log=lambda m: None, n_dated=9)
+    FS.draw_figures(tables, tmp_path, meta={"seed": 1}, params={"formats": "svg"}, log=lambda m: None, n_dated=9)
     stamp = {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*.svg")}
     before = (tmp_path / "similarity_heatmap.svg").read_bytes()
-    F.draw_figures(tables, tmp_path, meta={"seed": 1}, params={"formats": "svg"}, log=lambda m: None, n_dated=9)
+    FS.draw_figures(tables, tmp_path, meta={"seed": 1}, params={"formats": "svg"}, log=lambda m: None, n_dated=9)
     assert {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*.svg")} == stamp  # nothing redrawn
     changed = dict(tables, similarity_years=tables["similarity_years"].assign(cosine=lambda d: d["cosine"] / 2))
-    F.draw_figures(changed, tmp_path, meta={"seed": 1}, params={"formats": "svg"}, log=lambda m: None, n_dated=9)
+    FS.draw_figures(changed, tmp_path, meta={"seed": 1}, params={"formats": "svg"}, log=lambda m: None, n_dated=9)
     assert (tmp_path / "similarity_heatmap.svg").read_bytes() != before
     assert (tmp_path / "topic_selection.svg").stat().st_mtime_ns == stamp["topic_selection.svg"]
     (tmp_path / "topic_selection.svg").unlink()  # a missing file is redrawn
-    F.draw_figures(tables, tmp_path, meta={"seed": 1}, params={"formats": "svg"}, log=lambda m: None, n_dated=9)
+    FS.draw_figures(tables, tmp_path, meta={"seed": 1}, params={"formats": "svg"}, log=lambda m: None, n_dated=9)
     assert (tmp_path / "topic_selection.svg").exists()
     # a different seed in the metadata is a different figure
-    F.draw_figures(tables, tmp_path, meta={"seed": 2}, params={"formats": "svg"}, log=lambda m: None, n_dated=9)
+    FS.draw_figures(tables, tmp_path, meta={"seed": 2}, params={"formats": "svg"}, log=lambda m: None, n_dated=9)
     assert json.loads((tmp_path / "topic_selection.json").read_text())["seed"] == 2
 
 
 def test_r2p_figures_redraws_from_a_runs_tables(tmp_path):
     from typer.testing import CliRunner
 
-    from analysis.cli import app
+    from analysis.cli.main import app
 
     tables = _tables()
     (tmp_path / "tables").mkdir()
@@ -196,7 +197,7 @@ def test_r2p_figures_redraws_from_a_runs_tables(tmp_path):
 
 
 def test_figures_stage_on_sg_r2p_offline_skips_cross_year_and_never_fails(tmp_path, sg_corpus):
-    from analysis.pipeline import run_pipeline
+    from analysis.run.runner import run_pipeline
 
     ctx = run_pipeline(sg_corpus, tmp_path, only=["figures"], overrides={"figures": {"formats": "svg"}},
                        verbose=False)

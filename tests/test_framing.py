@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import framing
-from analysis.dictionary import Dictionary
-from analysis.framing import (
+from analysis.framing import frames as framing
+from analysis.framing.dictionary import Dictionary
+from analysis.framing.frames import (
     sample_kwic,
     stat_anchor_profile,
     stat_changepoints,
@@ -436,7 +436,7 @@ def test_allocation_largest_remainders():
 
 # --------------------------------------------------------------------- stage
 def test_stage_on_offline_corpus_writes_tables(tmp_path):
-    from analysis.pipeline import run_pipeline
+    from analysis.run.runner import run_pipeline
 
     ctx = run_pipeline("sg-r2p", tmp_path, only=["frames"], verbose=False, progress=False,
                        overrides={"frames": {"n_boot": 100}})
@@ -468,7 +468,7 @@ def test_stage_on_offline_corpus_writes_tables(tmp_path):
 
 
 def test_stage_rejects_unknown_parameters(tmp_path):
-    from analysis.pipeline import run_pipeline
+    from analysis.run.runner import run_pipeline
 
     ctx = run_pipeline("sg-r2p", tmp_path, only=["frames"], verbose=False, progress=False,
                        overrides={"frames": {"n_bootstrap": 10}})
@@ -478,7 +478,7 @@ def test_stage_rejects_unknown_parameters(tmp_path):
 def test_cli_sample_and_validate(tmp_path):
     from typer.testing import CliRunner
 
-    from analysis.cli import app
+    from analysis.cli.main import app
 
     runner = CliRunner()
     out = tmp_path / "s.csv"
@@ -519,7 +519,7 @@ EXPENSIVE = ("stat_frames", "stat_rates", "stat_indices", "stat_changepoints",
 
 
 def test_warm_run_is_byte_identical_and_recomputes_nothing(tmp_path, monkeypatch):
-    from analysis.pipeline import run_pipeline
+    from analysis.run.runner import run_pipeline
 
     corpus = _toy_corpus()
     kw = {"only": ["frames"], "verbose": False, "progress": False,

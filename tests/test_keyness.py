@@ -10,7 +10,7 @@ from scipy.stats import chi2_contingency
 from statsmodels.stats.multitest import multipletests
 
 from analysis.dtm import build_dtm
-from analysis.keyness import (
+from analysis.textstats.keyness import (
     FIGHTIN_WORDS_COLUMNS,
     KEYNESS_COLUMNS,
     fightin_words_stats,
@@ -20,7 +20,7 @@ from analysis.keyness import (
     stat_fightin_words,
     stat_keyness,
 )
-from analysis.simulate import pseudo_words
+from analysis.topicmod.simulate import pseudo_words
 
 A = np.array([7, 3, 0, 12, 40, 1])
 B = np.array([2, 7, 5, 1, 38, 30])

@@ -8,7 +8,7 @@ import pytest
 from scipy.stats import chi2_contingency
 
 from analysis.corpus import Corpus
-from analysis.kwic import (
+from analysis.textstats.kwic import (
     COLLOCATION_COLUMNS,
     compile_pattern,
     find_matches,
@@ -103,7 +103,7 @@ def test_collocations_match_nltk_and_scipy():
 def test_cli_kwic_and_keyness(tmp_path):
     from typer.testing import CliRunner
 
-    from analysis.cli import app
+    from analysis.cli.main import app
 
     runner = CliRunner()
     out = tmp_path / "k.csv"
@@ -126,7 +126,7 @@ def test_cli_kwic_and_keyness(tmp_path):
 
 
 def test_window_collocates_against_brute_force():
-    from analysis.kwic import COLLOCATE_COLUMNS, stat_collocates
+    from analysis.textstats.kwic import COLLOCATE_COLUMNS, stat_collocates
 
     units = ["states must uphold sovereignty and protect populations from atrocity crimes",
              "sovereignty entails responsibility",

@@ -10,7 +10,7 @@ import pytest
 
 from analysis import load_corpus
 from analysis.notebooks import NOTEBOOK_DIR, inject_parameters, list_notebooks, run_notebooks
-from analysis.pipeline import run_pipeline
+from analysis.run.runner import run_pipeline
 
 # small and fast settings: the point is that everything runs, not the statistics
 FAST = {"topics": {"models": "nmf", "k_min": 2, "k_max": 4, "k_step": 2, "n_runs": 2, "n_boot": 50},

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from analysis.corpus import Corpus
-from analysis.novelty import NOVELTY_COLUMNS, novelty_transience, stat_novelty
+from analysis.textstats.novelty import NOVELTY_COLUMNS, novelty_transience, stat_novelty
 
 S = np.array([
     [0.7, 0.2, 0.1],
@@ -91,7 +91,7 @@ def test_planted_shift_is_novel_and_on_topics():
 def test_topic_similarity_to_anchor_matches_scipy():
     from scipy.spatial.distance import jensenshannon
 
-    from analysis.novelty import stat_topic_similarity_to_anchor
+    from analysis.textstats.novelty import stat_topic_similarity_to_anchor
 
     c = _corpus(["a b c"] * 5)
     Z = S.copy()
@@ -107,7 +107,7 @@ def test_topic_similarity_to_anchor_matches_scipy():
 
 
 def test_novelty_stage_uses_topics_when_the_topics_stage_wrote_them(tmp_path, monkeypatch):
-    from analysis import pipeline
+    from analysis.run import runner as pipeline
 
     texts = [("peace security development " * 10) if i % 2 else ("genocide atrocity prevention " * 10)
              for i in range(6)]

@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import pytest
 
-from analysis.pipeline import parse_overrides, run_pipeline
+from analysis.run.runner import parse_overrides, run_pipeline
 
 
 def test_run_writes_contract_tables(tmp_path, small_corpus):
@@ -41,7 +41,7 @@ def test_same_inputs_same_tables_and_cache_hits(tmp_path, small_corpus):
 
 
 def test_failed_stage_is_recorded_and_others_go_on(tmp_path, small_corpus, monkeypatch):
-    import analysis.pipeline as P
+    import analysis.run.runner as P
 
     def boom(ctx):
         raise RuntimeError("planted failure")
@@ -69,7 +69,7 @@ def test_text_overrides_reach_settings(tmp_path, small_corpus):
 
 
 def test_blas_threads_pinned_during_stages_and_recorded(tmp_path, small_corpus, monkeypatch):
-    import analysis.pipeline as P
+    import analysis.run.runner as P
     from threadpoolctl import threadpool_info
 
     seen = []

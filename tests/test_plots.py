@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from analysis import plots as P
-from analysis.figures import new_figure
+from analysis.plots.save import new_figure
 from tests import _plot_tables as T
 
 

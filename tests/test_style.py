@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis.style import (
+from analysis.textstats.style import (
     STYLE_COLUMNS,
     count_syllables,
     flesch_kincaid_grade,

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from analysis.simulate import simulate_topic_corpus
-from analysis.topic_sim import match_topics
-from analysis.topics import (
+from analysis.topicmod.simulate import simulate_topic_corpus
+from analysis.topicmod.alignment import match_topics
+from analysis.topicmod.model import (
     TABLE_COLUMNS,
     TopicModel,
     choose_k,
@@ -216,7 +216,7 @@ def _hash_tables(out):
 
 
 def test_stage_on_simulated_corpus_is_byte_reproducible(tmp_path):
-    from analysis.pipeline import run_pipeline
+    from analysis.run.runner import run_pipeline
 
     small = simulate_topic_corpus(n_topics=4, years=(2001, 2010), docs_per_year=2, paragraphs_per_doc=(3, 6),
                                   random_state=2)
@@ -255,7 +255,7 @@ def test_stage_on_simulated_corpus_is_byte_reproducible(tmp_path):
 
 
 def test_era_labels():
-    from analysis.topics import era_labels
+    from analysis.topicmod.model import era_labels
 
     assert era_labels([2005, 2010, 2018, 2017], [2017, 2007]).tolist() == ["-2006", "2007-2016", "2017-", "2017-"]
     assert era_labels([2005], "2007;2017").tolist() == ["-2006"]
@@ -263,7 +263,7 @@ def test_era_labels():
 
 def test_stage_tiny_corpora_do_not_crash(tmp_path, sg_corpus):
     from analysis.corpus import Corpus
-    from analysis.pipeline import run_pipeline
+    from analysis.run.runner import run_pipeline
 
     ctx = run_pipeline(sg_corpus, out=tmp_path / "sg", only=["topics"], overrides=SMALL, use_cache=False,
                        verbose=False, progress=False)
@@ -284,7 +284,7 @@ def test_stage_tiny_corpora_do_not_crash(tmp_path, sg_corpus):
 def test_cli_topics_command(tmp_path):
     from typer.testing import CliRunner
 
-    from analysis.cli import app
+    from analysis.cli.main import app
 
     small = simulate_topic_corpus(n_topics=3, years=(2001, 2008), docs_per_year=2, paragraphs_per_doc=(3, 5),
                                   random_state=4)
@@ -303,7 +303,7 @@ def test_cli_topics_command(tmp_path):
 
 
 def test_heldout_perplexity_document_completion(sim, sim_dtm):
-    from analysis.topics import _split
+    from analysis.topicmod.model import _split
 
     M = sim_dtm.matrix.tocsr()
     tr, te = _split(M.shape[0], 0.8, 0)
@@ -335,8 +335,8 @@ def test_stage_warm_cache_computes_nothing_and_matches_cold(tmp_path, monkeypatc
     import json
 
     import analysis.dtm
-    from analysis import topics
-    from analysis.pipeline import run_pipeline
+    from analysis import topicmod as topics
+    from analysis.run.runner import run_pipeline
 
     small = simulate_topic_corpus(n_topics=3, years=(2001, 2008), docs_per_year=2, paragraphs_per_doc=(3, 5),
                                   random_state=5)

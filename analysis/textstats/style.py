@@ -16,7 +16,7 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 
-from .text import WORD_PATTERN, sentence_tokenizer, sentences
+from analysis.text import WORD_PATTERN, sentence_tokenizer, sentences
 
 __all__ = [
     "FIRST_PERSON_PLURAL",

@@ -28,7 +28,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 
-from .text import normalize
+from analysis.text import normalize
 
 __all__ = [
     "DEFAULT_HTML_DROP",

@@ -30,8 +30,8 @@ def register(app: typer.Typer, console, out_console, load, corpus_help: str) -> 
         csv: Path | None = typer.Option(None, "--csv", help="Write the whole concordance to this CSV file."),
     ) -> None:
         """Keyword-in-context concordance (the kwic.csv table of 'r2p run')."""
-        from .kwic import stat_kwic
-        from .pipeline import write_csv
+        from analysis.textstats.kwic import stat_kwic
+        from analysis.run.runner import write_csv
 
         c = load(corpus)
         try:
@@ -69,10 +69,10 @@ def register(app: typer.Typer, console, out_console, load, corpus_help: str) -> 
         csv: Path | None = typer.Option(None, "--csv", help="Write the whole table to this CSV file."),
     ) -> None:
         """Keyness (G2, chi2, log ratio, BH) or Fightin' Words between two groups of documents."""
-        from .compare import default_anchor, default_comparisons, document_counts, unit_counts
-        from .keyness import stat_fightin_words, stat_keyness
-        from .pipeline import write_csv
-        from .text import make_units
+        from analysis.textstats.similarity import default_anchor, default_comparisons, document_counts, unit_counts
+        from analysis.textstats.keyness import stat_fightin_words, stat_keyness
+        from analysis.run.runner import write_csv
+        from analysis.text import make_units
 
         c = load(corpus).available()
         spec = compare or default_comparisons(c)[-1]

@@ -53,8 +53,8 @@ from urllib.robotparser import RobotFileParser
 
 import pandas as pd
 
-from . import __version__
-from .extract import Extraction, ExtractionError, extract
+from analysis import __version__
+from analysis.acquire.extract import Extraction, ExtractionError, extract
 
 __all__ = [
     "LOCK_COLUMNS",
@@ -89,7 +89,7 @@ LOCK_COLUMNS = [
 ]
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 _SAFE_ID = re.compile(r"^(?!\.)[\w.\-]+$")
-DEFAULT_SOURCES = Path(__file__).resolve().parent.parent / "corpus" / "sources.yml"
+DEFAULT_SOURCES = Path(__file__).resolve().parents[2] / "corpus" / "sources.yml"
 
 
 # ---------------------------------------------------------------- configuration
@@ -837,7 +837,7 @@ def _now() -> str:
 
 def _resolve_corpus_dir(corpus: str | os.PathLike) -> Path:
     if str(corpus) in ("sg-r2p", "sg_r2p", "r2p"):
-        from .corpus import corpus_dir
+        from analysis.corpus import corpus_dir
 
         return corpus_dir()
     p = Path(corpus)
@@ -889,7 +889,7 @@ def fetch_corpus(
     FetchReport
         One result per row; ``report.to_frame()`` for a DataFrame.
     """
-    from .manifest import read_manifest
+    from analysis.manifest import read_manifest
 
     cdir = _resolve_corpus_dir(corpus_dir)
     if isinstance(config, FetchConfig):
@@ -1111,7 +1111,7 @@ def accept_new(corpus_dir: str | os.PathLike = "sg-r2p", only: Iterable[str] | N
     FetchReport
         ``fetched`` for each accepted text, ``failed`` for refusals.
     """
-    from .manifest import read_manifest
+    from analysis.manifest import read_manifest
 
     cdir = _resolve_corpus_dir(corpus_dir)
     manifest = read_manifest(cdir / "manifest.csv")
@@ -1208,7 +1208,7 @@ def verify_lock(corpus_dir: str | os.PathLike) -> list:
     -------
     list of analysis.manifest.Problem
     """
-    from .manifest import ManifestError, Problem, read_manifest
+    from analysis.manifest import ManifestError, Problem, read_manifest
 
     cdir = Path(corpus_dir)
     lpath = cdir / LOCK_NAME
@@ -1301,7 +1301,7 @@ def fetch_command(corpus: str = "sg-r2p", only: list[str] | None = None, force: 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from .manifest import ManifestError
+    from analysis.manifest import ManifestError
 
     console = console or Console(stderr=True)
     out_console = out_console or Console()

@@ -22,7 +22,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from .text import WORD_OR_NUMBER_PATTERN, WORD_PATTERN, stopwords
+from analysis.text import WORD_OR_NUMBER_PATTERN, WORD_PATTERN, stopwords
 
 __all__ = [
     "COLLOCATION_COLUMNS",
@@ -316,7 +316,7 @@ def stat_collocations(texts, min_count: int = 5, remove_stopwords: bool = True,
     Manning, C. D., & Schütze, H. (1999). *Foundations of Statistical Natural
     Language Processing*, ch. 5 (collocations). MIT Press.
     """
-    from .keyness import _g2
+    from analysis.textstats.keyness import _g2
 
     if isinstance(texts, pd.DataFrame):
         if "text" not in texts.columns:
@@ -419,7 +419,7 @@ def stat_collocates(texts, nodes, window: int = 5, min_count: int = 3,
     Evert, S. (2008). Corpora and collocations. In A. Lüdeling & M. Kytö (eds.),
     *Corpus Linguistics: An International Handbook*, 1212-1248. De Gruyter.
     """
-    from .keyness import keyness_stats
+    from analysis.textstats.keyness import keyness_stats
 
     if isinstance(texts, pd.DataFrame):
         if "text" not in texts.columns:

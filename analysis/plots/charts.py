@@ -28,7 +28,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from analysis.figures import (
+from analysis.plots.save import (
     LINESTYLES,
     MARKERS,
     OKABE_ITO,

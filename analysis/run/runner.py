@@ -25,10 +25,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import __version__
-from .cache import Cache
-from .corpus import Corpus, load_corpus
-from .text import TextSettings, make_units
+from analysis import __version__
+from analysis.run.cache import Cache
+from analysis.corpus import Corpus, load_corpus
+from analysis.text import TextSettings, make_units
 
 __all__ = ["RunContext", "STAGES", "run_pipeline", "parse_overrides", "write_csv", "library_versions"]
 
@@ -164,11 +164,11 @@ def stage_corpus(ctx: RunContext) -> None:
 #: a string are imported when they run, so stage modules may import this one.
 STAGES: list[tuple[str, Callable[[RunContext], None] | str]] = [
     ("corpus", stage_corpus),
-    ("compare", "analysis.compare:stage"),
-    ("topics", "analysis.topics:stage"),
-    ("novelty", "analysis.novelty:stage"),
-    ("frames", "analysis.framing:stage"),
-    ("figures", "analysis.figures:stage"),
+    ("compare", "analysis.stages.compare:stage"),
+    ("topics", "analysis.stages.topics:stage"),
+    ("novelty", "analysis.stages.novelty:stage"),
+    ("frames", "analysis.stages.frames:stage"),
+    ("figures", "analysis.stages.figures:stage"),
 ]
 
 

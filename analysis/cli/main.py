@@ -7,7 +7,6 @@ stages), 2 usage errors.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import List, Optional
 
@@ -15,8 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from . import __version__
-from .corpus import BUILTIN_CORPORA, CorpusError, corpus_dir, load_corpus
+from analysis import __version__
+from analysis.corpus import BUILTIN_CORPORA, CorpusError, corpus_dir, load_corpus
 
 CORPUS_HELP = (
     "Corpus name or path: sg-r2p (default, the project's corpus/), sotu, inaugural, "
@@ -100,7 +99,7 @@ def corpus_validate(
     Reports every problem with its file, row, column and what to do. Exit code 1
     when any error is found.
     """
-    from .manifest import validate_corpus_folder
+    from analysis.manifest import validate_corpus_folder
 
     folder = corpus_dir() if corpus in ("sg-r2p", "sg_r2p", "r2p") else Path(corpus)
     if corpus in BUILTIN_CORPORA[1:] or not (folder / "manifest.csv").exists():
@@ -141,7 +140,7 @@ def corpus_fetch(
     corpus/texts/, hashes to corpus/corpus.lock. Polite (user agent, rate limit,
     robots.txt, retries); an interrupted run resumes. Exit code 1 if any row failed.
     """
-    from .fetch import fetch_command
+    from analysis.acquire.fetch import fetch_command
 
     code = fetch_command(corpus, only=only, force=force, plan=plan, config=config, report_csv=report,
                          quiet=quiet, console=console, out_console=out_console, accept=accept)
@@ -171,7 +170,7 @@ def run(
 
     Stages: corpus (documents.csv, units.csv), compare, topics, novelty, frames, figures.
     """
-    from .pipeline import parse_overrides, run_pipeline
+    from analysis.run.runner import parse_overrides, run_pipeline
 
     try:
         overrides = parse_overrides(set_)
@@ -212,8 +211,8 @@ def frames_list(
     dictionary: Optional[Path] = typer.Option(None, "--dictionary", "-d", help="A .yml or LIWC .dic dictionary (default corpus/dictionaries/r2p_frames.yml)."),
 ) -> None:
     """List the frames of a dictionary with their number of entries and sources."""
-    from .dictionary import DictionaryError
-    from .framing import load_frames_dictionary
+    from analysis.framing.dictionary import DictionaryError
+    from analysis.framing.frames import load_frames_dictionary
 
     try:
         d = load_frames_dictionary(dictionary)
@@ -245,10 +244,10 @@ def frames_sample(
     Code each row's 'relevant' column as 1 (the passage expresses the frame) or
     0 (false positive), then run `r2p frames validate OUT`.
     """
-    from .dictionary import DictionaryError
-    from .framing import load_frames_dictionary, sample_kwic
-    from .pipeline import write_csv
-    from .text import make_units
+    from analysis.framing.dictionary import DictionaryError
+    from analysis.framing.frames import load_frames_dictionary, sample_kwic
+    from analysis.run.runner import write_csv
+    from analysis.text import make_units
 
     if out.exists() and not force:
         console.print(f"[red]error:[/] {out} exists and may hold hand codes; choose another --out or pass --force", markup=False)
@@ -278,8 +277,8 @@ def frames_validate(
     alpha: float = typer.Option(0.05, "--alpha", min=0.0001, max=0.5, help="1 - coverage of the Wilson intervals."),
 ) -> None:
     """Precision per frame from a hand-coded sample, with Wilson score intervals."""
-    from .framing import validate_coding
-    from .pipeline import write_csv
+    from analysis.framing.frames import validate_coding
+    from analysis.run.runner import write_csv
 
     try:
         res = validate_coding(coded, alpha=alpha)
@@ -312,7 +311,7 @@ def topics_cmd(
     no_cache: bool = typer.Option(False, "--no-cache", help="Recompute everything (ignore OUT/.cache)."),
 ) -> None:
     """Fit topic models only: choose K, label topics, prevalence per year, effects (the 'topics' stage)."""
-    from .pipeline import parse_overrides, run_pipeline
+    from analysis.run.runner import parse_overrides, run_pipeline
 
     try:
         overrides = parse_overrides(set_)
@@ -352,7 +351,7 @@ def topics_cmd(
 
 
 # ------------------------------------------------------------- comparisons
-from .compare_cli import register as _register_compare  # noqa: E402
+from analysis.cli.compare import register as _register_compare  # noqa: E402
 
 _register_compare(app, console, out_console, _load, CORPUS_HELP)
 
@@ -365,7 +364,7 @@ def figures_cmd(
     force: bool = typer.Option(False, "--force", help="Redraw every figure, even those whose inputs are unchanged."),
 ) -> None:
     """Draw the figures again from OUT/tables without recomputing any stage."""
-    from .figures import redraw
+    from analysis.stages.figures import redraw
 
     try:
         index = redraw(out, formats=formats, reuse=not force, log=lambda m: console.print(m))
@@ -385,7 +384,7 @@ def notebooks_cmd(
     only: Optional[List[str]] = typer.Option(None, "--only", help="Notebooks whose name starts with this, e.g. 01 (repeatable)."),
 ) -> None:
     """Execute the notebooks in notebooks/ on a fresh kernel and export them to HTML."""
-    from .notebooks import run_notebooks
+    from analysis.notebooks import run_notebooks
 
     res = run_notebooks(out, corpus=corpus, only=only, log=lambda m: console.print(m))
     bad = res[res["status"] != "ok"]

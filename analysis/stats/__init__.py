@@ -1,0 +1,1 @@
+"""Statistics shared by the method wings: the bootstrap rule, change points."""
