@@ -16,10 +16,13 @@ import re
 import unicodedata
 import warnings
 from dataclasses import asdict, dataclass
+from typing import ClassVar
 from functools import lru_cache
 from typing import TYPE_CHECKING, Iterable
 
 import pandas as pd
+
+from analysis.settings import StageSettings, setting
 
 if TYPE_CHECKING:  # pragma: no cover
     from analysis.corpus import Corpus
@@ -45,8 +48,10 @@ WORD_OR_NUMBER_PATTERN = r"[^\W_]+(?:['\-.,][^\W_]+)*"
 
 
 @dataclass(frozen=True)
-class TextSettings:
-    """Choices of text preparation, recorded with every run.
+class TextSettings(StageSettings):
+    """Choices of text preparation (the ``text`` settings group), recorded with every run.
+
+    Set with ``--set text.KEY=VALUE``; ``r2p settings text`` lists them.
 
     Parameters
     ----------
@@ -67,13 +72,18 @@ class TextSettings:
         Further words to drop (for example ``("united", "nations")``).
     """
 
-    lowercase: bool = True
-    remove_stopwords: bool = True
-    stem: bool = False
-    min_token_len: int = 2
-    keep_numbers: bool = False
-    language: str = "english"
-    extra_stopwords: tuple[str, ...] = ()
+    group: ClassVar[str] = "text"
+
+    lowercase: bool = setting(True, "Fold case before counting terms.")
+    remove_stopwords: bool = setting(True, "Drop stopwords (NLTK's list for `language`).")
+    stem: bool = setting(False, "Apply the Snowball stemmer (Porter 2001).")
+    min_token_len: int = setting(2, "Drop tokens shorter than this many characters.", ge=1)
+    keep_numbers: bool = setting(False, "Keep tokens made of digits (years, article numbers) as terms.")
+    language: str = setting("english", "Language of the stopwords and the stemmer.",
+                            choices=("english", "french", "spanish", "german", "russian", "arabic",
+                                     "portuguese", "italian", "dutch"))
+    extra_stopwords: tuple[str, ...] = setting((), "Further words to drop, e.g. `united; nations`.",
+                                               alt=("united", "nations"))
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -84,10 +94,9 @@ class TextSettings:
 
     @classmethod
     def from_dict(cls, d: dict) -> "TextSettings":
+        """Read settings back from a run record (``run.json``), ignoring recorded extras."""
         known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
-        if "extra_stopwords" in known:
-            known["extra_stopwords"] = tuple(known["extra_stopwords"])
-        return cls(**known)
+        return cls.from_mapping(known)
 
 
 NORMALISATION_STEPS = [

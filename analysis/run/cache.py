@@ -1,9 +1,9 @@
 """A content-addressed cache for pipeline stage results.
 
-A result is stored under the SHA-256 of (corpus fingerprint, stage key,
-parameters, package version), so re-running after a change recomputes only
-what the change touches, and a stale result can never be returned for new
-inputs. Entries are pickles written atomically; a corrupt entry is recomputed.
+A result is stored under a key derived by :class:`analysis.run.context.RunContext`
+from the function and the content of its arguments (see :mod:`analysis.run.hashing`),
+so re-running after a change recomputes only what the change touches, and a stale
+result can never be returned for new inputs. Entries are pickles written atomically; a corrupt entry is recomputed.
 """
 
 from __future__ import annotations
@@ -44,25 +44,38 @@ class Cache:
         self.salt = salt
         self.hits = 0
         self.misses = 0
+        #: (step, "cached" | "computed") for every lookup, in order
+        self.log: list[tuple[str, str]] = []
 
     def key(self, name: str, params: Any) -> str:
         return stable_hash(self.salt, name, params)
 
     def get_or_compute(self, name: str, params: Any, fn: Callable[[], Any]) -> Any:
+        """``fn()`` stored under the hash of ``name`` and ``params``."""
+        return self.get_or_compute_key(name, self.key(name, params), fn)
+
+    def get_or_compute_key(self, name: str, h: str, fn: Callable[[], Any]) -> Any:
+        """``fn()`` stored under the key ``h`` (a hex digest derived by the caller's context).
+
+        ``name`` is only for the log of hits and misses (``self.log``).
+        """
         if not self.enabled:
             self.misses += 1
+            self.log.append((name, "computed"))
             return fn()
-        h = self.key(name, params)
+        h = stable_hash(self.salt, h)
         path = self.directory / h[:2] / f"{h}.pkl"
         if path.exists():
             try:
                 with open(path, "rb") as f:
                     value = pickle.load(f)
                 self.hits += 1
+                self.log.append((name, "cached"))
                 return value
             except Exception:  # corrupt or incompatible entry: recompute
                 pass
         self.misses += 1
+        self.log.append((name, "computed"))
         value = fn()
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")

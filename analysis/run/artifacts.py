@@ -1,0 +1,30 @@
+"""Builders of the run-level artifacts (units and shared count matrices), called through ``ctx.call``."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.dtm import DTM
+from analysis.textstats.similarity import document_counts, unit_counts
+
+__all__ = ["unit_dtm", "document_dtm"]
+
+
+def unit_dtm(units: pd.DataFrame, text_settings, min_df: float = 1, max_df: float = 1.0,
+             ngram_range: tuple[int, int] = (1, 1)) -> DTM | None:
+    """Count matrix of the units (rows: units; docvars keep ``doc_id``); None without units.
+
+    ``min_df`` above 1 is applied only when there are at least two units (one unit
+    cannot have a term in two of them).
+    """
+    if len(units) == 0:
+        return None
+    return unit_counts(units, settings=text_settings, min_df=min_df if len(units) > 1 else 1,
+                       max_df=max_df, ngram_range=ngram_range)
+
+
+def document_dtm(unit_matrix: DTM | None, docvars: pd.DataFrame) -> DTM | None:
+    """The unit counts summed into documents, in the order of ``docvars``."""
+    if unit_matrix is None:
+        return None
+    return document_counts(unit_matrix, docvars.reset_index(drop=True))[0]

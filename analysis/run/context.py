@@ -1,0 +1,244 @@
+"""What a stage sees: the run's facts, its declared settings and a cache whose keys are derived.
+
+A stage never builds a cache key. It calls ``ctx.call(fn, *args, **kwargs)`` with a
+module-level function and explicit arguments; the key is the content fingerprint
+(:mod:`analysis.run.hashing`) of the package version, the stage's name and code
+VERSION, the function and every argument. A setting that changes an argument
+changes the key, and a setting that is not an argument cannot affect the result,
+so a warm run after any change equals a cold run.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+
+from analysis import __version__
+from analysis.corpus import Corpus
+from analysis.errors import UsageError
+from analysis.run.cache import Cache
+from analysis.run.hashing import Fingerprinter
+from analysis.run.tables import read_table, write_csv
+
+__all__ = ["RunContext", "StageInfo"]
+
+#: tables larger than this many rows have their rendered CSV bytes cached
+CSV_CACHE_MIN_ROWS = 20_000
+
+
+@dataclass(frozen=True)
+class StageInfo:
+    """The declaration of the stage that is running (name, code version, tables)."""
+
+    name: str
+    version: str
+    produces: tuple[str, ...] = ()
+    consumes: tuple[str, ...] = ()
+
+
+@dataclass
+class RunContext:
+    """Everything a stage needs; stages communicate only through declared tables and artifacts.
+
+    Attributes
+    ----------
+    corpus : Corpus
+        The available documents (with text).
+    full_corpus : Corpus
+        Every document, available or not (for ``documents.csv``).
+    anchor : str or None
+        The run's one anchor doc_id, resolved once by the runner.
+    units : DataFrame
+        Paragraph units (``unit_id, doc_id, position, n_tokens, text`` + docvars).
+    text : TextSettings
+        The tokens layer's settings (``--set text.KEY=VALUE``).
+    settings : dict
+        Each stage's declared settings object, by stage name.
+    """
+
+    corpus: Corpus
+    full_corpus: Corpus
+    out: Path
+    seed: int = 20170906
+    text: Any = None
+    anchor: str | None = None
+    units: pd.DataFrame | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+    cache: Cache = field(default_factory=lambda: Cache(None, enabled=False))
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)
+    errors: list[dict[str, str]] = field(default_factory=list)
+    #: table name -> {"stage", "rows"} for every table this run wrote
+    written: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: run-level facts recorded in run.json (anchor, units, tokens, matrices)
+    facts: dict[str, Any] = field(default_factory=dict)
+    #: tables of earlier runs in OUT that this run may read: name -> path
+    recorded_tables: dict[str, Path] = field(default_factory=dict)
+    verbose: bool = True
+    stage: StageInfo | None = None
+    _fingerprint: str | None = None
+    _memo: dict[int, tuple[Any, str]] = field(default_factory=dict, repr=False)
+    _dtms: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    # ------------------------------------------------------------ facts
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 of the available texts and docvars (the corpus hash of the run)."""
+        if self._fingerprint is None:
+            self._fingerprint = self.corpus.fingerprint()
+        return self._fingerprint
+
+    @property
+    def text_settings(self):  # the name before the tokens layer was declared
+        return self.text
+
+    @property
+    def tables_dir(self) -> Path:
+        return self.out / "tables"
+
+    @property
+    def figures_dir(self) -> Path:
+        return self.out / "figures"
+
+    def register_artifact(self, obj: Any, key: str) -> Any:
+        """Mark a run-level artifact (units, a matrix) with its key; artifacts are read-only."""
+        self._memo[id(obj)] = (obj, key)
+        return obj
+
+    def key_of(self, obj: Any) -> str:
+        return Fingerprinter(self._memo).digest(obj)
+
+    # ------------------------------------------------------------ caching
+    def call(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
+        """``fn(*args, **kwargs)``, cached under a key derived from ``fn`` and its arguments.
+
+        ``fn`` must be a module-level function (or a bound method of an object
+        whose content is the state it uses): lambdas and closures are refused,
+        because what they capture would be invisible to the key.
+        """
+        _check_pure(fn)
+        stage = self.stage.name if self.stage else "run"
+        version = self.stage.version if self.stage else "1"
+        target = fn.__func__ if inspect.ismethod(fn) else fn
+        owner = fn.__self__ if inspect.ismethod(fn) else None
+        name = f"{target.__module__}.{target.__qualname__}"
+        fp = Fingerprinter(self._memo)
+        key = fp.digest([__version__, stage, version, name, owner, list(args), kwargs])
+        return self.cache.get_or_compute_key(f"{stage}/{target.__qualname__}", key,
+                                             lambda: fn(*args, **kwargs))
+
+    def cached(self, *a, **k):  # pragma: no cover - the old API, removed on purpose
+        raise TypeError("ctx.cached(key, params, fn) was replaced by ctx.call(fn, *args): keys are derived")
+
+    # ------------------------------------------------------------ matrices
+    def dtm(self, level: str = "unit", min_df: float = 1, max_df: float = 1.0,
+            ngram_range: tuple[int, int] = (1, 1)):
+        """A shared count matrix of the run's units (``level="unit"``) or documents.
+
+        Built once per distinct ``(level, min_df, max_df, ngram_range)`` and the
+        text settings, cached, and recorded in ``run.json`` (``facts.matrices``).
+        """
+        from analysis.run import artifacts
+
+        if level not in ("unit", "document"):
+            raise UsageError(f"dtm level must be 'unit' or 'document', got {level!r}")
+        spec = {"level": level, "min_df": min_df, "max_df": max_df, "ngram_range": list(ngram_range)}
+        skey = Fingerprinter(self._memo).digest(["dtm", spec, self.units, self.text, self.corpus.docvars])
+        if skey not in self._dtms:
+            saved, self.stage = self.stage, None
+            try:
+                unit_dtm = self.call(artifacts.unit_dtm, self.units, self.text, min_df, max_df,
+                                     tuple(ngram_range))
+                d = unit_dtm if level == "unit" else self.call(
+                    artifacts.document_dtm, unit_dtm, self.corpus.docvars)
+            finally:
+                self.stage = saved
+            self.register_artifact(d, skey)
+            self._dtms[skey] = d
+            self.facts.setdefault("matrices", {})[skey[:16]] = {
+                **spec, "shape": list(d.matrix.shape) if d is not None else None}
+        return self._dtms[skey]
+
+    # ------------------------------------------------------------ tables
+    def write_table(self, name: str, df: pd.DataFrame) -> Path:
+        """Write ``tables/<name>.csv`` (a table the running stage declares) and keep it for later stages."""
+        if self.stage is not None and self.stage.produces and name not in self.stage.produces:
+            raise RuntimeError(f"stage {self.stage.name!r} writes table {name!r} but does not declare it "
+                               f"in PRODUCES {self.stage.produces}")
+        self.tables[name] = df
+        self.written[name] = {"stage": self.stage.name if self.stage else None, "rows": int(len(df))}
+        path = self.tables_dir / f"{name}.csv"
+        if len(df) >= CSV_CACHE_MIN_ROWS and self.cache.enabled:
+            data = zlib.decompress(self.call(_render_csv, df))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".csv.tmp")
+            tmp.write_bytes(data)
+            tmp.replace(path)
+            return path
+        return write_csv(df, path)
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        """An upstream table: written earlier in this run, or recorded by an earlier run in OUT.
+
+        The running stage must declare it in ``CONSUMES`` (as ``"table:NAME"``).
+        Returns None when no stage has produced it for this corpus and anchor.
+        """
+        if self.stage is not None and f"table:{name}" not in self.stage.consumes:
+            raise RuntimeError(f"stage {self.stage.name!r} reads table {name!r} but does not declare "
+                               f"'table:{name}' in CONSUMES {self.stage.consumes}")
+        if name in self.tables:
+            return self.tables[name]
+        path = self.recorded_tables.get(name)
+        if path is not None and path.exists():
+            df = read_table(path)
+            self.tables[name] = df
+            return df
+        return None
+
+    # ------------------------------------------------------------ messages
+    def log(self, msg: str) -> None:
+        self.messages.append(msg)
+        if self.verbose:
+            print(f"  {msg}", file=sys.stderr)
+
+    def figure_meta(self) -> dict[str, Any]:
+        """What every figure's JSON sidecar records."""
+        return {
+            "seed": self.seed,
+            "corpus": self.corpus.name,
+            "corpus_hash": self.fingerprint,
+            "anchor": self.anchor,
+            "package": "analysis",
+            "package_version": __version__,
+        }
+
+
+def _check_pure(fn: Callable) -> None:
+    target = fn.__func__ if inspect.ismethod(fn) else fn
+    qual = getattr(target, "__qualname__", "")
+    if not callable(fn) or not qual:
+        raise TypeError(f"ctx.call needs a function, got {fn!r}")
+    if "<lambda>" in qual or "<locals>" in qual or getattr(target, "__closure__", None):
+        raise TypeError(f"ctx.call({qual}): pass a module-level function with explicit arguments; "
+                        "a lambda or closure hides its inputs from the cache key")
+
+
+def _render_csv(df: pd.DataFrame) -> bytes:
+    """The bytes :func:`write_csv` writes for ``df``, zlib-compressed (for the cache)."""
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(suffix=".csv")
+    os.close(fd)
+    try:
+        write_csv(df, tmp)
+        with open(tmp, "rb") as f:
+            return zlib.compress(f.read(), 1)
+    finally:
+        os.unlink(tmp)

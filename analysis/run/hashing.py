@@ -1,0 +1,117 @@
+"""Content fingerprints of the arguments of a cached call: the cache keys are derived, never typed.
+
+:func:`fingerprint` renders any argument a stage passes to a method (numbers,
+strings, settings dataclasses, NumPy arrays, SciPy sparse matrices, pandas
+objects, corpora, document-term matrices, fitted estimators) into a SHA-256
+digest of its *content*. Two arguments with the same content give the same
+digest whatever their identity, and any change in content changes it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import pickle
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+__all__ = ["fingerprint", "Fingerprinter"]
+
+
+class Fingerprinter:
+    """Feeds values into one SHA-256; ``memo`` maps ``id(obj)`` to known digests (kept alive)."""
+
+    def __init__(self, memo: dict[int, tuple[Any, str]] | None = None):
+        self.memo = memo if memo is not None else {}
+
+    def digest(self, obj: Any) -> str:
+        h = hashlib.sha256()
+        self._feed(h, obj)
+        return h.hexdigest()
+
+    def _tag(self, h, tag: str) -> None:
+        h.update(b"\x00" + tag.encode() + b"\x01")
+
+    def _feed(self, h, obj: Any) -> None:  # noqa: C901 - one branch per kind of value
+        known = self.memo.get(id(obj))
+        if known is not None and known[0] is obj:
+            self._tag(h, "memo")
+            h.update(known[1].encode())
+            return
+        if obj is None or isinstance(obj, (bool, int, float, complex, str, bytes)):
+            self._tag(h, type(obj).__name__)
+            h.update(repr(obj).encode() if not isinstance(obj, bytes) else obj)
+        elif isinstance(obj, (np.integer, np.floating, np.bool_)):
+            self._feed(h, obj.item())
+        elif isinstance(obj, Path):
+            self._tag(h, "path")
+            h.update(str(obj).encode())
+            if obj.is_file():
+                h.update(hashlib.sha256(obj.read_bytes()).digest())
+        elif isinstance(obj, (list, tuple)):
+            self._tag(h, f"{type(obj).__name__}[{len(obj)}]")
+            for x in obj:
+                self._feed(h, x)
+        elif isinstance(obj, (set, frozenset)):
+            self._tag(h, f"set[{len(obj)}]")
+            for d in sorted(self.digest(x) for x in obj):
+                h.update(d.encode())
+        elif isinstance(obj, dict):
+            self._tag(h, f"dict[{len(obj)}]")
+            for k in sorted(obj, key=repr):
+                self._feed(h, k)
+                self._feed(h, obj[k])
+        elif isinstance(obj, np.ndarray):
+            self._tag(h, f"ndarray{obj.dtype.str}{obj.shape}")
+            if obj.dtype == object:
+                self._feed(h, obj.tolist())
+            else:
+                h.update(np.ascontiguousarray(obj).tobytes())
+        elif sp.issparse(obj):
+            m = obj.tocsr()
+            if not m.has_sorted_indices:
+                m = m.sorted_indices()
+            self._tag(h, f"csr{m.dtype.str}{m.shape}")
+            for a in (m.data, m.indices, m.indptr):
+                h.update(np.ascontiguousarray(a).tobytes())
+        elif isinstance(obj, pd.DataFrame):
+            self._tag(h, f"frame{obj.shape}")
+            self._feed(h, [str(c) for c in obj.columns])
+            self._feed(h, [str(t) for t in obj.dtypes])
+            h.update(pd.util.hash_pandas_object(obj, index=True, categorize=False).to_numpy().tobytes())
+        elif isinstance(obj, pd.Series):
+            self._tag(h, f"series{obj.shape}{obj.dtype}")
+            self._feed(h, str(obj.name))
+            h.update(pd.util.hash_pandas_object(obj, index=True, categorize=False).to_numpy().tobytes())
+        elif isinstance(obj, pd.Index):
+            self._feed(h, obj.to_series())
+        elif hasattr(obj, "fingerprint") and callable(obj.fingerprint):  # Corpus
+            self._tag(h, type(obj).__qualname__)
+            h.update(str(obj.fingerprint()).encode())
+            for attr in ("name", "anchor"):
+                if hasattr(obj, attr):
+                    self._feed(h, getattr(obj, attr))
+        elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            self._tag(h, f"dc:{type(obj).__module__}.{type(obj).__qualname__}")
+            for f in dataclasses.fields(obj):
+                self._feed(h, f.name)
+                self._feed(h, getattr(obj, f.name))
+        elif hasattr(obj, "get_params") and hasattr(obj, "fit"):  # scikit-learn style estimator
+            self._tag(h, f"est:{type(obj).__module__}.{type(obj).__qualname__}")
+            self._feed(h, obj.get_params(deep=False))
+            learned = {k: v for k, v in vars(obj).items() if k.endswith("_") and not k.startswith("_")}
+            self._feed(h, learned)
+        elif callable(obj) and hasattr(obj, "__qualname__"):
+            self._tag(h, f"fn:{getattr(obj, '__module__', '')}.{obj.__qualname__}")
+        else:
+            self._tag(h, f"pickle:{type(obj).__module__}.{type(obj).__qualname__}")
+            h.update(pickle.dumps(obj, protocol=4))
+
+
+def fingerprint(*parts: Any) -> str:
+    """SHA-256 of the content of ``parts`` (see :class:`Fingerprinter`)."""
+    return Fingerprinter().digest(list(parts))
