@@ -29,7 +29,7 @@ MOVED = {
     "fetch": "analysis.acquire.fetch",
     "extract": "analysis.acquire.extract",
     "figures": "analysis.plots.save",
-    "compare_cli": "analysis.cli.compare",
+    "compare_cli": "analysis.cli.run",
 }
 
 

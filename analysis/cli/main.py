@@ -1,7 +1,9 @@
 """The ``r2p`` command line (also ``python -m analysis``).
 
 Exit codes: 0 ok, 1 problems found (validation errors, failed fetches, failed
-stages), 2 usage errors.
+stages), 2 usage errors (see :func:`analysis.cli.options.cli_errors`). The run
+commands (``run``, ``settings``, ``topics``, ``kwic``, ``keyness``) are in
+:mod:`analysis.cli.run`.
 """
 
 from __future__ import annotations
@@ -11,17 +13,12 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from analysis import __version__
+from analysis.cli.options import CORPUS_HELP, console, out_console
 from analysis.corpus import BUILTIN_CORPORA, CorpusError, corpus_dir, load_corpus
 
-CORPUS_HELP = (
-    "Corpus name or path: sg-r2p (default, the project's corpus/), sotu, inaugural, "
-    "state_union, a folder with manifest.csv, a folder of ISO3_session_year.txt files, "
-    "a UNSC Debates folder (meta.tsv + speeches/), or a .csv/.parquet file with a text column."
-)
 
 app = typer.Typer(
     name="r2p",
@@ -35,8 +32,9 @@ app = typer.Typer(
 corpus_app = typer.Typer(help="Inspect, validate and build corpora.", no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
 
-console = Console(stderr=True)
-out_console = Console()
+from analysis.cli import run as _run_commands  # noqa: E402
+
+_run_commands.register(app)
 
 
 def _load(corpus: str):
@@ -148,56 +146,6 @@ def corpus_fetch(
         raise typer.Exit(code)
 
 
-@app.command("run")
-def run(
-    corpus: str = typer.Option("sg-r2p", "--corpus", "-c", help=CORPUS_HELP),
-    out: Path = typer.Option(Path("out"), "--out", "-o", help="Output folder: tables/, figures/, run.json."),
-    seed: int = typer.Option(20170906, "--seed", help="Seed for every random step."),
-    set_: Optional[List[str]] = typer.Option(
-        None, "--set", help="Override a stage parameter, STAGE.KEY=VALUE (repeatable), e.g. topics.k=8, text.stem=true."
-    ),
-    only: Optional[List[str]] = typer.Option(None, "--only", help="Run only these stages (repeatable)."),
-    skip: Optional[List[str]] = typer.Option(None, "--skip", help="Skip these stages (repeatable)."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Recompute everything (ignore OUT/.cache)."),
-    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Cache folder (default OUT/.cache)."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or messages."),
-    threads: int = typer.Option(
-        1, "--threads", min=0,
-        help="BLAS/OpenMP threads (default 1: identical tables on any machine; 0: the libraries' default).",
-    ),
-) -> None:
-    """Run the pipeline on a corpus: tables under OUT/tables, figures under OUT/figures, OUT/run.json.
-
-    Stages: corpus (documents.csv, units.csv), compare, topics, novelty, frames, figures.
-    """
-    from analysis.run.runner import parse_overrides, run_pipeline
-
-    try:
-        overrides = parse_overrides(set_)
-    except ValueError as e:
-        console.print(f"[red]usage:[/] {e}")
-        raise typer.Exit(2)
-    try:
-        ctx = run_pipeline(
-            corpus, out, seed=seed, overrides=overrides, only=only, skip=skip,
-            cache_dir=cache_dir, use_cache=not no_cache, verbose=not quiet, progress=not quiet,
-            threads=threads or None,
-        )
-    except CorpusError as e:
-        console.print(f"[red]error:[/] {e}")
-        raise typer.Exit(1)
-    except ValueError as e:
-        console.print(f"[red]usage:[/] {e}")
-        raise typer.Exit(2)
-    errors = ctx.errors
-    if not quiet:
-        out_console.print(f"wrote {len(ctx.tables)} tables to {out / 'tables'} and {out / 'run.json'}")
-    if errors:
-        for e in errors:
-            console.print(f"[red]stage {e['stage']} failed:[/] {e['error']}")
-        raise typer.Exit(1)
-
-
 # ------------------------------------------------------------------ frames
 frames_app = typer.Typer(
     help="Framing dictionaries: list frames, draw a KWIC sample to hand-code, report precision.",
@@ -296,64 +244,6 @@ def frames_validate(
     if out is not None:
         write_csv(res, out)
         out_console.print(f"wrote {out}")
-
-
-# ------------------------------------------------------------------ topics
-@app.command("topics")
-def topics_cmd(
-    corpus: str = typer.Option("sg-r2p", "--corpus", "-c", help=CORPUS_HELP),
-    out: Path = typer.Option(Path("out"), "--out", "-o", help="Output folder: tables/topic_*.csv, run.json."),
-    k: Optional[int] = typer.Option(None, "--k", min=2, help="Number of topics; default: chosen by the rule (README, 'Topic models')."),
-    model: str = typer.Option("nmf", "--model", "-m", help="Model reported: nmf (default) or lda."),
-    models: str = typer.Option("auto", "--models", help="Models scanned over K: auto, lda, nmf or lda,nmf."),
-    seed: int = typer.Option(20170906, "--seed", help="Seed for every random step."),
-    set_: Optional[List[str]] = typer.Option(None, "--set", help="More topics parameters, topics.KEY=VALUE (repeatable), e.g. topics.k_max=30."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Recompute everything (ignore OUT/.cache)."),
-) -> None:
-    """Fit topic models only: choose K, label topics, prevalence per year, effects (the 'topics' stage)."""
-    from analysis.run.runner import parse_overrides, run_pipeline
-
-    try:
-        overrides = parse_overrides(set_)
-    except ValueError as e:
-        console.print(f"[red]usage:[/] {e}")
-        raise typer.Exit(2)
-    t_over = overrides.setdefault("topics", {})
-    t_over.update({"model": model, "models": models, **({"k": k} if k is not None else {})})
-    try:
-        ctx = run_pipeline(corpus, out, seed=seed, overrides=overrides, only=["topics"],
-                           use_cache=not no_cache, progress=False)
-    except CorpusError as e:
-        console.print(f"[red]error:[/] {e}")
-        raise typer.Exit(1)
-    if ctx.errors:
-        for e in ctx.errors:
-            console.print(f"[red]stage {e['stage']} failed:[/] {e['error']}", markup=False)
-        raise typer.Exit(1)
-    sel, labels = ctx.tables.get("topic_selection"), ctx.tables.get("topic_labels")
-    if sel is not None and len(sel):
-        t = Table(title="K selection (selected row marked *)")
-        for c in ("model", "k", "npmi", "umass", "exclusivity", "perplexity", "stability"):
-            t.add_column(c, justify="right")
-        for r in sel.itertuples(index=False):
-            vals = [getattr(r, c) for c in ("npmi", "umass", "exclusivity", "perplexity", "stability")]
-            t.add_row(r.model + ("*" if r.selected else ""), str(r.k),
-                      *("-" if v != v else f"{v:.3f}" for v in vals))
-        out_console.print(t)
-    if labels is not None and len(labels):
-        t = Table(title="topic labels")
-        for c in labels.columns:
-            t.add_column(c)
-        for r in labels.itertuples(index=False):
-            t.add_row(*(str(v) for v in r))
-        out_console.print(t)
-    out_console.print(f"wrote the topic tables to {out / 'tables'}")
-
-
-# ------------------------------------------------------------- comparisons
-from analysis.cli.compare import register as _register_compare  # noqa: E402
-
-_register_compare(app, console, out_console, _load, CORPUS_HELP)
 
 
 # ------------------------------------------------------------------ figures and notebooks

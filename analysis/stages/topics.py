@@ -1,41 +1,146 @@
-"""Pipeline stage ``topics``."""
+"""Stage ``topics``: choose K, fit, label, prevalence per year, effects, examples, alignment.
+
+Tables: ``topic_selection, topic_terms, topic_labels, doc_topics, document_topics,
+topic_prevalence, topic_effects, topic_alignment, topic_examples``. Every
+expensive step is a ``ctx.call`` of a module-level function, so its cache key is
+derived from the matrix, the fitted model and the settings it receives; a warm
+run reads every step back (the fitted model is read, never refitted).
+"""
+
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from analysis.topicmod.model import (TABLE_COLUMNS, TopicModel, _split, choose_k, era_labels, k_grid, merge_short_units, stat_alignment, stat_document_topics, stat_k_selection, stat_prevalence, stat_representative_units, stat_topic_effects, stat_topic_labels, stat_topic_terms, stat_unit_topics)
+
+from analysis.dtm import build_dtm
+from analysis.settings import StageSettings, setting
+from analysis.text import make_units
+from analysis.topicmod.model import (
+    TABLE_COLUMNS,
+    TopicModel,
+    _split,
+    choose_k,
+    era_labels,
+    k_grid,
+    merge_short_units,
+    stat_alignment,
+    stat_document_topics,
+    stat_k_selection,
+    stat_prevalence,
+    stat_representative_units,
+    stat_topic_effects,
+    stat_topic_labels,
+    stat_topic_terms,
+    stat_unit_topics,
+)
+
+NAME = "topics"
+VERSION = "3"
+PRODUCES = tuple(TABLE_COLUMNS)
+CONSUMES = ()
+
+MODELS = ("lda", "nmf")
 
 
-# ----------------------------------------------------------------------------- pipeline stage
-DEFAULTS = {
-    "model": "nmf",          # model whose K is selected and reported (lda | nmf)
-    "models": "auto",        # models scanned: "lda,nmf", "nmf", ...; auto = both up to 5000 units, else nmf
-    "auto_lda_max_units": 5000,
-    "k": None,               # fixed K (skips the rule; the grid is still reported)
-    "k_min": 4,
-    "k_max": 20,
-    "k_step": 4,
-    "n_runs": 5,             # seeds / subsamples per K for stability
-    "sample_frac": 0.8,
-    "min_stability": 0.7,
-    "top_n": 10,
-    "n_terms": 20,
-    "unit": "paragraph",     # paragraph | document | window
-    "window": 200,           # words per unit when unit=window
-    "min_unit_tokens": 5,    # merge units with fewer model tokens
-    "min_df": "auto",        # auto: 1 below 100 units, else 2
-    "max_df": 0.5,
-    "n_boot": 500,
-    "covariate": "speaker",  # speaker | era | any docvar | none
-    "era_breaks": None,      # first years of eras, e.g. [2007, 2017], for covariate=era without an era docvar
-    "spline_df": 4,
-    "lambda": 0.6,
-    "frex_weight": 0.5,
-    "n_examples": 3,
-}
+@dataclass(frozen=True)
+class Settings(StageSettings):
+    """Settings of the ``topics`` stage (``--set topics.KEY=VALUE``)."""
+
+    group: ClassVar[str] = "topics"
+    deprecated: ClassVar[dict] = {"lambda": ("label_lambda", "renamed topics.label_lambda")}
+
+    model: str = setting("nmf", "Model whose K is selected and reported.", choices=MODELS)
+    models: tuple[str, ...] = setting(("auto",), "Models scanned over K (`lda, nmf`); auto: both up to "
+                                      "auto_lda_max_units units, else nmf.", choices=("auto", *MODELS), sep=",",
+                                      alt=("lda", "nmf"))
+    auto_lda_max_units: int = setting(5000, "With models=auto, the most units for which LDA is scanned.", ge=0)
+    k: int | None = setting(None, "Fixed K (skips the rule; the grid is still reported).", ge=2, alt=3)
+    k_min: int = setting(4, "Smallest K of the grid.", ge=2)
+    k_max: int = setting(20, "Largest K of the grid.", ge=2)
+    k_step: int = setting(4, "Step of the K grid.", ge=1)
+    n_runs: int = setting(5, "Seeds / subsamples per K for the stability criterion.", ge=1)
+    sample_frac: float = setting(0.8, "Share of units in each stability subsample.", gt=0, le=1)
+    min_stability: float = setting(0.7, "The rule's stability threshold.", ge=0, le=1)
+    top_n: int = setting(10, "Top terms per topic for coherence and stability.", ge=2)
+    n_terms: int = setting(20, "Terms per topic in topic_terms.", ge=1)
+    unit: str = setting("paragraph", "Units modelled.", choices=("paragraph", "document", "window"))
+    window: int = setting(200, "Words per unit when unit=window.", ge=10)
+    min_unit_tokens: int = setting(5, "Merge units with fewer model tokens into their neighbour.", ge=0)
+    min_df: int | str = setting("auto", "Fewest units a term must appear in (auto: 1 below 100 units, else 2).",
+                                choices=("auto",), ge=1, alt=1)
+    max_df: float = setting(0.5, "Drop terms in more than this share of units.", gt=0, le=1)
+    n_boot: int = setting(500, "Bootstrap replicates of the prevalence intervals.", ge=0)
+    covariate: str | None = setting("speaker", "Docvar of the effects regression (speaker, era, ...; none).",
+                                    alt="era")
+    era_breaks: tuple[int, ...] | None = setting(None, "First years of eras (e.g. `2007, 2017`) for "
+                                                 "covariate=era without an era docvar.", sep=",", alt=(1900, 1950))
+    spline_df: int = setting(4, "Degrees of freedom of the year spline in the effects regression.", ge=1)
+    label_lambda: float = setting(0.6, "Relevance weight lambda of the probability labels (Sievert & Shirley).",
+                                  ge=0, le=1)
+    frex_weight: float = setting(0.5, "FREX weight of exclusivity vs frequency in the labels.", ge=0, le=1)
+    n_examples: int = setting(3, "Representative paragraphs per topic.", ge=0)
 
 
-_CACHE_VERSION = 2  # bump when a cached result's definition changes
+# ----------------------------------------------------------------------- steps (cached by ctx.call)
+def fit_topic_model(M, terms, method: str, k: int, seed: int) -> TopicModel:
+    """The reported model: ``method`` with ``k`` topics on all units."""
+    return TopicModel(method=method, n_components=k, random_state=seed).fit(M, terms=terms)
+
+
+def merged_units(units: pd.DataFrame, dtm, min_unit_tokens: int):
+    """``merge_short_units`` on the stage's DTM, dropping units left without model tokens."""
+    units_m, M = merge_short_units(units, dtm.matrix, min_unit_tokens)
+    keep = units_m["n_model_tokens"].to_numpy() > 0
+    return units_m[keep].reset_index(drop=True), M[keep]
+
+
+def unit_and_document_topics(model: TopicModel, units_m: pd.DataFrame):
+    ut = stat_unit_topics(model, units_m)
+    return ut, stat_document_topics(ut, units_m)
+
+
+def labels_and_terms(model: TopicModel, M, frex_weight: float, label_lambda: float, n_terms: int):
+    return (stat_topic_labels(model, M, n=3, frex_weight=frex_weight, lambda_=label_lambda),
+            stat_topic_terms(model, n=n_terms, frex_weight=frex_weight))
+
+
+def effects(model: TopicModel, units_m: pd.DataFrame, docvars: pd.DataFrame, covariate: str | None,
+            era_breaks, spline_df: int, labels: list, model_name: str, k: int):
+    """The effects regression with the covariate resolved; returns (table, log messages)."""
+    notes = []
+    units_m = units_m.copy()
+    cov = covariate
+    if cov is not None and cov not in units_m.columns:
+        extra = docvars.drop_duplicates("doc_id").set_index("doc_id")
+        if cov in extra.columns:
+            units_m[cov] = units_m["doc_id"].map(extra[cov]).to_numpy()
+        elif cov == "era" and era_breaks:
+            units_m["era"] = era_labels(units_m["year"], list(era_breaks))
+    if cov is not None and cov not in units_m.columns:
+        notes.append(f"topics: covariate {cov!r} is not a docvar; regression on time only")
+        cov = None
+    eff = stat_topic_effects(model.doc_topic_, units_m, covariate=cov, spline_df=spline_df,
+                             labels=labels, model=model_name, k=k)
+    if eff.empty:
+        notes.append("topics: too few documents or years for the effects regression; empty topic_effects")
+    return (eff if len(eff) else _empty("topic_effects")), notes
+
+
+def alignment(model: TopicModel, M, terms, methods: tuple, model_name: str, k: int, sample_frac: float,
+              seed: int):
+    """``topic_alignment``: the reported model against a seed + 1 refit on a subsample and the other model(s)."""
+    align = []
+    tr, _ = _split(M.shape[0], sample_frac, seed + 1)
+    other_seed = TopicModel(method=model_name, n_components=k, random_state=seed + 1).fit(M[tr], terms=terms)
+    align.append(stat_alignment(model, other_seed))
+    for other in methods:
+        if other != model_name:
+            o = TopicModel(method=other, n_components=k, random_state=seed).fit(M, terms=terms)
+            align.append(stat_alignment(model, o))
+    return pd.concat(align, ignore_index=True)
 
 
 def _empty(name: str) -> pd.DataFrame:
@@ -48,124 +153,46 @@ def _write_empty(ctx, note: str) -> None:
         ctx.write_table(name, _empty(name))
 
 
-def _as_int(v):
-    return None if v in (None, "", "none", "None") else int(v)
-
-
-def _merged_units(units: pd.DataFrame, dtm, min_unit_tokens: int):
-    """``merge_short_units`` on the stage's DTM, dropping units left without model tokens."""
-    units_m, M = merge_short_units(units, dtm.matrix, min_unit_tokens)
-    keep = units_m["n_model_tokens"].to_numpy() > 0
-    return units_m[keep].reset_index(drop=True), M[keep]
-
-
-def _effects(model, units_m: pd.DataFrame, docvars: pd.DataFrame, p: dict, labels: list, model_name: str,
-             k: int):
-    """The effects regression with the covariate resolved from ``p``; returns (table, log messages)."""
-    notes = []
-    units_m = units_m.copy()
-    cov = None if str(p["covariate"]).lower() in ("none", "", "null") else str(p["covariate"])
-    if cov is not None and cov not in units_m.columns:
-        extra = docvars.drop_duplicates("doc_id").set_index("doc_id")
-        if cov in extra.columns:
-            units_m[cov] = units_m["doc_id"].map(extra[cov]).to_numpy()
-        elif cov == "era" and p["era_breaks"]:
-            units_m["era"] = era_labels(units_m["year"], p["era_breaks"])
-    if cov is not None and cov not in units_m.columns:
-        notes.append(f"topics: covariate {cov!r} is not a docvar; regression on time only")
-        cov = None
-    eff = stat_topic_effects(model.doc_topic_, units_m, covariate=cov, spline_df=int(p["spline_df"]),
-                             labels=labels, model=model_name, k=k)
-    if eff.empty:
-        notes.append("topics: too few documents or years for the effects regression; empty topic_effects")
-    return (eff if len(eff) else _empty("topic_effects")), notes
-
-
-def _alignment(model, M, terms, methods: list, model_name: str, k: int, sample_frac: float, seed: int):
-    """``topic_alignment``: the reported model against a seed + 1 refit and the other model(s)."""
-    # same model refitted with seed + 1 on a random sample_frac of the units (as one stability
-    # run; NMF is deterministic given the data, so a seed alone would change nothing), and the
-    # other model(s) at the same K on all units
-    align = []
-    tr, _ = _split(M.shape[0], sample_frac, seed + 1)
-    other_seed = TopicModel(method=model_name, n_components=k, random_state=seed + 1).fit(M[tr], terms=terms)
-    align.append(stat_alignment(model, other_seed))
-    for other in methods:
-        if other != model_name:
-            o = TopicModel(method=other, n_components=k, random_state=seed).fit(M, terms=terms)
-            align.append(stat_alignment(model, o))
-    return pd.concat(align, ignore_index=True)
-
-
-def stage(ctx) -> None:
-    """Pipeline stage ``topics``: selection grid, final model, labels, prevalence, effects.
-
-    Parameters (``--set topics.<key>=<value>``) are listed in ``DEFAULTS``. Tables:
-    ``topic_selection, topic_terms, topic_labels, doc_topics, document_topics,
-    topic_prevalence, topic_effects, topic_alignment, topic_examples``.
-
-    Every expensive step goes through ``ctx.cached`` with a key holding every
-    parameter it depends on (the corpus hash, seed and text settings are added by
-    the cache), so a second run with the same inputs only reads results back; the
-    fitted model is loaded from the cache only when a step that needs it has to be
-    recomputed.
-    """
-    from analysis.dtm import build_dtm
-
-    p = ctx.params("topics", dict(DEFAULTS))
-    unknown = sorted(set(p) - set(DEFAULTS))
-    if unknown:
-        raise ValueError(f"--set topics.{unknown[0]}: unknown parameter; known: {', '.join(DEFAULTS)}")
-    model_name = str(p["model"]).lower()
-    unit_kind = str(p["unit"]).lower()
-    if unit_kind == "paragraph":
-        units = ctx.units
-    elif unit_kind in ("document", "window"):
-        from analysis.text import make_units
-
-        units = ctx.cached("topics_units", {"kind": unit_kind, "window": int(p["window"]), "code": _CACHE_VERSION},
-                           lambda: make_units(ctx.corpus, kind=unit_kind, window=int(p["window"])))
-    else:
-        raise ValueError(f"topics.unit must be paragraph, document or window, not {unit_kind!r}")
-    if str(p["models"]).lower() == "auto":
-        n_u = 0 if units is None else len(units)
-        if n_u <= int(p["auto_lda_max_units"]):
+def _methods(cfg: Settings, n_units: int, log) -> list[str]:
+    if "auto" in cfg.models:
+        if n_units <= cfg.auto_lda_max_units:
             methods = ["lda", "nmf"]
         else:
             methods = ["nmf"]
-            ctx.log(f"topics: {n_u} units > {p['auto_lda_max_units']}: LDA left out of the K scan to keep "
-                    "the run affordable (--set topics.models=lda,nmf to include it)")
+            log(f"topics: {n_units} units > {cfg.auto_lda_max_units}: LDA left out of the K scan to keep "
+                "the run affordable (--set topics.models=lda,nmf to include it)")
     else:
-        given = p["models"] if isinstance(p["models"], (list, tuple)) else str(p["models"]).split(",")
-        methods = [str(m).strip().lower() for m in given if str(m).strip()]
-    if model_name not in methods:
-        methods.append(model_name)
-    for m in methods:
-        if m not in ("lda", "nmf"):
-            raise ValueError(f"topics.models: unknown model {m!r}; use lda and/or nmf")
+        methods = list(dict.fromkeys(cfg.models))
+    if cfg.model not in methods:
+        methods.append(cfg.model)
+    return methods
+
+
+# ----------------------------------------------------------------------- the stage
+def run(ctx, cfg: Settings) -> None:
+    model_name = cfg.model
+    if cfg.unit == "paragraph":
+        units = ctx.units
+    else:
+        units = ctx.call(make_units, ctx.corpus, cfg.unit, window=cfg.window)
+    methods = _methods(cfg, 0 if units is None else len(units), ctx.log)
     if units is None or len(units) == 0:
         _write_empty(ctx, "no units")
         return
     units = units.reset_index(drop=True)
     n_docs = units["doc_id"].nunique()
-    max_df = float(p["max_df"]) if n_docs > 1 or len(units) > 1 else 1.0
-    min_df = (1 if len(units) < 100 else 2) if str(p["min_df"]) == "auto" else int(p["min_df"])
-    dtm_params = {"min_df": min_df, "max_df": max_df, "unit": unit_kind, "window": int(p["window"]),
-                  "code": _CACHE_VERSION}
+    max_df = cfg.max_df if n_docs > 1 or len(units) > 1 else 1.0
+    min_df = (1 if len(units) < 100 else 2) if cfg.min_df == "auto" else int(cfg.min_df)
     try:
-        dtm = ctx.cached("topics_dtm", dtm_params,
-                         lambda: build_dtm(units, text_col="text", id_col="unit_id",
-                                           settings=ctx.text_settings, min_df=min_df,
-                                           max_df=max_df))
+        dtm = ctx.call(build_dtm, units, text_col="text", id_col="unit_id", settings=ctx.text, min_df=min_df,
+                       max_df=max_df)
     except ValueError as e:  # e.g. empty vocabulary after pruning
         _write_empty(ctx, f"no vocabulary: {e}")
         return
-    min_unit_tokens = int(p["min_unit_tokens"])
-    units_m, M = ctx.cached("topics_merged_units", dict(dtm_params, min_unit_tokens=min_unit_tokens),
-                            lambda: _merged_units(units, dtm, min_unit_tokens))
+    units_m, M = ctx.call(merged_units, units, dtm, cfg.min_unit_tokens)
     terms = np.asarray(dtm.terms).astype(str)
-    ks = k_grid(M.shape[0], M.shape[1], int(p["k_min"]), int(p["k_max"]), int(p["k_step"]))
-    k_fixed = _as_int(p["k"])
+    ks = k_grid(M.shape[0], M.shape[1], cfg.k_min, cfg.k_max, cfg.k_step)
+    k_fixed = cfg.k
     if k_fixed is not None and k_fixed > min(M.shape):
         raise ValueError(f"topics.k={k_fixed} exceeds what {M.shape[0]} units x {M.shape[1]} terms allow")
     if not ks and k_fixed is None:
@@ -175,77 +202,39 @@ def stage(ctx) -> None:
         ks = sorted(set(ks) | {k_fixed})
     ctx.log(f"topics: {M.shape[0]} units x {M.shape[1]} terms; scanning K={ks} for {methods}")
     seed = int(ctx.seed)
-    sel_params = dict(dtm_params, ks=ks, methods=methods, n_runs=int(p["n_runs"]),
-                      sample_frac=float(p["sample_frac"]), seed=seed, top_n=int(p["top_n"]),
-                      min_unit_tokens=min_unit_tokens)
-    selection = ctx.cached(
-        "topics_selection", sel_params,
-        lambda: stat_k_selection(M, terms, ks=ks, methods=methods, n_runs=int(p["n_runs"]),
-                                 sample_frac=float(p["sample_frac"]), random_state=seed,
-                                 top_n=int(p["top_n"])))
+    selection = ctx.call(stat_k_selection, M, terms, ks=ks, methods=methods, n_runs=cfg.n_runs,
+                         sample_frac=cfg.sample_frac, random_state=seed, top_n=cfg.top_n)
     if k_fixed is not None:
         k = k_fixed
         ctx.log(f"topics: K fixed by topics.k={k}")
     else:
-        k = choose_k(selection, model_name, float(p["min_stability"]))
-        if (selection.loc[selection["model"] == model_name, "stability"] < float(p["min_stability"])).all():
-            ctx.log(f"topics: no K reached stability {p['min_stability']}; chose by NPMI alone")
+        k = choose_k(selection, model_name, cfg.min_stability)
+        if (selection.loc[selection["model"] == model_name, "stability"] < cfg.min_stability).all():
+            ctx.log(f"topics: no K reached stability {cfg.min_stability}; chose by NPMI alone")
         ctx.log(f"topics: rule picked K={k} for {model_name}")
     selection = selection.copy()
     selection["selected"] = (selection["model"] == model_name) & (selection["k"] == k)
     ctx.write_table("topic_selection", selection[TABLE_COLUMNS["topic_selection"]])
 
-    # Everything below depends on the fitted model; its cache key holds all the parameters
-    # above, and each later key adds the parameters of its own step. The model itself is
-    # read (or fitted) only when one of these steps has to be computed.
-    fit_params = dict(sel_params, model=model_name, k=k)
-    fitted: list[TopicModel] = []
-
-    def get_model() -> TopicModel:
-        if not fitted:
-            fitted.append(ctx.cached(
-                "topics_model", fit_params,
-                lambda: TopicModel(method=model_name, n_components=k, random_state=seed).fit(M, terms=terms)))
-        return fitted[0]
-
-    frex_weight, lambda_ = float(p["frex_weight"]), float(p["lambda"])
-    label_params = dict(fit_params, frex_weight=frex_weight, lambda_=lambda_, n_terms=int(p["n_terms"]))
-    labels, terms_df = ctx.cached(
-        "topics_labels", label_params,
-        lambda: (stat_topic_labels(get_model(), M, n=3, frex_weight=frex_weight, lambda_=lambda_),
-                 stat_topic_terms(get_model(), n=int(p["n_terms"]), frex_weight=frex_weight)))
+    model = ctx.call(fit_topic_model, M, terms, model_name, k, seed)
+    labels, terms_df = ctx.call(labels_and_terms, model, M, cfg.frex_weight, cfg.label_lambda, cfg.n_terms)
     label_list = labels["label_frex"].tolist()
     ctx.write_table("topic_terms", terms_df)
     ctx.write_table("topic_labels", labels)
 
-    def shares():
-        ut = stat_unit_topics(get_model(), units_m)
-        dt = stat_document_topics(ut, units_m)
-        return ut, dt
-
-    ut, dt = ctx.cached("topics_shares", fit_params, shares)
+    ut, dt = ctx.call(unit_and_document_topics, model, units_m)
     ctx.write_table("doc_topics", ut)
     ctx.write_table("document_topics", dt[TABLE_COLUMNS["document_topics"]])
-    n_boot = int(p["n_boot"])
-    prev = ctx.cached("topics_prevalence", dict(fit_params, n_boot=n_boot),
-                      lambda: stat_prevalence(dt, n_boot=n_boot, random_state=seed))
+    prev = ctx.call(stat_prevalence, dt, n_boot=cfg.n_boot, random_state=seed).copy()
     prev.insert(0, "model", model_name)
     prev.insert(1, "k", k)
     prev.insert(3, "label", prev["topic"].map(dict(zip(labels["topic"], label_list))))
     ctx.write_table("topic_prevalence", prev[TABLE_COLUMNS["topic_prevalence"]])
-    # the covariate's values come from the docvars, which the corpus hash in every key covers
-    eff_params = dict(label_params, covariate=p["covariate"], era_breaks=p["era_breaks"],
-                      spline_df=int(p["spline_df"]))
-    eff, notes = ctx.cached("topics_effects", eff_params,
-                            lambda: _effects(get_model(), units_m, ctx.corpus.docvars, p, label_list,
-                                             model_name, k))
+    eff, notes = ctx.call(effects, model, units_m, ctx.corpus.docvars, cfg.covariate, cfg.era_breaks,
+                          cfg.spline_df, label_list, model_name, k)
     for note in notes:
         ctx.log(note)
     ctx.write_table("topic_effects", eff)
-    n_examples = int(p["n_examples"])
-    ctx.write_table("topic_examples", ctx.cached(
-        "topics_examples", dict(fit_params, n_examples=n_examples),
-        lambda: stat_representative_units(get_model(), units_m, n=n_examples)))
-    ctx.write_table("topic_alignment", ctx.cached(
-        "topics_alignment", fit_params,
-        lambda: _alignment(get_model(), M, terms, methods, model_name, k, float(p["sample_frac"]), seed)))
+    ctx.write_table("topic_examples", ctx.call(stat_representative_units, model, units_m, n=cfg.n_examples))
+    ctx.write_table("topic_alignment", ctx.call(alignment, model, M, terms, tuple(methods), model_name, k,
+                                                cfg.sample_frac, seed))

@@ -1,0 +1,110 @@
+"""What every command shares: the consoles, the corpus help, option factories and one error mapping.
+
+Exit codes: 0 ok; 1 problems found (a corpus or dictionary that cannot be read,
+failed stages, failed fetches); 2 usage errors (unknown setting, stage or
+column, bad value). :func:`cli_errors` maps exceptions to them, so no command
+ends in a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+__all__ = ["console", "out_console", "CORPUS_HELP", "cli_errors", "load_corpus_or_exit", "corpus_option",
+           "out_option", "seed_option", "set_option", "anchor_option", "no_cache_option", "cache_dir_option",
+           "quiet_option", "threads_option"]
+
+console = Console(stderr=True)
+out_console = Console()
+
+CORPUS_HELP = (
+    "Corpus name or path: sg-r2p (default, the project's corpus/), sotu, inaugural, "
+    "state_union, a folder with manifest.csv, a folder of ISO3_session_year.txt files, "
+    "a UNSC Debates folder (meta.tsv + speeches/), or a .csv/.parquet file with a text column."
+)
+
+
+def _usage_types():
+    from analysis.errors import UsageError
+
+    return (UsageError, re.error)
+
+
+def _problem_types():
+    from analysis.corpus import CorpusError
+    from analysis.framing.dictionary import DictionaryError
+    from analysis.manifest import ManifestError
+
+    return (CorpusError, DictionaryError, ManifestError, FileNotFoundError, PermissionError)
+
+
+@contextmanager
+def cli_errors():
+    """Map the package's exceptions to messages and exit codes (2 usage, 1 problem)."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except _usage_types() as e:
+        console.print(f"[red]usage:[/] {escape(str(e))}")
+        raise typer.Exit(2) from None
+    except _problem_types() as e:
+        console.print(f"[red]error:[/] {escape(str(e))}")
+        raise typer.Exit(1) from None
+
+
+def load_corpus_or_exit(corpus: str):
+    from analysis.corpus import load_corpus
+
+    with cli_errors(), console.status(f"loading corpus {corpus} ..."):
+        return load_corpus(corpus)
+
+
+def corpus_option(default: str = "sg-r2p"):
+    return typer.Option(default, "--corpus", "-c", help=CORPUS_HELP)
+
+
+def out_option(help: str = "Output folder: tables/, figures/, run.json."):
+    return typer.Option(Path("out"), "--out", "-o", help=help)
+
+
+def seed_option():
+    return typer.Option(20170906, "--seed", help="Seed for every random step.")
+
+
+def set_option(example: str = "topics.k=8, text.stem=true"):
+    return typer.Option(None, "--set", help=f"A declared setting, GROUP.KEY=VALUE (repeatable), e.g. {example}; "
+                        "`r2p settings` lists them.")
+
+
+def anchor_option():
+    return typer.Option(None, "--anchor", help="doc_id of the run's anchor (default: the anchor recorded in "
+                        "OUT/run.json, else the corpus anchor, else the most recent document).")
+
+
+def no_cache_option():
+    return typer.Option(False, "--no-cache", help="Recompute everything (ignore OUT/.cache).")
+
+
+def cache_dir_option():
+    return typer.Option(None, "--cache-dir", help="Cache folder (default OUT/.cache).")
+
+
+def quiet_option():
+    return typer.Option(False, "--quiet", "-q", help="No progress bar or messages.")
+
+
+def threads_option():
+    return typer.Option(1, "--threads", min=0,
+                        help="BLAS/OpenMP threads (default 1: identical tables on any machine; 0: the libraries' default).")
+
+
+# typing helpers for the commands
+OptStrList = Optional[List[str]]
