@@ -181,21 +181,26 @@ def _as_list(patterns):
 
 
 def _scan(units, patterns, valuetype, case_insensitive):
-    """Yield (doc_id, parts, n_unit, offset, n_doc, pattern, k, start) for every match, in
-    unit order: ``start`` indexes the words of the unit, ``offset`` is the number of words
-    of the document before the unit, ``n_doc`` the words of the whole document."""
-    compiled = {p: compile_pattern(p, valuetype, case_insensitive) for p in patterns}
+    """Yield (doc_id, parts, n_unit, offset, n_doc, pattern, k, start) for every match,
+    document by document, then pattern by pattern, then by position: ``start`` indexes the
+    words of the unit, ``offset`` is the number of words of the document before the unit,
+    ``n_doc`` the words of the whole document."""
+    compiled = [(p, compile_pattern(p, valuetype, case_insensitive)) for p in dict.fromkeys(patterns)]
     matcher = _Matcher()
     for doc_id, unit_parts in _iter_docs(units):
         n_doc = sum(len(parts) // 2 for parts in unit_parts)
         offset = 0
+        hits = []
         for parts in unit_parts:
             ids = matcher.ids(parts[1::2])
             n = len(ids)
-            for p, comp in compiled.items():
-                for i in matcher.find(ids, comp):
-                    yield doc_id, parts, n, offset, n_doc, p, len(comp), i
+            for j, (p, comp) in enumerate(compiled):
+                hits.extend((j, offset + i, parts, n, offset, p, len(comp), i)
+                            for i in matcher.find(ids, comp))
             offset += n
+        hits.sort(key=lambda h: h[:2])  # pattern by pattern, then by position in the document
+        for _, _, parts, n, offset, p, k, i in hits:
+            yield doc_id, parts, n, offset, n_doc, p, k, i
 
 
 def _kwic_row(doc_id, parts, n, offset, n_doc, p, k, i, window):
