@@ -1,7 +1,7 @@
 """Document-term matrices that keep their document variables.
 
 A thin wrapper around scikit-learn's ``CountVectorizer`` / ``TfidfVectorizer``
-using the project's tokenizer (:func:`analysis.text.tokenize`), so that the
+using the project's term pipeline (:func:`analysis.tokens.terms`), so that the
 rows of the matrix stay aligned with a docvars DataFrame through subsetting and
 grouping, and every choice is recorded in ``params``.
 
@@ -22,9 +22,11 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
-from analysis.text import TextSettings, tokenize
+from analysis.errors import MissingColumnsError, UsageError, require_columns
+from analysis.text import TextSettings
+from analysis.tokens import terms as term_pipeline
 
-__all__ = ["DTM", "build_dtm"]
+__all__ = ["DTM", "build_dtm", "require_dtm"]
 
 
 @dataclass
@@ -77,7 +79,7 @@ class DTM:
         by = [by] if isinstance(by, str) else list(by)
         missing = [b for b in by if b not in self.docvars.columns]
         if missing:
-            raise KeyError(f"cannot group by {missing}: docvars have {list(self.docvars.columns)}")
+            raise MissingColumnsError(f"cannot group by {missing}: docvars have {list(self.docvars.columns)}")
         keys = self.docvars[by].astype(object).where(self.docvars[by].notna(), None)
         codes, uniques = pd.MultiIndex.from_frame(keys).factorize(sort=True)
         n_groups = len(uniques)
@@ -133,14 +135,14 @@ def build_dtm(
     weighting : {"count", "tfidf"}
         ``tfidf`` applies scikit-learn's ``TfidfTransformer`` (smooth idf, l2 norm).
     """
-    if text_col not in frame.columns:
-        raise KeyError(f"frame has no {text_col!r} column")
+    require_columns(frame, [text_col], what="build_dtm: frame",
+                    hint="pass units (analysis.text.make_units) or documents with a text column")
     if weighting not in ("count", "tfidf"):
-        raise ValueError("weighting must be 'count' or 'tfidf'")
+        raise UsageError("weighting must be 'count' or 'tfidf'")
     settings = settings or TextSettings()
     texts = frame[text_col].fillna("").astype(str).tolist()
     vec = CountVectorizer(
-        tokenizer=partial(tokenize, settings=settings),
+        tokenizer=partial(term_pipeline, settings=settings),
         preprocessor=None,
         lowercase=False,
         token_pattern=None,
@@ -174,3 +176,24 @@ def build_dtm(
     }
     dv = frame.drop(columns=[text_col])
     return DTM(mat, terms, dv, params)
+
+
+def require_dtm(dtm, what: str = "this statistic", columns=()) -> "DTM":
+    """Check that ``dtm`` is a :class:`DTM` whose docvars have ``columns``; return it.
+
+    The count statistics (keyness, Fightin' Words, similarity across years) take
+    one input type, a DTM; a units frame or a corpus must be vectorised first
+    with :func:`build_dtm`.
+
+    Raises
+    ------
+    analysis.errors.UsageError
+        When ``dtm`` is not a DTM.
+    analysis.errors.MissingColumnsError
+        When its docvars lack one of ``columns``.
+    """
+    if not isinstance(dtm, DTM):
+        raise UsageError(f"{what} needs a document-term matrix (analysis.dtm.DTM), not "
+                         f"{type(dtm).__name__}; build one with analysis.dtm.build_dtm(units)")
+    require_columns(dtm.docvars, columns, what=f"{what}: DTM docvars")
+    return dtm

@@ -1,7 +1,10 @@
 """Text preparation: normalisation, UN header removal, units, sentences and tokens.
 
 Every choice made here is recorded in :class:`TextSettings`, which the pipeline
-writes to ``run.json`` so a run can be reproduced exactly.
+writes to ``run.json`` so a run can be reproduced exactly. Words and terms come
+from the one tokens layer, :mod:`analysis.tokens` (its names ``WORD_PATTERN``,
+``count_words``, ``stopwords`` are re-exported here); units are validated by
+:func:`analysis.units.validate_units`.
 
 References
 ----------
@@ -22,7 +25,10 @@ from typing import TYPE_CHECKING, Iterable
 
 import pandas as pd
 
+from analysis.errors import UsageError
 from analysis.settings import StageSettings, setting
+from analysis.tokens import WORD_OR_NUMBER_PATTERN, WORD_PATTERN, count_words, stopwords, terms
+from analysis.units import UNIT_COLUMNS, validate_units
 
 if TYPE_CHECKING:  # pragma: no cover
     from analysis.corpus import Corpus
@@ -40,11 +46,11 @@ __all__ = [
     "count_words",
     "stopwords",
     "make_units",
+    "as_units",
+    "WORD_PATTERN",
+    "WORD_OR_NUMBER_PATTERN",
+    "UNIT_COLUMNS",
 ]
-
-#: Words: letters with internal hyphens or apostrophes ("well-being", "Council's").
-WORD_PATTERN = r"[^\W\d_]+(?:['\-][^\W\d_]+)*"
-WORD_OR_NUMBER_PATTERN = r"[^\W_]+(?:['\-.,][^\W_]+)*"
 
 
 @dataclass(frozen=True)
@@ -318,76 +324,17 @@ def word_tokens(text: str, tokenizer=None) -> list[str]:
     return [t for s in sentences(text, tokenizer) for t in tb.tokenize(s)]
 
 
-@lru_cache(maxsize=4)
-def _regexp(keep_numbers: bool):
-    from nltk.tokenize import RegexpTokenizer
-
-    return RegexpTokenizer(WORD_OR_NUMBER_PATTERN if keep_numbers else WORD_PATTERN)
-
-
-_word_re = re.compile(WORD_PATTERN)
-
-
-def count_words(text: str) -> int:
-    """Number of running words (letters with internal hyphens/apostrophes), stopwords included."""
-    return sum(1 for _ in _word_re.finditer(text))
-
-
-@lru_cache(maxsize=8)
-def stopwords(language: str = "english") -> frozenset[str]:
-    """NLTK's stopword list; scikit-learn's English list (with a warning) when absent."""
-    try:
-        from nltk.corpus import stopwords as sw
-
-        return frozenset(w.lower() for w in sw.words(language))
-    except LookupError:
-        if language != "english":
-            raise LookupError(
-                f"NLTK stopwords for {language!r} are not installed. Run "
-                "nltk.download('stopwords') or set NLTK_DATA to a folder that has them."
-            ) from None
-        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-        warnings.warn(
-            "NLTK stopwords are not installed; using scikit-learn's English list. "
-            "Run nltk.download('stopwords') (or set NLTK_DATA) for NLTK's list.",
-            stacklevel=2,
-        )
-        return frozenset(ENGLISH_STOP_WORDS)
-
-
-@lru_cache(maxsize=4)
-def _stemmer(language: str):
-    from nltk.stem.snowball import SnowballStemmer
-
-    return SnowballStemmer(language)
-
-
 def tokenize(text: str, settings: TextSettings | None = None) -> list[str]:
-    """Analysis tokens: NLTK regular-expression word tokens, filtered per ``settings``.
+    """Analysis tokens: words filtered per ``settings`` (see :func:`analysis.tokens.terms`).
 
     Words are letters with internal hyphens or apostrophes; digits are kept only
     with ``keep_numbers``. Then case folding, length filter, stopwords (NLTK's
     list plus ``extra_stopwords``) and optional Snowball stemming.
     """
-    s = settings or TextSettings()
-    toks = _regexp(s.keep_numbers).tokenize(text)
-    if s.lowercase:
-        toks = [t.lower() for t in toks]
-    if s.min_token_len > 1:
-        toks = [t for t in toks if len(t) >= s.min_token_len]
-    if s.remove_stopwords:
-        stop = stopwords(s.language) | frozenset(w.lower() for w in s.extra_stopwords)
-        toks = [t for t in toks if t.lower() not in stop and t.split("'")[0].lower() not in stop]
-    if s.stem:
-        st = _stemmer(s.language)
-        toks = [st.stem(t) for t in toks]
-    return toks
+    return terms(text, settings or TextSettings())
 
 
 # -------------------------------------------------------------------- units
-UNIT_COLUMNS = ["unit_id", "doc_id", "position", "n_tokens", "text"]
-
 
 def make_units(
     corpus: "Corpus",
@@ -414,10 +361,18 @@ def make_units(
 
     Returns
     -------
-    DataFrame with ``unit_id, doc_id, position, n_tokens, text`` and the docvars.
+    DataFrame
+        ``unit_id, doc_id, position, n_tokens, text`` (:data:`UNIT_COLUMNS`) and the
+        docvars, checked by :func:`analysis.units.validate_units`. ``n_tokens``
+        counts running words (:func:`analysis.tokens.count_words`).
+
+    References
+    ----------
+    Benoit, K. et al. (2018). quanteda: An R package for the quantitative analysis
+    of textual data. *Journal of Open Source Software*, 3(30), 774 (``corpus_reshape``).
     """
     if kind not in ("paragraph", "document", "window"):
-        raise ValueError(f"unit kind must be paragraph, document or window, not {kind!r}")
+        raise UsageError(f"unit kind must be paragraph, document or window, not {kind!r}")
     rows = []
     for doc_id in corpus.doc_ids:
         text = corpus.texts.get(doc_id)
@@ -444,7 +399,32 @@ def make_units(
     dv = [c for c in docvars if c in corpus.docvars.columns]
     if dv:
         units = units.merge(corpus.docvars[["doc_id", *dv]], on="doc_id", how="left")
-    return units
+    return validate_units(units, what="make_units")
+
+
+def as_units(data, kind: str = "paragraph", docvars: Iterable[str] = ("date", "year", "speaker"),
+             what: str = "units") -> pd.DataFrame:
+    """The units frame of ``data``: the one input type of the text statistics.
+
+    Parameters
+    ----------
+    data : DataFrame or Corpus
+        A units frame (from :func:`make_units`), validated and returned as is; or a
+        corpus, reshaped with ``make_units(corpus.available(), kind, docvars=docvars)``.
+    what : str
+        How to name the frame in error messages.
+
+    Raises
+    ------
+    analysis.errors.MissingColumnsError, analysis.errors.UsageError
+        See :func:`analysis.units.validate_units`.
+    """
+    if isinstance(data, pd.DataFrame):
+        return validate_units(data, what=what)
+    if hasattr(data, "available") and hasattr(data, "texts") and hasattr(data, "docvars"):
+        return make_units(data.available(), kind=kind, docvars=docvars)
+    raise UsageError(f"{what}: expected a units DataFrame (analysis.text.make_units) or a "
+                     f"Corpus, not {type(data).__name__}")
 
 
 def _merge_short(pieces: list[tuple[str, int, str]], min_tokens: int):

@@ -242,13 +242,13 @@ def test_exact_words_agree_with_sklearn_countvectorizer(anchor_text):
     """Independent computation: glob-free single words counted by scikit-learn."""
     from sklearn.feature_extraction.text import CountVectorizer
 
-    from analysis.framing.dictionary import _WORD_RE
+    from analysis.tokens import WORD_PATTERN
 
     d = Dictionary({"modal": ["must", "should", "could", "may"],
                     "plural": ["we", "us", "our"], "nouns": ["states", "council", "crimes"]})
     paras = [p for p in anchor_text.split("\n") if p.strip()]
     vocab = sorted({e for k in d.keys for e in d.entries(k)})
-    X = CountVectorizer(vocabulary=vocab, token_pattern=_WORD_RE.pattern).transform(paras)
+    X = CountVectorizer(vocabulary=vocab, token_pattern=WORD_PATTERN).transform(paras)
     col = {w: i for i, w in enumerate(vocab)}
     for i, p in enumerate(paras):
         got = d.count(match_tokens(p))

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 
 from analysis.text import normalize
+from analysis.tokens import LETTER, tokens, word_regex
 
 __all__ = [
     "DEFAULT_HTML_DROP",
@@ -344,8 +345,7 @@ def extract_html(
 _WS = re.compile(r"[ \t\u00a0]+")
 _RULE = re.compile(r"^[_\u2014\u2013-]{5,}$")
 _NUMBERED = re.compile(r"^(?:\d{1,3}\.|\([a-z]\)|[a-z]\)|\u2022|•)\s")
-_HYPHEN_END = re.compile(r"([^\W\d_]+)-$")
-_WORD_START = re.compile(r"^([^\W\d_]+)")
+_HYPHEN_END = re.compile(rf"({LETTER}+)-$")
 
 
 def _page_lines(page) -> list[str]:
@@ -379,7 +379,7 @@ def dehyphenate(lines: list[str], vocabulary: Counter | None = None) -> str:
         keeping or dropping a hyphen); built from ``lines`` when omitted.
     """
     if vocabulary is None:
-        vocabulary = Counter(w.lower() for w in re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", " ".join(lines)))
+        vocabulary = Counter(w.lower() for w in tokens(" ".join(lines), joiners="-"))
     out = ""
     for line in lines:
         line = line.strip()
@@ -389,9 +389,9 @@ def dehyphenate(lines: list[str], vocabulary: Counter | None = None) -> str:
             out = line
             continue
         m_end = _HYPHEN_END.search(out)
-        m_start = _WORD_START.match(line)
+        m_start = word_regex(joiners="").match(line)  # the letters the line starts with
         if m_end and m_start and line[0].islower():
-            head, tail = m_end.group(1), m_start.group(1)
+            head, tail = m_end.group(1), m_start.group(0)
             joined, hyphened = (head + tail).lower(), f"{head}-{tail}".lower()
             if vocabulary.get(hyphened, 0) > vocabulary.get(joined, 0):
                 out = out + line  # keep the hyphen: a real compound
@@ -518,7 +518,7 @@ def extract_pdf(data: bytes, furniture: list[str] | None = None, zone: int = 3,
                 if line.endswith((".", "!", "?", ":", '"', "'")) and len(line) < 0.85 * full:
                     paras.append([])
     vocab = Counter(
-        w.lower() for lines in body_pages for line in lines for w in re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", line)
+        w.lower() for lines in body_pages for line in lines for w in tokens(line, joiners="-")
     )
     text = "\n\n".join(dehyphenate(p, vocab) for p in paras if p)
     # footnotes: a new note starts with its number

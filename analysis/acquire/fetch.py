@@ -55,6 +55,7 @@ import pandas as pd
 
 from analysis import __version__
 from analysis.acquire.extract import Extraction, ExtractionError, extract
+from analysis.tokens import tokens
 
 __all__ = [
     "LOCK_COLUMNS",
@@ -564,7 +565,7 @@ _TITLE_STOPWORDS = frozenset(["about", "above", "after", "again", "against", "al
 def _title_keywords(title: str, config: FetchConfig) -> list[str]:
     stop = _TITLE_STOPWORDS
     generic = {w.lower() for w in config.generic_title_words}
-    words = re.findall(r"[^\W\d_]+", title.lower())
+    words = tokens(title, lowercase=True, joiners="")
     out = []
     for w in words:
         if len(w) >= 4 and w not in stop and w not in generic and w not in out:
@@ -598,7 +599,7 @@ def check_page(ext: Extraction, title: str | None, config: FetchConfig) -> str |
     if title:
         keys = _title_keywords(title, config)
         if keys:
-            words = set(re.findall(r"[^\W\d_]+", ext.text.lower()))
+            words = set(tokens(ext.text, lowercase=True, joiners=""))
             prefixes = {w[: max(4, len(w) - 3)] for w in words} | words
             hits = [k for k in keys if k in words or k[: max(4, len(k) - 3)] in prefixes
                     or any(w.startswith(k[: max(4, len(k) - 3)]) for w in words)]

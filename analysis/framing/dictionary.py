@@ -54,6 +54,11 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from analysis.errors import require_columns
+from analysis.text import as_units
+from analysis.tokens import fold_apostrophes, tokenize_spans
+from analysis.tokens import tokens as _words
+
 __all__ = [
     "Dictionary",
     "DictionaryError",
@@ -68,10 +73,6 @@ __all__ = [
 RESERVED = ("terms", "exclude", "source", "description")
 KEY_SEP = "."
 
-# words: letters with internal hyphens/apostrophes ("case-by-case", "state's")
-_WORD_RE = re.compile(r"[^\W\d_]+(?:['\-][^\W\d_]+)*")
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'",
-                              "\u2010": "-", "\u2011": "-", "\u2012": "-"})
 
 
 class DictionaryError(ValueError):
@@ -82,7 +83,8 @@ def match_tokens(text: str, lowercase: bool = False) -> list[str]:
     """Split ``text`` into the word tokens the dictionary engine matches on.
 
     Words are runs of letters with internal hyphens or apostrophes (curly
-    apostrophes and Unicode hyphens are normalised first).  Numbers and
+    apostrophes and Unicode hyphens are normalised first): the project's one
+    word pattern, ``analysis.tokens.tokens(text, apostrophes=True)``.  Numbers and
     punctuation are dropped; stopwords are *kept*, because multi-word entries
     such as ``"responsibility to protect"`` contain them.
 
@@ -94,20 +96,18 @@ def match_tokens(text: str, lowercase: bool = False) -> list[str]:
     """
     if text is None or (not isinstance(text, str) and pd.isna(text)):
         return []
-    toks = _WORD_RE.findall(str(text).translate(_APOSTROPHES))
+    toks = _words(str(text), apostrophes=True)
     return [t.lower() for t in toks] if lowercase else toks
 
 
 def match_token_spans(text: str) -> tuple[list[str], list[tuple[int, int]]]:
-    """Tokens as in :func:`match_tokens` plus their ``(start, end)`` character offsets."""
+    """Tokens as in :func:`match_tokens` plus their ``(start, end)`` character offsets.
+
+    See :func:`analysis.tokens.tokenize_spans` (apostrophes folded, offsets into ``text``).
+    """
     if text is None or (not isinstance(text, str) and pd.isna(text)):
         return [], []
-    s = str(text).translate(_APOSTROPHES)  # same length: 1-to-1 character mapping
-    toks, spans = [], []
-    for m in _WORD_RE.finditer(s):
-        toks.append(m.group())
-        spans.append(m.span())
-    return toks, spans
+    return tokenize_spans(str(text), apostrophes=True)
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,7 @@ def _as_str_list(value, where: str, what: str) -> list[str]:
 
 
 def _clean_entry(entry: str, where: str) -> str:
-    e = " ".join(str(entry).translate(_APOSTROPHES).split())
+    e = " ".join(fold_apostrophes(str(entry)).split())
     if not e:
         raise DictionaryError(f"{where}: empty entry; remove it")
     return e
@@ -633,8 +633,10 @@ def stat_dictionary(frame: pd.DataFrame, dictionary: Dictionary, text_col: str =
 
     Parameters
     ----------
-    frame : DataFrame
-        One row per text unit with ``id_col`` and ``text_col``.
+    frame : DataFrame or Corpus
+        Units (the canonical input: :func:`analysis.text.make_units`), or any frame
+        with one row per text and ``id_col`` and ``text_col``; a corpus is reshaped
+        into paragraph units first.
     dictionary : Dictionary
     case_insensitive, nested_scope
         Passed to :meth:`Dictionary.lookup`.
@@ -654,10 +656,10 @@ def stat_dictionary(frame: pd.DataFrame, dictionary: Dictionary, text_col: str =
     ----------
     Benoit, K. et al. (2018). quanteda. *JOSS* 3(30), 774 (``tokens_lookup``).
     """
-    for c in (id_col, text_col):
-        if c not in frame.columns:
-            raise KeyError(f"stat_dictionary: column {c!r} not in frame "
-                           f"(columns: {list(frame.columns)})")
+    if not isinstance(frame, pd.DataFrame):
+        frame = as_units(frame, what="stat_dictionary: units")
+    require_columns(frame, [id_col, text_col], what="stat_dictionary: frame",
+                    hint="pass units from analysis.text.make_units(corpus)")
     d = dictionary
     keys = list(dict.fromkeys(KEY_SEP.join(k.split(KEY_SEP)[:levels]) if levels else k
                               for k in d.keys))

@@ -24,6 +24,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.dtm import require_dtm
+from analysis.errors import MissingColumnsError, require_columns
+
 __all__ = [
     "CORRECTIONS",
     "FIGHTIN_WORDS_COLUMNS",
@@ -345,12 +348,13 @@ def _select(cond: str, docvars: pd.DataFrame, anchor) -> np.ndarray:
     if cond == "anchor":
         if anchor is None:
             raise ValueError("comparison 'anchor' needs a corpus anchor document")
+        require_columns(docvars, ["doc_id"], what="comparison 'anchor': docvars")
         return (docvars["doc_id"].astype(str) == str(anchor)).to_numpy()
     m = _COND.match(cond)
     col, op, value = m.group(1), _OPS[m.group(2)], m.group(3).strip().strip("'\"")
     if col not in docvars.columns:
-        raise ValueError(f"comparison {cond!r}: no docvar column {col!r}; "
-                         f"available: {', '.join(map(str, docvars.columns))}")
+        raise MissingColumnsError(f"comparison {cond!r}: no docvar column {col!r}; "
+                                  f"available: {', '.join(map(str, docvars.columns))}")
     series = docvars[col]
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         try:
@@ -432,6 +436,7 @@ def stat_keyness(dtm, comparison="anchor", anchor=None, correction: str = "defau
 
     Hardie, A. (2014). Log Ratio: an informal introduction. CASS, Lancaster University.
     """
+    require_dtm(dtm, "stat_keyness")
     comp = comparison if isinstance(comparison, Comparison) else parse_comparison(comparison)
     target, reference = resolve_comparison(comp, dtm.docvars, anchor)
     _check_groups(comp, target, reference)
@@ -461,6 +466,7 @@ def stat_fightin_words(dtm, comparison="anchor", anchor=None, prior: str = "pool
     feature selection and evaluation for identifying the content of political
     conflict. *Political Analysis*, 16(4), 372-403.
     """
+    require_dtm(dtm, "stat_fightin_words")
     comp = comparison if isinstance(comparison, Comparison) else parse_comparison(comparison)
     target, reference = resolve_comparison(comp, dtm.docvars, anchor)
     _check_groups(comp, target, reference)

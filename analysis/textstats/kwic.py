@@ -7,10 +7,15 @@
 * :func:`stat_collocations`: adjacent word pairs scored by pointwise mutual
   information and the log-likelihood ratio G2, via NLTK's collocation finder.
 
-Words are runs of letters or digits with internal hyphens/apostrophes (the
-project's ``WORD_OR_NUMBER_PATTERN``); positions count words from 0 within a
-document; the context strings are cut from the original text, so punctuation
-is kept.
+One input type: units (:func:`analysis.text.make_units`; a Corpus is reshaped
+into units first, whole documents for the concordance, paragraphs for
+collocations). Words come from the one tokens layer (:mod:`analysis.tokens`):
+runs of letters or digits with internal hyphens/apostrophes
+(``WORD_OR_NUMBER_PATTERN``) for the concordance, letter words
+(``WORD_PATTERN``, lowercased) for collocations. Positions count words from 0
+within a document (across its units, in ``position`` order); phrases and
+context never cross a unit boundary; the context strings are cut from the unit
+text, so punctuation is kept.
 """
 
 from __future__ import annotations
@@ -22,7 +27,9 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from analysis.text import WORD_OR_NUMBER_PATTERN, WORD_PATTERN, stopwords
+from analysis.errors import UsageError
+from analysis.text import as_units
+from analysis.tokens import split_words, stopwords, tokens
 
 __all__ = [
     "COLLOCATION_COLUMNS",
@@ -41,7 +48,6 @@ DISPERSION_COLUMNS = ["doc_id", "pattern", "term", "position", "n_tokens", "rela
 COLLOCATION_COLUMNS = ["collocation", "word1", "word2", "count", "count_word1", "count_word2",
                        "n_words", "pmi", "g2"]
 
-_token_re = re.compile(WORD_OR_NUMBER_PATTERN)
 _ws = re.compile(r"\s+")
 
 
@@ -53,12 +59,12 @@ def _piece_regex(piece: str, valuetype: str, case_insensitive: bool) -> re.Patte
         try:
             re.compile(piece)
         except re.error as e:
-            raise ValueError(f"invalid regular expression {piece!r} in KWIC pattern: {e}") from None
+            raise UsageError(f"invalid regular expression {piece!r} in KWIC pattern: {e}") from None
         rx = rf"(?:{piece})\Z"
     elif valuetype == "fixed":
         rx = re.escape(piece) + r"\Z"
     else:
-        raise ValueError(f"valuetype must be 'glob', 'regex' or 'fixed', got {valuetype!r}")
+        raise UsageError(f"valuetype must be 'glob', 'regex' or 'fixed', got {valuetype!r}")
     return re.compile(rx, re.IGNORECASE if case_insensitive else 0)
 
 
@@ -71,16 +77,13 @@ def compile_pattern(pattern: str, valuetype: str = "glob", case_insensitive: boo
     """
     pieces = str(pattern).split()
     if not pieces:
-        raise ValueError("empty KWIC pattern")
+        raise UsageError("empty KWIC pattern")
     return [_piece_regex(p, valuetype, case_insensitive) for p in pieces]
-
-
-_split_re = re.compile(f"({WORD_OR_NUMBER_PATTERN})")
 
 
 def _split(text: str) -> list[str]:
     """[sep, word, sep, word, ..., sep]: words at odd positions, text = "".join(parts)."""
-    return _split_re.split(text)
+    return split_words(text, numbers=True)
 
 
 class _Matcher:
@@ -135,17 +138,35 @@ def find_matches(words, compiled) -> list[int]:
     return m.find(m.ids(words), compiled)
 
 
-def _iter_docs(corpus):
-    av = corpus.available()
-    for doc_id in av.docvars["doc_id"]:
-        yield doc_id, av.texts[doc_id]
+def _kwic_units(data, docvars) -> pd.DataFrame:
+    """Units of ``data`` (a corpus becomes one unit per document), sorted by position within
+    each document, documents in their order of first appearance."""
+    units = as_units(data, kind="document", docvars=docvars, what="KWIC: units")
+    if not units["position"].is_monotonic_increasing or units["doc_id"].duplicated().any():
+        first = pd.factorize(units["doc_id"])[0]
+        order = np.lexsort((units["position"].to_numpy(), first))
+        units = units.iloc[order]
+    return units
 
 
-def _attach(df: pd.DataFrame, corpus, docvars) -> pd.DataFrame:
-    dv = [c for c in docvars if c in corpus.docvars.columns]
+def _iter_docs(units):
+    """Yield (doc_id, [parts of each unit]) in order."""
+    texts = units["text"].fillna("").astype(str).tolist()
+    docs = units["doc_id"].tolist()
+    i, n = 0, len(docs)
+    while i < n:
+        j = i
+        while j < n and docs[j] == docs[i]:
+            j += 1
+        yield docs[i], [_split(t) for t in texts[i:j]]
+        i = j
+
+
+def _attach(df: pd.DataFrame, units: pd.DataFrame, docvars) -> pd.DataFrame:
+    dv = [c for c in docvars if c in units.columns]
     if not dv:
         return df
-    out = df.merge(corpus.docvars[["doc_id", *dv]], on="doc_id", how="left")
+    out = df.merge(units[["doc_id", *dv]].drop_duplicates("doc_id"), on="doc_id", how="left")
     cols = ["doc_id", *dv, *[c for c in df.columns if c != "doc_id"]]
     return out[cols]
 
@@ -155,77 +176,91 @@ def _as_list(patterns):
         patterns = [p.strip() for p in patterns.split(",")]
     patterns = [p for p in patterns if str(p).strip()]
     if not patterns:
-        raise ValueError("no KWIC patterns given")
+        raise UsageError("no KWIC patterns given")
     return list(patterns)
 
 
-def _scan(corpus, patterns, valuetype, case_insensitive):
-    """Yield (doc_id, parts, n_words, pattern, k, start) for every match, in corpus order."""
-    compiled = {p: compile_pattern(p, valuetype, case_insensitive) for p in patterns}
+def _scan(units, patterns, valuetype, case_insensitive):
+    """Yield (doc_id, parts, n_unit, offset, n_doc, pattern, k, start) for every match,
+    document by document, then pattern by pattern, then by position: ``start`` indexes the
+    words of the unit, ``offset`` is the number of words of the document before the unit,
+    ``n_doc`` the words of the whole document."""
+    compiled = [(p, compile_pattern(p, valuetype, case_insensitive)) for p in dict.fromkeys(patterns)]
     matcher = _Matcher()
-    for doc_id, text in _iter_docs(corpus):
-        parts = _split(text)
-        ids = matcher.ids(parts[1::2])
-        n = len(ids)
-        for p, comp in compiled.items():
-            for i in matcher.find(ids, comp):
-                yield doc_id, parts, n, p, len(comp), i
+    for doc_id, unit_parts in _iter_docs(units):
+        n_doc = sum(len(parts) // 2 for parts in unit_parts)
+        offset = 0
+        hits = []
+        for parts in unit_parts:
+            ids = matcher.ids(parts[1::2])
+            n = len(ids)
+            for j, (p, comp) in enumerate(compiled):
+                hits.extend((j, offset + i, parts, n, offset, p, len(comp), i)
+                            for i in matcher.find(ids, comp))
+            offset += n
+        hits.sort(key=lambda h: h[:2])  # pattern by pattern, then by position in the document
+        for _, _, parts, n, offset, p, k, i in hits:
+            yield doc_id, parts, n, offset, n_doc, p, k, i
 
 
-def _kwic_row(doc_id, parts, n, p, k, i, window):
+def _kwic_row(doc_id, parts, n, offset, n_doc, p, k, i, window):
     j = i + k - 1
     # word m sits at parts[2m + 1]
     pre = "".join(parts[2 * max(i - window, 0) + 1:2 * i + 1]) if window else ""
     post = "".join(parts[2 * j + 2:2 * min(j + window, n - 1) + 2]) if window else ""
-    return (doc_id, p, i, _ws.sub(" ", pre).strip(),
+    return (doc_id, p, offset + i, _ws.sub(" ", pre).strip(),
             _ws.sub(" ", "".join(parts[2 * i + 1:2 * j + 2])), _ws.sub(" ", post).strip())
 
 
-def _dispersion_row(doc_id, parts, n, p, k, i):
+def _dispersion_row(doc_id, parts, n, offset, n_doc, p, k, i):
     term = " ".join(parts[2 * m + 1] for m in range(i, i + k)).lower()
-    return (doc_id, p, term, i, n, i / n)
+    return (doc_id, p, term, offset + i, n_doc, (offset + i) / n_doc)
 
 
-def _kwic_frame(rows, corpus, docvars):
+def _kwic_frame(rows, units, docvars):
     df = pd.DataFrame(rows, columns=KWIC_COLUMNS)
     df["position"] = df["position"].astype("int64")
-    return _attach(df, corpus, docvars)
+    return _attach(df, units, docvars)
 
 
-def _dispersion_frame(rows, corpus, docvars):
+def _dispersion_frame(rows, units, docvars):
     df = pd.DataFrame(rows, columns=DISPERSION_COLUMNS)
     df["position"] = df["position"].astype("int64")
     df["n_tokens"] = df["n_tokens"].astype("int64")
     df["relative_position"] = df["relative_position"].astype(float)
-    return _attach(df, corpus, docvars)
+    return _attach(df, units, docvars)
 
 
 def _check_window(window):
     window = int(window)
     if window < 0:
-        raise ValueError("KWIC window must be >= 0")
+        raise UsageError("KWIC window must be >= 0")
     return window
 
 
-def stat_kwic_dispersion(corpus, patterns, window: int = 5, valuetype: str = "glob",
+def stat_kwic_dispersion(units, patterns, window: int = 5, valuetype: str = "glob",
                          case_insensitive: bool = True, docvars=("date", "year", "speaker")):
-    """:func:`stat_kwic` and :func:`stat_dispersion` from one pass over the corpus."""
+    """:func:`stat_kwic` and :func:`stat_dispersion` from one pass over the units."""
     patterns, window = _as_list(patterns), _check_window(window)
+    units = _kwic_units(units, docvars)
     kw, disp = [], []
-    for doc_id, parts, n, p, k, i in _scan(corpus, patterns, valuetype, case_insensitive):
-        kw.append(_kwic_row(doc_id, parts, n, p, k, i, window))
-        disp.append(_dispersion_row(doc_id, parts, n, p, k, i))
-    return _kwic_frame(kw, corpus, docvars), _dispersion_frame(disp, corpus, docvars)
+    for hit in _scan(units, patterns, valuetype, case_insensitive):
+        kw.append(_kwic_row(*hit, window))
+        disp.append(_dispersion_row(*hit))
+    return _kwic_frame(kw, units, docvars), _dispersion_frame(disp, units, docvars)
 
 
-def stat_kwic(corpus, patterns, window: int = 5, valuetype: str = "glob",
+def stat_kwic(units, patterns, window: int = 5, valuetype: str = "glob",
               case_insensitive: bool = True, docvars=("date", "year", "speaker")) -> pd.DataFrame:
     """Keyword-in-context concordance.
 
     Parameters
     ----------
-    corpus : Corpus
-        Only available documents are searched, in corpus (date) order.
+    units : DataFrame or Corpus
+        Units from :func:`analysis.text.make_units` (the canonical input; docvars
+        are taken from its columns), searched in order; phrases and context stop
+        at unit boundaries. A Corpus is reshaped into one unit per available
+        document (corpus order), so context runs across paragraphs.
     patterns : str or list of str
         Words, globs (``prevent*``) or phrases (``"responsibility to protect"``);
         a comma-separated string is split into several patterns.
@@ -249,13 +284,16 @@ def stat_kwic(corpus, patterns, window: int = 5, valuetype: str = "glob",
     analysis of textual data. *Journal of Open Source Software*, 3(30), 774.
     """
     patterns, window = _as_list(patterns), _check_window(window)
-    rows = [_kwic_row(*hit, window) for hit in _scan(corpus, patterns, valuetype, case_insensitive)]
-    return _kwic_frame(rows, corpus, docvars)
+    units = _kwic_units(units, docvars)
+    rows = [_kwic_row(*hit, window) for hit in _scan(units, patterns, valuetype, case_insensitive)]
+    return _kwic_frame(rows, units, docvars)
 
 
-def stat_dispersion(corpus, patterns, valuetype: str = "glob", case_insensitive: bool = True,
+def stat_dispersion(units, patterns, valuetype: str = "glob", case_insensitive: bool = True,
                     docvars=("date", "year", "speaker")) -> pd.DataFrame:
     """Word positions of every match, for a lexical dispersion (x-ray) plot.
+
+    ``units`` as in :func:`stat_kwic` (units or a Corpus).
 
     Returns
     -------
@@ -270,8 +308,19 @@ def stat_dispersion(corpus, patterns, valuetype: str = "glob", case_insensitive:
     Python*, ch. 1 (lexical dispersion plots). O'Reilly.
     """
     patterns = _as_list(patterns)
-    rows = [_dispersion_row(*hit) for hit in _scan(corpus, patterns, valuetype, case_insensitive)]
-    return _dispersion_frame(rows, corpus, docvars)
+    units = _kwic_units(units, docvars)
+    rows = [_dispersion_row(*hit) for hit in _scan(units, patterns, valuetype, case_insensitive)]
+    return _dispersion_frame(rows, units, docvars)
+
+
+def _unit_texts(data, what: str) -> list[str]:
+    """The texts of units (validated), of a corpus's paragraph units, or of a list of strings."""
+    if isinstance(data, str):
+        raise UsageError(f"{what}: expected units or a list of texts, not one string")
+    if isinstance(data, pd.DataFrame) or hasattr(data, "available"):
+        data = as_units(data, kind="paragraph", what=what)["text"]
+        return data.fillna("").astype(str).tolist()
+    return [t if isinstance(t, str) else "" if pd.isna(t) else str(t) for t in data]
 
 
 def stat_collocations(texts, min_count: int = 5, remove_stopwords: bool = True,
@@ -281,8 +330,10 @@ def stat_collocations(texts, min_count: int = 5, remove_stopwords: bool = True,
 
     Parameters
     ----------
-    texts : iterable of str, or DataFrame with a ``text`` column
-        Units (for example paragraphs): pairs never cross a unit boundary.
+    texts : DataFrame, Corpus or iterable of str
+        Units (the canonical input: :func:`analysis.text.make_units`, for example
+        paragraphs); pairs never cross a unit boundary. A Corpus is reshaped into
+        paragraph units; a list of strings is taken as the unit texts.
     min_count : int
         Keep pairs seen at least this often.
     remove_stopwords : bool
@@ -318,17 +369,13 @@ def stat_collocations(texts, min_count: int = 5, remove_stopwords: bool = True,
     """
     from analysis.textstats.keyness import _g2
 
-    if isinstance(texts, pd.DataFrame):
-        if "text" not in texts.columns:
-            raise KeyError("collocations: the frame needs a 'text' column")
-        texts = texts["text"].fillna("").astype(str).tolist()
+    texts = _unit_texts(texts, "stat_collocations: units")
     if sort_by not in ("g2", "pmi", "count"):
-        raise ValueError("sort_by must be 'g2', 'pmi' or 'count'")
-    word_re = re.compile(WORD_PATTERN)
+        raise UsageError("sort_by must be 'g2', 'pmi' or 'count'")
     words: list[str] = []
     unit_of: list[int] = []
     for u, t in enumerate(texts):
-        ws = word_re.findall(t.lower())
+        ws = tokens(t, lowercase=True)
         words.extend(ws)
         unit_of.extend([u] * len(ws))
     if len(words) < 2:
@@ -386,8 +433,10 @@ def stat_collocates(texts, nodes, window: int = 5, min_count: int = 3,
 
     Parameters
     ----------
-    texts : iterable of str, or DataFrame with a ``text`` column
-        Units (paragraphs); windows never cross a unit boundary.
+    texts : DataFrame, Corpus or iterable of str
+        Units (paragraphs, :func:`analysis.text.make_units`; a Corpus is reshaped
+        into paragraph units; a list of strings is taken as the unit texts);
+        windows never cross a unit boundary.
     nodes : str or list of str
         One or more nodes (a comma-separated string is split).
     window : int
@@ -421,19 +470,15 @@ def stat_collocates(texts, nodes, window: int = 5, min_count: int = 3,
     """
     from analysis.textstats.keyness import keyness_stats
 
-    if isinstance(texts, pd.DataFrame):
-        if "text" not in texts.columns:
-            raise KeyError("collocates: the frame needs a 'text' column")
-        texts = texts["text"].fillna("").astype(str).tolist()
+    texts = _unit_texts(texts, "stat_collocates: units")
     if sort_by not in ("g2", "pmi", "count"):
-        raise ValueError("sort_by must be 'g2', 'pmi' or 'count'")
+        raise UsageError("sort_by must be 'g2', 'pmi' or 'count'")
     nodes = _as_list(nodes)
     window = _check_window(window)
-    word_re = re.compile(WORD_PATTERN)
     words: list[str] = []
     lengths = []
     for t in texts:
-        ws = word_re.findall(t.lower())
+        ws = tokens(t, lowercase=True)
         words.extend(ws)
         lengths.append(len(ws))
     empty = pd.DataFrame(columns=COLLOCATE_COLUMNS)

@@ -18,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis.errors import require_columns
+
 __all__ = [
     "NOVELTY_COLUMNS",
     "TOPIC_SIMILARITY_COLUMNS",
@@ -89,11 +91,8 @@ def novelty_transience(S, window: int = 3, base: float = 2.0) -> pd.DataFrame:
 
 def topic_matrix(document_topics: pd.DataFrame, doc_ids) -> np.ndarray:
     """Documents x topics matrix from the long ``document_topics`` table (doc_id, topic, share)."""
-    need = {"doc_id", "topic", "share"}
-    missing = need - set(document_topics.columns)
-    if missing:
-        raise ValueError(f"document_topics table lacks columns {sorted(missing)}; "
-                         "expected doc_id, topic, share")
+    require_columns(document_topics, ["doc_id", "topic", "share"], what="document_topics table",
+                    hint="it comes from the topics stage (doc_id, topic, share)")
     wide = document_topics.pivot_table(index="doc_id", columns="topic", values="share",
                                        aggfunc="sum", fill_value=0.0)
     wide.index = wide.index.astype(str)

@@ -4,6 +4,10 @@ Per document: running words, types, TTR, MATTR (Covington & McFall 2010), MTLD
 (McCarthy & Jarvis 2010), mean sentence length, Flesch reading ease and
 Flesch-Kincaid grade (with the rule-based syllable counter :func:`count_syllables`),
 and the shares of first person singular and plural pronouns among running words.
+
+One input type: units (:func:`analysis.text.make_units`); the units of a document
+are rejoined as its paragraphs, and a Corpus is reshaped into paragraph units
+first. Words come from the one tokens layer (:func:`analysis.tokens.tokens`).
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 
-from analysis.text import WORD_PATTERN, sentence_tokenizer, sentences
+from analysis.text import as_units, sentence_tokenizer, sentences
+from analysis.tokens import tokens, word_regex
 
 __all__ = [
     "FIRST_PERSON_PLURAL",
@@ -42,16 +47,13 @@ STYLE_COLUMNS = [
     "first_person_singular", "first_person_plural",
 ]
 
-_word_re = re.compile(WORD_PATTERN)
-
-
 def style_words(text: str) -> list[str]:
     """Running words for style measures: lowercased letter words, stopwords kept.
 
     Contractions are split at the apostrophe so that "I'm" and "we've" count as
     first-person pronouns ("i" + "m"); the clitic piece is dropped.
     """
-    words = _word_re.findall(text.lower())
+    words = tokens(text, lowercase=True)
     if not any("'" in w for w in words):
         return words
     out = []
@@ -248,10 +250,11 @@ def style_measures(text: str, tokenizer=None, mattr_window: int = 100,
     """
     words = style_words(text)
     n = len(words)
-    sents = [s for s in sentences(text, tokenizer) if _word_re.search(s)] if text.strip() else []
+    has_word = word_regex().search
+    sents = [s for s in sentences(text, tokenizer) if has_word(s)] if text.strip() else []
     n_sent = len(sents)
     # readability counts words as written ("Council's" is one word)
-    written = Counter(_word_re.findall(text.lower()))
+    written = Counter(tokens(text, lowercase=True))
     n_read = sum(written.values())
     syl = sum(count_syllables(w) * c for w, c in written.items())
     wps = n_read / n_sent if n_sent else float("nan")
@@ -301,12 +304,25 @@ def _n_workers(n_jobs: int | None, n_docs: int) -> int:
     return max(1, min(n, n_docs // 40))
 
 
-def stat_style(corpus, docvars=("date", "year", "speaker"), mattr_window: int = 100,
+def _document_texts(units: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """One row per document (first appearance order) and its text: the unit texts in
+    ``position`` order joined as paragraphs (a blank line between units)."""
+    first = pd.factorize(units["doc_id"])[0]
+    u = units.iloc[np.lexsort((units["position"].to_numpy(), first))]
+    texts = u["text"].fillna("").astype(str).groupby(u["doc_id"], sort=False).agg("\n\n".join)
+    docs = u.drop_duplicates("doc_id").reset_index(drop=True)
+    return docs, texts.loc[docs["doc_id"]].tolist()
+
+
+def stat_style(units, docvars=("date", "year", "speaker"), mattr_window: int = 100,
                mtld_threshold: float = 0.72, punkt_max_chars: int = 300_000,
                n_jobs: int | None = 1) -> pd.DataFrame:
-    """Style measures for every available document of a corpus, docvars attached.
+    """Style measures for every document of a units frame, docvars attached.
 
-    One Punkt sentence model is used for the whole corpus: NLTK's pretrained
+    ``units`` is a units frame (:func:`analysis.text.make_units`; paragraph units
+    keep the paragraph breaks that sentence splitting uses) or a Corpus, reshaped
+    into paragraph units of its available documents. Docvars come from the unit
+    columns. One Punkt sentence model is used for the whole corpus: NLTK's pretrained
     English model if installed, else Punkt trained on the corpus texts (on an
     evenly spaced sample of about ``punkt_max_chars`` characters for large corpora).
 
@@ -334,12 +350,11 @@ def stat_style(corpus, docvars=("date", "year", "speaker"), mattr_window: int = 
     documents for large corpora (40 or more documents per worker); the result
     does not depend on it.
     """
-    av = corpus.available()
-    dv = av.docvars
-    cols = ["doc_id", *[c for c in docvars if c in dv.columns]]
-    if len(dv) == 0:
+    units = as_units(units, kind="paragraph", docvars=docvars, what="stat_style: units")
+    cols = ["doc_id", *[c for c in docvars if c in units.columns]]
+    if len(units) == 0:
         return pd.DataFrame(columns=cols + STYLE_COLUMNS)
-    texts = [av.texts[d] for d in dv["doc_id"]]
+    dv, texts = _document_texts(units)
     tok = sentence_tokenizer(punkt_training_sample(texts, punkt_max_chars))
     workers = _n_workers(n_jobs, len(texts))
     if workers > 1:

@@ -1,0 +1,133 @@
+"""The units frame: one validation, one input type per stat_* family, one missing-column error."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.dtm import build_dtm
+from analysis.errors import MissingColumnsError, UsageError
+from analysis.framing.dictionary import Dictionary, stat_dictionary
+from analysis.text import UNIT_COLUMNS, as_units, make_units
+from analysis.textstats.keyness import stat_fightin_words, stat_keyness
+from analysis.textstats.kwic import (
+    stat_collocates,
+    stat_collocations,
+    stat_dispersion,
+    stat_kwic,
+    stat_kwic_dispersion,
+)
+from analysis.textstats.novelty import topic_matrix
+from analysis.textstats.style import stat_style
+from analysis.units import validate_units
+
+
+@pytest.fixture(scope="module")
+def units(small_corpus):
+    return make_units(small_corpus.available())
+
+
+def test_make_units_columns_and_docvars(small_corpus, units):
+    assert list(units.columns) == [*UNIT_COLUMNS, "date", "year", "speaker"]
+    assert validate_units(units, doc_ids=small_corpus.doc_ids) is units
+    pd.testing.assert_frame_equal(as_units(small_corpus), units)
+    assert as_units(units) is units
+    # docvars travel: every unit carries its document's year
+    dv = small_corpus.docvars.set_index("doc_id")
+    assert (units["year"].to_numpy() == dv.loc[units["doc_id"], "year"].to_numpy()).all()
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda u: u.drop(columns=["n_tokens", "position"]), "lacks column(s) 'position', 'n_tokens'"),
+    (lambda u: u.assign(unit_id=[u.unit_id.iloc[0]] * len(u)), "unit_id must be unique"),
+    (lambda u: u.assign(position=u.position.astype(float)), "'position' must hold integers"),
+    (lambda u: u.assign(n_tokens=-u.n_tokens), "n_tokens must be >= 0"),
+    (lambda u: u.assign(doc_id=None), "have no doc_id"),
+])
+def test_validate_units_errors(units, change, message):
+    with pytest.raises(UsageError) as e:
+        validate_units(change(units))
+    assert message in str(e.value)
+    with pytest.raises(UsageError, match="not in the corpus"):
+        validate_units(units, doc_ids=["someone-else"])
+    with pytest.raises(UsageError, match="must be a DataFrame"):
+        validate_units(units.to_dict())
+
+
+def test_missing_columns_raise_one_exception_type(units, small_corpus):
+    no_text = units.drop(columns="text")
+    no_pos = units.drop(columns="position")
+    calls = {
+        "stat_kwic": lambda: stat_kwic(no_pos, "peace"),
+        "stat_dispersion": lambda: stat_dispersion(no_text, "peace"),
+        "stat_kwic_dispersion": lambda: stat_kwic_dispersion(no_text, "peace"),
+        "stat_collocations": lambda: stat_collocations(no_text),
+        "stat_collocates": lambda: stat_collocates(no_pos, "peace"),
+        "stat_style": lambda: stat_style(no_text),
+        "stat_dictionary": lambda: stat_dictionary(no_text, Dictionary({"p": ["peace"]})),
+        "build_dtm": lambda: build_dtm(no_text),
+        "topic_matrix": lambda: topic_matrix(pd.DataFrame({"doc_id": ["a"]}), ["a"]),
+    }
+    dtm = build_dtm(units, id_col="unit_id")
+    calls["stat_keyness"] = lambda: stat_keyness(dtm, "party=a vs b")
+    calls["stat_fightin_words"] = lambda: stat_fightin_words(dtm, "party=a")
+    calls["DTM.group"] = lambda: dtm.group("party")
+    for name, call in calls.items():
+        with pytest.raises(MissingColumnsError):
+            call()
+    # a count statistic takes a DTM, a text statistic units
+    with pytest.raises(UsageError, match="document-term matrix"):
+        stat_keyness(units, "year>=1900")
+    with pytest.raises(UsageError, match="units DataFrame"):
+        stat_kwic(["some text"], "text")
+
+
+def test_text_statistics_agree_on_units_and_corpus(small_corpus, units):
+    """A Corpus is only a shortcut for its units: the same tables either way."""
+    pd.testing.assert_frame_equal(stat_style(units), stat_style(small_corpus))
+    pd.testing.assert_frame_equal(stat_collocations(units, min_count=2),
+                                  stat_collocations(small_corpus, min_count=2))
+    pd.testing.assert_frame_equal(stat_collocations(units, min_count=2),
+                                  stat_collocations(units["text"].tolist(), min_count=2))
+    d = Dictionary({"p": ["peace*"], "f": ["free*"]})
+    pd.testing.assert_frame_equal(stat_dictionary(units, d), stat_dictionary(small_corpus, d))
+    # single words: paragraph units give the document positions of whole documents
+    docs = make_units(small_corpus.available(), kind="document")
+    for a, b in [(units, small_corpus), (docs, small_corpus)]:
+        pd.testing.assert_frame_equal(stat_dispersion(a, ["peace", "freedom"]),
+                                      stat_dispersion(b, ["peace", "freedom"]))
+        assert stat_kwic(a, "peace").position.tolist() == stat_kwic(b, "peace").position.tolist()
+
+
+def test_kwic_context_stops_at_unit_boundaries():
+    units = pd.DataFrame({"unit_id": ["d#p2", "d#p1", "e#p1"], "doc_id": ["d", "d", "e"],
+                          "position": [1, 0, 0], "n_tokens": [3, 3, 2],
+                          "text": ["peace for all", "war and peace", "peace now"],
+                          "year": [2000, 2000, 2001]})
+    k = stat_kwic(units, "peace", window=5)
+    assert k[["doc_id", "year", "position", "pre", "post"]].values.tolist() == [
+        ["d", 2000, 2, "war and", ""], ["d", 2000, 3, "", "for all"], ["e", 2001, 0, "", "now"]]
+    d = stat_dispersion(units, "peace")
+    assert d.n_tokens.tolist() == [6, 6, 2]
+    assert np.allclose(d.relative_position, [2 / 6, 3 / 6, 0])
+    # a phrase never spans two units
+    assert stat_kwic(units, "peace peace").empty
+    assert len(stat_kwic(units.assign(text="peace peace"), "peace peace")) == 3
+
+
+def test_style_on_units_equals_style_of_the_raw_documents(small_corpus, units):
+    """Rejoining paragraph units keeps the paragraph breaks sentence splitting uses."""
+    from analysis.text import sentence_tokenizer
+    from analysis.textstats.style import STYLE_COLUMNS, punkt_training_sample, style_measures
+
+    av = small_corpus.available()
+    raw = [av.texts[d] for d in av.doc_ids]
+    tok = sentence_tokenizer(punkt_training_sample(raw))
+    expected = pd.DataFrame([style_measures(t, tok) for t in raw], columns=STYLE_COLUMNS)
+    got = stat_style(units)
+    assert got["doc_id"].tolist() == av.doc_ids
+    pd.testing.assert_frame_equal(got[STYLE_COLUMNS], expected)
+    # units in any row order give the same table
+    pd.testing.assert_frame_equal(stat_style(units.iloc[::-1]).set_index("doc_id").loc[av.doc_ids],
+                                  got.set_index("doc_id"))
