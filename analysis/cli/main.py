@@ -38,6 +38,19 @@ app.add_typer(corpus_app, name="corpus")
 console = Console(stderr=True)
 out_console = Console()
 
+DATA_DIR_HELP = (
+    "User data folder for the sg-r2p corpus's fetched texts, raw downloads and lock file "
+    "(its sg-r2p/ subfolder). Default: the clone's corpus/, or when installed $R2P_DATA_DIR or "
+    "the platform's user data folder (r2p-analysis)."
+)
+
+
+def _use_data_dir(path: Optional[Path]) -> None:
+    if path is not None:
+        from analysis.resources import set_data_dir
+
+        set_data_dir(path)
+
 
 def _load(corpus: str):
     try:
@@ -59,8 +72,10 @@ def corpus_info(
     corpus: str = typer.Option("sg-r2p", "--corpus", "-c", help=CORPUS_HELP),
     show_missing: bool = typer.Option(True, "--missing/--no-missing", help="List documents without text, with their URLs."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help=DATA_DIR_HELP),
 ) -> None:
     """Summarise a corpus: documents, years, speakers, anchor, and what is missing."""
+    _use_data_dir(data_dir)
     c = _load(corpus)
     s = c.summary()
     if as_json:
@@ -93,6 +108,7 @@ def corpus_info(
 def corpus_validate(
     corpus: str = typer.Option("sg-r2p", "--corpus", "-c", help=CORPUS_HELP),
     notes: bool = typer.Option(False, "--notes", help="Also list notes (e.g. texts not fetched yet)."),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help=DATA_DIR_HELP),
 ) -> None:
     """Check a corpus against its manifest schema and lock file; never modifies anything.
 
@@ -101,6 +117,7 @@ def corpus_validate(
     """
     from analysis.manifest import validate_corpus_folder
 
+    _use_data_dir(data_dir)
     folder = corpus_dir() if corpus in ("sg-r2p", "sg_r2p", "r2p") else Path(corpus)
     if corpus in BUILTIN_CORPORA[1:] or not (folder / "manifest.csv").exists():
         c = _load(corpus)
@@ -132,6 +149,7 @@ def corpus_fetch(
     report: Optional[Path] = typer.Option(None, "--report", help="Also write the per-row summary to this CSV file."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar; summary only."),
     accept: bool = typer.Option(False, "--accept", help="Download nothing; accept the re-fetched texts awaiting review (<doc_id>.new.txt) of the --only rows, or of all."),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help=DATA_DIR_HELP),
 ) -> None:
     """Download the manifest's missing texts, extract them, and record them in corpus.lock.
 
@@ -140,7 +158,9 @@ def corpus_fetch(
     corpus/texts/, hashes to corpus/corpus.lock. Polite (user agent, rate limit,
     robots.txt, retries); an interrupted run resumes. Exit code 1 if any row failed.
     """
-    from analysis.acquire.fetch import fetch_command
+    from analysis.cli.fetch import fetch_command
+
+    _use_data_dir(data_dir)
 
     code = fetch_command(corpus, only=only, force=force, plan=plan, config=config, report_csv=report,
                          quiet=quiet, console=console, out_console=out_console, accept=accept)
@@ -165,6 +185,7 @@ def run(
         1, "--threads", min=0,
         help="BLAS/OpenMP threads (default 1: identical tables on any machine; 0: the libraries' default).",
     ),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help=DATA_DIR_HELP),
 ) -> None:
     """Run the pipeline on a corpus: tables under OUT/tables, figures under OUT/figures, OUT/run.json.
 
@@ -172,6 +193,7 @@ def run(
     """
     from analysis.run.runner import parse_overrides, run_pipeline
 
+    _use_data_dir(data_dir)
     try:
         overrides = parse_overrides(set_)
     except ValueError as e:
