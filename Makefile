@@ -14,9 +14,13 @@ export PYTHONHASHSEED := 0
 help:  ## List the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
+# The venv's own pip, not upgraded: the install a user of `python3 -m venv` gets (CI checks it).
+# `make setup PIP_UPGRADE=1` upgrades pip first.
+PIP_UPGRADE ?= 0
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(if $(filter 1 yes true,$(PIP_UPGRADE)),$(BIN)/python -m pip install --quiet --upgrade pip)
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)

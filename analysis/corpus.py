@@ -18,6 +18,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from analysis.resources import corpus_folder
 from analysis.text import prepare
 
 __all__ = ["Corpus", "CorpusError", "load_corpus", "corpus_dir", "BUILTIN_CORPORA"]
@@ -33,11 +34,12 @@ class CorpusError(Exception):
 
 
 def corpus_dir() -> Path:
-    """The project's ``corpus/`` folder (``R2P_CORPUS_DIR`` overrides it)."""
+    """The project corpus's folder: ``corpus/`` in a clone, else in the user data folder
+    (see :func:`analysis.resources.corpus_folder`; ``R2P_CORPUS_DIR`` overrides it)."""
     env = os.environ.get("R2P_CORPUS_DIR")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "corpus"
+    return corpus_folder("sg-r2p")
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Extraction of main text from UN-style HTML pages and PDF reports (analysis.extract)."""
+"""Extraction of main text from UN-style HTML pages and PDF reports (analysis.acquire.extract)."""
 
 from __future__ import annotations
 

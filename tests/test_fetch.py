@@ -1,4 +1,4 @@
-"""Corpus acquisition against a local HTTP server (analysis.fetch).
+"""Corpus acquisition against a local HTTP server (analysis.acquire).
 
 Never touches the network beyond 127.0.0.1 and never writes into the
 repository's corpus/: every corpus here is a temporary folder whose manifest
@@ -627,7 +627,7 @@ def test_project_manifest_end_to_end_with_mock_transport(tmp_path):
 
 
 def test_redirects_size_limit_and_retry_after_dates(tmp_path):
-    from analysis.acquire.fetch import _retry_after
+    from analysis.acquire.http import _retry_after
 
     page = hf.statement_html().encode()
     routes = {"/old": Response(301, b"", headers={"Location": "/new"}), "/new": Response(body=page),
@@ -652,7 +652,7 @@ def test_redirects_size_limit_and_retry_after_dates(tmp_path):
 
 # ------------------------------------------------------------------ offline and unknown hosts
 def test_offline_check():
-    from analysis.acquire.fetch import offline_check
+    from analysis.acquire.http import offline_check
 
     assert offline_check(["http://127.0.0.1:9/x"]) is None
     reason = offline_check(["https://r2p-test-a.invalid/x", "https://r2p-test-b.invalid/y"])
@@ -672,7 +672,7 @@ def test_offline_run_fails_every_row_at_once_without_retries(tmp_path):
 def test_unknown_host_is_not_retried_and_fails_its_other_urls():
     import httpx
 
-    from analysis.acquire.fetch import FetchError, PoliteClient
+    from analysis.acquire.http import FetchError, PoliteClient
 
     calls = []
 

@@ -16,8 +16,9 @@ import typer
 from rich.table import Table
 
 from analysis import __version__
-from analysis.cli.options import CORPUS_HELP, console, out_console
-from analysis.corpus import BUILTIN_CORPORA, CorpusError, corpus_dir, load_corpus
+from analysis.cli.options import (CORPUS_HELP, DATA_DIR_HELP, console, load_corpus_or_exit, out_console,
+                                  use_data_dir as _use_data_dir)
+from analysis.corpus import BUILTIN_CORPORA, corpus_dir
 
 
 app = typer.Typer(
@@ -36,14 +37,8 @@ from analysis.cli import run as _run_commands  # noqa: E402
 
 _run_commands.register(app)
 
-
 def _load(corpus: str):
-    try:
-        with console.status(f"loading corpus {corpus} ..."):
-            return load_corpus(corpus)
-    except CorpusError as e:
-        console.print(f"[red]error:[/] {e}")
-        raise typer.Exit(1)
+    return load_corpus_or_exit(corpus)
 
 
 @app.command("version")
@@ -57,8 +52,10 @@ def corpus_info(
     corpus: str = typer.Option("sg-r2p", "--corpus", "-c", help=CORPUS_HELP),
     show_missing: bool = typer.Option(True, "--missing/--no-missing", help="List documents without text, with their URLs."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help=DATA_DIR_HELP),
 ) -> None:
     """Summarise a corpus: documents, years, speakers, anchor, and what is missing."""
+    _use_data_dir(data_dir)
     c = _load(corpus)
     s = c.summary()
     if as_json:
@@ -91,6 +88,7 @@ def corpus_info(
 def corpus_validate(
     corpus: str = typer.Option("sg-r2p", "--corpus", "-c", help=CORPUS_HELP),
     notes: bool = typer.Option(False, "--notes", help="Also list notes (e.g. texts not fetched yet)."),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help=DATA_DIR_HELP),
 ) -> None:
     """Check a corpus against its manifest schema and lock file; never modifies anything.
 
@@ -99,6 +97,7 @@ def corpus_validate(
     """
     from analysis.manifest import validate_corpus_folder
 
+    _use_data_dir(data_dir)
     folder = corpus_dir() if corpus in ("sg-r2p", "sg_r2p", "r2p") else Path(corpus)
     if corpus in BUILTIN_CORPORA[1:] or not (folder / "manifest.csv").exists():
         c = _load(corpus)
@@ -130,6 +129,7 @@ def corpus_fetch(
     report: Optional[Path] = typer.Option(None, "--report", help="Also write the per-row summary to this CSV file."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar; summary only."),
     accept: bool = typer.Option(False, "--accept", help="Download nothing; accept the re-fetched texts awaiting review (<doc_id>.new.txt) of the --only rows, or of all."),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help=DATA_DIR_HELP),
 ) -> None:
     """Download the manifest's missing texts, extract them, and record them in corpus.lock.
 
@@ -138,7 +138,9 @@ def corpus_fetch(
     corpus/texts/, hashes to corpus/corpus.lock. Polite (user agent, rate limit,
     robots.txt, retries); an interrupted run resumes. Exit code 1 if any row failed.
     """
-    from analysis.acquire.fetch import fetch_command
+    from analysis.cli.fetch import fetch_command
+
+    _use_data_dir(data_dir)
 
     code = fetch_command(corpus, only=only, force=force, plan=plan, config=config, report_csv=report,
                          quiet=quiet, console=console, out_console=out_console, accept=accept)

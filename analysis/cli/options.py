@@ -30,6 +30,25 @@ CORPUS_HELP = (
     "a UNSC Debates folder (meta.tsv + speeches/), or a .csv/.parquet file with a text column."
 )
 
+DATA_DIR_HELP = (
+    "User data folder for the sg-r2p corpus's fetched texts, raw downloads and lock file "
+    "(its sg-r2p/ subfolder). Default: the clone's corpus/, or when installed $R2P_DATA_DIR or "
+    "the platform's user data folder (r2p-analysis)."
+)
+
+
+def use_data_dir(path: Optional[Path]) -> None:
+    """Apply ``--data-dir`` (a UsageError exit 2 if the folder cannot be used)."""
+    if path is not None:
+        from analysis.resources import set_data_dir
+
+        with cli_errors():
+            set_data_dir(path)
+
+
+def data_dir_option():
+    return typer.Option(None, "--data-dir", help=DATA_DIR_HELP)
+
 
 def _usage_types():
     from analysis.errors import UsageError

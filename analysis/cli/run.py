@@ -20,6 +20,7 @@ from analysis.cli.options import (
     cli_errors,
     console,
     corpus_option,
+    data_dir_option,
     no_cache_option,
     out_console,
     out_option,
@@ -27,6 +28,7 @@ from analysis.cli.options import (
     seed_option,
     set_option,
     threads_option,
+    use_data_dir,
 )
 
 __all__ = ["register", "run_command", "settings_table", "settings_markdown"]
@@ -105,12 +107,14 @@ def register(app: typer.Typer) -> None:
         cache_dir: Optional[Path] = cache_dir_option(),
         quiet: bool = quiet_option(),
         threads: int = threads_option(),
+        data_dir: Optional[Path] = data_dir_option(),
     ) -> None:
         """Run the pipeline on a corpus: tables under OUT/tables, figures under OUT/figures, OUT/run.json.
 
         Stages: corpus (documents.csv, units.csv), compare, topics, novelty, frames, figures.
         Every setting is declared (`r2p settings`); an unknown key or bad value is a usage error.
         """
+        use_data_dir(data_dir)
         ctx = run_command(corpus, out, seed=seed, sets=set_, only=only, skip=skip, anchor=anchor,
                           no_cache=no_cache, cache_dir=cache_dir, quiet=quiet, threads=threads)
         if not quiet:

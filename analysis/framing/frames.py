@@ -52,6 +52,7 @@ from analysis.framing.dictionary import (
     match_tokens,
     read_dictionary,
 )
+from analysis.resources import dictionary_dir
 
 __all__ = [
     "DEFAULT_INDICES",
@@ -74,7 +75,7 @@ __all__ = [
     "wilson_interval",
 ]
 
-DICTIONARY_DIR = Path(__file__).resolve().parents[2] / "corpus" / "dictionaries"
+DICTIONARY_DIR = dictionary_dir()
 FRAMES_DICTIONARY = DICTIONARY_DIR / "r2p_frames.yml"
 STANCE_DICTIONARY = DICTIONARY_DIR / "stance.yml"
 

@@ -37,6 +37,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from analysis.resources import style_path
+
 __all__ = [
     "DOUBLE_COLUMN",
     "FORMATS",
@@ -86,7 +88,7 @@ LINESTYLES: list[Any] = [
 MARKERS: list[str] = ["o", "s", "^", "D", "v", "P", "X", "*"]
 
 #: The style file shipped with the package.
-STYLE_PATH = Path(__file__).with_name("r2p.mplstyle")
+STYLE_PATH = style_path()
 #: Image formats written by :func:`save_figure` by default.
 FORMATS: tuple[str, ...] = ("pdf", "png", "svg")
 

@@ -1,0 +1,82 @@
+"""The :class:`Profile` record (see :mod:`analysis.profiles`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+from analysis.errors import UsageError
+from analysis.resources import resource_path
+
+__all__ = ["Profile"]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The choices of one study (immutable).
+
+    Attributes
+    ----------
+    name : str
+        Short name used by :func:`get_profile` (``"r2p"``).
+    title : str
+        One line saying what the study is.
+    default_corpus : str
+        Corpus name or path used when none is given (``"sg-r2p"``).
+    seed : int
+        Seed of every random step of a run.
+    anchor : str or None
+        ``doc_id`` of the anchor document (its text is a packaged resource).
+    frames_dictionary, stance_dictionary : str
+        Resource names (relative to ``corpus/``) of the framing and stance dictionaries.
+    kwic_patterns : tuple of str
+        Glob patterns of the KWIC concordance (``*`` matches any ending).
+    comparisons : tuple of str
+        Default keyness comparisons, in the syntax of
+        :func:`analysis.textstats.similarity.default_comparisons`.
+    indices : mapping
+        Frame indices: ``name -> ("balance", a, b)`` for (a - b) / (a + b), or
+        ``name -> ("share", a, (keys...))`` for a / sum(keys); keys are frame
+        names of the two dictionaries.
+    """
+
+    name: str
+    title: str
+    default_corpus: str
+    seed: int
+    anchor: str | None
+    frames_dictionary: str
+    stance_dictionary: str
+    kwic_patterns: tuple[str, ...] = ()
+    comparisons: tuple[str, ...] = ()
+    indices: Mapping[str, tuple] = field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kwic_patterns", tuple(self.kwic_patterns))
+        object.__setattr__(self, "comparisons", tuple(self.comparisons))
+        object.__setattr__(self, "indices", MappingProxyType(dict(self.indices)))
+        for name, spec in self.indices.items():
+            if not (isinstance(spec, tuple) and len(spec) == 3 and spec[0] in ("balance", "share")):
+                raise UsageError(f"profile {self.name!r}: index {name!r} must be ('balance', a, b) or "
+                                 f"('share', a, (keys, ...)), not {spec!r}")
+
+    def resource(self, name: str) -> Path:
+        """Path of one of the profile's resources (see :func:`analysis.resources.resource_path`)."""
+        return resource_path(name)
+
+    @property
+    def frames_dictionary_path(self) -> Path:
+        """The framing dictionary's file."""
+        return resource_path(self.frames_dictionary)
+
+    @property
+    def stance_dictionary_path(self) -> Path:
+        """The stance dictionary's file."""
+        return resource_path(self.stance_dictionary)
+
+    @property
+    def anchor_path(self) -> Path | None:
+        """The packaged text of the anchor document (``texts/<anchor>.txt``)."""
+        return None if self.anchor is None else resource_path(f"texts/{self.anchor}.txt")
