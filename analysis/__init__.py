@@ -6,9 +6,8 @@ or run the whole job with :func:`analysis.run.run_pipeline`. The layers are draw
 in CONTRIBUTING.md.
 """
 
-__version__ = "0.1.0"
-
-from analysis import _compat  # noqa: E402
+from analysis import _compat
+from analysis._version import __version__
 from analysis.corpus import Corpus, CorpusError, load_corpus  # noqa: E402
 
 _compat.install()

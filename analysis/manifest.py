@@ -22,7 +22,6 @@ __all__ = [
     "read_manifest",
     "load_schema",
     "validate_manifest",
-    "validate_corpus_folder",
     "curate_manifest",
     "sha256_file",
 ]
@@ -245,19 +244,6 @@ def _check_text_files(folder: Path, df: pd.DataFrame, mname: str) -> list[Proble
                                f"the manifest records {recorded[:12]}...",
                                "the text changed since it was recorded: restore it, or re-fetch and review the difference"))
     return out
-
-
-def validate_corpus_folder(folder: str | Path) -> list[Problem]:
-    """Manifest checks plus the lock file (``corpus.lock``) when the folder has one."""
-    folder = Path(folder)
-    problems = validate_manifest(folder)
-    if (folder / "corpus.lock").exists():
-        try:
-            from analysis.acquire.fetch import verify_lock
-        except ImportError:  # pragma: no cover - fetch module absent
-            return problems
-        problems.extend(verify_lock(folder))
-    return problems
 
 
 # ---------------------------------------------------------------- curation

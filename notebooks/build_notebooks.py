@@ -37,37 +37,13 @@ import pandas as pd
 from IPython.display import display
 
 from analysis import load_corpus, plots
-from analysis.run.runner import run_pipeline
+from analysis.notebook import Run, show
 
 pd.set_option("display.max_colwidth", 90)
 pd.set_option("display.width", 140)
-
-
-def run(*stages):
-    """Run the pipeline stages (results cached by inputs and settings) and return the context."""
-    name = Path(str(CORPUS)).stem
-    cache = Path(CACHE_ROOT) / name / ".cache" if CACHE_ROOT else None
-    return run_pipeline(CORPUS, out=Path(OUT) / name, seed=SEED, overrides=OVERRIDES, only=list(stages),
-                        cache_dir=cache, verbose=False, progress=False)
-
-
-class Tables(dict):
-    """A run's tables; a table that no stage wrote reads as an empty frame, with a note."""
-
-    def __missing__(self, name):
-        print(f"(no table {name!r}: its stage did not write it; see ctx.messages)")
-        return pd.DataFrame()
-
-
-def show(plot, *args, **kwargs):
-    """Draw a plot_* function's figure, or say why it cannot be drawn."""
-    try:
-        fig, data = plot(*args, **kwargs)
-    except (ValueError, KeyError, TypeError) as e:
-        print(f"{plot.__name__}: not drawn ({e})")
-        return None
-    display(fig)
-    return data'''
+name = Path(str(CORPUS)).stem
+run = Run(CORPUS, out=Path(OUT) / name, seed=SEED, overrides=OVERRIDES,
+          cache_dir=Path(CACHE_ROOT) / name / ".cache" if CACHE_ROOT else None)'''
 
 
 def nb(cells) -> nbformat.NotebookNode:
@@ -90,7 +66,7 @@ def corpus_nb():
         new_markdown_cell("## Documents and availability\n\nTexts that are not yet on this machine are listed "
                           "with their source; `r2p corpus fetch` downloads them (online), caches them and "
                           "records their SHA-256 in the lock file."),
-        new_code_cell('ctx = run("corpus")\ndocs = ctx.tables["documents"]\n'
+        new_code_cell('ctx = run.stages("corpus")\ndocs = ctx.tables["documents"]\n'
                       'cols = [c for c in ["doc_id", "date", "speaker", "venue", "genre", "n_tokens", "available"] '
                       'if c in docs.columns]\ndocs[cols].head(20)'),
         new_code_cell('missing = docs[~docs["available"].astype(bool)]\n'
@@ -109,7 +85,7 @@ def corpus_nb():
                       '      units["n_tokens"].median())\nunits[["unit_id", "n_tokens", "text"]].head(5)'),
         new_markdown_cell("## Style over time\n\nLexical diversity (MATTR, MTLD; McCarthy & Jarvis 2010), "
                           "sentence length, readability (Flesch) and first-person pronouns."),
-        new_code_cell('ctx = run("compare")\nstyle = ctx.tables.get("style")\n'
+        new_code_cell('ctx = run.stages("compare")\nstyle = ctx.tables.get("style")\n'
                       'if style is not None and len(style):\n    display(style.describe().T.round(2))\n'
                       '    trends = show(plots.plot_style_trends, style, docvars=docs)'),
     ])
@@ -124,9 +100,8 @@ def anchor_nb():
                           "transience and resonance (Barron et al. 2018)."),
         params_cell("sg-r2p", 'KWIC_PATTERNS = ["responsib* to protect", "prevent*", "sovereign*"]'),
         new_code_cell(SETUP),
-        new_code_cell('ctx = run("compare", "novelty")\nt = Tables(ctx.tables)\ndocs = t["documents"]\n'
-                      'anchor = ctx.used_params.get("compare", {}).get("anchor") or ctx.full_corpus.anchor\n'
-                      'from analysis.textstats.similarity import default_anchor\nanchor = anchor or default_anchor(ctx.corpus)\n'
+        new_code_cell('ctx = run.stages("compare", "novelty")\nt = ctx.tables\ndocs = t["documents"]\n'
+                      'anchor = ctx.anchor  # the one anchor of the run (run.json: facts.anchor)\n'
                       'print("anchor:", anchor)'),
         new_markdown_cell("## Similarity to the anchor"),
         new_code_cell('sim = t["similarity_to_anchor"]\nif len(sim):\n    display(sim.sort_values("cosine", ascending=False).head(10))'),
@@ -155,7 +130,7 @@ def topics_nb():
                           "labels by FREX, and prevalence per year with bootstrap intervals."),
         params_cell("sg-r2p"),
         new_code_cell(SETUP),
-        new_code_cell('ctx = run("topics")\nt = Tables(ctx.tables)\nsel = t["topic_selection"]\nsel'),
+        new_code_cell('ctx = run.stages("topics")\nt = ctx.tables\nsel = t["topic_selection"]\nsel'),
         new_code_cell('d = show(plots.plot_topic_selection, sel)'),
         new_code_cell('labels = t["topic_labels"]\nlabels'),
         new_code_cell('terms = t["topic_terms"]\nif len(terms):\n    display(terms[terms["rank"] <= 10]\n'
@@ -179,7 +154,7 @@ def framing_nb():
                           "stance and sentiment, and the validation workflow."),
         params_cell("sg-r2p", 'CODED = ""   # path of a hand-coded KWIC sample (see the last section)'),
         new_code_cell(SETUP),
-        new_code_cell('ctx = run("compare", "frames")\nt = Tables(ctx.tables)\ndocs = t["documents"]\n'
+        new_code_cell('ctx = run.stages("compare", "frames")\nt = ctx.tables\ndocs = t["documents"]\n'
                       'fy = t["frames_years"]\nfy.head(10)'),
         new_code_cell('d = show(plots.plot_frame_trajectories, fy, changepoints=t.get("frame_changepoints"))'),
         new_code_cell('t.get("frame_changepoints", pd.DataFrame()).head(20)'),
@@ -187,8 +162,7 @@ def framing_nb():
         new_code_cell('idx = t.get("frame_indices")\nshares = (plots.pillar_shares_from_indices(idx) if idx is not None\n'
                       '          else plots.pillar_shares_from_frames(fy))\nd = show(plots.plot_pillar_shares, shares)'),
         new_markdown_cell("## The anchor, paragraph by paragraph"),
-        new_code_cell('from analysis.textstats.similarity import default_anchor\n'
-                      'anchor = ctx.full_corpus.anchor or default_anchor(ctx.corpus)\n'
+        new_code_cell('anchor = ctx.anchor\n'
                       'prof = t.get("anchor_frame_profile")\n'
                       'if prof is None or prof.empty:\n    prof = t["frames_units"]\n'
                       'd = show(plots.plot_anchor_profile, prof, doc_id=anchor)'),
@@ -215,12 +189,11 @@ def other_nb():
                           "writes the same tables and every figure (PDF, PNG, SVG, data CSV, JSON sidecar)."),
         params_cell("sotu"),
         new_code_cell(SETUP),
-        new_code_cell('ctx = run("compare", "topics", "novelty", "frames")\nt = Tables(ctx.tables)\n'
+        new_code_cell('ctx = run.stages("compare", "topics", "novelty", "frames")\nt = ctx.tables\n'
                       'docs = t["documents"]\nprint(len(docs), "documents;", len(ctx.units), "units;",\n'
                       '      len(t), "tables:", ", ".join(sorted(t)))'),
         new_code_cell('d = show(plots.plot_corpus_overview, docs[docs["available"].astype(bool)])'),
-        new_code_cell('from analysis.textstats.similarity import default_anchor\n'
-                      'anchor = ctx.full_corpus.anchor or default_anchor(ctx.corpus)\n'
+        new_code_cell('anchor = ctx.anchor\n'
                       'd = show(plots.plot_similarity_to_anchor, t["similarity_to_anchor"], docvars=docs, '
                       'anchor=anchor)'),
         new_code_cell('d = show(plots.plot_topic_prevalence, t["topic_prevalence"])'),

@@ -428,7 +428,7 @@ def test_verify_lock_unreadable(tmp_path):
 
 
 def test_validate_corpus_folder_calls_verify_lock(tmp_path, server):
-    from analysis.manifest import validate_corpus_folder
+    from analysis.acquire.lock import validate_corpus_folder
 
     cdir = make_corpus(tmp_path, [row("a", server.url("/sg/statement/anchor"))])
     fetch_corpus(cdir, config=fast_config())
@@ -578,7 +578,8 @@ def test_project_manifest_end_to_end_with_mock_transport(tmp_path):
 
     import httpx
 
-    from analysis.manifest import read_manifest, validate_corpus_folder
+    from analysis.acquire.lock import validate_corpus_folder
+    from analysis.manifest import read_manifest
 
     cdir = tmp_path / "corpus"
     (cdir / "texts").mkdir(parents=True)

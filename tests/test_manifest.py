@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.manifest import curate_manifest, validate_corpus_folder, validate_manifest
+from analysis.acquire.lock import validate_corpus_folder
+from analysis.manifest import curate_manifest, validate_manifest
 
 from .conftest import ANCHOR_ID, ROOT
 

@@ -240,3 +240,17 @@ def verify_lock(corpus_dir: str | os.PathLike) -> list:
                                     f"compare with {tp.name}; accept it with r2p corpus fetch --accept --only "
                                     f"{doc_id}, or delete {new.name}", severity="note"))
     return problems
+
+
+def validate_corpus_folder(folder) -> list:
+    """Manifest checks (:func:`analysis.manifest.validate_manifest`) plus the lock file when the folder has one.
+
+    (It lives here, above the manifest layer, because the lock check belongs to acquisition.)
+    """
+    from analysis.manifest import validate_manifest
+
+    folder = Path(folder)
+    problems = validate_manifest(folder)
+    if (folder / LOCK_NAME).exists():
+        problems.extend(verify_lock(folder))
+    return problems

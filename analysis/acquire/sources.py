@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from urllib.parse import quote
 
-from analysis import __version__
+from analysis._version import __version__
 from analysis.acquire.files import nonempty as _nonempty
 from analysis.resources import resource_path
 

@@ -15,7 +15,7 @@ from typing import List, Optional
 import typer
 from rich.table import Table
 
-from analysis import __version__
+from analysis._version import __version__
 from analysis.cli.options import (CORPUS_HELP, DATA_DIR_HELP, console, load_corpus_or_exit, out_console,
                                   use_data_dir as _use_data_dir)
 from analysis.corpus import BUILTIN_CORPORA, corpus_dir
@@ -95,7 +95,7 @@ def corpus_validate(
     Reports every problem with its file, row, column and what to do. Exit code 1
     when any error is found.
     """
-    from analysis.manifest import validate_corpus_folder
+    from analysis.acquire.lock import validate_corpus_folder
 
     _use_data_dir(data_dir)
     folder = corpus_dir() if corpus in ("sg-r2p", "sg_r2p", "r2p") else Path(corpus)

@@ -99,7 +99,7 @@ def seed_option():
 
 
 def set_option(example: str = "topics.k=8, text.stem=true"):
-    return typer.Option(None, "--set", help=f"A declared setting, GROUP.KEY=VALUE (repeatable), e.g. {example}; "
+    return typer.Option(None, "--set", help=f"A declared setting, STAGE.KEY=VALUE (repeatable; also text.KEY=VALUE), e.g. {example}; "
                         "`r2p settings` lists them.")
 
 

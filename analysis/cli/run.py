@@ -68,7 +68,7 @@ def _quick_out(corpus: str) -> Path:
 
 def settings_table(group: str | None = None) -> list[dict[str, str]]:
     """Rows (group, key, type, default, allowed, description) of every declared setting."""
-    from analysis.stages import settings_class, settings_groups
+    from analysis.run.registry import settings_class, settings_groups
 
     groups = {group: settings_class(group)} if group else settings_groups()
     rows = []
@@ -128,7 +128,7 @@ def register(app: typer.Typer) -> None:
         """List every declared setting with its type, default, allowed values and description."""
         with cli_errors():
             if group is not None:
-                from analysis.stages import settings_class
+                from analysis.run.registry import settings_class
 
                 settings_class(group)  # a UsageError naming the groups when unknown
             rows = settings_table(group)

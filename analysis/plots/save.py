@@ -101,7 +101,7 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 def package_version() -> str:
     """Return the installed version of the ``analysis`` package (or ``"0+unknown"``)."""
     try:
-        from analysis import __version__  # type: ignore[attr-defined]
+        from analysis._version import __version__  # type: ignore[attr-defined]
 
         return str(__version__)
     except Exception:  # pragma: no cover - depends on install state  # noqa: BLE001

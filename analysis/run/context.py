@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from analysis import __version__
+from analysis._version import __version__
 from analysis.corpus import Corpus
 from analysis.errors import UsageError
 from analysis.run.cache import Cache

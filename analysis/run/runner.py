@@ -28,14 +28,14 @@ from typing import Any
 
 import numpy as np
 
-from analysis import __version__
+from analysis._version import __version__
 from analysis.corpus import Corpus, load_corpus
 from analysis.errors import UsageError, closest
 from analysis.run.cache import Cache
 from analysis.run.context import RunContext, StageInfo
 from analysis.run.tables import read_table, write_csv
 from analysis.settings import parse_assignments
-from analysis.stages import OPTIONAL_STAGES, STAGE_NAMES, settings_class, stage_module
+from analysis.run.registry import OPTIONAL_STAGES, STAGE_NAMES, settings_class, stage_module
 from analysis.text import TextSettings, make_units
 
 __all__ = ["RunContext", "run_pipeline", "resolve_settings", "resolve_anchor", "parse_overrides",

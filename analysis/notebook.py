@@ -1,0 +1,157 @@
+"""The small public API the notebooks use: run stages, read tables, show figures.
+
+>>> from analysis.notebook import Run
+>>> run = Run("sotu", out="out/sotu")          # nothing computed yet
+>>> run.stages("compare")                      # cached by inputs and settings, as `r2p run --only compare`
+>>> run.tables["similarity_to_anchor"].head()
+>>> run.show(plot_similarity_to_anchor, "similarity_to_anchor", anchor=run.anchor)
+
+A table that no stage has written reads as an empty frame with a printed note,
+so a notebook on a corpus without (say) a topic model still runs to the end.
+The anchor is the run's one anchor (``--anchor``, recorded in ``run.json``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+
+from analysis.run.runner import run_pipeline
+from analysis.run.tables import read_table
+
+__all__ = ["Run", "Tables", "show"]
+
+
+class Tables(Mapping):
+    """A run's tables by name: this session's, else those in ``OUT/tables``; missing ones are empty frames."""
+
+    def __init__(self, out: Path, live: Mapping[str, pd.DataFrame] | None = None, quiet: bool = False):
+        self.out = Path(out)
+        self.live = dict(live or {})
+        self.quiet = quiet
+
+    def _path(self, name: str) -> Path | None:
+        for ext in (".csv", ".parquet"):
+            p = self.out / "tables" / f"{name}{ext}"
+            if p.exists():
+                return p
+        return None
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name in self.live:
+            return self.live[name]
+        path = self._path(name)
+        if path is not None:
+            self.live[name] = read_table(path)
+            return self.live[name]
+        if not self.quiet:
+            print(f"(no table {name!r} in {self.out / 'tables'}: its stage has not run; see run.messages)")
+        return pd.DataFrame()
+
+    def __contains__(self, name) -> bool:
+        return name in self.live or self._path(str(name)) is not None
+
+    def __iter__(self):
+        names = set(self.live) | {p.stem for p in (self.out / "tables").glob("*.*")} if (self.out / "tables").is_dir() \
+            else set(self.live)
+        return iter(sorted(names))
+
+    def __len__(self) -> int:
+        return len(list(iter(self)))
+
+
+def show(plot: Callable, *args, display: bool = True, **kwargs):
+    """Draw a ``plot_*`` function's figure in the notebook, or say why it cannot be drawn.
+
+    Returns the plotted data (or None when the figure could not be drawn).
+    """
+    from analysis.plots.save import style_context
+
+    try:
+        with style_context():
+            fig, data = plot(*args, **kwargs)
+    except (ValueError, KeyError, TypeError) as e:
+        print(f"{getattr(plot, '__name__', plot)}: not drawn ({e})")
+        return None
+    if display:
+        try:
+            from IPython.display import display as _display
+
+            _display(fig)
+        except ImportError:  # pragma: no cover - outside IPython
+            pass
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return data
+
+
+class Run:
+    """A run folder and the settings to (re)run its stages with.
+
+    Parameters
+    ----------
+    corpus : str or Corpus
+        As for ``r2p run --corpus``.
+    out : path
+        The run folder (``tables/``, ``figures/``, ``run.json``).
+    seed, anchor, overrides, cache_dir
+        As for :func:`analysis.run.run_pipeline` (``overrides`` is ``{group: {key: value}}``,
+        the same declared settings as ``--set``).
+    """
+
+    def __init__(self, corpus, out: str | Path = "out", seed: int = 20170906, anchor: str | None = None,
+                 overrides: Mapping[str, Mapping[str, Any]] | None = None, cache_dir: str | Path | None = None):
+        self._corpus = corpus
+        self.out = Path(out)
+        self.seed = seed
+        self._anchor = anchor
+        self.overrides = {k: dict(v) for k, v in (overrides or {}).items()}
+        self.cache_dir = cache_dir
+        self.context = None
+
+    def stages(self, *names: str):
+        """Run these stages (the corpus stage always runs); results are cached. Returns ``self``."""
+        self.context = run_pipeline(self._corpus, self.out, seed=self.seed, overrides=self.overrides,
+                                    only=list(names) or None, anchor=self._anchor, cache_dir=self.cache_dir,
+                                    verbose=False, progress=False)
+        for e in self.context.errors:
+            print(f"stage {e['stage']} failed: {e['error']}")
+        return self
+
+    @property
+    def tables(self) -> Tables:
+        return Tables(self.out, self.context.tables if self.context is not None else None)
+
+    @property
+    def anchor(self) -> str | None:
+        """The run's anchor (resolved by the runner; None before any stage ran)."""
+        if self.context is not None:
+            return self.context.anchor
+        import json
+
+        rec = self.out / "run.json"
+        if rec.exists():
+            return (json.loads(rec.read_text(encoding="utf-8")).get("facts", {}).get("anchor") or {}).get("doc_id")
+        return self._anchor
+
+    @property
+    def corpus(self):
+        """The available documents of the last run (a Corpus), or the corpus given."""
+        return self.context.corpus if self.context is not None else self._corpus
+
+    @property
+    def units(self) -> pd.DataFrame:
+        return self.context.units if self.context is not None else self.tables["units"]
+
+    @property
+    def messages(self) -> list[str]:
+        return list(self.context.messages) if self.context is not None else []
+
+    def show(self, plot: Callable, table: str | pd.DataFrame, *args, **kwargs):
+        """``show(plot, self.tables[table], ...)``: draw a figure from one of the run's tables."""
+        data = self.tables[table] if isinstance(table, str) else table
+        return show(plot, data, *args, **kwargs)
