@@ -196,9 +196,14 @@ def test_stage_with_only_the_anchor(sg_corpus, tmp_path):
 def test_stage_rejects_unknown_anchor(small_corpus, tmp_path):
     from analysis.run.runner import run_pipeline
 
-    ctx = run_pipeline(small_corpus, out=tmp_path, only=["compare"], use_cache=False, verbose=False,
-                       progress=False, overrides={"compare": {"anchor": "no-such-doc"}})
-    assert ctx.errors and "no-such-doc" in ctx.errors[0]["error"]
+    from analysis.errors import UsageError
+
+    with pytest.raises(UsageError, match="no-such-doc"):
+        run_pipeline(small_corpus, out=tmp_path, only=["compare"], use_cache=False, verbose=False,
+                     progress=False, anchor="no-such-doc")
+    with pytest.raises(UsageError, match="no-such-doc"):  # the deprecated compare.anchor too
+        run_pipeline(small_corpus, out=tmp_path, only=["compare"], use_cache=False, verbose=False,
+                     progress=False, overrides={"compare": {"anchor": "no-such-doc"}})
 
 
 @pytest.mark.parametrize("key,value,msg", [
@@ -210,7 +215,9 @@ def test_stage_rejects_unknown_anchor(small_corpus, tmp_path):
 def test_stage_names_bad_parameters(small_corpus, tmp_path, key, value, msg):
     from analysis.run.runner import run_pipeline
 
-    ctx = run_pipeline(small_corpus, out=tmp_path, only=["compare"], use_cache=False, verbose=False,
-                       progress=False, overrides={"compare": {key: value}})
-    assert ctx.errors and msg in ctx.errors[0]["error"]
+    from analysis.errors import UsageError
+
+    with pytest.raises(UsageError, match=msg):
+        run_pipeline(small_corpus, out=tmp_path, only=["compare"], use_cache=False, verbose=False,
+                     progress=False, overrides={"compare": {key: value}})
     assert not (tmp_path / "tables" / "similarity_to_anchor.csv").exists()

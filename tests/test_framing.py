@@ -470,9 +470,11 @@ def test_stage_on_offline_corpus_writes_tables(tmp_path):
 def test_stage_rejects_unknown_parameters(tmp_path):
     from analysis.run.runner import run_pipeline
 
-    ctx = run_pipeline("sg-r2p", tmp_path, only=["frames"], verbose=False, progress=False,
-                       overrides={"frames": {"n_bootstrap": 10}})
-    assert ctx.errors and "unknown frames parameter" in ctx.errors[0]["error"]
+    from analysis.errors import UsageError
+
+    with pytest.raises(UsageError, match="unknown setting frames.n_bootstrap .did you mean n_boot"):
+        run_pipeline("sg-r2p", tmp_path, only=["frames"], verbose=False, progress=False,
+                     overrides={"frames": {"n_bootstrap": 10}})
 
 
 def test_cli_sample_and_validate(tmp_path):

@@ -114,12 +114,13 @@ def test_novelty_stage_uses_topics_when_the_topics_stage_wrote_them(tmp_path, mo
     c = _corpus(texts)
     mix = np.array([[0.8, 0.2], [0.3, 0.7]])
 
-    def fake_topics(ctx):
+    import analysis.stages.topics as T
+
+    def fake_topics(ctx, cfg):
         rows = [(d, k, mix[i % 2][k]) for i, d in enumerate(ctx.corpus.doc_ids) for k in range(2)]
         ctx.write_table("document_topics", pd.DataFrame(rows, columns=["doc_id", "topic", "share"]))
 
-    stages = [(n, fake_topics if n == "topics" else f) for n, f in pipeline.STAGES]
-    monkeypatch.setattr(pipeline, "STAGES", stages)
+    monkeypatch.setattr(T, "run", fake_topics)
     ctx = pipeline.run_pipeline(c, out=tmp_path, only=["topics", "novelty"], use_cache=False,
                                 verbose=False, progress=False, overrides={"novelty": {"window": 1}})
     assert ctx.errors == []

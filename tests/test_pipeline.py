@@ -41,16 +41,16 @@ def test_same_inputs_same_tables_and_cache_hits(tmp_path, small_corpus):
 
 
 def test_failed_stage_is_recorded_and_others_go_on(tmp_path, small_corpus, monkeypatch):
-    import analysis.run.runner as P
+    import analysis.stages.compare as C
 
-    def boom(ctx):
+    def boom(ctx, cfg):
         raise RuntimeError("planted failure")
 
-    monkeypatch.setattr(P, "STAGES", [("corpus", P.stage_corpus), ("boom", boom)])
-    ctx = run_pipeline(small_corpus, tmp_path, verbose=False)
+    monkeypatch.setattr(C, "run", boom)
+    ctx = run_pipeline(small_corpus, tmp_path, verbose=False, only=["compare", "novelty"])
     run = json.loads((tmp_path / "run.json").read_text())
-    assert run["errors"][0]["stage"] == "boom" and "planted failure" in run["errors"][0]["error"]
-    assert "documents" in ctx.tables
+    assert run["errors"][0]["stage"] == "compare" and "planted failure" in run["errors"][0]["error"]
+    assert "documents" in ctx.tables and "novelty" in ctx.tables
 
 
 def test_overrides_parse_and_reject_unknown(tmp_path, small_corpus):
@@ -58,8 +58,10 @@ def test_overrides_parse_and_reject_unknown(tmp_path, small_corpus):
         "topics": {"k": 8}, "compare": {"terms": ["a", "b"]}, "text": {"stem": True}}
     with pytest.raises(ValueError, match="STAGE.KEY=VALUE"):
         parse_overrides(["k=8"])
-    with pytest.raises(ValueError, match="unknown stage"):
+    with pytest.raises(ValueError, match="unknown settings group"):
         run_pipeline(small_corpus, tmp_path, overrides={"nosuch": {"a": 1}}, verbose=False)
+    with pytest.raises(ValueError, match="unknown stage"):
+        run_pipeline(small_corpus, tmp_path, only=["nosuch"], verbose=False)
 
 
 def test_text_overrides_reach_settings(tmp_path, small_corpus):
@@ -69,15 +71,15 @@ def test_text_overrides_reach_settings(tmp_path, small_corpus):
 
 
 def test_blas_threads_pinned_during_stages_and_recorded(tmp_path, small_corpus, monkeypatch):
-    import analysis.run.runner as P
+    import analysis.stages.corpus as C
     from threadpoolctl import threadpool_info
 
     seen = []
 
-    def probe(ctx):
+    def probe(ctx, cfg):
         seen.extend(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
 
-    monkeypatch.setattr(P, "STAGES", [("corpus", P.stage_corpus), ("probe", probe)])
-    run_pipeline(small_corpus, tmp_path, verbose=False)
+    monkeypatch.setattr(C, "run", probe)
+    run_pipeline(small_corpus, tmp_path, verbose=False, only=["corpus"])
     assert seen and set(seen) == {1}
     assert json.loads((tmp_path / "run.json").read_text())["threads"] == 1

@@ -192,7 +192,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Keyword-in-context concordance: the kwic.csv table of the 'compare' stage."""
         from analysis.run.tables import write_csv
+        from analysis.textstats.kwic import compile_pattern
 
+        with cli_errors():  # a bad pattern is a usage error before anything runs
+            for pat in patterns:
+                compile_pattern(pat, valuetype="regex" if regex else "glob", case_insensitive=not case_sensitive)
         flags = {"compare": {"kwic_patterns": list(patterns), "kwic_window": window,
                              "kwic_valuetype": "regex" if regex else None,
                              "kwic_case_insensitive": False if case_sensitive else None}}
@@ -241,9 +245,10 @@ def register(app: typer.Typer) -> None:
                           anchor=anchor, quiet=True)
         df = ctx.tables["fightin_words" if fightin_words else "keyness"]
         if not len(df):
-            msg = "; ".join(m for m in ctx.messages if "comparison" in m) or "no documents with text"
-            console.print(f"[red]error:[/] no keyness table: {escape(msg)}")
-            raise typer.Exit(1)
+            skipped = [m for m in ctx.messages if "comparison" in m and "skipped" in m]
+            msg = "; ".join(skipped) or "no documents with text"
+            console.print(f"[red]{'usage' if skipped else 'error'}:[/] no keyness table: {escape(msg)}")
+            raise typer.Exit(2 if skipped else 1)
         labels = list(dict.fromkeys(df["comparison"].astype(str)))
         label = labels[-1] if not compare else labels[0]
         df = df[df["comparison"].astype(str) == label]
