@@ -32,7 +32,7 @@ os.environ.setdefault("NLTK_DATA", str(Path(__file__).resolve().parents[2] / "sh
 
 from analysis.corpus import load_corpus
 from analysis.framing.dictionary import _WORD_RE, Dictionary, match_tokens
-from analysis.framing.frames import (
+from analysis.framing import (
     load_frames_dictionary,
     load_stance_dictionary,
     stat_frames,

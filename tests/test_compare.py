@@ -18,6 +18,7 @@ from analysis.textstats.similarity import (
     unit_counts,
 )
 from analysis.corpus import Corpus
+from analysis.stats.bootstrap import group_rng
 from analysis.text import make_units
 
 
@@ -78,11 +79,13 @@ def test_bootstrap_intervals_against_explicit_resampling(toy, method):
     P = udtm.matrix.toarray().astype(float)
     ddtm, codes = document_counts(udtm, dv)
     X, idf = _dense_tfidf(ddtm.matrix.toarray())
-    rng = np.random.default_rng(7)
     for i in range(len(dv)):
         rows = np.flatnonzero(codes == i)
         k = len(rows)
-        W = rng.multinomial(k, np.full(k, 1 / k), size=300)
+        # each document's own stream (the package's one rule): seed 7 and its doc_id;
+        # the k draws with replacement of each replicate, counted by hand
+        rng = group_rng(7, dv["doc_id"].iloc[i])
+        W = np.array([np.bincount(d, minlength=k) for d in rng.integers(0, k, size=(300, k))])
         reps = []
         for w in W:
             v = (w @ P[rows]) * idf
@@ -103,6 +106,21 @@ def test_bootstrap_intervals_against_explicit_resampling(toy, method):
     # the mixed document d has a wider interval than the homogeneous c
     width = sim.ci_high - sim.ci_low
     assert width[3] > width[2]
+
+
+def test_each_document_interval_comes_from_its_own_stream(toy):
+    """Visiting the documents in another order (or splitting them across workers)
+    changes no interval: a document's resamples come from the seed and its doc_id.
+    (Adding a document changes the corpus idf, hence every cosine, so intervals are
+    compared under a reordering, which keeps the idf.)"""
+    units = make_units(toy, kind="paragraph")
+    dv = toy.docvars
+    sim = stat_similarity_to_anchor(units, dv, "a", n_boot=200, random_state=3)
+    rev = stat_similarity_to_anchor(units, dv.iloc[::-1], "a", n_boot=200, random_state=3)
+    rev = rev.set_index("doc_id").loc[sim["doc_id"]].reset_index()
+    pd.testing.assert_frame_equal(sim, rev)
+    other = stat_similarity_to_anchor(units, dv, "a", n_boot=200, random_state=4)
+    assert not np.allclose(sim["ci_low"], other["ci_low"])
 
 
 def test_paragraph_bootstrap_is_biased_downward(toy):

@@ -8,9 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.framing import frames as framing
-from analysis.framing.dictionary import Dictionary
-from analysis.framing.frames import (
+import analysis.framing as framing
+from analysis.framing import (
     sample_kwic,
     stat_anchor_profile,
     stat_changepoints,
@@ -22,6 +21,9 @@ from analysis.framing.frames import (
     validate_coding,
     wilson_interval,
 )
+from analysis.framing import validation
+from analysis.framing.dictionary import Dictionary
+from analysis.stats import changepoint
 from analysis.text import make_units
 
 ANCHOR = "2017-09-06_antonio-guterres_ga-informal-dialogue"
@@ -210,7 +212,7 @@ def test_exact_pelt_matches_ruptures():
             x[c:] += rng.normal(0, 2)
         m, pen = int(rng.integers(1, 6)), float(rng.uniform(1, 15))
         ref = rpt.Pelt(model="l2", min_size=m, jump=1).fit(x.reshape(-1, 1)).predict(pen=pen)
-        assert framing._pelt_l2(x, pen, m) == ref
+        assert changepoint._pelt_l2(x, pen, m) == ref
 
 
 def test_zero_change_penalty_against_ruptures_dynp():
@@ -225,10 +227,10 @@ def test_zero_change_penalty_against_ruptures_dynp():
         algo = rpt.Dynp(model="l2", min_size=4, jump=1).fit(x.reshape(-1, 1))
         c0 = ((x - x.mean()) ** 2).sum()
         ref = max((c0 - algo.cost.sum_of_costs(algo.predict(n_bkps=k))) / k for k in range(1, 6))
-        b = framing._zero_change_penalty(x[None, :], 4)[0]
+        b = changepoint._zero_change_penalty(x[None, :], 4)[0]
         assert b == pytest.approx(ref, rel=1e-9)
-        assert framing._pelt_l2(x, b * (1 + 1e-7), 4) == [24]
-        assert len(framing._pelt_l2(x, b * (1 - 1e-7), 4)) > 1
+        assert changepoint._pelt_l2(x, b * (1 + 1e-7), 4) == [24]
+        assert len(changepoint._pelt_l2(x, b * (1 - 1e-7), 4)) > 1
 
 
 def test_changepoint_penalty_options():
@@ -308,6 +310,60 @@ def test_bootstrap_is_seeded_and_per_group_stable():
     docs = stat_rates(fu, by="doc_id", n_boot=100, seed=5)
     assert list(docs.columns[:8]) == framing.DOC_COLUMNS
     assert docs["doc_id"].nunique() == units["doc_id"].nunique()
+
+
+def test_rates_and_indices_follow_the_one_resampling_rule():
+    """Adding a year or a document leaves every other group's interval byte-identical,
+    and each group's interval is the percentile interval of its own group_rng stream."""
+    from analysis.stats.bootstrap import group_rng, percentile_interval, resample_counts
+
+    units = _planted_corpus(years=range(2001, 2006))
+    fu = stat_frames(units)
+    more = stat_frames(_planted_corpus(years=range(2001, 2008)))
+    for by in ("year", "doc_id"):
+        a = stat_rates(fu, by=by, n_boot=200, seed=5)
+        b = stat_rates(more, by=by, n_boot=200, seed=5)
+        b = b[b[by].isin(a[by])].reset_index(drop=True)
+        # _planted_corpus draws its words from one rng in year order: the first years agree
+        pd.testing.assert_frame_equal(a, b)
+    ia = stat_indices(fu, n_boot=200, seed=5)
+    ib = stat_indices(more, n_boot=200, seed=5)
+    ib = ib[ib["year"].isin(ia["year"])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(ia, ib)
+    # independent check: the 2003 prevention rate's interval recomputed by hand
+    g = fu[(fu["year"] == 2003) & (fu["frame"] == "prevention_response.prevention")]
+    W = resample_counts(len(g), 200, group_rng(5, 2003))
+    reps = 1000 * (W @ g["matches"].to_numpy(float)) / (W @ g["tokens"].to_numpy(float))
+    lo, hi = percentile_interval(reps, 0.95)
+    row = stat_rates(fu, by="year", n_boot=200, seed=5)
+    row = row[(row["year"] == 2003) & (row["frame"] == "prevention_response.prevention")].iloc[0]
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((lo, hi), rel=1e-12)
+    # and the 2003 prevention-response balance from the same resamples
+    r = fu[(fu["year"] == 2003) & (fu["frame"] == "prevention_response.response")]
+    pa, pb = W @ g["matches"].to_numpy(float), W @ r["matches"].to_numpy(float)
+    with np.errstate(invalid="ignore"):
+        lo, hi = percentile_interval((pa - pb) / (pa + pb), 0.95)
+    row = ia[(ia["level"] == "year") & (ia["year"] == 2003)
+             & (ia["index"] == "prevention_response_balance")].iloc[0]
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((lo, hi), rel=1e-12)
+
+
+def test_sentiment_years_follow_the_one_resampling_rule():
+    from analysis.stats.bootstrap import group_rng, percentile_interval, resample_counts
+
+    rng = np.random.default_rng(0)
+    sent = pd.DataFrame({"unit_id": [f"u{i}" for i in range(60)],
+                         "doc_id": [f"d{i // 6}" for i in range(60)],
+                         "year": np.repeat(np.arange(2001, 2011), 6),
+                         "compound": rng.uniform(-1, 1, 60)})
+    a = stat_sentiment_years(sent[sent["year"] <= 2005], n_boot=300, seed=4)
+    b = stat_sentiment_years(sent, n_boot=300, seed=4)
+    pd.testing.assert_frame_equal(a, b[b["year"] <= 2005].reset_index(drop=True))
+    x = sent.loc[sent["year"] == 2004, "compound"].to_numpy()
+    W = resample_counts(len(x), 300, group_rng(4, 2004))
+    lo, hi = percentile_interval(W @ x / len(x), 0.95)
+    row = b[b["year"] == 2004].iloc[0]
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((lo, hi), rel=1e-12)
 
 
 def test_indices_hand_worked():
@@ -429,9 +485,9 @@ def test_sample_kwic_stratified_and_reproducible():
 
 
 def test_allocation_largest_remainders():
-    alloc = framing._allocate(np.array([10, 30, 60]), 7)
+    alloc = validation._allocate(np.array([10, 30, 60]), 7)
     assert alloc.sum() == 7 and alloc.tolist() == [1, 2, 4]
-    assert framing._allocate(np.array([2, 3]), 10).tolist() == [2, 3]
+    assert validation._allocate(np.array([2, 3]), 10).tolist() == [2, 3]
 
 
 # --------------------------------------------------------------------- stage

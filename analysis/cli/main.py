@@ -195,7 +195,7 @@ def frames_sample(
     0 (false positive), then run `r2p frames validate OUT`.
     """
     from analysis.framing.dictionary import DictionaryError
-    from analysis.framing.frames import load_frames_dictionary, sample_kwic
+    from analysis.framing import load_frames_dictionary, sample_kwic
     from analysis.run.runner import write_csv
     from analysis.text import make_units
 
@@ -227,7 +227,7 @@ def frames_validate(
     alpha: float = typer.Option(0.05, "--alpha", min=0.0001, max=0.5, help="1 - coverage of the Wilson intervals."),
 ) -> None:
     """Precision per frame from a hand-coded sample, with Wilson score intervals."""
-    from analysis.framing.frames import validate_coding
+    from analysis.framing import validate_coding
     from analysis.run.runner import write_csv
 
     try:

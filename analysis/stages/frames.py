@@ -13,7 +13,7 @@ from typing import ClassVar
 
 import pandas as pd
 
-from analysis.framing.frames import (
+from analysis.framing import (
     DEFAULT_INDICES,
     load_frames_dictionary,
     load_stance_dictionary,

@@ -19,13 +19,15 @@ Application*. Cambridge University Press (ch. 5: confidence intervals).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import warnings
 from typing import Any
 
 import numpy as np
 
-__all__ = ["group_rng", "group_seed_sequence", "resample_counts", "percentile_interval", "CI_METHODS"]
+__all__ = ["CI_METHODS", "group_rng", "group_seed_sequence", "one_blas_thread", "percentile_interval",
+           "resample_counts"]
 
 CI_METHODS = ("percentile", "basic", "normal")
 
@@ -38,6 +40,8 @@ def group_seed_sequence(seed: int, *labels: Any) -> np.random.SeedSequence:
     Further labels (for example a stage or table name) give independent streams
     for the same group in different analyses.
     """
+    if seed is None or isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"the bootstrap needs an integer seed (the run seed), got {seed!r}")
     words = [int(seed) & 0xFFFFFFFF]
     for label in labels:
         digest = hashlib.sha256(str(label).encode("utf-8")).digest()
@@ -89,10 +93,28 @@ def percentile_interval(draws: np.ndarray, ci: float = 0.95, estimate=None, meth
             est = np.asarray(estimate, dtype=float)
             return est - half, est + half
         lo_q, hi_q = (1 - ci) / 2 * 100, (1 + ci) / 2 * 100
-        lo, hi = np.nanpercentile(draws, [lo_q, hi_q], axis=axis)
+        quantile = np.percentile if not np.isnan(draws).any() else np.nanpercentile
+        lo, hi = quantile(draws, [lo_q, hi_q], axis=axis)
         if method == "basic":
             if estimate is None:
                 raise ValueError("the basic interval needs the estimate")
             est = np.asarray(estimate, dtype=float)
             return 2 * est - hi, 2 * est - lo
         return lo, hi
+
+
+def one_blas_thread(fn):
+    """Decorator: run ``fn`` with one BLAS thread (``threadpoolctl``).
+
+    A bootstrap is many small matrix products (``resample_counts(...) @ x``),
+    which run far faster single-threaded than through a thread pool, and do not
+    oversubscribe the cores when stages run side by side.
+    """
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            return fn(*args, **kwargs)
+
+    return wrapper

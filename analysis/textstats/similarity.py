@@ -15,10 +15,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy import stats
 from sklearn.feature_extraction.text import TfidfTransformer
 
 from analysis.dtm import DTM, build_dtm
+from analysis.stats.bootstrap import group_rng, percentile_interval, resample_counts
 
 __all__ = [
     "CENTROID_COLUMNS",
@@ -132,7 +132,9 @@ def stat_similarity_to_anchor(units: pd.DataFrame, docvars: pd.DataFrame, anchor
         therefore often lie entirely below the estimate. The normal interval keeps
         the bootstrap's spread but is centred on the estimate.
     random_state : int
-        Seed of the bootstrap.
+        Seed of the bootstrap. Each document's resamples come from its own stream,
+        :func:`analysis.stats.bootstrap.group_rng` of the seed and its ``doc_id``, so
+        adding or removing a document leaves every other document's interval unchanged.
     unit_dtm : DTM, optional
         A count DTM already built from ``units`` (same rows), to avoid re-tokenising.
 
@@ -189,19 +191,17 @@ def stat_similarity_to_anchor(units: pd.DataFrame, docvars: pd.DataFrame, anchor
     lo = np.full(len(ids), np.nan)
     hi = np.full(len(ids), np.nan)
     if n_boot and n_boot > 0:
-        rng = np.random.default_rng(random_state)
         P = udtm.matrix.astype(float) @ sp.diags(idf)      # units x V, idf-weighted
         s_all = np.asarray(P @ a).ravel()                  # unit . anchor
         order = np.argsort(codes, kind="stable")
         bounds = np.searchsorted(codes[order], np.arange(len(ids) + 1))
-        alpha = (1 - ci) / 2
-        z = float(stats.norm.ppf(1 - alpha))
         for i in range(len(ids)):
             rows = order[bounds[i]:bounds[i + 1]]
             k = len(rows)
             if k == 0 or empty[i]:
                 continue
-            W = rng.multinomial(k, np.full(k, 1.0 / k), size=int(n_boot)).astype(float)
+            # the document's own stream: seed and doc_id (analysis.stats.bootstrap)
+            W = resample_counts(k, int(n_boot), group_rng(random_state, ids[i]))
             Pi = P[rows]
             G = (Pi @ Pi.T).toarray()
             num = W @ s_all[rows]
@@ -211,15 +211,9 @@ def stat_similarity_to_anchor(units: pd.DataFrame, docvars: pd.DataFrame, anchor
             reps = reps[np.isfinite(reps)]
             if len(reps) < 2:
                 continue
+            lo[i], hi[i] = percentile_interval(reps, ci, estimate=cos[i], method=ci_method)
             if ci_method == "normal":
-                half = z * reps.std(ddof=1)
-                lo[i], hi[i] = max(cos[i] - half, 0.0), min(cos[i] + half, 1.0)
-            else:
-                q_lo, q_hi = np.quantile(reps, [alpha, 1 - alpha])
-                if ci_method == "percentile":
-                    lo[i], hi[i] = q_lo, q_hi
-                else:
-                    lo[i], hi[i] = 2 * cos[i] - q_hi, 2 * cos[i] - q_lo
+                lo[i], hi[i] = max(lo[i], 0.0), min(hi[i], 1.0)
     out["cosine"] = cos
     out["ci_low"] = lo
     out["ci_high"] = hi

@@ -1,0 +1,136 @@
+"""Framing indices (balances and shares of frame counts) by year and document.
+
+``balance`` indices are ``(a - b) / (a + b)`` over a group's summed matches
+(e.g. the prevention-response balance), ``share`` indices ``a / (a + b + ...)``
+(e.g. each pillar's share of all pillar matches); intervals resample the
+group's units with :mod:`analysis.stats.bootstrap` (the same resamples as the
+group's rates in :func:`analysis.framing.rates.stat_rates`).
+
+References
+----------
+Efron, B. and Tibshirani, R. J. (1993). *An Introduction to the Bootstrap*.
+Chapman & Hall.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from analysis.framing.frames import _wide
+from analysis.framing.rates import _boot_sums
+from analysis.stats.bootstrap import group_rng, one_blas_thread, percentile_interval
+
+__all__ = ["DEFAULT_INDICES", "INDEX_COLUMNS", "stat_indices"]
+
+INDEX_COLUMNS = ["level", "year", "doc_id", "index", "value", "ci_low", "ci_high",
+                 "denominator"]
+
+
+#: Indices computed from frame (and stance) counts.  ``balance`` is (a - b)/(a + b)
+#: in [-1, 1]; ``share`` is a / (sum of the listed keys).
+DEFAULT_INDICES: dict[str, tuple] = {
+    "prevention_response_balance": (
+        "balance", "prevention_response.prevention", "prevention_response.response"),
+    "pillar_one_share": ("share", "pillars.pillar_one",
+                         ("pillars.pillar_one", "pillars.pillar_two", "pillars.pillar_three")),
+    "pillar_two_share": ("share", "pillars.pillar_two",
+                         ("pillars.pillar_one", "pillars.pillar_two", "pillars.pillar_three")),
+    "pillar_three_share": ("share", "pillars.pillar_three",
+                           ("pillars.pillar_one", "pillars.pillar_two", "pillars.pillar_three")),
+    "sovereignty_as_responsibility_share": (
+        "share", "sovereignty.as_responsibility",
+        ("sovereignty.as_responsibility", "sovereignty.non_interference")),
+    "consensus_contestation_balance": (
+        "balance", "consensus_contestation.consensus", "consensus_contestation.contestation"),
+    "first_person_plural_share": (
+        "share", "first_person.plural", ("first_person.singular", "first_person.plural")),
+}
+
+
+
+# ------------------------------------------------------------------ indices
+def _index_values(sums: np.ndarray, fidx: Mapping[str, int], spec: tuple):
+    kind = spec[0]
+    if kind == "balance":
+        a, b = sums[..., fidx[spec[1]]], sums[..., fidx[spec[2]]]
+        den = a + b
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(den > 0, (a - b) / np.where(den > 0, den, 1), np.nan), den
+    if kind == "share":
+        a = sums[..., fidx[spec[1]]]
+        den = sum(sums[..., fidx[k]] for k in spec[2])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(den > 0, a / np.where(den > 0, den, 1), np.nan), den
+    raise ValueError(f"unknown index kind {kind!r}; use 'balance' or 'share'")
+
+
+@one_blas_thread
+def stat_indices(frames_units: pd.DataFrame, indices: Mapping[str, tuple] | None = None,
+                 levels: Sequence[str] = ("year", "doc_id"), n_boot: int = 1000,
+                 ci: float = 0.95, seed: int = 0) -> pd.DataFrame:
+    """Framing indices by year and document with bootstrap intervals.
+
+    ``balance`` indices are ``(a - b) / (a + b)`` over the group's summed matches
+    (e.g. the prevention-response balance: +1 all prevention, -1 all response);
+    ``share`` indices are ``a / (a + b + ...)`` (e.g. each pillar's share of all
+    pillar matches).  Undefined (NaN) where the denominator is zero.  Intervals
+    resample the group's units as in :func:`stat_rates`.  Indices whose frames
+    are absent from the table are skipped.
+
+    Returns
+    -------
+    DataFrame
+        ``level`` ("year" or "doc"), ``year``, ``doc_id`` (empty for years),
+        ``index, value, ci_low, ci_high, denominator`` (matches in the denominator).
+
+    References
+    ----------
+    Efron, B. and Tibshirani, R. J. (1993). *An Introduction to the Bootstrap*.
+    Chapman & Hall.
+    """
+    indices = DEFAULT_INDICES if indices is None else indices
+    empty = pd.DataFrame({c: pd.Series(dtype="float64") for c in INDEX_COLUMNS}).astype(
+        {"level": "str", "doc_id": "str", "index": "str", "year": "Int64"})
+    if frames_units.empty:
+        return empty
+    units, M, frames, t = _wide(frames_units)
+    fidx = {f: j for j, f in enumerate(frames)}
+    specs = {k: v for k, v in indices.items()
+             if all(f in fidx for f in ([v[1], v[2]] if v[0] == "balance" else [v[1], *v[2]]))}
+    if not specs:
+        return empty
+    needed = sorted({fidx[f] for v in specs.values()
+                     for f in ([v[1], v[2]] if v[0] == "balance" else [v[1], *v[2]])})
+    M = M[:, needed]
+    fidx = {frames[j]: i for i, j in enumerate(needed)}
+    rows = []
+    for by in levels:
+        if by not in units.columns:
+            continue
+        pos = np.flatnonzero(units[by].notna().to_numpy())
+        for g, rel in units.iloc[pos].groupby(by, sort=True).indices.items():
+            idx = pos[rel]
+            Mg, tg = M[idx], t[idx]
+            sums = Mg.sum(axis=0)
+            draws = None
+            if n_boot > 0:
+                draws, _ = _boot_sums(Mg, tg, np.arange(len(idx)), n_boot, group_rng(seed, g))
+            year = g if by == "year" else units["year"].iloc[idx[0]] if "year" in units else pd.NA
+            for name, spec in specs.items():
+                v, den = _index_values(sums, fidx, spec)
+                lo = hi = np.nan
+                if draws is not None:
+                    bv, _ = _index_values(draws, fidx, spec)
+                    lo, hi = percentile_interval(bv[:, None], ci)
+                    lo, hi = float(lo[0]), float(hi[0])
+                rows.append(("year" if by == "year" else "doc", year,
+                             "" if by == "year" else g, name, float(v), lo, hi, int(den)))
+    if not rows:
+        return empty
+    out = pd.DataFrame(rows, columns=INDEX_COLUMNS)
+    out["year"] = out["year"].astype("Int64")
+    return out
+
