@@ -155,3 +155,19 @@ def dispersion(dv: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
                              "term": pat.rstrip("*"), "position": pos, "n_tokens": r["n_tokens"],
                              "relative_position": pos / r["n_tokens"]})
     return pd.DataFrame(rows)
+
+
+def dense_fightin_words(n_terms: int = 400, seed: int = 3) -> pd.DataFrame:
+    """A crowded Fightin' Words table: many strong words of similar frequency and delta,
+    with long two-word terms, so that labels drawn at their points would collide."""
+    rng = np.random.default_rng(seed)
+    words = ["united states", "congress", "audience", "laughter", "applause", "government",
+             "people", "nation", "america", "world", "peace", "freedom", "economy", "security"]
+    terms = [f"{words[i % len(words)]} {i}" if i >= len(words) else words[i] for i in range(n_terms)]
+    a = rng.integers(20, 40, n_terms)
+    b = rng.integers(20, 40, n_terms)
+    delta = rng.normal(0, 0.3, n_terms)
+    delta[:40] = np.linspace(1.0, 1.2, 40) * np.where(np.arange(40) % 2 == 0, 1, -1)
+    var = 1 / (a + 1) + 1 / (b + 1)
+    return pd.DataFrame({"comparison": "A vs B", "term": terms, "count_a": a, "count_b": b,
+                         "delta": delta, "variance": var, "z": delta / np.sqrt(var)})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import matplotlib.pyplot as plt
 
 from analysis import plots as P
 from analysis.plots.save import new_figure
@@ -281,3 +282,51 @@ def test_dispersion_within_a_document_and_over_time(dv):
     np.testing.assert_allclose(merged["x"], P.decimal_year(merged["date"]))
     # first pattern on the top row
     assert d.loc[d["pattern"] == disp["pattern"].iloc[0], "y"].iloc[0] == d["y"].max()
+
+
+# ------------------------------------------------------------ labels without overlap
+def _label_texts(fig):
+    ax = fig.axes[0]
+    return [t for t in ax.texts if str(t.get_gid() or "").startswith("label:")]
+
+
+def test_fightin_words_labels_do_not_overlap_on_a_dense_table(tmp_path):
+    """Forty strong words of near-equal frequency and delta: drawn at their points the
+    labels would pile up; placed, no two label boxes intersect, and the saved files are
+    byte-identical from one drawing to the next."""
+    from analysis.plots.base import label_overlaps
+    from analysis.plots.save import save_figure
+
+    fw = T.dense_fightin_words()
+    fig, d = P.plot_fightin_words(fw, n_labels=12)
+    texts = _label_texts(fig)
+    assert len(texts) == int(d["labelled"].sum()) == 24
+    assert sorted(t.get_text() for t in texts) == sorted(d.loc[d["labelled"], "term"])
+    assert label_overlaps(texts) == []
+    # the same labels at their points (the old drawing) do overlap: the check can fail
+    naive, ax = plt.subplots(figsize=fig.get_size_inches())
+    ax.set_xscale("log")
+    lab = d[d["labelled"]]
+    ax.set_xlim(d["frequency"].min() * 0.8, d["frequency"].max() * 1.2)
+    ax.set_ylim(d["delta"].min() - 0.1, d["delta"].max() + 0.1)
+    raw = [ax.text(r.frequency, r.delta, r.term, fontsize=6.5, va="center") for r in lab.itertuples()]
+    assert label_overlaps(raw)
+    plt.close(naive)
+    a = save_figure(fig, d, "fw", tmp_path / "a", meta={"seed": 0}, close=True)
+    fig2, d2 = P.plot_fightin_words(fw, n_labels=12)
+    b = save_figure(fig2, d2, "fw", tmp_path / "b", meta={"seed": 0}, close=True)
+    for fmt in ("pdf", "svg", "png"):
+        assert a[fmt].read_bytes() == b[fmt].read_bytes(), fmt
+
+
+def test_keyness_term_labels_do_not_overlap_on_a_dense_table():
+    """Keyness labels its bars on the y axis; with many terms the figure grows so that
+    no two tick labels intersect."""
+    from analysis.plots.base import label_overlaps
+
+    k = T.keyness(n_terms=120)
+    fig, d = P.plot_keyness(k, comparison="anchor vs rest", n=40)
+    ticks = [t for t in fig.axes[0].get_yticklabels() if t.get_text()]
+    assert len(ticks) == len(d) == 80
+    assert label_overlaps(ticks) == []
+    plt.close(fig)

@@ -206,3 +206,59 @@ def _wrap(text: str, width: int) -> str:
     import textwrap
 
     return "\n".join(textwrap.wrap(text, width)[:2])
+
+
+#: Iterations of adjustText's label placement: a fixed count, not its default
+#: one-second time limit, so that the same figure gives the same bytes.
+LABEL_ITERATIONS = 100
+
+
+def label_overlaps(texts, renderer=None) -> list[tuple[int, int]]:
+    """Pairs ``(i, j)`` of text artists whose drawn bounding boxes intersect."""
+    if not texts:
+        return []
+    fig = _root(texts[0].axes) if texts[0].axes is not None else texts[0].figure
+    if renderer is None:
+        fig.draw_without_rendering()
+        renderer = fig._get_renderer()          # matplotlib's renderer for layout (tight_layout uses it)
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    return [(i, j) for i in range(len(boxes)) for j in range(i + 1, len(boxes))
+            if boxes[i].overlaps(boxes[j])]
+
+
+def place_labels(ax: Axes, texts: list, x, y, max_rounds: int = 3) -> None:
+    """Move point labels so that no two overlap, joined to their points by thin lines.
+
+    ``adjustText`` (Flores 2023) repels the labels from one another and from
+    the labelled points by a fixed number of iterations
+    (:data:`LABEL_ITERATIONS`, so placement is deterministic); when two labels
+    still touch it runs again with a wider repulsion box (up to ``max_rounds``
+    times). ``x``, ``y``: data coordinates of the labelled points.
+
+    References
+    ----------
+    Flores, I. (2023). adjustText: iteratively adjust text position in
+    matplotlib plots to minimise overlaps. https://github.com/Phlya/adjustText
+    """
+    if not texts:
+        return
+    from adjustText import adjust_text
+    from matplotlib.patches import FancyArrowPatch
+
+    ax.set_xlim(ax.get_xlim())          # fix the limits: leader lines must not rescale the axes
+    ax.set_ylim(ax.get_ylim())
+    expand = (1.1, 1.3)
+    for _ in range(max(1, int(max_rounds))):
+        adjust_text(texts, x=np.asarray(x, float), y=np.asarray(y, float), ax=ax, expand=expand,
+                    iter_lim=LABEL_ITERATIONS, time_lim=None, ensure_inside_axes=True)
+        if not label_overlaps(texts):
+            break
+        expand = (expand[0] + 0.15, expand[1] + 0.3)
+    for t, px, py in zip(texts, x, y):
+        tx, ty = t.get_position()
+        (dx, dy), (qx, qy) = ax.transData.transform([(tx, ty), (px, py)])
+        if np.hypot(dx - qx, dy - qy) < 8:      # label beside its point: no leader line
+            continue
+        ax.add_patch(FancyArrowPatch(posA=(tx, ty), posB=(px, py), patchA=t, arrowstyle="-",
+                                     color="#888888", linewidth=0.4, shrinkA=0, shrinkB=1.5,
+                                     zorder=1, gid="leader"))

@@ -10,7 +10,15 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from analysis.plots.base import _comparison_sides, _fig_ax, _nonempty, _pick_comparison, _require, _wrap
+from analysis.plots.base import (
+    _comparison_sides,
+    _fig_ax,
+    _nonempty,
+    _pick_comparison,
+    _require,
+    _wrap,
+    place_labels,
+)
 from analysis.plots.save import OKABE_ITO, style_context
 
 __all__ = [
@@ -87,7 +95,8 @@ def plot_fightin_words(
     """Fightin' Words funnel plot: log-odds ratio (informative Dirichlet prior) against frequency.
 
     Words with \\|z\\| above ``z_threshold`` are coloured by the group they favour;
-    the ``n_labels`` most extreme words on each side are labelled.
+    the ``n_labels`` most extreme words on each side are labelled, the labels
+    placed so that none overlaps another (:func:`analysis.plots.base.place_labels`).
 
     Parameters
     ----------
@@ -141,9 +150,6 @@ def plot_fightin_words(
             lab = f"|z| < {z_threshold:g}" if s == "neither" else f"favours {s}"
             ax.plot(part["frequency"], part["delta"], linestyle="none", label=lab, gid=f"points:{s}",
                     **styles[s])
-        for _, r in plotted[plotted["labelled"]].iterrows():
-            ax.annotate(r["term"], (r["frequency"], r["delta"]), xytext=(3, 0), textcoords="offset points",
-                        fontsize=6.5, va="center", color=styles[r["side"]]["color"])
         ax.set_xscale("log")
         ax.axhline(0, color="#333333", linewidth=0.5)
         ax.set_xlabel("Word frequency (both groups)")
@@ -153,4 +159,9 @@ def plot_fightin_words(
 
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
         ax.legend(loc="best", markerscale=1.5)
+        lab = plotted[plotted["labelled"]]
+        texts = [ax.text(r["frequency"], r["delta"], r["term"], fontsize=6.5, va="center",
+                         color=styles[r["side"]]["color"], gid=f"label:{r['term']}")
+                 for _, r in lab.iterrows()]
+        place_labels(ax, texts, lab["frequency"].to_numpy(), lab["delta"].to_numpy())
     return fig, plotted
