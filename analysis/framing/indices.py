@@ -19,36 +19,14 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.framing.frames import _wide
+from analysis.framing.frames import DEFAULT_INDICES, _wide
 from analysis.framing.rates import _boot_sums
 from analysis.stats.bootstrap import group_rng, one_blas_thread, percentile_interval
 
-__all__ = ["DEFAULT_INDICES", "INDEX_COLUMNS", "stat_indices"]
+__all__ = ["INDEX_COLUMNS", "stat_indices"]
 
 INDEX_COLUMNS = ["level", "year", "doc_id", "index", "value", "ci_low", "ci_high",
                  "denominator"]
-
-
-#: Indices computed from frame (and stance) counts.  ``balance`` is (a - b)/(a + b)
-#: in [-1, 1]; ``share`` is a / (sum of the listed keys).
-DEFAULT_INDICES: dict[str, tuple] = {
-    "prevention_response_balance": (
-        "balance", "prevention_response.prevention", "prevention_response.response"),
-    "pillar_one_share": ("share", "pillars.pillar_one",
-                         ("pillars.pillar_one", "pillars.pillar_two", "pillars.pillar_three")),
-    "pillar_two_share": ("share", "pillars.pillar_two",
-                         ("pillars.pillar_one", "pillars.pillar_two", "pillars.pillar_three")),
-    "pillar_three_share": ("share", "pillars.pillar_three",
-                           ("pillars.pillar_one", "pillars.pillar_two", "pillars.pillar_three")),
-    "sovereignty_as_responsibility_share": (
-        "share", "sovereignty.as_responsibility",
-        ("sovereignty.as_responsibility", "sovereignty.non_interference")),
-    "consensus_contestation_balance": (
-        "balance", "consensus_contestation.consensus", "consensus_contestation.contestation"),
-    "first_person_plural_share": (
-        "share", "first_person.plural", ("first_person.singular", "first_person.plural")),
-}
-
 
 
 # ------------------------------------------------------------------ indices
