@@ -27,11 +27,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("NLTK_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "nltk_data"))
 
-from analysis.topicmod.coherence import npmi_coherence, top_term_indices
 from analysis.corpus import load_corpus
 from analysis.dtm import build_dtm
 from analysis.text import make_units
-from analysis.topicmod.model import TopicModel
+from analysis.topicmod import TopicModel
+from analysis.topicmod.coherence import npmi_coherence, top_term_indices
 
 K = 20
 SEED = 1

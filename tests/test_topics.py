@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from analysis.topicmod.simulate import simulate_topic_corpus
-from analysis.topicmod.alignment import match_topics
-from analysis.topicmod.model import (
+from analysis.dtm import DTM
+from analysis.stats.bootstrap import group_rng
+from analysis.topicmod import (
     TABLE_COLUMNS,
     TopicModel,
     choose_k,
@@ -24,6 +25,8 @@ from analysis.topicmod.model import (
     stat_topic_terms,
     stat_unit_topics,
 )
+from analysis.topicmod.alignment import match_topics
+from analysis.topicmod.simulate import simulate_topic_corpus
 
 
 @pytest.fixture(scope="module")
@@ -87,11 +90,52 @@ def test_topic_model_order_and_transform(sim_dtm):
     tm2 = TopicModel(method="lda", n_components=4, random_state=3, max_iter=8).fit(sim_dtm)
     np.testing.assert_array_equal(tm.components_, tm2.components_)
     assert tm.get_params()["random_state"] == 3  # sklearn estimator protocol
-    with pytest.raises(ValueError, match="'lda' or 'nmf'"):
+    with pytest.raises(ValueError, match="'method' parameter of TopicModel must be a str among"):
         TopicModel(method="lsa").fit(sim_dtm)
     with pytest.raises(ValueError, match="smaller K"):
         TopicModel(n_components=10_000).fit(sim_dtm)
     assert np.isnan(TopicModel(method="nmf", n_components=3).fit(sim_dtm).perplexity(sim_dtm))
+
+
+@parametrize_with_checks([TopicModel(method="nmf"), TopicModel(method="lda")])
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+def test_vocabulary_travels_with_x(sim_dtm):
+    """Terms come from a DTM or a DataFrame's columns (feature_names_in_), never from fit(terms=)."""
+    M = sim_dtm.matrix
+    terms = np.asarray(sim_dtm.terms).astype(str)
+    a = TopicModel(method="nmf", n_components=4, random_state=0).fit(sim_dtm)
+    assert a.feature_names_in_.tolist() == terms.tolist() and a.terms_.tolist() == terms.tolist()
+    assert a.n_features_in_ == len(terms) and a.n_iter_ >= 1
+    assert a.get_feature_names_out().tolist() == ["topic0", "topic1", "topic2", "topic3"]
+    # the same data as a sparse DataFrame: the same model and the same names
+    frame = pd.DataFrame.sparse.from_spmatrix(M.astype(np.float64), columns=terms)
+    b = TopicModel(method="nmf", n_components=4, random_state=0).fit(frame)
+    np.testing.assert_allclose(b.components_, a.components_, atol=1e-12)
+    assert b.feature_names_in_.tolist() == terms.tolist()
+    assert a.top_terms(3) == b.top_terms(3)
+    # top terms are the most probable terms of each topic, by hand
+    assert a.top_terms(3)[0] == terms[np.argsort(-a.components_[0], kind="stable")[:3]].tolist()
+    # a bare matrix has no names: x0, x1, ... and no feature_names_in_
+    c = TopicModel(method="nmf", n_components=4, random_state=0).fit(M)
+    assert not hasattr(c, "feature_names_in_") and c.terms_[:2].tolist() == ["x0", "x1"]
+    # transform with pandas output names the columns topic0..
+    shares = TopicModel(method="nmf", n_components=4, random_state=0).set_output(transform="pandas") \
+        .fit(frame.sparse.to_dense()).transform(frame.sparse.to_dense().iloc[:3])
+    assert list(shares.columns) == ["topic0", "topic1", "topic2", "topic3"]
+    # a DTM over another vocabulary is refused, naming the term
+    other = DTM(M, np.array([*terms[1:], terms[0]]), sim_dtm.docvars)
+    with pytest.raises(ValueError, match="vocabulary=model.terms_"):
+        a.transform(other)
+    with pytest.raises(ValueError, match="X has 3 features, but TopicModel is expecting"):
+        a.transform(M[:, :3])
+    # the old keyword still works, with a deprecation warning
+    with pytest.warns(DeprecationWarning, match="terms=.*deprecated"):
+        d = TopicModel(method="nmf", n_components=4, random_state=0).fit(M, terms=terms)
+    np.testing.assert_array_equal(d.components_, a.components_)
+    assert d.terms_.tolist() == terms.tolist()
 
 
 def test_terms_labels_examples(sim_dtm, sim):
@@ -171,6 +215,70 @@ def test_prevalence_bootstrap_planted():
     assert width == pytest.approx(2 * 1.96 * 0.05 / np.sqrt(12), rel=0.35)
     # shares of both topics sum to one in every year
     np.testing.assert_allclose(a.groupby("year")["share"].sum(), 1.0)
+
+
+def _doc_topics(years, docs_per_year, seed, prefix="d"):
+    rng = np.random.default_rng(seed)
+    rows = []
+    for y in years:
+        for d in range(docs_per_year):
+            s = rng.dirichlet([2.0, 3.0, 5.0])
+            n = float(rng.integers(50, 300))
+            rows += [(f"{prefix}{y}-{d}", y, f"{y}-01-01", k + 1, s[k], n) for k in range(3)]
+    return pd.DataFrame(rows, columns=["doc_id", "year", "date", "topic", "share", "n_tokens"])
+
+
+def test_prevalence_adding_a_year_moves_no_other_interval():
+    base = _doc_topics([2002, 2003, 2004, 2005], 6, seed=1)
+    a = stat_prevalence(base, n_boot=300, random_state=7)
+    # one year before (visited first) and one after, with doc_ids sorting before the others
+    more = pd.concat([_doc_topics([2001, 2006], 4, seed=2, prefix="a"), base], ignore_index=True)
+    b = stat_prevalence(more, n_boot=300, random_state=7)
+    assert sorted(b["year"].unique()) == [2001, 2002, 2003, 2004, 2005, 2006]
+    kept = b[b["year"].between(2002, 2005)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(kept, a)  # ci_low / ci_high identical, to the bit
+    # the intervals do depend on the seed (the check above could fail)
+    c = stat_prevalence(base, n_boot=300, random_state=8)
+    assert not np.array_equal(c["ci_low"], a["ci_low"])
+    # float years (a column with NaN upstream) are the same groups
+    d = stat_prevalence(base.assign(year=base["year"].astype(float)), n_boot=300, random_state=7)
+    np.testing.assert_array_equal(d["ci_high"], a["ci_high"])
+
+
+def test_prevalence_interval_is_the_percentile_bootstrap_by_hand():
+    dt = _doc_topics([2010, 2011], 7, seed=3)
+    n_boot, seed = 250, 5
+    got = stat_prevalence(dt, n_boot=n_boot, level=0.9, random_state=seed)
+    for year, g in dt.groupby("year"):
+        wide = g.pivot(index="doc_id", columns="topic", values="share").sort_index()
+        w = g.drop_duplicates("doc_id").set_index("doc_id")["n_tokens"].reindex(wide.index).to_numpy()
+        S = wide.to_numpy()
+        rng = group_rng(seed, "topic_prevalence", year)
+        idx = rng.integers(0, len(w), size=(n_boot, len(w)))  # draws with replacement
+        reps = np.array([(w[ix, None] * S[ix]).sum(0) / w[ix].sum() for ix in idx])
+        lo, hi = np.percentile(reps, [5, 95], axis=0)
+        row = got[got["year"] == year].sort_values("topic")
+        np.testing.assert_allclose(row["ci_low"], lo, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(row["ci_high"], hi, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(row["share"], (w[:, None] * S).sum(0) / w.sum(), atol=1e-12)
+
+
+def test_prevalence_interval_covers_at_nominal_rate():
+    """200 'years' of 30 documents with Beta(2, 5) shares: the 95% intervals cover 2/7 ~95% of the time."""
+    rng = np.random.default_rng(11)
+    n_years, nd = 200, 30
+    s = rng.beta(2, 5, size=(n_years, nd))
+    w = rng.uniform(50, 150, size=(n_years, nd))  # independent of the share: estimand E[s] = 2/7
+    year = np.repeat(np.arange(n_years), nd)
+    doc = [f"d{i}" for i in range(n_years * nd)]
+    dt = pd.concat([
+        pd.DataFrame({"doc_id": doc, "year": year, "topic": 1, "share": s.ravel(), "n_tokens": w.ravel()}),
+        pd.DataFrame({"doc_id": doc, "year": year, "topic": 2, "share": 1 - s.ravel(), "n_tokens": w.ravel()}),
+    ])
+    out = stat_prevalence(dt, n_boot=400, random_state=0)
+    t1 = out[out["topic"] == 1]
+    covered = ((t1["ci_low"] <= 2 / 7) & (2 / 7 <= t1["ci_high"])).mean()
+    assert 0.89 <= covered <= 0.99, covered  # binomial sd at 0.95 and 200 years: 0.015
 
 
 def test_topic_effects_recover_planted_trend_and_speaker():
@@ -255,7 +363,7 @@ def test_stage_on_simulated_corpus_is_byte_reproducible(tmp_path):
 
 
 def test_era_labels():
-    from analysis.topicmod.model import era_labels
+    from analysis.topicmod import era_labels
 
     assert era_labels([2005, 2010, 2018, 2017], [2017, 2007]).tolist() == ["-2006", "2007-2016", "2017-", "2017-"]
     assert era_labels([2005], "2007;2017").tolist() == ["-2006"]
@@ -303,13 +411,13 @@ def test_cli_topics_command(tmp_path):
 
 
 def test_heldout_perplexity_document_completion(sim, sim_dtm):
-    from analysis.topicmod.model import _split
+    from analysis.topicmod.selection import _split
 
     M = sim_dtm.matrix.tocsr()
     tr, te = _split(M.shape[0], 0.8, 0)
     perp = {}
     for k in (2, 5):
-        tm = TopicModel(method="lda", n_components=k, random_state=0, max_iter=10).fit(M[tr], terms=sim_dtm.terms)
+        tm = TopicModel(method="lda", n_components=k, random_state=0, max_iter=10).fit(M[tr])
         perp[k] = tm.perplexity(M[te], random_state=3)
     assert perp[5] < perp[2]  # the planted K predicts held-out words better
     # independent loop over units and tokens with the same thinning

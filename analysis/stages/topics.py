@@ -18,10 +18,9 @@ import pandas as pd
 from analysis.dtm import build_dtm
 from analysis.settings import StageSettings, setting
 from analysis.text import make_units
-from analysis.topicmod.model import (
+from analysis.topicmod import (
     TABLE_COLUMNS,
     TopicModel,
-    _split,
     choose_k,
     era_labels,
     k_grid,
@@ -36,6 +35,7 @@ from analysis.topicmod.model import (
     stat_topic_terms,
     stat_unit_topics,
 )
+from analysis.topicmod.selection import _split
 
 NAME = "topics"
 VERSION = "3"

@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-__all__ = ["alignment_table", "cosine_matrix", "match_topics", "stability"]
+from analysis.topicmod.tables import TABLE_COLUMNS
+
+__all__ = ["alignment_table", "cosine_matrix", "match_topics", "stability", "stat_alignment"]
 
 
 def cosine_matrix(A: np.ndarray, B: np.ndarray) -> np.ndarray:
@@ -127,3 +129,26 @@ def alignment_table(
     for i, (k, v) in enumerate(front.items()):
         df.insert(i, k, v)
     return df
+
+
+def stat_alignment(fit_a, fit_b, seed_a=None, seed_b=None, n_terms: int = 5) -> pd.DataFrame:
+    """Hungarian alignment of two fitted :class:`analysis.topicmod.TopicModel` over one vocabulary.
+
+    Rows of ``topic_alignment.csv``: each topic of ``fit_a`` with its matched topic of
+    ``fit_b`` (:func:`alignment_table`), the cosine of their topic-word vectors and their
+    top ``n_terms`` terms; the seeds default to the fits' ``random_state``.
+
+    References
+    ----------
+    Kuhn, H. W. (1955). The Hungarian method for the assignment problem. *Naval
+    Research Logistics Quarterly*, 2(1-2), 83-97.
+    """
+    if not np.array_equal(fit_a.terms_, fit_b.terms_):
+        raise ValueError("the two fits use different vocabularies; fit them on the same DTM")
+    df = alignment_table(fit_a.components_, fit_b.components_, fit_a.terms_, n_terms=n_terms)
+    df.insert(0, "model_a", fit_a.method)
+    df.insert(1, "seed_a", seed_a if seed_a is not None else fit_a.random_state)
+    df.insert(2, "model_b", fit_b.method)
+    df.insert(3, "seed_b", seed_b if seed_b is not None else fit_b.random_state)
+    df.insert(4, "k", fit_a.n_components)
+    return df[TABLE_COLUMNS["topic_alignment"]]

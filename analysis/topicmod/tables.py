@@ -1,0 +1,23 @@
+"""Column contracts of the topic tables (``OUT/tables/topic_*.csv``, README "Topic models")."""
+
+from __future__ import annotations
+
+__all__ = ["TABLE_COLUMNS"]
+
+TABLE_COLUMNS = {
+    "topic_selection": ["model", "k", "npmi", "umass", "exclusivity", "perplexity", "stability", "selected"],
+    "topic_terms": ["model", "k", "topic", "rank", "term", "weight", "frex"],
+    "doc_topics": ["unit_id", "doc_id", "topic", "share"],
+    "document_topics": ["doc_id", "year", "date", "topic", "share"],
+    "topic_prevalence": ["model", "k", "topic", "label", "year", "share", "ci_low", "ci_high"],
+    "topic_effects": [
+        "model", "k", "topic", "label", "kind", "term", "year", "estimate", "std_err",
+        "p_value", "ci_low", "ci_high", "n_units", "n_clusters",
+    ],
+    "topic_labels": ["topic", "label_prob", "label_frex", "label_relevance"],
+    "topic_alignment": [
+        "model_a", "seed_a", "model_b", "seed_b", "k", "topic_a", "topic_b", "cosine",
+        "top_terms_a", "top_terms_b",
+    ],
+    "topic_examples": ["model", "k", "topic", "rank", "unit_id", "doc_id", "year", "share", "text"],
+}
