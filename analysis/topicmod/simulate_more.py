@@ -125,9 +125,11 @@ def simulate_shift_corpus(n_topics: int = 4, years: tuple[int, int] = (2001, 202
 
     Every topic puts 80% of its mass on ``n_core`` core words of its own (a
     Dirichlet(1) over them) and 20% on the whole vocabulary (Dirichlet(0.05)).
-    From ``shift_year`` on, topic 1's core words are replaced by ``n_core`` new words
-    unused before: ``truth["old_core"]``, ``truth["new_core"]``. ``topic_word`` is
-    (2, K, V): era 0 (before the shift) and era 1.
+    From ``shift_year`` on, half of topic 1's core words (``truth["leaving"]``) are
+    replaced by words unused before (``truth["entering"]``); the other half
+    (``truth["kept"]``) stay, so the topic is recognisably the same topic, as real
+    topics change their wording. ``topic_word`` is (2, K, V): era 0 (before the
+    shift) and era 1.
     """
     rng = np.random.default_rng(random_state)
     K, V = n_topics, vocab_size
@@ -141,8 +143,10 @@ def simulate_shift_corpus(n_topics: int = 4, years: tuple[int, int] = (2001, 202
         core[cores[k]] = rng.dirichlet(np.ones(n_core))
         base[k] = 0.8 * core + 0.2 * bgs[k]
     shifted = base.copy()
+    half = n_core // 2
+    kept, left, entering = cores[0][:half], cores[0][half:], cores[K][: n_core - half]
     core_new = np.zeros(V)
-    core_new[cores[K]] = rng.dirichlet(np.ones(n_core))
+    core_new[np.concatenate([kept, entering])] = rng.dirichlet(np.ones(n_core))
     shifted[0] = 0.8 * core_new + 0.2 * bgs[0]
     phi = np.stack([base, shifted])
     rows, word_ids, zcs = [], [], []
@@ -160,7 +164,8 @@ def simulate_shift_corpus(n_topics: int = 4, years: tuple[int, int] = (2001, 202
                 rows.append((f"{doc_id}#p{p + 1}", doc_id, p, f"{year}-06-01", year, "S"))
                 word_ids.append(w)
                 zcs.append(zc)
-    truth = {"shift_year": shift_year, "old_core": list(vocab[cores[0]]), "new_core": list(vocab[cores[K]])}
+    truth = {"shift_year": shift_year, "kept": list(vocab[kept]), "leaving": list(vocab[left]),
+             "entering": list(vocab[entering])}
     return _finish(rows, word_ids, zcs, vocab, phi, truth)
 
 
