@@ -85,9 +85,20 @@ class Settings(StageSettings):
 
 
 # ----------------------------------------------------------------------- steps (cached by ctx.call)
+class _Counts:
+    """A units x terms matrix with its vocabulary (what ``TopicModel.fit`` reads as a DTM)."""
+
+    def __init__(self, matrix, terms):
+        self.matrix, self.terms = matrix, terms
+
+
+def _fit(method: str, k: int, seed: int, M, terms) -> TopicModel:
+    return TopicModel(method=method, n_components=k, random_state=seed).fit(_Counts(M, terms))
+
+
 def fit_topic_model(M, terms, method: str, k: int, seed: int) -> TopicModel:
     """The reported model: ``method`` with ``k`` topics on all units."""
-    return TopicModel(method=method, n_components=k, random_state=seed).fit(M, terms=terms)
+    return _fit(method, k, seed, M, terms)
 
 
 def merged_units(units: pd.DataFrame, dtm, min_unit_tokens: int):
@@ -134,11 +145,11 @@ def alignment(model: TopicModel, M, terms, methods: tuple, model_name: str, k: i
     """``topic_alignment``: the reported model against a seed + 1 refit on a subsample and the other model(s)."""
     align = []
     tr, _ = _split(M.shape[0], sample_frac, seed + 1)
-    other_seed = TopicModel(method=model_name, n_components=k, random_state=seed + 1).fit(M[tr], terms=terms)
+    other_seed = _fit(model_name, k, seed + 1, M[tr], terms)
     align.append(stat_alignment(model, other_seed))
     for other in methods:
         if other != model_name:
-            o = TopicModel(method=other, n_components=k, random_state=seed).fit(M, terms=terms)
+            o = _fit(other, k, seed, M, terms)
             align.append(stat_alignment(model, o))
     return pd.concat(align, ignore_index=True)
 
