@@ -1,0 +1,124 @@
+"""Wordfish against austin's published example and corpora simulated from the model.
+
+Published example: austin's ``sim.wordfish()`` matrix (20 words x 10 documents of
+500 tokens) and ``summary(wordfish(dd$Y))`` as printed in the rendered tutorial
+so-ch/CTA-ED, docs/05-week5demo.md (austin is the implementation quanteda's own
+tests compare ``textmodel_wordfish`` with).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.dtm import DTM
+from analysis.errors import UsageError
+from analysis.scaling.wordfish import Wordfish, simulate_wordfish, stat_wordfish
+
+AUSTIN_Y = """23 21 18 19 12 16 13 8 6 2
+22 21 23 22 19 16 7 12 6 8
+20 25 17 15 20 14 11 10 8 8
+22 13 14 25 17 7 12 7 4 5
+23 17 16 21 14 9 9 6 9 6
+0 5 6 16 13 19 14 14 20 20
+3 4 8 10 11 13 16 21 15 23
+9 8 13 8 16 11 12 23 21 20
+4 7 10 10 9 15 13 28 17 21
+2 6 10 11 20 11 17 20 12 15
+51 59 46 41 33 36 24 22 21 15
+62 56 43 40 46 39 13 28 11 16
+65 52 64 36 46 29 30 13 21 14
+64 64 59 59 29 41 21 22 17 12
+62 51 52 32 40 30 26 14 20 15
+16 17 15 28 33 33 52 57 69 71
+18 19 20 30 35 51 54 45 55 62
+7 17 21 22 30 47 55 49 49 51
+9 14 26 26 29 30 47 38 60 62
+18 24 19 29 28 33 54 63 59 54"""
+AUSTIN_THETA = [-1.5446, -1.1096, -0.8599, -0.4691, -0.2022, 0.1055, 0.6969, 0.8999, 1.1153, 1.3662]
+AUSTIN_SE = [0.11595, 0.10195, 0.09614, 0.09005, 0.08791, 0.08743, 0.09242, 0.09598, 0.10084, 0.10796]
+
+
+def austin_matrix():
+    return np.array([[int(v) for v in line.split()] for line in AUSTIN_Y.splitlines()]).T
+
+
+def test_reproduces_austin_example():
+    m = Wordfish().fit(austin_matrix())
+    assert m.convergence_["converged"]
+    # austin prints 4 decimals of positions re-optimised in multinomial form (sd 1.002)
+    assert m.theta_ == pytest.approx(AUSTIN_THETA, abs=0.005)
+    assert m.se_theta_ == pytest.approx(AUSTIN_SE, rel=0.005)
+    assert m.theta_.mean() == pytest.approx(0, abs=1e-10)
+    assert m.theta_.std(ddof=1) == pytest.approx(1)
+
+
+def test_recovers_simulated_positions_and_covers_them():
+    """20 small corpora from the model: corr >= 0.95 each, mean coverage of 95% intervals >= 0.90."""
+    cover, cors = [], []
+    for s in range(20):
+        Y, theta, beta, psi, _ = simulate_wordfish(n_docs=10, n_words=150, doc_length=1500, seed=s)
+        m = Wordfish(dir=(0, 9)).fit(Y)
+        cors.append(np.corrcoef(m.theta_, theta)[0, 1])
+        cover.append(np.mean((m.ci_low_ <= theta) & (theta <= m.ci_high_)))
+        if s == 0:  # word weights recovered too (beta is on the same standardised scale)
+            assert np.corrcoef(m.beta_, beta)[0, 1] > 0.9
+    assert min(cors) >= 0.95
+    assert np.mean(cover) >= 0.90
+
+
+def test_parametric_bootstrap_is_seeded_and_plausible():
+    Y, theta, *_ = simulate_wordfish(n_docs=8, n_words=100, doc_length=1500, seed=3)
+    a = Wordfish(se="bootstrap", n_boot=15, random_state=7).fit(Y)
+    b = Wordfish(se="bootstrap", n_boot=15, random_state=7).fit(Y)
+    c = Wordfish(se="bootstrap", n_boot=15, random_state=8).fit(Y)
+    assert np.array_equal(a.se_theta_, b.se_theta_)
+    assert not np.array_equal(a.se_theta_, c.se_theta_)
+    assert a.theta_boot_.shape == (15, 8)
+    assert (a.se_theta_ > 0).all() and (a.ci_low_ < a.theta_).all() and (a.theta_ < a.ci_high_).all()
+    # same order of magnitude as the profile standard errors
+    assert 0.3 < np.median(a.se_theta_ / a.se_hessian_) < 3
+    # replicates that stop at max_iter are kept but counted, so a user can see it
+    assert 10 <= a.convergence_["n_boot_converged"] <= 15
+
+
+@pytest.mark.slow
+def test_bootstrap_coverage_study():
+    cover = []
+    for s in range(10):
+        Y, theta, *_ = simulate_wordfish(n_docs=10, n_words=150, doc_length=1500, seed=100 + s)
+        m = Wordfish(se="bootstrap", n_boot=40, random_state=s).fit(Y)
+        cover.append(np.mean((m.ci_low_ <= theta) & (theta <= m.ci_high_)))
+    assert np.mean(cover) >= 0.85
+
+
+def test_direction_by_documents_and_by_docvar():
+    Y, theta, *_ = simulate_wordfish(n_docs=8, n_words=120, seed=1)
+    up = Wordfish(dir=(0, 7)).fit(Y).theta_
+    down = Wordfish(dir=(7, 0)).fit(Y).theta_
+    assert up == pytest.approx(-down)
+    assert up[0] < up[7]
+    by_var = Wordfish().fit(Y, direction=-np.arange(8)).theta_
+    assert by_var[0] > by_var[7]
+
+
+def test_stat_wordfish_tables_and_errors():
+    Y, theta, *_ = simulate_wordfish(n_docs=6, n_words=80, seed=2)
+    dv = pd.DataFrame({"doc_id": [f"d{i}" for i in range(6)], "year": np.arange(2000, 2006)})
+    dtm = DTM(Y, np.array([f"t{j}" for j in range(80)]), dv)
+    pos, words, conv = stat_wordfish(dtm, dir=("d5", "d0"))
+    assert pos.loc[pos.doc_id == "d5", "theta"].item() < pos.loc[pos.doc_id == "d0", "theta"].item()
+    assert list(pos.columns[:7]) == ["doc_id", "theta", "se", "ci_low", "ci_high", "alpha", "model"]
+    assert "year" in pos and set(words.columns) == {"term", "beta", "psi"}
+    assert conv["converged"] and conv["n_docs"] == 6
+    pos2, _, _ = stat_wordfish(dtm, direction="year")
+    assert np.corrcoef(pos2.theta, pos2.year)[0, 1] > 0
+    with pytest.raises(UsageError, match="d9"):
+        stat_wordfish(dtm, dir=("d0", "d9"))
+    with pytest.raises(UsageError, match="se must be"):
+        Wordfish(se="jackknife").fit(Y)
+    Y0 = Y.copy()
+    Y0[2] = 0
+    with pytest.raises(UsageError, match="rows \\[2\\]"):
+        Wordfish().fit(Y0)
