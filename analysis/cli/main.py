@@ -248,6 +248,12 @@ def frames_validate(
         out_console.print(f"wrote {out}")
 
 
+# ------------------------------------------------------------------ exports
+from analysis.cli.export import register as _register_export  # noqa: E402
+
+_register_export(app, console, out_console)
+
+
 # ------------------------------------------------------------------ figures and notebooks
 @app.command("figures")
 def figures_cmd(

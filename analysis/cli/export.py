@@ -1,0 +1,37 @@
+"""``r2p export``: a run's tables for Stata (.dta) or R (.rds), or its DTM as Matrix Market.
+
+Registered on the main ``r2p`` app by :func:`register` (called from
+:mod:`analysis.cli.main`); heavy imports happen inside the command.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+
+def register(app: typer.Typer, console, out_console) -> None:
+    """Add the ``export`` command to ``app``."""
+
+    @app.command("export")
+    def export_cmd(
+        out: Path = typer.Option(..., "--out", "-o", help="The run folder (the --out of 'r2p run')."),
+        to: str = typer.Option(..., "--to", "-t", help="stata (.dta per table), r (.rds per table) or "
+                               "mm (document-term matrix in Matrix Market, with vocabulary and docvars)."),
+        dest: Path | None = typer.Option(None, "--dest", "-d", help="Folder to write into "
+                                         "(default RUN_DIR/export/<format>/)."),
+        level: str = typer.Option("document", "--level", help="mm only: rows are documents or units (paragraphs)."),
+    ) -> None:
+        """Export a run's tables and matrix for R and Stata users (names made valid; see column_names.csv)."""
+        from analysis.errors import UsageError
+        from analysis.export import export_run
+
+        try:
+            paths = export_run(out, to, dest, level=level)
+        except UsageError as e:
+            console.print(f"[red]error:[/] {e}")
+            raise typer.Exit(2)
+        for p in paths:
+            out_console.print(str(p))
+        console.print(f"wrote {len(paths)} files to {paths[0].parent}")
