@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.profiles import get_profile
 from analysis.framing.dictionary import (
     KEY_SEP,
     Dictionary,
@@ -53,30 +54,16 @@ __all__ = [
 ]
 
 DICTIONARY_DIR = dictionary_dir()
-FRAMES_DICTIONARY = DICTIONARY_DIR / "r2p_frames.yml"
-STANCE_DICTIONARY = DICTIONARY_DIR / "stance.yml"
+#: the study profile's dictionaries (analysis.profiles.r2p), the defaults of the frames stage
+FRAMES_DICTIONARY = get_profile().frames_dictionary_path
+STANCE_DICTIONARY = get_profile().stance_dictionary_path
 
 UNIT_FRAME_COLUMNS = ["unit_id", "doc_id", "frame", "matches", "tokens", "rate_per_1000"]
 
 #: Indices computed from frame (and stance) counts (by :func:`analysis.framing.indices.stat_indices`).  ``balance`` is (a - b)/(a + b)
 #: in [-1, 1]; ``share`` is a / (sum of the listed keys).
-DEFAULT_INDICES: dict[str, tuple] = {
-    "prevention_response_balance": (
-        "balance", "prevention_response.prevention", "prevention_response.response"),
-    "pillar_one_share": ("share", "pillars.pillar_one",
-                         ("pillars.pillar_one", "pillars.pillar_two", "pillars.pillar_three")),
-    "pillar_two_share": ("share", "pillars.pillar_two",
-                         ("pillars.pillar_one", "pillars.pillar_two", "pillars.pillar_three")),
-    "pillar_three_share": ("share", "pillars.pillar_three",
-                           ("pillars.pillar_one", "pillars.pillar_two", "pillars.pillar_three")),
-    "sovereignty_as_responsibility_share": (
-        "share", "sovereignty.as_responsibility",
-        ("sovereignty.as_responsibility", "sovereignty.non_interference")),
-    "consensus_contestation_balance": (
-        "balance", "consensus_contestation.consensus", "consensus_contestation.contestation"),
-    "first_person_plural_share": (
-        "share", "first_person.plural", ("first_person.singular", "first_person.plural")),
-}
+#: the study profile's frame indices (analysis.profiles.r2p)
+DEFAULT_INDICES: dict[str, tuple] = dict(get_profile().indices)
 
 
 # ------------------------------------------------------------- dictionaries

@@ -18,8 +18,8 @@ __all__ = ["STAGE_NAMES", "OPTIONAL_STAGES", "stage_module", "settings_groups", 
 
 #: the stages of ``r2p run``, in order (``corpus`` always runs)
 STAGE_NAMES: tuple[str, ...] = ("corpus", "compare", "topics", "novelty", "frames", "figures")
-#: stages that run only when named with ``--only`` (or enabled by their extra)
-OPTIONAL_STAGES: tuple[str, ...] = ()
+#: stages that run only when named with ``--only`` (``semantic`` needs the ``semantic`` extra)
+OPTIONAL_STAGES: tuple[str, ...] = ("scaling", "semantic")
 
 
 def stage_module(name: str) -> ModuleType:

@@ -112,6 +112,12 @@ def figure_specs(tables: Mapping[str, pd.DataFrame], anchor: str | None = None,
     add("dispersion_over_time", P.plot_dispersion, ["dispersion"], lambda: tables["dispersion"], docvars=dv)
     add("novelty", P.plot_novelty, ["novelty"], lambda: tables["novelty"], docvars=dv)
     add("style_trends", P.plot_style_trends, ["style"], lambda: tables["style"], docvars=dv)
+    if _has(tables, "scaling"):  # the optional scaling stage (`--only scaling --only figures`)
+        from analysis.plots.scaling import plot_scaling_positions, plot_scaling_words
+
+        add("scaling_positions", plot_scaling_positions, ["scaling"], lambda: tables["scaling"])
+        if _has(tables, "scaling_words"):
+            add("scaling_words", plot_scaling_words, ["scaling_words"], lambda: tables["scaling_words"])
     return specs
 
 
@@ -234,7 +240,8 @@ def draw_figures(tables: Mapping[str, pd.DataFrame], outdir: str | os.PathLike, 
 #: every table a figure reads (the stage's CONSUMES)
 FIGURE_TABLES = ("documents", "similarity_to_anchor", "similarity_years", "keyness", "fightin_words",
                  "topic_selection", "topic_prevalence", "frames_years", "frame_changepoints", "frame_indices",
-                 "anchor_frame_profile", "frames_units", "dispersion", "novelty", "style")
+                 "anchor_frame_profile", "frames_units", "dispersion", "novelty", "style", "scaling",
+                 "scaling_words")
 
 NAME = "figures"
 VERSION = "2"

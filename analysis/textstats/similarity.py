@@ -17,6 +17,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfTransformer
 
+from analysis.profiles import get_profile
 from analysis.dtm import DTM, build_dtm
 from analysis.stats.bootstrap import group_rng, percentile_interval, resample_counts
 
@@ -39,8 +40,8 @@ __all__ = [
 SIMILARITY_COLUMNS = ["doc_id", "year", "speaker", "cosine", "ci_low", "ci_high"]
 SIMILARITY_YEARS_COLUMNS = ["year_a", "year_b", "cosine"]
 CENTROID_COLUMNS = ["year", "n_docs", "cosine", "distance"]
-DEFAULT_PATTERNS = ["responsibility to protect", "prevent*", "sovereign*", "atrocit*",
-                    "genocide", "civilian*"]
+#: the study profile's KWIC patterns (analysis.profiles.r2p); a default, not a rule of this module
+DEFAULT_PATTERNS = list(get_profile().kwic_patterns)
 
 
 # ---------------------------------------------------------------- matrices
@@ -290,7 +291,7 @@ def default_anchor(corpus) -> str | None:
     return ids[-1]
 
 
-SG_R2P_COMPARISONS = ["anchor", "speaker=António Guterres vs Ban Ki-moon"]
+SG_R2P_COMPARISONS = list(get_profile().comparisons)
 
 
 def default_comparisons(corpus) -> list[str]:
