@@ -13,7 +13,7 @@ from analysis.topicmod.composition import (
     stat_composition_effects,
 )
 from analysis.topicmod.gibbs import GibbsLDA, document_completion_split
-from analysis.topicmod.model import TABLE_COLUMNS, stat_topic_effects
+from analysis.topicmod import TABLE_COLUMNS, stat_topic_effects
 from analysis.topicmod.simulate import simulate_topic_corpus
 from analysis.topicmod.simulate_more import simulate_covariate_corpus
 
