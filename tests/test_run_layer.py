@@ -36,6 +36,8 @@ ALT = {
     ("frames", "changepoint_min_size"): 3,
     ("frames", "changepoint_n_bkps"): 1,
     ("frames", "changepoint_method"): "binseg",
+    ("scaling", "direction"): "year",          # a docvar: later documents get the higher positions
+    ("scaling", "reference"): "a=1, b=-1",     # read only by wordscores (see TOGETHER)
 }
 
 
