@@ -186,8 +186,8 @@ def load_unsc(folder: str | os.PathLike, un_header: bool = False) -> Corpus:
         table = pd.concat([table, pd.DataFrame({"filename": extra})], ignore_index=True).fillna("")
     table["doc_id"] = table["filename"].str.replace(r"\.txt$", "", regex=True)
     parsed = table["filename"].str.extract(_SPEECH_NAME.pattern)
-    if "basename" not in table.columns:
-        table["basename"] = table["filename"].str.replace(r"_spch\d+\.txt$", "", regex=True)
+    from_name = table["filename"].str.replace(r"_spch\d+\.txt$", "", regex=True)
+    table["basename"] = table["basename"].where(table["basename"] != "", from_name) if "basename" in table else from_name
     if "date" in table.columns:
         table["date"] = _iso_dates(table["date"])
     if "year" not in table.columns or (table["year"] == "").any():
@@ -315,6 +315,7 @@ def load_unsc_meetings(folder: str | os.PathLike, un_header: bool = False, colum
     out["un_official"] = flag.astype(bool)
     role = df[found["role"]] if found["role"] else pd.Series("", index=df.index)
     out["speaker_role"] = [speaker_role(None, r, s, bool(f)) for r, s, f in zip(role, out["speaker"], flag)]
+    out["agenda"] = df[found["agenda"]] if found["agenda"] else pd.NA
     out["source"] = "unsc-meetings"
     used = {c for c in found.values() if c} | {meet_c}
     rest = df[[c for c in df.columns if c not in used and c not in out.columns]]
