@@ -118,31 +118,42 @@ def corpus_validate(
 
     _use_data_dir(data_dir)
     folder = corpus_dir() if corpus in ("sg-r2p", "sg_r2p", "r2p") else Path(corpus)
-    c = _load(corpus)
-    issues = c.issues
-    bad = issues[issues["severity"] != "note"]
-    shown_issues = issues if notes else bad
-    for _, r in shown_issues.iterrows():
-        console.print(f"{r['severity']}: {r['file']}: {r['problem']} ({r['action']})", markup=False, highlight=False)
     manifest = corpus not in BUILTIN_CORPORA[1:] and folder.is_dir() and (folder / "manifest.csv").exists()
+    if manifest:
+        from analysis.corpus import CorpusError, load_manifest_folder
+        from analysis.manifest import ManifestError
+
+        problems = validate_corpus_folder(folder)
+        try:  # the texts' own problems (empty, not UTF-8); a manifest that does not load is reported above
+            issues = load_manifest_folder(folder).issues
+        except (CorpusError, ManifestError):
+            issues = None
+    else:
+        problems = []
+        c = _load(corpus)
+        issues = c.issues
+    bad = issues[issues["severity"] != "note"] if issues is not None else []
+    n_issue_notes = (len(issues) - len(bad)) if issues is not None else 0
+    if issues is not None:
+        for _, r in (issues if notes else bad).iterrows():
+            console.print(f"{r['severity']}: {r['file']}: {r['problem']} ({r['action']})", markup=False,
+                          highlight=False)
     if not manifest:
         empty = [d for d in c.doc_ids if not c.texts.get(d)]
         for d in empty:
             console.print(f"error: {corpus}: document {d} has no text", markup=False, highlight=False)
-        n_notes = len(issues) - len(bad)
         out_console.print(f"{corpus}: {len(c)} documents loaded, {len(empty)} without text, "
-                          f"{int((issues['action'] == 'skipped').sum())} file(s) skipped; "
-                          f"{len(bad)} problem(s), {n_notes} note(s)" + ("" if notes or not n_notes else " (--notes to list)"))
+                          f"{int((issues['action'] == 'skipped').sum())} file(s) skipped; {len(bad)} problem(s), "
+                          f"{n_issue_notes} note(s)" + ("" if notes or not n_issue_notes else " (--notes to list)"))
         if empty or len(bad):
             raise typer.Exit(1)
         return
-    problems = validate_corpus_folder(folder)
     errors = [p for p in problems if p.severity == "error"]
-    shown = problems if notes else errors
-    for p in shown:
+    for p in (problems if notes else errors):
         console.print(str(p), markup=False, highlight=False)
-    n_notes = len(problems) - len(errors) + len(issues) - len(bad)
-    out_console.print(f"{folder}: {len(errors) + len(bad)} error(s), {n_notes} note(s)" + ("" if notes or not n_notes else " (--notes to list)"))
+    n_notes = len(problems) - len(errors) + n_issue_notes
+    out_console.print(f"{folder}: {len(errors) + len(bad)} error(s), {n_notes} note(s)"
+                      + ("" if notes or not n_notes else " (--notes to list)"))
     if errors or len(bad):
         raise typer.Exit(1)
 
