@@ -223,3 +223,18 @@ def test_shared_sessions_60_79():
     assert not (c.issues["severity"] == "error").any()
     row = dv.set_index("doc_id").loc["KOR_60_2005"]
     assert row["speaker"] == "Ban Ki-moon" and row["un_region"] == "Asia-Pacific States"
+
+
+def test_properly_named_file_wins_over_an_odd_copy(tmp_path):
+    extra = {"TXT/Session 79 - 2024/FRA_79_2024 (1).txt": b"A stray copy."}
+    c = load_corpus(write_tree(tmp_path / "rel", release_files(extra)))
+    assert c.texts["FRA_79_2024"] == "We support the responsibility to protect."
+    skipped = c.issues[c.issues["action"] == "skipped"]
+    assert skipped["file"].str.endswith("FRA_79_2024 (1).txt").tolist() == [True]
+
+
+def test_unknown_folder_names_every_layout(tmp_path):
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "data.json").write_text("{}")
+    with pytest.raises(CorpusError, match=r"not a corpus folder.*manifest\.csv.*UNSC Debates"):
+        load_corpus(tmp_path / "x")

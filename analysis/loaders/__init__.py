@@ -72,7 +72,17 @@ def load_corpus(name_or_path: str | os.PathLike = "sg-r2p", **kwargs) -> Corpus:
             return load_unsc_meetings(path, **kwargs)
         if looks_like_unsc(path):
             return load_unsc(path, **kwargs)
-        return load_ungdc(path, **kwargs)
+        try:
+            return load_ungdc(path, **kwargs)
+        except CorpusError as e:
+            if looks_like_ungdc(path) or "no UNGDC speeches found" not in str(e):
+                raise
+            raise CorpusError(
+                f"{path}: not a corpus folder. Expected manifest.csv, the UN General Debate Corpus "
+                "(TXT/Session NN - YYYY/ISO3_NN_YYYY.txt or files named ISO3_session_year.txt, e.g. "
+                "FRA_72_2017.txt, or its .tgz/.zip), a UNSC Debates folder (speaker.tsv, meta.tsv and "
+                "speeches.tar or speeches/) or a UNSC Meetings and Speeches folder (speeches.tsv, meetings.tsv)"
+            ) from None
     low = path.name.lower()
     if low.endswith(_ARCHIVES):
         return load_ungdc(path, **kwargs)

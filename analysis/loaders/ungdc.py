@@ -281,6 +281,7 @@ def load_ungdc(path: str | os.PathLike | None = None, un_header: bool = True, sp
     rows: list[dict] = []
     system = 0
     other: list[str] = []
+    lenient: dict[str, str] = {}  # doc_id -> file, for ids read from a name that breaks the rule
     base = str(archive or path)
     for name, read in members:
         p = PurePosixPath(name)
@@ -308,9 +309,18 @@ def load_ungdc(path: str | os.PathLike | None = None, un_header: bool = True, sp
                        f"{m.group(1).upper()}_{int(m.group(2))}_{m.group(3)}", "loaded", "warning")
         code, session, year = m.group(1).upper(), int(m.group(2)), int(m.group(3))
         doc_id = f"{code}_{session}_{year}"
+        strict = m.re is _NAME
         if doc_id in texts:
-            issues.add(where, f"a second file for {doc_id}; the first one read is kept", "skipped", "error")
-            continue
+            if not (strict and doc_id in lenient):
+                issues.add(where, f"a second file for {doc_id}; the first one read is kept", "skipped", "error")
+                continue
+            # the properly named file replaces a copy read from an odd name (``FRA_72_2017 (1).txt``)
+            issues.add(lenient.pop(doc_id), f"a second file for {doc_id}; the properly named one is kept",
+                       "skipped", "error")
+            rows = [r for r in rows if r["doc_id"] != doc_id]
+            del texts[doc_id]
+        elif not strict:
+            lenient[doc_id] = where
         data = read()
         try:
             raw = decode_text(data)
