@@ -125,6 +125,9 @@ def test_archives_tgz_zip_and_zip_holding_tgz(tmp_path):
     holder.mkdir()
     (holder / tgz.name).write_bytes(tgz.read_bytes())
     assert load_corpus(holder).texts == folder.texts
+    (holder / "raw").mkdir()  # or one level down, as a download folder keeps it
+    (holder / tgz.name).rename(holder / "raw" / tgz.name)
+    assert load_corpus(holder).texts == folder.texts
 
 
 def test_odd_files_are_reported_never_refused(tmp_path):

@@ -265,8 +265,11 @@ def load_ungdc(path: str | os.PathLike | None = None, un_header: bool = True, sp
         listed = list(_folder_members(path))
         members = iter(listed)
         if not any(n.lower().endswith(".txt") and not _is_system(PurePosixPath(n)) for n, _ in listed):
-            archives = sorted(p for p in path.iterdir() if p.is_file() and _ARCHIVE.search(p.name)
+            def found(where: Path) -> list[Path]:
+                return sorted(p for p in where.iterdir() if p.is_file() and _ARCHIVE.search(p.name)
                               and not p.name.lower().startswith(("raw_pdf", "._")))
+
+            archives = found(path) or [a for d in sorted(path.iterdir()) if d.is_dir() for a in found(d)]
             if archives:
                 archive = archives[0]
                 members = _archive_members(archive)
