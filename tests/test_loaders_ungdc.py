@@ -214,7 +214,10 @@ def test_cli_validate_lists_and_exits_1(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/ungdc (UNGDC sessions 60-79) is not on this machine")
-def test_shared_sessions_60_79():
+def test_shared_sessions_60_79(monkeypatch):
+    # text normalisation (analysis.text.prepare, tested elsewhere) is most of the 7 s a full load takes;
+    # the loader's own work (walk, names, speakers, regions) is what is checked here
+    monkeypatch.setattr("analysis.loaders.ungdc.prepare", lambda text, un_header=True: text)
     c = load_corpus(SHARED)
     dv = c.docvars
     assert len(c) == 3857 and dv["available"].all()
@@ -241,3 +244,14 @@ def test_unknown_folder_names_every_layout(tmp_path):
     (tmp_path / "x" / "data.json").write_text("{}")
     with pytest.raises(CorpusError, match=r"not a corpus folder.*manifest\.csv.*UNSC Debates"):
         load_corpus(tmp_path / "x")
+
+
+def test_issues_stay_out_of_the_fingerprint_and_follow_subsets(tmp_path):
+    clean = load_corpus(write_tree(tmp_path / "clean", release_files()))
+    extra = {"TXT/Session 79 - 2024/notes.txt": b"x", "TXT/Session 79 - 2024/GBR_79_2024.txt": b"",
+             "TXT/Session 79 - 2024/._FRA_79_2024.txt": b"\x00"}
+    odd = load_corpus(write_tree(tmp_path / "odd", release_files(extra)))
+    assert len(odd.issues) - len(clean.issues) == 3 and clean.issues["severity"].eq("note").all()
+    assert odd.fingerprint() == clean.fingerprint()  # skipped files change no text and no docvar
+    sub = odd.subset(odd.docvars["year"] == 2024)
+    assert len(sub) == 2 and len(sub.issues) == len(odd.issues)
