@@ -88,9 +88,13 @@ def test_release_folder_docvars_speakers_regions(tmp_path):
 
 def test_txt_folder_and_flat_folder_read_alike(tmp_path):
     root = write_tree(tmp_path / "rel", release_files())
-    a = load_corpus(root / "TXT")  # without the speakers table beside it
+    a = load_corpus(root / "TXT")  # the speakers table is found beside the TXT folder
+    assert len(a) == 6 and a.docvars.set_index("doc_id").loc["USA_1_1946", "speaker"] == "Mr. Stettinius"
+    (root / "Speakers_by_session.xlsx").unlink()
+    a = load_corpus(root / "TXT")  # without it: no speakers, ISO 3166 names
     assert len(a) == 6 and a.docvars["speaker"].isna().all()
     assert a.docvars.set_index("doc_id").loc["USA_1_1946", "country"] == "United States"
+    assert a.issues["problem"].str.contains("no Speakers_by_session.xlsx").any()
     flat = tmp_path / "flat"
     flat.mkdir()
     for p in (root / "TXT").rglob("*.txt"):
@@ -212,7 +216,6 @@ def test_cli_validate_lists_and_exits_1(tmp_path):
     assert r.exit_code == 0 and "Western European and other States" in r.output and "skipped files" in r.output
 
 
-@pytest.mark.slow
 @pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/ungdc (UNGDC sessions 60-79) is not on this machine")
 def test_shared_sessions_60_79(monkeypatch):
     # text normalisation (analysis.text.prepare, tested elsewhere) is most of the 7 s a full load takes;

@@ -231,7 +231,8 @@ def load_ungdc(path: str | os.PathLike | None = None, un_header: bool = True, sp
     un_header : bool
         Strip a UN statement header from each text (:func:`analysis.text.prepare`).
     speakers : bool
-        Join ``Speakers_by_session.xlsx`` (in the release, or beside the archive).
+        Join ``Speakers_by_session.xlsx`` (in the release, beside the archive, or beside the
+        ``TXT`` folder given as ``path``).
 
     Returns
     -------
@@ -350,6 +351,9 @@ def load_ungdc(path: str | os.PathLike | None = None, un_header: bool = True, sp
             "doi:10.7910/DVN/0TJX8Y)" + (f"; {len(issues.rows)} file(s) skipped, e.g. {issues.rows[0]['file']}: "
                                          f"{issues.rows[0]['problem']}" if issues.rows else ""))
     dv = pd.DataFrame(rows)
+    if speakers_src is None and archive is None and (path.parent / SPEAKERS_FILE).is_file():
+        speakers_src = path.parent / SPEAKERS_FILE  # --corpus .../TXT: the table sits beside it
+        speakers_where = str(speakers_src)
     table = None
     if speakers and speakers_src is not None:
         table = read_speakers(speakers_src, speakers_where, issues,
