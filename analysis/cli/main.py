@@ -54,7 +54,7 @@ def corpus_info(
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", help=DATA_DIR_HELP),
 ) -> None:
-    """Summarise a corpus: documents, years, speakers, anchor, and what is missing."""
+    """Summarise a corpus: documents, years, speakers, anchor, countries and regions, what is missing or skipped."""
     _use_data_dir(data_dir)
     c = _load(corpus)
     s = c.summary()
@@ -64,13 +64,29 @@ def corpus_info(
         return
     t = Table(title=f"corpus {s['name']}", show_header=False)
     years = f"{s['first_year']}-{s['last_year']}" if s["first_year"] is not None else "none"
-    for k, v in [
+    rows = [
         ("documents", s["documents"]), ("with text", s["available"]), ("missing", s["missing"]),
         ("years (with text)", years), ("speakers", s["speakers"]), ("anchor", s["anchor"]),
-    ]:
+    ]
+    dv = c.docvars
+    if "post" in dv.columns:
+        rows.append(("with speaker's post", int(dv["post"].notna().sum())))
+    if "countries" in s:
+        rows.append(("countries", s["countries"]))
+    rows.append(("skipped files", s["skipped_files"]))
+    if s["issues"]:
+        rows.append(("issues", ", ".join(f"{n} {k}(s)" for k, n in sorted(s["issues"].items()))
+                     + " (r2p corpus validate lists them)"))
+    for k, v in rows:
         t.add_row(k, str(v))
     out_console.print(t)
-    dv = c.docvars
+    if "regions" in s:
+        rt = Table(title="documents by UN regional group")
+        rt.add_column("group")
+        rt.add_column("documents", justify="right")
+        for k, v in s["regions"].items():
+            rt.add_row(k, str(v))
+        out_console.print(rt)
     if c.anchor:
         status = "available" if bool(dv.loc[dv["doc_id"] == c.anchor, "available"].iloc[0]) else "MISSING"
         out_console.print(f"anchor {c.anchor}: {status}")
@@ -90,32 +106,55 @@ def corpus_validate(
     notes: bool = typer.Option(False, "--notes", help="Also list notes (e.g. texts not fetched yet)."),
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", help=DATA_DIR_HELP),
 ) -> None:
-    """Check a corpus against its manifest schema and lock file; never modifies anything.
+    """Check a corpus: the files its loader skipped or read partly, and for a manifest folder its schema and lock file.
 
-    Reports every problem with its file, row, column and what to do. Exit code 1
-    when any error is found.
+    Never modifies anything. Lists every problem with its file (and row, column) and
+    what to do: a speech file that breaks the naming rule, an empty or non-UTF-8
+    file, a manifest row against the schema or the lock. Exit code 1 when any error
+    or warning is found; notes (e.g. a code outside ISO 3166 kept, texts not fetched
+    yet) are listed with --notes.
     """
     from analysis.acquire.lock import validate_corpus_folder
 
     _use_data_dir(data_dir)
     folder = corpus_dir() if corpus in ("sg-r2p", "sg_r2p", "r2p") else Path(corpus)
-    if corpus in BUILTIN_CORPORA[1:] or not (folder / "manifest.csv").exists():
+    manifest = corpus not in BUILTIN_CORPORA[1:] and folder.is_dir() and (folder / "manifest.csv").exists()
+    if manifest:
+        from analysis.corpus import CorpusError, load_manifest_folder
+        from analysis.manifest import ManifestError
+
+        problems = validate_corpus_folder(folder)
+        try:  # the texts' own problems (empty, not UTF-8); a manifest that does not load is reported above
+            issues = load_manifest_folder(folder).issues
+        except (CorpusError, ManifestError):
+            issues = None
+    else:
+        problems = []
         c = _load(corpus)
+        issues = c.issues
+    bad = issues[issues["severity"] != "note"] if issues is not None else []
+    n_issue_notes = (len(issues) - len(bad)) if issues is not None else 0
+    if issues is not None:
+        for _, r in (issues if notes else bad).iterrows():
+            console.print(f"{r['severity']}: {r['file']}: {r['problem']} ({r['action']})", markup=False,
+                          highlight=False)
+    if not manifest:
         empty = [d for d in c.doc_ids if not c.texts.get(d)]
-        if empty:
-            for d in empty:
-                console.print(f"error: {corpus}: document {d} has no text")
+        for d in empty:
+            console.print(f"error: {corpus}: document {d} has no text", markup=False, highlight=False)
+        out_console.print(f"{corpus}: {len(c)} documents loaded, {len(empty)} without text, "
+                          f"{int((issues['action'] == 'skipped').sum())} file(s) skipped; {len(bad)} problem(s), "
+                          f"{n_issue_notes} note(s)" + ("" if notes or not n_issue_notes else " (--notes to list)"))
+        if empty or len(bad):
             raise typer.Exit(1)
-        out_console.print(f"{corpus}: {len(c)} documents loaded, none empty (no manifest to validate)")
         return
-    problems = validate_corpus_folder(folder)
     errors = [p for p in problems if p.severity == "error"]
-    shown = problems if notes else errors
-    for p in shown:
+    for p in (problems if notes else errors):
         console.print(str(p), markup=False, highlight=False)
-    n_notes = len(problems) - len(errors)
-    out_console.print(f"{folder}: {len(errors)} error(s), {n_notes} note(s)" + ("" if notes or not n_notes else " (--notes to list)"))
-    if errors:
+    n_notes = len(problems) - len(errors) + n_issue_notes
+    out_console.print(f"{folder}: {len(errors) + len(bad)} error(s), {n_notes} note(s)"
+                      + ("" if notes or not n_notes else " (--notes to list)"))
+    if errors or len(bad):
         raise typer.Exit(1)
 
 
