@@ -172,6 +172,12 @@ def test_version_404(tmp_path):
     assert not tmp_path.exists() or tree(tmp_path) == []
 
 
+def test_server_unreachable(tmp_path):
+    with pytest.raises(DataverseError, match=r"could not be reached .* after 2 attempts; check your network or --server"):
+        fetch_dataset("ungdc", server="http://127.0.0.1:9", folder=tmp_path / "u", config=fast(max_attempts=2))
+    assert not (tmp_path / "u").exists()
+
+
 def test_cut_off_that_cannot_be_completed(tmp_path):
     files = ungdc_files(cut_after=800, cut_times=99, ranges=False)  # no Range support: every try starts over
     with DataverseServer(files) as srv, pytest.raises(DataverseError) as err:

@@ -407,6 +407,11 @@ def fetch_dataset(name: str, version: str | None = None, server: str = DEFAULT_S
                                             "restricted" if rf.restricted else ""))
             rep.requests = http.requests
             return rep
+        restricted = [rf.path for rf in chosen if rf.restricted]
+        if restricted:
+            raise DataverseError(f"{', '.join(restricted)}: restricted on {server} (request access on the dataset's "
+                                 f"page, https://doi.org/{ds.doi[4:]}, or leave them out with --only); nothing "
+                                 "was downloaded")
         folder.mkdir(parents=True, exist_ok=True)
         paths = {rf.path for rf in chosen}
         rows = [r for r in read_dataverse_lock(folder)  # rows of other files and versions stay
@@ -418,9 +423,6 @@ def fetch_dataset(name: str, version: str | None = None, server: str = DEFAULT_S
                     on_file(rf, i, len(chosen))
                 url = rf.url(server)
                 dest = folder / rf.path
-                if rf.restricted:
-                    raise DataverseError(f"{rf.path}: the file is restricted on {server} (request access on the "
-                                         f"dataset's page, https://doi.org/{ds.doi[4:]}); nothing was downloaded")
                 if rf.checksum_type and rf.checksum_type.upper() not in CHECKSUM_ALGORITHMS:
                     rep.notes.append(f"{rf.path}: checksum type {rf.checksum_type} is not known here; only the "
                                      "size was checked")

@@ -136,19 +136,34 @@ def verify_file(path: Path, rf) -> str | None:
     return None
 
 
-_HTML_START = re.compile(rb"^\s*(?:<!doctype\s+html|<html|<head|<body|<\?xml[^>]*>\s*<html)", re.IGNORECASE)
+_HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html|<head|<body|<\?xml[^>]*>\s*<html)",
+                         re.IGNORECASE | re.DOTALL)
+_HINTS = {404: "the file is not in this version of the dataset (check --version), or was removed; see the "
+               "dataset's page",
+          401: "the file is restricted: request access on the dataset's page",
+          403: "the file is restricted or the server refuses access: see the dataset's page"}
 
 
 def _html_refusal(rf, content_type: str, head: bytes) -> str | None:
+    """Why ``head`` (the start of a body) is an HTML page and not the file ``rf``, or ``None``."""
     if rf.name.lower().endswith((".html", ".htm", ".xml")):
         return None
-    if "text/html" in content_type.lower() or _HTML_START.match(head[:512]):
-        m = re.search(rb"<title[^>]*>(.*?)</title>", head, re.IGNORECASE | re.DOTALL)
-        title = m.group(1).decode("utf-8", "replace").strip()[:100] if m else ""
-        return ("the server sent an HTML page" + (f" ({title!r})" if title else "") + f" instead of {rf.name}: "
-                "a login, error or maintenance page; nothing was kept. Open the URL in a browser to see why, "
-                "and try again later")
-    return None
+    looks = _HTML_START.match(head[:2048]) or ("text/html" in content_type.lower()
+                                               and b"<html" in head[:4096].lower())
+    if not looks:
+        return None
+    m = re.search(rb"<title[^>]*>(.*?)</title>", head, re.IGNORECASE | re.DOTALL)
+    title = " ".join(m.group(1).decode("utf-8", "replace").split())[:100] if m else ""
+    return ("the server sent an HTML page" + (f" ({title!r})" if title else "") + f" instead of {rf.name}: "
+            "a login, error or maintenance page; nothing was kept. Open the URL in a browser to see why, "
+            "and try again later")
+
+
+def _refuse_html(rf, content_type: str, head: bytes, url: str, discard: Callable[[], None]) -> None:
+    why = _html_refusal(rf, content_type, head)
+    if why:
+        discard()
+        raise DownloadError(f"{rf.path}: {why} (URL {url})")
 
 
 def download_file(client: DownloadClient, rf, url: str, dest: Path,
@@ -181,9 +196,11 @@ def download_file(client: DownloadClient, rf, url: str, dest: Path,
         part.unlink(missing_ok=True)
         meta.unlink(missing_ok=True)
 
+    complete = False
     for attempt in range(1, attempts + 1):
         offset = part.stat().st_size if part.exists() else 0
         if rf.size is not None and offset >= rf.size:
+            complete = True
             break
         headers = {"Range": f"bytes={offset}-"} if offset else {}
         client.wait_turn()
@@ -202,31 +219,37 @@ def download_file(client: DownloadClient, rf, url: str, dest: Path,
                         continue
                     if not retry:  # the file is not to be had: keep nothing
                         discard()
-                    hint = {404: "the file is not in this version of the dataset (check --version), or was "
-                                 "removed; see the dataset's page",
-                            401: "the file is restricted: request access on the dataset's page",
-                            403: "the file is restricted or the server refuses access: see the dataset's page"}
-                    raise DownloadError(f"{rf.path}: {last} from {url}"
-                                         + (f"; {hint[r.status_code]}" if r.status_code in hint else "; try again later"))
-                append = (r.status_code == 206 and offset
-                          and r.headers.get("content-range", "").startswith(f"bytes {offset}-"))
-                if offset and not append:  # the server ignored the Range: take the whole body
-                    offset = 0
-                first = True
+                    raise DownloadError(f"{rf.path}: {last} from {url}; "
+                                        + _HINTS.get(r.status_code, "try again later"))
+                append = bool(r.status_code == 206 and offset
+                              and r.headers.get("content-range", "").startswith(f"bytes {offset}-"))
+                ctype = r.headers.get("content-type", "")
+                head, checked = b"", append  # the start of a new body is checked for an HTML page first
                 with open(part, "ab" if append else "wb") as out:
-                    for chunk in r.iter_bytes():
-                        if first and not append:
-                            why = _html_refusal(rf, r.headers.get("content-type", ""), chunk)
-                            if why:
-                                out.close()
-                                discard()
-                                raise DownloadError(f"{rf.path}: {why} (URL {url})")
-                        first = False
-                        out.write(chunk)
-                        transferred += len(chunk)
+                    try:
+                        for chunk in r.iter_bytes():
+                            if not checked:
+                                head += chunk
+                                if len(head) < 4096:
+                                    continue
+                                chunk, head, checked = head, b"", True
+                                _refuse_html(rf, ctype, chunk, url, discard)
+                            out.write(chunk)
+                            transferred += len(chunk)
+                            if on_bytes:
+                                on_bytes(len(chunk))
+                    except httpx.HTTPError:  # cut off within the first 4 KB: keep them for the resume
+                        if head and _html_refusal(rf, ctype, head) is None:
+                            out.write(head)
+                            transferred += len(head)
+                        raise
+                    if head:  # a body shorter than 4 KB
+                        _refuse_html(rf, ctype, head, url, discard)
+                        out.write(head)
+                        transferred += len(head)
                         if on_bytes:
-                            on_bytes(len(chunk))
-                resumed_any = resumed_any or bool(append)
+                            on_bytes(len(head))
+                resumed_any = resumed_any or append
         except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
             last = f"connection broken ({type(exc).__name__}: {exc})"
             if attempt < attempts:
@@ -236,14 +259,20 @@ def download_file(client: DownloadClient, rf, url: str, dest: Path,
             raise DownloadError(f"{rf.path}: HTTP error from {url} ({type(exc).__name__}: {exc})") from None
         got = part.stat().st_size
         if rf.size is None or got >= rf.size:
+            complete = True
             break
         last = f"the body ended after {got:,} of {rf.size:,} bytes"
         if attempt < attempts:
             client.backoff(attempt)
     got = part.stat().st_size if part.exists() else 0
-    if rf.size is not None and got < rf.size or not part.exists():
+    if not complete and not got:
+        discard()
+        raise DownloadError(f"{rf.path}: could not be downloaded from {url} in {attempts} attempt(s) ({last}); "
+                            "check your network (or --server) and run the fetch again")
+    if not complete:
         raise DownloadError(
-            f"{rf.path}: the download from {url} stopped at {got:,} of {rf.size or 0:,} bytes after {attempts} "
+            f"{rf.path}: the download from {url} stopped at {got:,} of "
+            + (f"{rf.size:,}" if rf.size is not None else "?") + f" bytes after {attempts} "
             f"attempt(s) ({last}). The {got:,} bytes are kept in {part.name}: run the same fetch again to resume "
             "from there (or delete the .part file to start over)")
     why = verify_file(part, rf)
