@@ -173,7 +173,7 @@ def test_version_404(tmp_path):
 
 
 def test_server_unreachable(tmp_path):
-    with pytest.raises(DataverseError, match=r"could not be reached .* after 2 attempts; check your network or --server"):
+    with pytest.raises(DataverseError, match=r"could not be reached .* after 2 attempts; check your network"):
         fetch_dataset("ungdc", server="http://127.0.0.1:9", folder=tmp_path / "u", config=fast(max_attempts=2))
     assert not (tmp_path / "u").exists()
 
@@ -215,7 +215,7 @@ def test_refuses_to_overwrite_a_different_file_on_unpack(tmp_path):
         assert "refusing to overwrite 1 existing file" in msg and "USA_79_2024.txt" in msg
         assert "Nothing was unpacked" in msg and "--data-dir" in msg
         assert mine.read_text(encoding="utf-8") == "my corrected copy\n"
-        assert speeches(tmp_path) == ["TXT/Session 79 - 2024/FRA_79_2024.txt", "TXT/Session 79 - 2024/USA_79_2024.txt"]
+        assert speeches(tmp_path) == [f"TXT/Session 79 - 2024/{c}_79_2024.txt" for c in ("FRA", "USA")]
         assert not (tmp_path / DATAVERSE_LOCK).exists() and not list(tmp_path.glob(".unpack-*"))
         # moved away, the next run unpacks the rest (the identical file is left as it is) without downloading again
         mine.rename(tmp_path / "mine.txt")

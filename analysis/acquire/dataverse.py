@@ -242,13 +242,15 @@ def list_files(client: DownloadClient, server: str, ds: DataverseDataset) -> tup
     """The files of ``ds`` at its version, and the version number (``13.0``) they belong to."""
     base = f"{server}/api/datasets/:persistentId/versions/{ds.version}"
     what = f"{ds.doi} version {ds.version}"
-    body = client.get_json(base + "/files", {"persistentId": ds.doi}, f"listing the files of {what}")
+    page = f"{server}/dataset.xhtml?persistentId={ds.doi}"
+    hint = f"check the DOI and --version (the versions are listed on the dataset's page, {page})"
+    body = client.get_json(base + "/files", {"persistentId": ds.doi}, f"listing the files of {what}", hint)
     if not isinstance(body["data"], list):
         raise DataverseError(f"listing the files of {what}: 'data' is not a list of files; check --server")
     files = [_parse_entry(e, f"listing of {what}") for e in body["data"]]
     number = ds.version if ds.version[0].isdigit() else ""
     if not number:
-        meta = client.get_json(base, {"persistentId": ds.doi, "excludeFiles": "true"}, f"resolving {what}")
+        meta = client.get_json(base, {"persistentId": ds.doi, "excludeFiles": "true"}, f"resolving {what}", hint)
         d = meta["data"] if isinstance(meta["data"], dict) else {}
         if "versionNumber" in d:
             number = f"{d['versionNumber']}.{d.get('versionMinorNumber', 0)}"
@@ -461,9 +463,10 @@ def fetch_dataset(name: str, version: str | None = None, server: str = DEFAULT_S
                 prev_when = lk["retrieved_at"] if lk and lk.get("path") == rf.path else ""
                 fresh = any(f.path == rf.path and f.status in ("downloaded", "resumed") for f in rep.files)
                 rows.append({
-                    "dataset": ds.name, "doi": ds.doi, "version": ds.version, "version_number": rep.version_number,
-                    "server": server, "selection": selection, "file_id": rf.file_id, "filename": rf.name,
-                    "path": rf.path, "checksum_type": rf.checksum_type or "", "checksum_value": rf.checksum_value or "",
+                    "dataset": ds.name, "doi": ds.doi, "version": ds.version,
+                    "version_number": rep.version_number, "server": server, "selection": selection,
+                    "file_id": rf.file_id, "filename": rf.name, "path": rf.path,
+                    "checksum_type": rf.checksum_type or "", "checksum_value": rf.checksum_value or "",
                     "sha256": lk["sha256"] if lk and not fresh and lk.get("sha256") else hash_file(dest, "sha256"),
                     "n_bytes": dest.stat().st_size, "url": rf.url(server),
                     "retrieved_at": now if fresh or not prev_when else prev_when, "unpacked": unpacked})

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from analysis.acquire.files import atomic_write
-from analysis.acquire.http import _retry_after, _status_reason
+from analysis.acquire.http import _retry_after
 from analysis.acquire.sources import FetchConfig
 
 __all__ = ["CHECKSUM_ALGORITHMS", "DownloadClient", "DownloadError", "download_file", "hash_file", "verify_file"]
@@ -42,6 +42,15 @@ CHECKSUM_ALGORITHMS = {"MD5": "md5", "SHA-1": "sha1", "SHA1": "sha1", "SHA-256":
 
 class DownloadError(Exception):
     """A file or API answer could not be had; ``str(err)`` names the file or URL and what to do."""
+
+
+def _http_status(code: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return f"HTTP {code} {HTTPStatus(code).phrase}"
+    except ValueError:
+        return f"HTTP {code}"
 
 
 class DownloadClient:
@@ -77,7 +86,8 @@ class DownloadClient:
             delay = min(self.config.max_backoff_seconds, max(delay, ra))
         self.sleep(delay)
 
-    def get_json(self, url: str, params: dict, what: str) -> dict:
+    def get_json(self, url: str, params: dict, what: str, hint404: str = "") -> dict:
+        """GET a Dataverse API answer ``{"status": "OK", "data": ...}``, with retries; ``hint404`` says what to do on 404."""
         import httpx
 
         attempts = max(1, int(self.config.max_attempts))
@@ -100,10 +110,9 @@ class DownloadClient:
                 body = None
             msg = body.get("message") if isinstance(body, dict) else None
             if r.status_code >= 400:
-                hint = (" (check the DOI and --version; the dataset's page lists its versions)"
-                        if r.status_code == 404 else "")
-                raise DownloadError(f"{what}: {_status_reason(r.status_code)} from {r.url}"
-                                     + (f": {msg}" if msg else "") + hint)
+                hint = f"; {hint404}" if r.status_code == 404 and hint404 else ""
+                raise DownloadError(f"{what}: {r.url} answered {_http_status(r.status_code)}"
+                                    + (f" ({msg})" if msg else "") + hint)
             if not isinstance(body, dict) or body.get("status") != "OK" or "data" not in body:
                 raise DownloadError(f"{what}: {r.url} did not answer with Dataverse API JSON "
                                      f"(content type {r.headers.get('content-type', '?')!r}"
@@ -213,13 +222,13 @@ def download_file(client: DownloadClient, rf, url: str, dest: Path,
                     continue
                 if r.status_code >= 400:
                     retry = r.status_code in tuple(client.config.retry_statuses)
-                    last = _status_reason(r.status_code)
+                    last = _http_status(r.status_code)
                     if retry and attempt < attempts:
                         client.backoff(attempt, r.headers.get("retry-after"))
                         continue
                     if not retry:  # the file is not to be had: keep nothing
                         discard()
-                    raise DownloadError(f"{rf.path}: {last} from {url}; "
+                    raise DownloadError(f"{rf.path}: {url} answered {last}; "
                                         + _HINTS.get(r.status_code, "try again later"))
                 append = bool(r.status_code == 206 and offset
                               and r.headers.get("content-range", "").startswith(f"bytes {offset}-"))

@@ -207,7 +207,8 @@ def dataverse_command(corpus: str, version: str | None = None, server: str | Non
         say(f"{r.status:>11}  {r.path}  {_mb(r.n_bytes)}")
     for u in rep.unpacked:
         say(f"   unpacked  {u.archive.name}: {u.files:,} files ({u.written:,} new, {u.same:,} already there) "
-            f"into {u.folder}" + (f" (top level: {', '.join(t + '/' for t in u.top_level[:5])})" if u.top_level else "")
+            f"into {u.folder}"
+            + (f" (top level: {', '.join(t + '/' for t in u.top_level[:5])})" if u.top_level else "")
             + (f"; {len(u.skipped)} link(s) skipped" if u.skipped else ""))
     for note in rep.notes:
         say(f"note: {note}")
