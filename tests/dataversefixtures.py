@@ -245,7 +245,8 @@ class DataverseServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self.base = f"http://127.0.0.1:{self._httpd.server_address[1]}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
 
     def file_hits(self, file_id: int) -> list[Hit]:
         return [h for h in self.hits if h.path == f"/api/access/datafile/{file_id}"]

@@ -95,6 +95,17 @@ def test_plan_writes_nothing(tmp_path):
         assert all(not h.path.startswith("/api/access") for h in srv.hits)
 
 
+def test_no_unpack_then_unpack(tmp_path):
+    files = ungdc_files()
+    with DataverseServer(files) as srv:
+        rep = fetch_dataset("ungdc", server=srv.base, folder=tmp_path, config=fast(), unpack=False)
+        assert rep.unpacked == [] and speeches(tmp_path) == [] and (tmp_path / files[0].name).exists()
+        assert {r["path"]: r["unpacked"] for r in read_dataverse_lock(tmp_path)}[files[0].name] == ""
+        rep = fetch_dataset("ungdc", server=srv.base, folder=tmp_path, config=fast())  # not a no-op: unpacks
+        assert not rep.noop and rep.unpacked[0].written == len(release_files())
+        assert len(srv.file_hits(101)) == 1  # the verified archive was not downloaded again
+
+
 def test_symbolic_version_is_resolved_and_only_selects(tmp_path):
     with DataverseServer(ungdc_files()) as srv:
         rep = fetch_dataset("ungdc", version=":latest-published", server=srv.base, folder=tmp_path, config=fast(),
@@ -332,6 +343,8 @@ def test_cli_fetch_ungdc(tmp_path):
             assert r.exit_code == 1 and "HTTP 404" in r.output
             r = runner.invoke(app, ["corpus", "fetch", "--corpus", "ungdc", "--accept"])
             assert r.exit_code == 2 and "--accept" in r.output
+            r = runner.invoke(app, ["corpus", "fetch", "--version", "13.0", "--plan"])  # the manifest corpus
+            assert r.exit_code == 2 and "--version and --server apply to Dataverse datasets" in r.output
     finally:
         set_data_dir(None)
     r = runner.invoke(app, ["corpus", "fetch", "--help"])
