@@ -278,6 +278,13 @@ def test_unpack_skips_links_and_tar_traversal(tmp_path):
         safe_unpack(bad, tmp_path / "out2")
 
 
+def test_unpack_member_both_file_and_folder(tmp_path):
+    arch = _tar(tmp_path / "a.tgz", {"TXT": b"a file", "TXT/b.txt": b"b"})
+    with pytest.raises(UnpackError, match="member TXT/b.txt cannot be written.*nothing was unpacked"):
+        safe_unpack(arch, tmp_path / "out")
+    assert tree(tmp_path / "out") == []
+
+
 def test_unpack_damaged_archive(tmp_path):
     arch = tmp_path / "a.tgz"
     arch.write_bytes(release_archive(release_files(), "tgz")[:700])

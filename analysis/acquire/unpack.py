@@ -194,13 +194,16 @@ def safe_unpack(archive: str | os.PathLike, folder: str | os.PathLike,
                 staged.remove(path)
             seen.add(path)
             dest = stage / path
-            dest.parent.mkdir(parents=True, exist_ok=True)
             try:
+                dest.parent.mkdir(parents=True, exist_ok=True)
                 with opener() as src, open(dest, "wb") as out:
                     shutil.copyfileobj(src, out, 1 << 20)
             except (tarfile.TarError, zipfile.BadZipFile, EOFError, zlib.error) as exc:
                 raise UnpackError(f"{archive}: member {path} cannot be read, the archive is truncated or damaged "
                                   f"({exc}); nothing was unpacked; delete it and fetch again") from None
+            except OSError as exc:  # a member both file and folder, a full disk, a name the system refuses
+                raise UnpackError(f"{archive.name}: member {path} cannot be written under {folder} "
+                                  f"({exc.strerror or exc}); nothing was unpacked") from None
             staged.append(path)
         result.top_level = top
         conflicts, moves = [], []
