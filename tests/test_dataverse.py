@@ -339,8 +339,9 @@ def test_cli_fetch_ungdc(tmp_path):
             r = runner.invoke(app, [*args, "--plan"])
             assert r.exit_code == 0, r.output
             assert "UNGDC_1946-2024.tgz" in r.output and "planned" in r.output
-            r = runner.invoke(app, args)
+            r = runner.invoke(app, [*args[:-1], "--report", str(tmp_path / "report.csv")])  # with the progress bar
             assert r.exit_code == 0, r.output
+            assert (tmp_path / "report.csv").read_text().count(",downloaded,") == 3
             assert "doi:10.7910/DVN/0TJX8Y" in r.output and "13.0" in r.output and "unpacked" in r.output
             folder = tmp_path / "d" / "ungdc"
             assert speeches(folder) == sorted(release_files()) and (folder / DATAVERSE_LOCK).exists()
