@@ -310,6 +310,17 @@ def test_registry_and_names():
         fetch_dataset("nope")
 
 
+def test_symbolic_version_lists_again_but_does_not_unpack_again(tmp_path):
+    with DataverseServer(ungdc_files()) as srv:
+        fetch_dataset("ungdc", version=":latest-published", server=srv.base, folder=tmp_path, config=fast())
+        n = len(srv.hits)
+        rep = fetch_dataset("ungdc", version=":latest-published", server=srv.base, folder=tmp_path, config=fast())
+        assert not rep.noop and {f.status for f in rep.files} == {"present"} and rep.unpacked == []
+        assert all(h.path.startswith("/api/datasets/") for h in srv.hits[n:])  # listing only, no download
+        rows = {r["path"]: r for r in read_dataverse_lock(tmp_path)}
+        assert rows["UNGDC_1946-2024.tgz"]["unpacked"] == str(len(release_files()))
+
+
 def test_ingested_tsv_is_matched_by_original_name(tmp_path):
     meta = DVFile(201, "meta.tsv", b"filename\tdate\nUNSC_1995_SPV.3487_spch001.txt\t1995-01-12\n",
                   ingested=True, content_type="text/tab-separated-values")

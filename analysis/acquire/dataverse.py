@@ -449,7 +449,11 @@ def fetch_dataset(name: str, version: str | None = None, server: str = DEFAULT_S
             now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
             for rf, dest in done:
                 unpacked = ""
-                if do_unpack and is_archive(rf.name):
+                lk = locked.get((str(rf.file_id), rf.checksum_value or ""))
+                fresh = any(f.path == rf.path and f.status in ("downloaded", "resumed") for f in rep.files)
+                if do_unpack and is_archive(rf.name) and lk and lk.get("unpacked") and not (fresh or force):
+                    unpacked = lk["unpacked"]  # unpacked by an earlier run; --force checks it again
+                elif do_unpack and is_archive(rf.name):
                     try:
                         res = safe_unpack(dest, dest.parent)
                     except UnpackError as exc:
@@ -459,9 +463,7 @@ def fetch_dataset(name: str, version: str | None = None, server: str = DEFAULT_S
                     if res.skipped:
                         rep.notes.append(f"{rf.name}: skipped {len(res.skipped)} link(s) or special file(s), "
                                          f"e.g. {res.skipped[0]}")
-                lk = locked.get((str(rf.file_id), rf.checksum_value or ""))
                 prev_when = lk["retrieved_at"] if lk and lk.get("path") == rf.path else ""
-                fresh = any(f.path == rf.path and f.status in ("downloaded", "resumed") for f in rep.files)
                 rows.append({
                     "dataset": ds.name, "doi": ds.doi, "version": ds.version,
                     "version_number": rep.version_number, "server": server, "selection": selection,
