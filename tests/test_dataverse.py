@@ -15,7 +15,7 @@ import zipfile
 import pytest
 
 from analysis.acquire.dataverse import (DATASETS, DATAVERSE_LOCK, DataverseError, fetch_dataset, normalize_doi,
-                                        read_dataverse_lock, resolve_dataset)
+                                        read_dataverse_lock, resolve_dataset, verify_dataverse_lock)
 from analysis.acquire.sources import load_config
 from analysis.acquire.unpack import UnpackError, safe_unpack
 from analysis.errors import UsageError
@@ -378,3 +378,9 @@ def test_lock_is_csv_with_documented_columns(tmp_path):
     assert header[:4] == ["dataset", "doi", "version", "version_number"] and "sha256" in header
     with tarfile.open(tmp_path / "UNGDC_1946-2024.tgz") as tf:  # the archive kept is the one published
         assert len([m for m in tf if m.isfile()]) == len(release_files())
+    assert verify_dataverse_lock(tmp_path) == []
+    (tmp_path / "README.txt").write_text("edited\n")
+    (tmp_path / "Speakers_by_session.xlsx").unlink()
+    found = sorted(str(p) for p in verify_dataverse_lock(tmp_path))
+    assert len(found) == 2 and "README.txt differs from the file fetched" in found[0]
+    assert "Speakers_by_session.xlsx is locked but missing" in found[1] and "--version 13.0" in found[1]

@@ -75,7 +75,7 @@ from analysis.errors import UsageError
 
 __all__ = ["DATASETS", "DEFAULT_SERVER", "DATAVERSE_LOCK", "DataverseDataset", "DataverseError", "DatasetReport",
            "FileResult", "RemoteFile", "dataset_folder", "fetch_dataset", "is_dataverse_corpus", "list_files",
-           "normalize_doi", "read_dataverse_lock", "resolve_dataset", "select_files"]
+           "normalize_doi", "read_dataverse_lock", "resolve_dataset", "select_files", "verify_dataverse_lock"]
 
 DEFAULT_SERVER = "https://dataverse.harvard.edu"
 DATAVERSE_LOCK = "dataverse.lock"
@@ -290,6 +290,40 @@ def read_dataverse_lock(folder: str | os.PathLike) -> list[dict]:
         return []
     with open(p, encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
+
+
+def verify_dataverse_lock(folder: str | os.PathLike) -> list:
+    """Check the files ``dataverse.lock`` records against the folder (read-only; no network).
+
+    Errors: a lock without its columns; a recorded file that is missing, or
+    whose size or SHA-256 differs from the lock (it was changed, or is not the
+    file that was fetched). Returns a list of :class:`analysis.manifest.Problem`
+    (empty without a lock).
+    """
+    from analysis.manifest import Problem
+
+    folder = Path(folder)
+    lname = str(folder / DATAVERSE_LOCK)
+    try:
+        rows = read_dataverse_lock(folder)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        return [Problem(lname, None, None, f"the lock cannot be read ({exc})",
+                        "delete it and run r2p corpus fetch again to rebuild it")]
+    missing = [c for c in ("doi", "version", "path", "sha256", "n_bytes") if rows and c not in rows[0]]
+    if missing:
+        return [Problem(lname, 1, missing[0], f"the lock lacks column(s) {', '.join(missing)}",
+                        "delete it and run r2p corpus fetch again to rebuild it")]
+    problems = []
+    for i, r in enumerate(rows, start=2):
+        p = folder / r["path"]
+        name = r.get("dataset") or r["doi"]
+        again = f"move it away and run r2p corpus fetch --corpus {name} --version {r['version']}"
+        if not p.is_file():
+            problems.append(Problem(lname, i, "path", f"{r['path']} is locked but missing", again))
+        elif str(p.stat().st_size) != r["n_bytes"] or (r["sha256"] and hash_file(p, "sha256") != r["sha256"]):
+            problems.append(Problem(lname, i, "sha256", f"{r['path']} differs from the file fetched from {r['doi']} "
+                                    f"version {r['version']} (size or SHA-256)", again))
+    return problems
 
 
 def _write_lock(folder: Path, rows: list[dict]) -> None:
