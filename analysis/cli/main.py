@@ -160,15 +160,18 @@ def corpus_validate(
 
 @corpus_app.command("fetch")
 def corpus_fetch(
-    corpus: str = typer.Option("sg-r2p", "--corpus", "-c", help="A folder with manifest.csv, or sg-r2p (the project's corpus/)."),
-    only: Optional[List[str]] = typer.Option(None, "--only", help="Fetch only this doc_id (repeatable)."),
-    force: bool = typer.Option(False, "--force", help="Re-fetch texts already present; a different text goes beside the old one as <doc_id>.new.txt, never over it."),
+    corpus: str = typer.Option("sg-r2p", "--corpus", "-c", help="A folder with manifest.csv, or sg-r2p (the project's corpus/); or a Dataverse dataset downloaded as released: ungdc (UN General Debate Corpus), unsc-debates, unsc-meetings, or a DOI (doi:10.7910/DVN/...)."),
+    only: Optional[List[str]] = typer.Option(None, "--only", help="Fetch only this doc_id (repeatable); for a Dataverse dataset, this file name or pattern."),
+    force: bool = typer.Option(False, "--force", help="Re-fetch texts already present; a different text goes beside the old one as <doc_id>.new.txt, never over it. For a Dataverse dataset: list again, re-verify every file, unpack again (never over a changed file)."),
     plan: bool = typer.Option(False, "--plan", help="List what would be fetched and from which URLs; download and write nothing."),
     config: Optional[Path] = typer.Option(None, "--config", help="A sources.yml overriding corpus/sources.yml (user agent, rate limit, URL templates)."),
     report: Optional[Path] = typer.Option(None, "--report", help="Also write the per-row summary to this CSV file."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar; summary only."),
     accept: bool = typer.Option(False, "--accept", help="Download nothing; accept the re-fetched texts awaiting review (<doc_id>.new.txt) of the --only rows, or of all."),
-    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help=DATA_DIR_HELP),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help=DATA_DIR_HELP + " Dataverse datasets go to its <name>/ subfolder (e.g. ungdc/)."),
+    version: Optional[str] = typer.Option(None, "--version", help="Dataverse datasets: the published version to fetch (ungdc: 13.0; e.g. 12.0, or :latest-published)."),
+    server: Optional[str] = typer.Option(None, "--server", help="Dataverse datasets: the installation (default https://dataverse.harvard.edu)."),
+    unpack: bool = typer.Option(True, "--unpack/--no-unpack", help="Dataverse datasets: unpack the downloaded archives (never over an existing different file)."),
 ) -> None:
     """Download the manifest's missing texts, extract them, and record them in corpus.lock.
 
@@ -176,13 +179,21 @@ def corpus_fetch(
     doc_symbol, then url. Raw downloads go to corpus/raw/, cleaned texts to
     corpus/texts/, hashes to corpus/corpus.lock. Polite (user agent, rate limit,
     robots.txt, retries); an interrupted run resumes. Exit code 1 if any row failed.
+
+    With --corpus ungdc (or unsc-debates, unsc-meetings, a DOI) the dataset is
+    downloaded as released through the Dataverse API by DOI and --version into
+    the user data folder (<data dir>/ungdc): file listing, downloads verified
+    against the published checksums and resumed when cut off (.part files),
+    archives unpacked without overwriting anything, dataverse.lock written last.
+    A second run is a no-op.
     """
     from analysis.cli.fetch import fetch_command
 
     _use_data_dir(data_dir)
 
     code = fetch_command(corpus, only=only, force=force, plan=plan, config=config, report_csv=report,
-                         quiet=quiet, console=console, out_console=out_console, accept=accept)
+                         quiet=quiet, console=console, out_console=out_console, accept=accept,
+                         version=version, server=server, unpack=unpack)
     if code:
         raise typer.Exit(code)
 
