@@ -10,12 +10,12 @@ from .conftest import ANCHOR_ID
 
 
 def test_sg_r2p_anchor_available_others_missing_with_urls(sg_corpus):
-    assert len(sg_corpus) == 53
+    assert len(sg_corpus) == 59
     assert sg_corpus.anchor == ANCHOR_ID
     av = sg_corpus.available()
     assert av.doc_ids == [ANCHOR_ID]
     missing = sg_corpus.missing()
-    assert len(missing) == 52
+    assert len(missing) == 58
     assert missing["url"].str.match(r"^https?://").all()
     dv = sg_corpus.docvars
     for col in ["doc_id", "date", "year", "speaker", "role", "venue", "genre", "title", "confirmed", "notes"]:
