@@ -98,6 +98,21 @@ class TomotopyEstimator(TransformerMixin, BaseEstimator):
         if int(self.workers) < 1:
             raise UsageError(f"workers must be a fixed number >= 1 (results depend on it), got {self.workers}")
 
+    # --- pickling (the run cache stores fitted models): tomotopy models travel as their saved bytes
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        mdl = state.get("model_")
+        if mdl is not None and not isinstance(mdl, tuple):
+            state["model_"] = (type(mdl).__name__, bytes(mdl.saves(full=True)))
+        return state
+
+    def __setstate__(self, state):
+        mdl = state.get("model_")
+        if isinstance(mdl, tuple):
+            name, blob = mdl
+            state = {**state, "model_": getattr(_tomotopy(), name).loads(blob)}
+        self.__dict__.update(state)
+
     # --- hooks
     def _add_doc(self, mdl, words, row):
         return mdl.add_doc(words)

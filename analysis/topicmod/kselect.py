@@ -33,6 +33,7 @@ __all__ = [
     "AUTO_GRIDS",
     "SCAN_COLUMNS",
     "auto_k_grid",
+    "auto_k_max",
     "choose_k_heldout",
     "edge_of_grid",
     "frontier",
@@ -60,19 +61,31 @@ def auto_k_grid(n_units: int, n_terms: int, k_min: int | None = None, k_max: int
 
     The grid grows with the corpus (:data:`AUTO_GRIDS`): below 2,000 units
     4, 8, ..., 20; from 2,000 units 4-40 (denser at small K); from 10,000 units
-    5-80; from 50,000 units 10-100. ``k_min`` / ``k_max`` cut it; values are
-    capped at ``n_units / units_per_topic`` and ``n_terms / 5`` as in
+    5-80; from 50,000 units 10-100. ``k_min`` / ``k_max`` cut it (beyond its
+    ends they extend it, at the spacing of its last step); values are capped at ``n_units / units_per_topic`` and ``n_terms / 5`` as in
     :func:`analysis.topicmod.selection.k_grid`. A larger grid is cheap for NMF
     and affordable for Gibbs LDA; a grid that stops short of the corpus's K shows
     up as a chosen K on the edge (:func:`edge_of_grid`), never silently.
     """
-    grid = next(g for lo, g in reversed(AUTO_GRIDS) if n_units >= lo)
+    grid = list(next(g for lo, g in reversed(AUTO_GRIDS) if n_units >= lo))
+    if k_max is not None and k_max > grid[-1]:  # extend with the grid's last spacing, up to k_max
+        step = grid[-1] - grid[-2]
+        grid += list(range(grid[-1] + step, k_max + 1, step))
+        if grid[-1] != k_max:
+            grid.append(k_max)
+    if k_min is not None and k_min < grid[0]:
+        grid = [k_min, *grid]
     grid = [k for k in grid if (k_min is None or k >= k_min) and (k_max is None or k <= k_max)]
     cap = min(n_units // units_per_topic, n_terms // 5)
     feasible = [k for k in grid if k <= cap]
     if not feasible and cap >= 2:
         feasible = [cap]
     return feasible
+
+
+def auto_k_max(n_units: int) -> int:
+    """The largest K of the adaptive grid for a corpus of ``n_units`` units (before capping)."""
+    return next(g for lo, g in reversed(AUTO_GRIDS) if n_units >= lo)[-1]
 
 
 def nmf_heldout_error(model: TopicModel, X, random_state: int = 0) -> float:
@@ -190,8 +203,8 @@ def stat_k_scan(
     """
     if lda_engine not in ("sklearn", "gibbs"):
         raise ValueError(f"lda_engine must be 'sklearn' or 'gibbs', got {lda_engine!r}")
-    if not 0 < sample_frac < 1:
-        raise ValueError(f"sample_frac must be in (0, 1) (held-out units are needed), got {sample_frac}")
+    if not 0 < sample_frac <= 1:
+        raise ValueError(f"sample_frac must be in (0, 1] (1: no held-out units, NaN criteria), got {sample_frac}")
     M, terms = _matrix_and_terms(X, terms)
     if max_units is not None and M.shape[0] > max_units:
         sub = np.sort(np.random.default_rng(random_state).choice(M.shape[0], size=int(max_units), replace=False))
