@@ -84,7 +84,7 @@ class Settings(StageSettings):
                                   "(0: all); the chosen K is fitted on all.", ge=0, alt=100)
     n_runs: int = setting(5, "Seeds / subsamples per K for the stability criterion.", ge=1)
     sample_frac: float = setting(0.8, "Share of units fitted in each scan run (the rest are held out).", gt=0, le=1)
-    min_stability: float = setting(0.7, "The rule's stability threshold.", ge=0, le=1)
+    min_stability: float = setting(0.7, "Stability threshold of rule=coherence (a note otherwise).", ge=0, le=1)
     top_n: int = setting(10, "Top terms per topic for coherence and stability.", ge=2)
     n_terms: int = setting(20, "Terms per topic in topic_terms.", ge=1)
     unit: str = setting("paragraph", "Units modelled.", choices=("paragraph", "document", "window"))
