@@ -117,3 +117,30 @@ def test_rule_recovery_study(true_k):
     """The full study: 10 seeds per K on speech-like corpora, adaptive grid; >= 8 of 10 within 20%."""
     hits = [recovery_run(true_k, seed=100 + s)["within_20pct"] for s in range(10)]
     assert sum(hits) >= 8, hits
+
+
+def test_stage_reports_edge_and_uses_gibbs_with_composition(tmp_path):
+    import json
+
+    from analysis.run.runner import run_pipeline
+    from analysis.topicmod import TABLE_COLUMNS
+    from analysis.topicmod.simulate import simulate_topic_corpus
+
+    corpus = simulate_topic_corpus(n_topics=4, years=(2001, 2008), docs_per_year=2, paragraphs_per_doc=(3, 5),
+                                   random_state=2).to_corpus()
+    ov = {"topics": {"k_min": 2, "k_max": 3, "k_step": 1, "n_runs": 2, "n_boot": 20, "model": "lda",
+                     "lda_engine": "gibbs", "gibbs_iter": 60}}
+    ctx = run_pipeline(corpus, out=tmp_path / "a", only=["topics"], overrides=ov, use_cache=False, verbose=False,
+                       progress=False)
+    assert ctx.errors == []
+    sel = ctx.tables["topic_selection"]
+    assert list(sel.columns) == TABLE_COLUMNS["topic_selection"]
+    assert set(sel["engine"]) == {"tomotopy-gibbs", "sklearn-nmf"}
+    chosen = sel[sel["selected"]].iloc[0]
+    facts = json.loads((tmp_path / "a" / "run.json").read_text())["facts"]["topics"]
+    assert facts["k"] == chosen["k"] and facts["rule"] == "heldout" and facts["lda_engine"] == "gibbs"
+    assert bool(chosen["at_edge"]) and facts["edge"] in ("upper", "lower") and "edge of the grid" in facts["note"]
+    assert sel["at_edge"].all()  # a grid of two values: both are its edges
+    eff = ctx.tables["topic_effects"]
+    assert list(eff.columns) == TABLE_COLUMNS["topic_effects"] and set(eff["method"]) == {"composition"}
+    assert any("edge of the grid" in m for m in ctx.messages)

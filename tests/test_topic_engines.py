@@ -157,3 +157,11 @@ def test_composition_coverage_study():
     assert first[:, 2].mean() >= 0.9  # topic 1's planted effect
     assert arr[:, 2].mean() >= 0.9  # every topic's effect
     assert arr[:, 3].mean() > arr[:, 4].mean()
+
+
+def test_fitted_model_pickles_for_the_run_cache(sim, fit):
+    import pickle
+
+    again = pickle.loads(pickle.dumps(fit))
+    assert again.transform(sim[1]).tobytes() == fit.transform(sim[1]).tobytes()
+    assert "model_" not in vars(fit) and again.model_.k == 5  # tomotopy model outside the hashed attributes

@@ -1,5 +1,12 @@
 """Stage ``topics``: choose K, fit, label, prevalence per year, effects, examples, alignment.
 
+K is chosen on an adaptive grid (:func:`analysis.topicmod.kselect.auto_k_grid`) by the
+held-out rule (:func:`analysis.topicmod.kselect.choose_k_heldout`); a K on the edge of
+the grid is flagged (``at_edge``), logged and recorded in ``run.json``
+(``facts.topics``). LDA runs at every corpus size: scikit-learn's variational Bayes up
+to ``auto_lda_max_units`` units, collapsed Gibbs (tomotopy) above, whose effects come
+from the method of composition (``topic_effects.method``).
+
 Tables: ``topic_selection, topic_terms, topic_labels, doc_topics, document_topics,
 topic_prevalence, topic_effects, topic_alignment, topic_examples``. Every
 expensive step is a ``ctx.call`` of a module-level function, so its cache key is
