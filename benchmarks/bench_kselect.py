@@ -45,6 +45,7 @@ def study(ks=(5, 10, 20, 40), seeds=10, model="nmf", n_runs=1, first_seed=100, l
                 warnings.simplefilter("ignore")
                 r = recovery_run(k, first_seed + s, model=model, n_runs=n_runs)
             r["seconds"] = time.perf_counter() - t0
+            r.pop("table")
             log(f"  K={k} seed={first_seed + s}: chose {r['chosen_k']}{' (' + r['edge'] + ' edge)' if r['edge'] else ''}"
                 f" in {r['seconds']:.1f}s")
             rows.append(r)

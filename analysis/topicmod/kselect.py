@@ -333,8 +333,8 @@ def recovery_run(true_k: int, seed: int, n_units: int | None = None, model: str 
     (Zipfian vocabulary of 3,000 words, lognormal paragraph lengths with median 45
     model tokens, sparse paragraph mixtures) with ``true_k`` topics and
     ``n_units`` paragraphs (default :data:`STUDY_UNITS`). Returns the true and
-    chosen K, whether it is within 20%, the edge flag and the grid (``ks``
-    replaces the adaptive grid, for quick checks on small corpora).
+    chosen K, whether it is within 20%, the edge flag, the grid (``ks``
+    replaces the adaptive grid, for quick checks on small corpora) and the scan table.
     """
     from analysis.topicmod.simulate_more import simulate_speech_corpus
 
@@ -348,4 +348,4 @@ def recovery_run(true_k: int, seed: int, n_units: int | None = None, model: str 
                         lda_engine=lda_engine, gibbs_iter=gibbs_iter)
     k, edge = choose_k_heldout(table, model)
     return {"true_k": true_k, "seed": seed, "n_units": n, "model": model, "chosen_k": k,
-            "within_20pct": abs(k - true_k) <= 0.2 * true_k, "edge": edge, "grid": ks}
+            "within_20pct": abs(k - true_k) <= 0.2 * true_k, "edge": edge, "grid": ks, "table": table}
