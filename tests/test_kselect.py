@@ -92,6 +92,9 @@ def test_rule_ties_edges_and_frontier():
                         "npmi": [0.3, 0.2, 0.25, 0.1] * 2, "exclusivity": [0.5, 0.6, 0.65, 0.7] * 2})
     assert choose_k_heldout(sel, "lda") == (12, "")
     assert choose_k_heldout(sel, "lda", tolerance=0.02) == (8, "")   # within tolerance: the smaller K
+    flat = sel.assign(heldout_loglik=[-6.0, -5.500, -5.497, -5.6] + [np.nan] * 4)
+    assert choose_k_heldout(flat, "lda") == (8, "")                  # LDA's default tolerance: 0.005 nats
+    assert choose_k_heldout(flat, "lda", tolerance=0) == (12, "")
     assert choose_k_heldout(sel, "nmf") == (16, "upper")             # still improving where the grid stops
     assert edge_of_grid(sel, "lda", 4) == "lower" and edge_of_grid(sel.iloc[:1], "lda", 4) == ""
     with pytest.raises(ValueError, match="gibbs"):
