@@ -20,7 +20,8 @@ from analysis.run.registry import STAGE_NAMES, settings_groups
 #: settings that make the small runs fast (the base of every run below)
 FAST = {
     "compare": {"n_boot": 20, "collocation_top": 50},
-    "topics": {"k_min": 2, "k_max": 4, "k_step": 2, "n_runs": 2, "n_boot": 20, "auto_lda_max_units": 100000},
+    "topics": {"k_min": 2, "k_max": 4, "k_step": 2, "n_runs": 2, "n_boot": 20, "auto_lda_max_units": 100000,
+               "gibbs_iter": 50},
     "frames": {"n_boot": 30, "changepoint_min_size": 2},
     "figures": {"formats": "png"},
     "scaling": {"n_boot": 10},
