@@ -179,6 +179,22 @@ def _methods(cfg: Settings, n_units: int, log) -> list[str]:
     return methods
 
 
+def _k_scan(ctx, M, terms, ks, methods, cfg: Settings, seed: int) -> pd.DataFrame:
+    """The K scan as one cached task per (model, K), run on the run's workers (``--workers``).
+
+    Each task is ``stat_k_selection`` for one model and one K: its fits are seeded by
+    their own run index, not by the task's place, so its row equals the row of a
+    scan over the whole grid, and the table is the same for any number of workers.
+    The largest K (and LDA) go first so the pool ends evenly; an interrupted scan
+    resumes from the tasks already cached.
+    """
+    grid = [(m, int(k)) for m in methods for k in ks]
+    calls = [((M, terms), {"ks": [k], "methods": [m], "n_runs": cfg.n_runs, "sample_frac": cfg.sample_frac,
+                           "random_state": seed, "top_n": cfg.top_n}) for m, k in grid]
+    order = sorted(range(len(grid)), key=lambda i: (-grid[i][1] * (4 if grid[i][0] == "lda" else 1), i))
+    return pd.concat(ctx.call_many(stat_k_selection, calls, order=order), ignore_index=True)
+
+
 # ----------------------------------------------------------------------- the stage
 def run(ctx, cfg: Settings) -> None:
     model_name = cfg.model
@@ -213,8 +229,7 @@ def run(ctx, cfg: Settings) -> None:
         ks = sorted(set(ks) | {k_fixed})
     ctx.log(f"topics: {M.shape[0]} units x {M.shape[1]} terms; scanning K={ks} for {methods}")
     seed = int(ctx.seed)
-    selection = ctx.call(stat_k_selection, M, terms, ks=ks, methods=methods, n_runs=cfg.n_runs,
-                         sample_frac=cfg.sample_frac, random_state=seed, top_n=cfg.top_n)
+    selection = _k_scan(ctx, M, terms, ks, methods, cfg, seed)
     if k_fixed is not None:
         k = k_fixed
         ctx.log(f"topics: K fixed by topics.k={k}")
