@@ -126,7 +126,11 @@ def test_pmap_keeps_task_order_for_any_workers_and_submission_order():
     assert chunks(5, 2) == [(0, 2), (2, 4), (4, 5)]
 
 
-def test_workers_2_writes_the_tables_of_workers_1(tiny, tmp_path):
+def test_workers_2_writes_the_tables_of_workers_1(tiny, tmp_path, monkeypatch):
+    from analysis.framing import frames, sentiment
+
+    monkeypatch.setattr(frames, "COUNT_CHUNK", 50)      # several chunks of units even on a tiny corpus
+    monkeypatch.setattr(sentiment, "SENTIMENT_CHUNK", 50)
     only = ["topics", "frames"]
     runs = {}
     for w in (1, 2):

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.stats.bootstrap import group_rng, one_blas_thread, percentile_interval, resample_counts
+from analysis.stats.parallel import chunks, pmap
 
 __all__ = ["SENTIMENT_COLUMNS", "SENTIMENT_YEAR_COLUMNS", "stat_sentiment", "stat_sentiment_years",
            "vader_analyzer"]
@@ -59,19 +60,35 @@ def stat_sentiment(units: pd.DataFrame, docvars: Iterable[str] = ("date", "year"
     ----------
     Hutto, C. J. and Gilbert, E. (2014). VADER. *ICWSM-14*.
     """
-    sia = vader_analyzer()
-    scores = [sia.polarity_scores(str(t)) for t in units["text"].tolist()]
+    vader_analyzer()  # a missing lexicon is reported here, before any worker starts
+    texts = units["text"].tolist()
+    # fixed chunks of units on the run's workers (analysis.stats.parallel): the same scores for any number
+    parts = pmap(_vader_rows, [(texts[a:b],) for a, b in chunks(len(texts), SENTIMENT_CHUNK)])
+    scores = np.concatenate(parts) if parts else np.zeros((0, 4))
     out = pd.DataFrame({
         "unit_id": units["unit_id"].astype(str).to_numpy(),
         "doc_id": units["doc_id"].astype(str).to_numpy(),
-        "neg": [s["neg"] for s in scores], "neu": [s["neu"] for s in scores],
-        "pos": [s["pos"] for s in scores], "compound": [s["compound"] for s in scores],
+        "neg": scores[:, 0], "neu": scores[:, 1], "pos": scores[:, 2], "compound": scores[:, 3],
     }, columns=SENTIMENT_COLUMNS)
     for c in ("unit_id", "doc_id"):
         out[c] = out[c].astype("str")
     for c in docvars:
         if c in units.columns:
             out[c] = units[c].to_numpy()
+    return out
+
+
+#: units per task of the sentiment scoring
+SENTIMENT_CHUNK = 4096
+
+
+def _vader_rows(texts) -> np.ndarray:
+    """``neg, neu, pos, compound`` of each text (a task of :func:`stat_sentiment`)."""
+    sia = vader_analyzer()
+    out = np.empty((len(texts), 4), dtype=np.float64)
+    for i, t in enumerate(texts):
+        s = sia.polarity_scores(str(t))
+        out[i] = (s["neg"], s["neu"], s["pos"], s["compound"])
     return out
 
 
