@@ -214,8 +214,9 @@ def _wide(long: pd.DataFrame, id_col: str = "unit_id"):
     """
     ucode, uniq = pd.factorize(long[id_col], sort=False)
     fcode, frames = pd.factorize(long["frame"], sort=False)
-    M = np.zeros((len(uniq), len(frames)), dtype=np.float64)
-    np.add.at(M, (ucode, fcode), long["matches"].to_numpy(dtype=np.float64))
+    F = len(frames)  # summed by bincount (np.add.at is an order of magnitude slower on millions of rows)
+    M = np.bincount(ucode * F + fcode, weights=long["matches"].to_numpy(dtype=np.float64),
+                    minlength=len(uniq) * F).reshape(len(uniq), F)
     _, first = np.unique(ucode, return_index=True)   # first row of each unit, by code
     units = long.iloc[first].drop(columns=["frame", "matches", "rate_per_1000"],
                                   errors="ignore").reset_index(drop=True)

