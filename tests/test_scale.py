@@ -20,7 +20,7 @@ from analysis.run.runner import run_pipeline
 from analysis.run.tables import read_table, table_formats, table_path, write_csv, write_parquet
 from analysis.stats.parallel import chunks, n_workers, pmap, use_workers
 
-FAST = {"topics": {"k_min": 2, "k_max": 4, "k_step": 2, "n_runs": 2, "n_boot": 20, "auto_lda_max_units": 100000},
+FAST = {"compare": {"n_boot": 20, "collocation_top": 50}, "topics": {"k_min": 2, "k_max": 4, "k_step": 2, "n_runs": 2, "n_boot": 20, "auto_lda_max_units": 100000},
         "frames": {"n_boot": 30, "changepoint_min_size": 2}}
 
 
@@ -127,11 +127,14 @@ def test_pmap_keeps_task_order_for_any_workers_and_submission_order():
 
 
 def test_workers_2_writes_the_tables_of_workers_1(tiny, tmp_path, monkeypatch):
-    from analysis.framing import frames, sentiment
+    from analysis.framing import frames, rates, sentiment
+    from analysis.textstats import similarity
 
-    monkeypatch.setattr(frames, "COUNT_CHUNK", 50)      # several chunks of units even on a tiny corpus
+    monkeypatch.setattr(frames, "COUNT_CHUNK", 50)      # several tasks even on a tiny corpus
     monkeypatch.setattr(sentiment, "SENTIMENT_CHUNK", 50)
-    only = ["topics", "frames"]
+    monkeypatch.setattr(rates, "RATES_CHUNK", 2)
+    monkeypatch.setattr(similarity, "BOOT_CHUNK", 2)
+    only = ["compare", "topics", "frames"]
     runs = {}
     for w in (1, 2):
         ctx = run_pipeline(tiny, tmp_path / f"w{w}", overrides=FAST, only=only, workers=w, use_cache=False,
