@@ -133,8 +133,24 @@ class RunContext:
         name = f"{target.__module__}.{target.__qualname__}"
         fp = Fingerprinter(self._memo)
         key = fp.digest([__version__, stage, version, name, owner, list(args), kwargs])
-        return self.cache.get_or_compute_key(f"{stage}/{target.__qualname__}", key,
-                                             lambda: fn(*args, **kwargs))
+        value = self.cache.get_or_compute_key(f"{stage}/{target.__qualname__}", key,
+                                              lambda: fn(*args, **kwargs))
+        return self._remember(value, key)
+
+    def _remember(self, value: Any, key: str) -> Any:
+        """Mark a call's result (and the items of a tuple result) with the call's key.
+
+        A result is a function of its key, so passing it to a later ``ctx.call``
+        feeds the key instead of hashing its content again (a long frames table
+        hashed four times took longer than the rates computed from it). Results
+        are read-only, like every artifact: stages copy before they change one.
+        """
+        if isinstance(value, tuple):
+            for i, item in enumerate(value):
+                self._remember(item, f"{key}:{i}")
+        if value is not None and not isinstance(value, (str, bytes, int, float, bool, tuple)):
+            self._memo[id(value)] = (value, f"result:{key}")
+        return value
 
     def call_many(self, fn: Callable, calls: Sequence[tuple[tuple, dict]], order: Sequence[int] | None = None
                   ) -> list[Any]:
@@ -169,7 +185,7 @@ class RunContext:
             for i, value in zip(todo, done):
                 self.cache.store(keys[i], value)
                 results[i] = value
-        return results
+        return [self._remember(v, k) for v, k in zip(results, keys)]
 
     def cached(self, *a, **k):  # pragma: no cover - the old API, removed on purpose
         raise TypeError("ctx.cached(key, params, fn) was replaced by ctx.call(fn, *args): keys are derived")
@@ -191,10 +207,11 @@ class RunContext:
         if skey not in self._dtms:
             saved, self.stage = self.stage, None
             try:
-                unit_dtm = self.call(artifacts.unit_dtm, self.units, self.text, min_df, max_df,
-                                     tuple(ngram_range))
-                d = unit_dtm if level == "unit" else self.call(
-                    artifacts.document_dtm, unit_dtm, self.corpus.docvars)
+                if level == "unit":
+                    d = self.call(artifacts.unit_dtm, self.units, self.text, min_df, max_df, tuple(ngram_range))
+                else:  # summed from the unit matrix this run already holds (tokenised once)
+                    unit_dtm = self.dtm("unit", min_df, max_df, ngram_range)
+                    d = self.call(artifacts.document_dtm, unit_dtm, self.corpus.docvars)
             finally:
                 self.stage = saved
             self.register_artifact(d, skey)
