@@ -146,3 +146,16 @@ def test_workers_2_writes_the_tables_of_workers_1(tiny, tmp_path, monkeypatch):
     import json
 
     assert json.loads((tmp_path / "w2" / "run.json").read_text())["workers"] == 2
+
+
+def test_call_many_caches_each_task_and_resumes(tmp_path, tiny):
+    from analysis.run.cache import Cache
+    from analysis.run.context import RunContext
+
+    ctx = RunContext(corpus=tiny, full_corpus=tiny, out=tmp_path, cache=Cache(tmp_path / "c"))
+    first = ctx.call_many(_square_plus, [((2,), {"y": 1}), ((3,), {"y": 1})])
+    assert first == [5, 10] and ctx.cache.misses == 2
+    with use_workers(2):  # a further task: the two done are read back, only the new one is computed
+        again = ctx.call_many(_square_plus, [((2,), {"y": 1}), ((3,), {"y": 1}), ((4,), {"y": 0})], order=[2, 1, 0])
+    assert again == [5, 10, 16] and ctx.cache.hits == 2 and ctx.cache.misses == 3
+    assert ctx.call(_square_plus, 4, y=0) == 16 and ctx.cache.hits == 3  # the same key as ctx.call
