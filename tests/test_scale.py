@@ -159,3 +159,13 @@ def test_call_many_caches_each_task_and_resumes(tmp_path, tiny):
         again = ctx.call_many(_square_plus, [((2,), {"y": 1}), ((3,), {"y": 1}), ((4,), {"y": 0})], order=[2, 1, 0])
     assert again == [5, 10, 16] and ctx.cache.hits == 2 and ctx.cache.misses == 3
     assert ctx.call(_square_plus, 4, y=0) == 16 and ctx.cache.hits == 3  # the same key as ctx.call
+
+
+def test_resample_sums_equal_the_one_shot_product_in_small_batches():
+    from analysis.stats.bootstrap import resample_counts, resample_sums
+
+    X = np.random.default_rng(0).integers(0, 50, size=(37, 3)).astype(float)   # counts: exact sums
+    for n_boot in (1, 99, 200):
+        full = resample_counts(37, n_boot, np.random.default_rng(7)) @ X
+        assert np.array_equal(resample_sums(X, n_boot, np.random.default_rng(7), max_cells=100), full)
+    assert resample_sums(X[:0], 5, np.random.default_rng(7)).shape == (5, 3)

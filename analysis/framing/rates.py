@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.framing.frames import _wide
-from analysis.stats.bootstrap import group_rng, one_blas_thread, percentile_interval, resample_counts
+from analysis.stats.bootstrap import group_rng, one_blas_thread, percentile_interval, resample_sums
 from analysis.stats.parallel import chunks, pmap
 
 __all__ = ["DOC_COLUMNS", "YEAR_COLUMNS", "stat_rates"]
@@ -49,8 +49,9 @@ def _boot_sums(M: np.ndarray, t: np.ndarray, clusters: np.ndarray, n_boot: int,
         CM, Ct = np.asarray(S @ M), S @ t
     if n_boot <= 0:
         return None, None
-    W = resample_counts(k, n_boot, rng)
-    return W @ CM, W @ Ct
+    # batched weights: memory independent of n_boot x k, the same (exact, whole-number) sums
+    R = resample_sums(np.column_stack([CM, Ct]), n_boot, rng)
+    return R[:, :-1], R[:, -1]
 
 
 #: groups per task of the rates bootstrap

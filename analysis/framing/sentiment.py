@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from analysis.stats.bootstrap import group_rng, one_blas_thread, percentile_interval, resample_counts
+from analysis.stats.bootstrap import group_rng, one_blas_thread, percentile_interval, resample_sums
 from analysis.stats.parallel import chunks, pmap
 
 __all__ = ["SENTIMENT_COLUMNS", "SENTIMENT_YEAR_COLUMNS", "stat_sentiment", "stat_sentiment_years",
@@ -115,8 +115,12 @@ def stat_sentiment_years(sent: pd.DataFrame, n_boot: int = 1000, ci: float = 0.9
         lo = hi = np.nan
         if n_boot > 0:
             rng = group_rng(seed, y)
-            W = resample_counts(len(x), n_boot, rng)
-            lo, hi = percentile_interval((W @ x / len(x))[:, None], ci)
+            # VADER's compound scores have four decimals: resampled sums of the whole numbers
+            # x * 10^4 are exact, batched so memory does not grow with n_boot x units
+            xi = np.rint(x * 1e4)
+            exact = np.array_equal(xi / 1e4, x)
+            sums = resample_sums(xi if exact else x, n_boot, rng) / (1e4 if exact else 1.0)
+            lo, hi = percentile_interval((sums / len(x))[:, None], ci)
             lo, hi = float(lo[0]), float(hi[0])
         rows.append((int(y), float(x.mean()), lo, hi, float((x >= threshold).mean()),
                      float((x <= -threshold).mean()), len(x), g["doc_id"].nunique()))
