@@ -30,7 +30,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-UNGDC = ROOT.parent / "shared" / "ungdc"
+#: the shared UNGDC release: beside the checkout (../shared/ungdc) or beside a worktree's parent
+UNGDC = next((p / "shared" / "ungdc" for p in ROOT.parents if (p / "shared" / "ungdc" / "TXT").is_dir()),
+             ROOT.parent / "shared" / "ungdc")
 UNIT_TABLES = ("units", "frames_units", "stance_units", "sentiment_units", "doc_topics")
 
 
