@@ -20,7 +20,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from analysis.run.runner import run_pipeline
-from analysis.run.tables import read_table
+from analysis.run.tables import read_table, table_path
 
 __all__ = ["Run", "Tables", "show"]
 
@@ -34,11 +34,7 @@ class Tables(Mapping):
         self.quiet = quiet
 
     def _path(self, name: str) -> Path | None:
-        for ext in (".csv", ".parquet"):
-            p = self.out / "tables" / f"{name}{ext}"
-            if p.exists():
-                return p
-        return None
+        return table_path(self.out / "tables", name)  # Parquet or CSV (run.table_format)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name in self.live:
@@ -55,8 +51,9 @@ class Tables(Mapping):
         return name in self.live or self._path(str(name)) is not None
 
     def __iter__(self):
-        names = set(self.live) | {p.stem for p in (self.out / "tables").glob("*.*")} if (self.out / "tables").is_dir() \
-            else set(self.live)
+        tdir = self.out / "tables"
+        names = set(self.live) | ({p.stem for p in (*tdir.glob("*.csv"), *tdir.glob("*.parquet"))}
+                                  if tdir.is_dir() else set())
         return iter(sorted(names))
 
     def __len__(self) -> int:

@@ -64,7 +64,7 @@ TOGETHER = {("scaling", "model"): lambda small: {"reference": f"{small.doc_ids[0
 
 
 def _stages_of(group):
-    if group in ("text", "corpus"):
+    if group in ("text", "corpus", "run"):
         return [s for s in STAGE_NAMES if s != "figures"]
     return [group]
 
@@ -91,7 +91,8 @@ def base_run(small, tmp_path_factory):
 
 
 def _tables(out: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted((out / "tables").glob("*.csv"))}
+    files = [*(out / "tables").glob("*.csv"), *(out / "tables").glob("*.parquet")]
+    return {p.name: p.read_bytes() for p in sorted(files)}
 
 
 @pytest.mark.parametrize("group,key", list(_cases()))

@@ -19,7 +19,8 @@ from rich.markup import escape
 
 __all__ = ["console", "out_console", "CORPUS_HELP", "cli_errors", "load_corpus_or_exit", "corpus_option",
            "out_option", "seed_option", "set_option", "anchor_option", "no_cache_option", "cache_dir_option",
-           "quiet_option", "threads_option"]
+           "quiet_option", "threads_option",
+           "workers_option"]
 
 console = Console(stderr=True)
 out_console = Console()
@@ -125,6 +126,12 @@ def quiet_option():
 def threads_option():
     return typer.Option(1, "--threads", min=0,
                         help="BLAS/OpenMP threads (default 1: identical tables on any machine; 0: the libraries' default).")
+
+
+def workers_option():
+    return typer.Option(None, "--workers", "-j", min=1,
+                        help="Worker processes for the K scan, bootstraps and dictionary counts (run.workers; "
+                             "default 1). Tables are byte-identical for any number.")
 
 
 # typing helpers for the commands

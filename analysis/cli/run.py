@@ -29,6 +29,7 @@ from analysis.cli.options import (
     set_option,
     threads_option,
     use_data_dir,
+    workers_option,
 )
 
 __all__ = ["register", "run_command", "settings_table", "settings_markdown"]
@@ -37,7 +38,8 @@ __all__ = ["register", "run_command", "settings_table", "settings_markdown"]
 def run_command(corpus: str, out: Path, *, seed: int = 20170906, sets: list[str] | None = None,
                 flags: dict[str, dict[str, Any]] | None = None, only: list[str] | None = None,
                 skip: list[str] | None = None, anchor: str | None = None, no_cache: bool = False,
-                cache_dir: Path | None = None, quiet: bool = False, threads: int = 1, progress: bool = True):
+                cache_dir: Path | None = None, quiet: bool = False, threads: int = 1, progress: bool = True,
+                workers: int | None = None):
     """Parse ``--set``, lay the given flags over it, run, and exit 1 if a stage failed."""
     from analysis.run.runner import run_pipeline
     from analysis.settings import parse_assignments
@@ -48,7 +50,8 @@ def run_command(corpus: str, out: Path, *, seed: int = 20170906, sets: list[str]
             overrides.setdefault(group, {}).update({k: v for k, v in values.items() if v is not None})
         ctx = run_pipeline(corpus, out, seed=seed, overrides=overrides, only=only, skip=skip, anchor=anchor,
                            cache_dir=cache_dir, use_cache=not no_cache, verbose=not quiet,
-                           progress=progress and not quiet, threads=threads or None)
+                           progress=progress and not quiet, threads=threads or None,
+                           workers=workers)
     if ctx.errors:
         for e in ctx.errors:
             console.print(f"[red]stage {e['stage']} failed:[/] {escape(e['error'])}")
@@ -107,16 +110,20 @@ def register(app: typer.Typer) -> None:
         cache_dir: Optional[Path] = cache_dir_option(),
         quiet: bool = quiet_option(),
         threads: int = threads_option(),
+        workers: Optional[int] = workers_option(),
         data_dir: Optional[Path] = data_dir_option(),
     ) -> None:
         """Run the pipeline on a corpus: tables under OUT/tables, figures under OUT/figures, OUT/run.json.
 
         Stages: corpus (documents.csv, units.csv), compare, topics, novelty, frames, figures.
         Every setting is declared (`r2p settings`); an unknown key or bad value is a usage error.
+        Large unit-level tables are Parquet (run.table_format); --workers N runs the K scan,
+        bootstraps and dictionary counts on N processes with byte-identical tables.
         """
         use_data_dir(data_dir)
         ctx = run_command(corpus, out, seed=seed, sets=set_, only=only, skip=skip, anchor=anchor,
-                          no_cache=no_cache, cache_dir=cache_dir, quiet=quiet, threads=threads)
+                          no_cache=no_cache, cache_dir=cache_dir, quiet=quiet, threads=threads,
+                          workers=workers)
         if not quiet:
             out_console.print(f"wrote {len(ctx.tables)} tables to {out / 'tables'} and {out / 'run.json'}")
 

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.framing.frames import _wide
-from analysis.stats.bootstrap import group_rng, one_blas_thread, percentile_interval, resample_counts
+from analysis.stats.bootstrap import group_rng, one_blas_thread, percentile_interval, resample_sums
+from analysis.stats.parallel import chunks, pmap
 
 __all__ = ["DOC_COLUMNS", "YEAR_COLUMNS", "stat_rates"]
 
@@ -48,8 +49,37 @@ def _boot_sums(M: np.ndarray, t: np.ndarray, clusters: np.ndarray, n_boot: int,
         CM, Ct = np.asarray(S @ M), S @ t
     if n_boot <= 0:
         return None, None
-    W = resample_counts(k, n_boot, rng)
-    return W @ CM, W @ Ct
+    # batched weights: memory independent of n_boot x k, the same (exact, whole-number) sums
+    R = resample_sums(np.column_stack([CM, Ct]), n_boot, rng)
+    return R[:, :-1], R[:, -1]
+
+
+#: groups per task of the rates bootstrap
+RATES_CHUNK = 256
+
+
+@one_blas_thread
+def _group_rates(block, frames, n_boot: int, ci: float, seed: int) -> list[tuple]:
+    """The rows (one per frame) of a block of groups ``(label, M, tokens, clusters, n_docs)``.
+
+    Each group draws from its own stream (``group_rng(seed, label)``), so a block
+    gives the same rows wherever it runs.
+    """
+    rows = []
+    for g, Mg, tg, cl, n_docs in block:
+        sm, st = Mg.sum(axis=0), tg.sum()
+        rate = 1000.0 * sm / st if st > 0 else np.full(len(frames), np.nan)
+        if n_boot > 0:
+            bm, bt = _boot_sums(Mg, tg, cl, n_boot, group_rng(seed, g))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                br = 1000.0 * bm / bt[:, None]
+            br[bt == 0] = np.nan
+            lo, hi = percentile_interval(br, ci)
+        else:
+            lo = hi = np.full(len(frames), np.nan)
+        for j, f in enumerate(frames):
+            rows.append((f, g, rate[j], lo[j], hi[j], int(sm[j]), int(st), len(Mg), n_docs))
+    return rows
 
 
 @one_blas_thread
@@ -104,23 +134,15 @@ def stat_rates(frames_units: pd.DataFrame, by: str = "year", n_boot: int = 1000,
         raise KeyError(f"stat_rates: cluster column {cluster!r} not in the frames table "
                        f"(columns: {list(frames_units.columns)})")
     units, M, frames, t = _wide(fu)
-    rows = []
-    for g, idx in units.groupby(by, sort=True).indices.items():
-        Mg, tg = M[idx], t[idx]
-        cl = units[cluster].to_numpy()[idx] if cluster else np.arange(len(idx))
-        sm, st = Mg.sum(axis=0), tg.sum()
-        rate = 1000.0 * sm / st if st > 0 else np.full(len(frames), np.nan)
-        if n_boot > 0:
-            bm, bt = _boot_sums(Mg, tg, cl, n_boot, group_rng(seed, g))
-            with np.errstate(invalid="ignore", divide="ignore"):
-                br = 1000.0 * bm / bt[:, None]
-            br[bt == 0] = np.nan
-            lo, hi = percentile_interval(br, ci)
-        else:
-            lo = hi = np.full(len(frames), np.nan)
-        n_docs = units["doc_id"].iloc[idx].nunique()
-        for j, f in enumerate(frames):
-            rows.append((f, g, rate[j], lo[j], hi[j], int(sm[j]), int(st), len(idx), n_docs))
+    groups = list(units.groupby(by, sort=True).indices.items())
+    clusters = units[cluster].to_numpy() if cluster else None
+    doc_codes = pd.factorize(units["doc_id"])[0]
+    tasks = []
+    for a0, b0 in chunks(len(groups), RATES_CHUNK):  # fixed blocks of groups on the run's workers
+        block = [(g, M[idx], t[idx], clusters[idx] if cluster else np.arange(len(idx)),
+                  len(np.unique(doc_codes[idx]))) for g, idx in groups[a0:b0]]
+        tasks.append((block, frames, n_boot, ci, seed))
+    rows = [r for part in pmap(_group_rates, tasks) for r in part]
     out = pd.DataFrame(rows, columns=["frame", by, "rate", "ci_low", "ci_high", "matches",
                                       "tokens", "n_units", "n_docs"])
     if meta is not None:

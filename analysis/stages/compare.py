@@ -85,7 +85,7 @@ class Settings(StageSettings):
     collocate_top: int = setting(50, "Collocates kept per pattern (0: all).", ge=0)
     mattr_window: int = setting(100, "Style: MATTR window (words).", ge=1)
     mtld_threshold: float = setting(0.72, "Style: MTLD factor threshold.", gt=0, lt=1)
-    n_jobs: int = setting(1, "Style: worker processes for large corpora (-1: one per CPU); no effect on results.",
+    n_jobs: int = setting(1, "Style: worker processes (1: the run's --workers; -1: one per CPU); no effect on results.",
                           ge=-1)
 
 

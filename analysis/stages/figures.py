@@ -286,7 +286,7 @@ def run(ctx, cfg: Settings) -> None:
 
 def redraw(out: str | os.PathLike, formats: Sequence[str] | str = FORMATS, reuse: bool = True,
            log=print, **params: Any) -> pd.DataFrame:
-    """Draw the figures again from a finished run's ``OUT/tables/*.csv`` (no stage is recomputed).
+    """Draw the figures again from a finished run's ``OUT/tables/*.csv`` or ``*.parquet`` (no stage is recomputed).
 
     Seed, corpus name and hash, and the anchor are read from ``OUT/run.json``.
     Writes ``OUT/figures/`` and ``OUT/tables/figure_index.csv``; returns the index.
@@ -298,13 +298,15 @@ def redraw(out: str | os.PathLike, formats: Sequence[str] | str = FORMATS, reuse
     run: dict[str, Any] = {}
     if (out / "run.json").exists():
         run = json.loads((out / "run.json").read_text(encoding="utf-8"))
-    str_cols = {c: "str" for c in ("doc_id", "unit_id", "date", "term", "label", "speaker", "frame", "comparison")}
+    from analysis.run.tables import read_table, table_path
+
     tables = {}
-    for p in sorted(tdir.glob("*.csv")):
-        if p.stem in ("units", "kwic", "figure_index"):
+    for name in sorted({p.stem for p in (*tdir.glob("*.csv"), *tdir.glob("*.parquet"))}):
+        if name in ("units", "kwic", "figure_index"):
             continue
+        p = table_path(tdir, name)  # Parquet or CSV (run.table_format)
         try:
-            tables[p.stem] = pd.read_csv(p, dtype=str_cols, keep_default_na=True)
+            tables[name] = read_table(p)
         except Exception as e:  # pragma: no cover - unreadable table  # noqa: BLE001
             log(f"figures: cannot read {p} ({e}); figures from it are skipped")
     corpus = run.get("corpus", {})

@@ -28,7 +28,7 @@ from analysis.framing import (
 from analysis.settings import StageSettings, setting
 
 NAME = "frames"
-VERSION = "3"
+VERSION = "4"
 PRODUCES = ("frames_units", "frames_docs", "frames_years", "frame_indices", "frame_changepoints",
             "anchor_frame_profile", "stance_units", "stance_docs", "stance_years", "sentiment_units",
             "sentiment_years")

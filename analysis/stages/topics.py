@@ -241,6 +241,24 @@ def _selection_flags(selection: pd.DataFrame, model_name: str, k: int) -> pd.Dat
     return selection
 
 
+def _k_scan(ctx, M, terms, ks, methods, cfg: Settings, seed: int, engine: str,
+            scan_units: int | None) -> pd.DataFrame:
+    """The K scan as one cached task per (model, K), run on the run's workers (``--workers``).
+
+    Each task is ``stat_k_scan`` for one model and one K: its fits are seeded by
+    their own run index, not by the task's place, so its row equals the row of a
+    scan over the whole grid, and the table is the same for any number of workers.
+    The largest K (and LDA) go first so the pool ends evenly; an interrupted scan
+    resumes from the tasks already cached.
+    """
+    grid = [(m, int(k)) for m in methods for k in ks]
+    calls = [((M, terms), {"ks": [k], "methods": [m], "n_runs": cfg.n_runs, "sample_frac": cfg.sample_frac,
+                           "random_state": seed, "top_n": cfg.top_n, "lda_engine": engine,
+                           "gibbs_iter": cfg.gibbs_iter, "max_units": scan_units}) for m, k in grid]
+    order = sorted(range(len(grid)), key=lambda i: (-grid[i][1] * (4 if grid[i][0] == "lda" else 1), i))
+    return pd.concat(ctx.call_many(stat_k_scan, calls, order=order), ignore_index=True)
+
+
 # ----------------------------------------------------------------------- the stage
 def run(ctx, cfg: Settings) -> None:
     model_name = cfg.model
@@ -280,9 +298,7 @@ def run(ctx, cfg: Settings) -> None:
     scan_units = cfg.scan_max_units or None
     if scan_units is not None and M.shape[0] > scan_units:
         ctx.log(f"topics: the K scan uses a random {scan_units} of the {M.shape[0]} units (topics.scan_max_units)")
-    selection = ctx.call(stat_k_scan, M, terms, ks=ks, methods=methods, n_runs=cfg.n_runs,
-                         sample_frac=cfg.sample_frac, random_state=seed, top_n=cfg.top_n, lda_engine=engine,
-                         gibbs_iter=cfg.gibbs_iter, max_units=scan_units)
+    selection = _k_scan(ctx, M, terms, ks, methods, cfg, seed, engine, scan_units)
     rule = cfg.rule
     crit = "heldout_error" if model_name == "nmf" else "heldout_loglik"
     if rule == "heldout" and selection.loc[selection["model"] == model_name, crit].isna().all():

@@ -20,6 +20,7 @@ from sklearn.feature_extraction.text import TfidfTransformer
 from analysis.profiles import get_profile
 from analysis.dtm import DTM, build_dtm
 from analysis.stats.bootstrap import group_rng, percentile_interval, resample_counts
+from analysis.stats.parallel import chunks, pmap
 
 __all__ = [
     "CENTROID_COLUMNS",
@@ -196,29 +197,51 @@ def stat_similarity_to_anchor(units: pd.DataFrame, docvars: pd.DataFrame, anchor
         s_all = np.asarray(P @ a).ravel()                  # unit . anchor
         order = np.argsort(codes, kind="stable")
         bounds = np.searchsorted(codes[order], np.arange(len(ids) + 1))
-        for i in range(len(ids)):
-            rows = order[bounds[i]:bounds[i + 1]]
-            k = len(rows)
-            if k == 0 or empty[i]:
-                continue
-            # the document's own stream: seed and doc_id (analysis.stats.bootstrap)
-            W = resample_counts(k, int(n_boot), group_rng(random_state, ids[i]))
-            Pi = P[rows]
-            G = (Pi @ Pi.T).toarray()
-            num = W @ s_all[rows]
-            den = np.sqrt(np.maximum(((W @ G) * W).sum(axis=1), 0.0))
-            with np.errstate(divide="ignore", invalid="ignore"):
-                reps = np.where(den > 0, num / den, np.nan)
-            reps = reps[np.isfinite(reps)]
-            if len(reps) < 2:
-                continue
-            lo[i], hi[i] = percentile_interval(reps, ci, estimate=cos[i], method=ci_method)
-            if ci_method == "normal":
-                lo[i], hi[i] = max(lo[i], 0.0), min(hi[i], 1.0)
+        todo = [i for i in range(len(ids)) if bounds[i + 1] > bounds[i] and not empty[i]]
+        tasks = []
+        for a0, b0 in chunks(len(todo), BOOT_CHUNK):  # fixed blocks of documents on the run's workers
+            block = []
+            for i in todo[a0:b0]:
+                rows = order[bounds[i]:bounds[i + 1]]
+                block.append((ids[i], cos[i], s_all[rows], P[rows]))
+            tasks.append((block, int(n_boot), ci, ci_method, random_state))
+        done = [iv for part in pmap(_anchor_intervals, tasks) for iv in part]
+        for i, (low, high) in zip(todo, done):
+            lo[i], hi[i] = low, high
     out["cosine"] = cos
     out["ci_low"] = lo
     out["ci_high"] = hi
     return out.reindex(columns=SIMILARITY_COLUMNS)
+
+
+#: documents per task of the similarity bootstrap
+BOOT_CHUNK = 256
+
+
+def _anchor_intervals(block, n_boot: int, ci: float, ci_method: str, random_state: int) -> list:
+    """Bootstrap intervals of the cosine to the anchor for a block of documents.
+
+    Each item is ``(doc_id, cosine, s_rows, P_rows)``; each document draws from its own
+    stream (:func:`~analysis.stats.bootstrap.group_rng` of the seed and its doc_id),
+    so a block gives the same intervals wherever it runs.
+    """
+    out = []
+    for doc_id, cos_i, s_rows, Pi in block:
+        W = resample_counts(Pi.shape[0], n_boot, group_rng(random_state, doc_id))
+        G = (Pi @ Pi.T).toarray()
+        num = W @ s_rows
+        den = np.sqrt(np.maximum(((W @ G) * W).sum(axis=1), 0.0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            reps = np.where(den > 0, num / den, np.nan)
+        reps = reps[np.isfinite(reps)]
+        if len(reps) < 2:
+            out.append((np.nan, np.nan))
+            continue
+        lo, hi = percentile_interval(reps, ci, estimate=cos_i, method=ci_method)
+        if ci_method == "normal":
+            lo, hi = max(lo, 0.0), min(hi, 1.0)
+        out.append((float(lo), float(hi)))
+    return out
 
 
 def _year_tfidf(doc_dtm: DTM):
