@@ -46,7 +46,7 @@ from analysis.errors import UsageError, closest
 from analysis.text import paragraphs
 
 __all__ = ["PASSAGE_COLUMNS", "corpus_combine", "corpus_passages", "corpus_subset", "load_corpora",
-           "load_reshaped", "match_patterns", "parse_where", "passage_patterns", "source_label"]
+           "load_reshaped", "match_patterns", "parse_where", "passage_patterns", "source_groups", "source_label"]
 
 #: docvars every passage gets beside its parent's
 PASSAGE_COLUMNS = ["parent_doc_id", "passage_n", "matched", "terms", "n_matches"]
@@ -144,6 +144,27 @@ def corpus_combine(*corpora: Corpus, source: Sequence[str] | None = None, name: 
         if len(vals) == 1 and key in corpora[0].settings:
             settings[key] = corpora[0].settings[key]
     return Corpus(name or "+".join(labels), docvars, texts, anchor, settings)
+
+
+def source_groups(corpus: Corpus) -> pd.Series | None:
+    """``doc_id -> source`` of the available documents when they come from two or more sources, else None.
+
+    The order of the labels is that of ``settings["sources"]`` (the combination
+    order) where recorded, else of first appearance.
+    """
+    dv = corpus.docvars
+    if "source" not in dv.columns:
+        return None
+    dv = dv[dv["available"] & dv["source"].notna()]
+    found = list(dict.fromkeys(dv["source"].astype(str)))
+    if len(found) < 2:
+        return None
+    order = [s for s in corpus.settings.get("sources") or [] if s in found]
+    order += [s for s in found if s not in order]
+    rank = {s: i for i, s in enumerate(order)}
+    dv = dv.assign(_r=dv["source"].astype(str).map(rank)).sort_values("_r", kind="stable")
+    return pd.Series(dv["source"].astype(str).to_numpy(), index=dv["doc_id"].astype(str).to_numpy(),
+                     name="source")
 
 
 def load_corpora(spec: str, loader: Callable[[str], Corpus]) -> Corpus:
@@ -352,8 +373,8 @@ def corpus_subset(corpus: Corpus, expr_or_mask, *, keep_anchor: bool = False) ->
     ------
     UsageError
         An expression outside the grammar, an unknown docvar (the message names
-        it and lists the corpus's docvars), a type mismatch, or a mask of the
-        wrong length.
+        it and lists the corpus's docvars), a type mismatch, a mask of the
+        wrong length, or a selection of no document at all.
     """
     dv = corpus.docvars
     if isinstance(expr_or_mask, str):
@@ -368,6 +389,9 @@ def corpus_subset(corpus: Corpus, expr_or_mask, *, keep_anchor: bool = False) ->
         label = f"<mask: {int(mask.sum())} of {len(dv)}>"
     if keep_anchor and corpus.anchor is not None:
         mask = mask | (dv["doc_id"] == corpus.anchor).to_numpy()
+    if not mask.any():
+        raise UsageError(f"--where {label!r} selects none of the {len(dv)} documents of {corpus.name!r}; "
+                         "check the values with `r2p corpus info` or tables/documents.csv")
     out = corpus.subset(mask)
     out.settings = {**corpus.settings, "where": [*corpus.settings.get("where", []), label]}
     if corpus.anchor is not None and out.anchor is None:
@@ -490,6 +514,11 @@ def corpus_passages(corpus: Corpus, patterns: str | Sequence[str] = "r2p", unit:
         text) contribute nothing; ``settings["passages"]`` records the patterns,
         unit, window and counts.
 
+    Raises
+    ------
+    UsageError
+        An unknown unit, a negative window, no patterns, or no passage at all.
+
     References
     ----------
     Benoit, K. et al. (2018). quanteda. *Journal of Open Source Software*, 3(30), 774
@@ -535,6 +564,9 @@ def corpus_passages(corpus: Corpus, patterns: str | Sequence[str] = "r2p", unit:
             rows.append({**parent, "doc_id": pid, "parent_doc_id": doc_id, "passage_n": n, "matched": m,
                          "terms": t, "n_matches": k})
             texts[pid] = ptext
+    if len(rows) == (anchor is not None and anchor in texts):
+        raise UsageError(f"passages: none of the {len(corpus.texts)} documents with text of {corpus.name!r} "
+                         f"matches {', '.join(pats)}")
     columns = [c for c in dv.columns] + [c for c in PASSAGE_COLUMNS if c not in dv.columns]
     out_dv = pd.DataFrame(rows, columns=columns)
     out_dv["passage_n"] = out_dv["passage_n"].astype("int64")

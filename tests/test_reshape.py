@@ -121,7 +121,7 @@ def both():
     ("2010 <= year < 2011", {"ungdc:sg09", "FRA_65_2010"}),
     ("2011 <= year", {"sg17", "USA_66_2011", "CHN_66_2011"}),
     ("un_region == None", {"sg17", "sg09", "CHN_66_2011"}),
-    ('un_region != "WEOG"', set()),                                   # missing never matches !=
+    ('un_region != "EEG"', {"ungdc:sg09", "FRA_65_2010", "USA_66_2011"}),  # missing never matches !=
     ("session == 66", {"USA_66_2011", "CHN_66_2011"}),               # a text column of numbers
     ('date >= "2010-01-01"', {"sg17"}),
     ("available", {"sg17", "sg09", "ungdc:sg09", "FRA_65_2010", "USA_66_2011", "CHN_66_2011"}),
@@ -163,6 +163,7 @@ def test_subset_by_mask(both):
     ("year in 2005", "needs a list"),
     ("year in (2005, len)", "only literal values"),
     ("", "needs an expression"),
+    ("year > 2100", "selects none of the 6 documents"),
 ])
 def test_subset_errors_name_the_problem(both, expr, message):
     with pytest.raises(UsageError, match=message):
@@ -245,8 +246,10 @@ def test_passages_errors(both):
         corpus_passages(both, "r2p", unit="sentence")
     with pytest.raises(UsageError, match=">= 0"):
         corpus_passages(both, "r2p", unit="window", window=-1)
-    empty = corpus_passages(both, ["nothing matches this"], keep_anchor=False)
-    assert len(empty) == 0 and empty.anchor is None
+    with pytest.raises(UsageError, match="none of the 6 documents with text of 'sg-r2p\\+ungdc' matches nothing"):
+        corpus_passages(both, ["nothing matches this"], keep_anchor=False)
+    with pytest.raises(UsageError, match="matches genocide"):   # the anchor alone is no passage corpus
+        corpus_passages(corpus_subset(both, 'speaker == "António Guterres"'), ["genocide"])
 
 
 def test_load_reshaped_chains_and_records(both):

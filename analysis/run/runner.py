@@ -31,6 +31,7 @@ import numpy as np
 from analysis._version import __version__
 from analysis.corpus import Corpus, load_corpus
 from analysis.errors import UsageError, closest
+from analysis.reshape import load_corpora
 from analysis.run.cache import Cache
 from analysis.run.context import RunContext, StageInfo
 from analysis.run.tables import read_table, write_csv
@@ -148,7 +149,9 @@ def run_pipeline(
     Parameters
     ----------
     corpus : str or Corpus
-        Name or path (see :func:`analysis.corpus.load_corpus`) or a loaded corpus.
+        Name or path (see :func:`analysis.corpus.load_corpus`; ``A+B`` combines corpora,
+        :func:`analysis.reshape.load_corpora`) or a loaded corpus (e.g. from
+        :func:`analysis.reshape.load_reshaped`).
     out : path
         Output folder.
     seed : int
@@ -201,7 +204,7 @@ def run_pipeline(
     selected = [n for n in STAGE_NAMES if n == "corpus" or ((not only or n in only) and n not in (skip or []))]
     selected += [n for n in OPTIONAL_STAGES if only and n in only and n not in (skip or [])]
 
-    full = corpus if isinstance(corpus, Corpus) else load_corpus(corpus)
+    full = corpus if isinstance(corpus, Corpus) else load_corpora(corpus, load_corpus)  # "A+B" combines
     timings["load"] = time.perf_counter() - t0
     avail = full.available()
     record = _read_record(out)
@@ -248,6 +251,10 @@ def run_pipeline(
         "tokens": text.to_dict(),
         "matrices": {},
     }
+    if "reshape" in full.settings or "sources" in full.settings:  # --corpus A+B, --where, --passages
+        ctx.facts["corpus"] = {**(full.settings.get("reshape") or {"corpus": full.name}),
+                               "sources": full.settings.get("sources"),
+                               "passages_made": (full.settings.get("passages") or {}).get("passages")}
 
     from threadpoolctl import threadpool_limits
 
