@@ -36,6 +36,7 @@ import io
 import re
 import tokenize
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -426,6 +427,7 @@ def passage_patterns(name_or_patterns: str | Sequence[str]) -> tuple[str, ...]:
 _WORDCHAR = r"[^\W_]"
 
 
+@lru_cache(maxsize=1024)
 def _pattern_regex(pattern: str) -> re.Pattern:
     """A glob phrase as a regex: ``*`` any letters, ``?`` one; words joined by spaces or hyphens."""
     pieces = pattern.split()
@@ -439,6 +441,13 @@ def _pattern_regex(pattern: str) -> re.Pattern:
     return re.compile(rf"(?<!{_WORDCHAR}){body}(?!{_WORDCHAR})", re.IGNORECASE)
 
 
+@lru_cache(maxsize=1024)
+def _literal_prefix(pattern: str) -> str:
+    """The lower-case letters a match must contain: the first word up to its first wildcard."""
+    first = pattern.split()[0] if pattern.split() else ""
+    return re.split(r"[*?]", first, maxsplit=1)[0].lower()
+
+
 def match_patterns(text: str, patterns: Sequence[str]) -> list[tuple[int, int, str, str]]:
     """Every match of the patterns in ``text``: ``(start, end, pattern, matched text)``, by position.
 
@@ -447,7 +456,10 @@ def match_patterns(text: str, patterns: Sequence[str]) -> list[tuple[int, int, s
     separated by spaces, line breaks or a hyphen (``responsibility-to-protect``).
     """
     hits = []
+    low = text.lower()
     for pat in patterns:
+        if _literal_prefix(pat) not in low:  # a cheap test first: most paragraphs match nothing
+            continue
         for m in _pattern_regex(pat).finditer(text):
             hits.append((m.start(), m.end(), pat, m.group()))
     return sorted(hits)

@@ -202,3 +202,37 @@ def test_cli_combine_where_passages(tmp_path):
     assert bad.exit_code == 2 and "no docvar 'speaker_role'" in bad.stderr and "un_region" in bad.stderr
     bad = runner.invoke(app, ["run", "--corpus", spec, "--set", "compare.nope=1", "--out", str(out)])
     assert bad.exit_code == 2
+
+
+# ------------------------------------------------------- passage counts
+def test_passage_rates_hand_worked():
+    from analysis.textstats.passages import stat_passage_rates
+
+    dv = pd.DataFrame({"doc_id": ["a", "b", "c", "d"], "year": [2010, 2010, 2011, 2011],
+                       "un_region": ["WEOG", "WEOG", "GRULAC", None]})
+    texts = {"a": "We oppose genocide.\n\nAnd war crimes, and genocide again.",   # 2 passages, 3 matches, 9 words
+             "b": "Trade and growth.",                                           # 0, 0, 3
+             "c": "The responsibility to protect.",                               # 1, 1, 4
+             "d": "Genocide."}                                                    # no region: left out
+    c = Corpus("t", dv, texts)
+    r = stat_passage_rates(c, "r2p", by=["un_region", "year"])
+    assert r.columns.tolist() == ["un_region", "year", "documents", "with_passages", "share", "passages",
+                                  "matches", "words", "per_10k_words"]
+    assert r[["un_region", "year", "documents", "with_passages", "passages", "matches", "words"]].values.tolist() \
+        == [["GRULAC", 2011, 1, 1, 1, 1, 4], ["WEOG", 2010, 2, 1, 2, 3, 12]]
+    assert np.allclose(r["share"], [1.0, 0.5]) and np.allclose(r["per_10k_words"], [2500.0, 2500.0])
+    from analysis.errors import MissingColumnsError
+
+    with pytest.raises(MissingColumnsError, match="no docvar 'source'.*doc_id, date, year"):
+        stat_passage_rates(c, "r2p")
+
+
+def test_plot_passage_shares_draws_what_it_returns():
+    from analysis.plots import plot_passage_shares
+
+    data = pd.DataFrame({"un_region": ["WEOG", "WEOG", "GRULAC"], "year": [2010, 2011, 2010],
+                         "documents": [4, 2, 1], "with_passages": [1, 2, 0]})
+    fig, plotted = plot_passage_shares(data, by="un_region")
+    assert plotted.values.tolist() == [["WEOG", 2010, 0.25, 4], ["WEOG", 2011, 1.0, 2], ["GRULAC", 2010, 0.0, 1]]
+    line = [ln for ln in fig.axes[0].get_lines() if ln.get_gid() == "line:WEOG"][0]
+    assert line.get_ydata().tolist() == [0.25, 1.0]

@@ -158,6 +158,8 @@ def plot_frame_source_trajectories(
                 x = s["year"].astype(float).to_numpy()
                 lo, hi = s["ci_low"].astype(float).to_numpy(), s["ci_high"].astype(float).to_numpy()
                 ax.fill_between(x, lo, hi, color=st["color"], alpha=0.2, linewidth=0, gid=f"band:{f}:{g}")
+                if len(x) < 3:  # a band needs several years; a lone year gets its interval as a bar
+                    ax.vlines(x, lo, hi, color=st["color"], linewidth=0.8, gid=f"interval:{f}:{g}")
                 ax.plot(x, s["rate"].astype(float), color=st["color"], linestyle=st["linestyle"], linewidth=1.0,
                         marker="o" if len(x) < 3 else None, markersize=2.5, label=g, gid=f"line:{f}:{g}")
                 rows.append(pd.DataFrame({"frame": f, by: g, "year": x, "rate": s["rate"].astype(float).to_numpy(),

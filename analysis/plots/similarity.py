@@ -184,6 +184,8 @@ def plot_similarity_source_years(
             st = _style(i, g)
             lo, hi = s["ci_low"].astype(float).to_numpy(), s["ci_high"].astype(float).to_numpy()
             ax.fill_between(x, lo, hi, color=st["color"], alpha=0.2, linewidth=0, gid=f"band:{g}")
+            if len(x) < 3:  # a lone year gets its interval as a bar
+                ax.vlines(x, lo, hi, color=st["color"], linewidth=0.8, gid=f"interval:{g}")
             ax.plot(x, s["cosine"].astype(float), color=st["color"], linestyle=st["linestyle"], marker=st["marker"],
                     markersize=3, linewidth=1.0, label=g, gid=f"line:{g}")
             parts.append(pd.DataFrame({by: g, "year": x, "cosine": s["cosine"].astype(float).to_numpy(),
