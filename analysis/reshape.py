@@ -144,7 +144,12 @@ def corpus_combine(*corpora: Corpus, source: Sequence[str] | None = None, name: 
         vals = {str(c.settings.get(key)) for c in corpora}
         if len(vals) == 1 and key in corpora[0].settings:
             settings[key] = corpora[0].settings[key]
-    return Corpus(name or "+".join(labels), docvars, texts, anchor, settings)
+    extra = {}
+    if "issues" in getattr(Corpus, "__dataclass_fields__", {}):  # what the parts' loaders reported travels on
+        found = [c.issues for c in corpora if getattr(c, "issues", None) is not None and len(c.issues)]
+        if found:
+            extra["issues"] = pd.concat(found, ignore_index=True)
+    return Corpus(name or "+".join(labels), docvars, texts, anchor, settings, **extra)
 
 
 def source_groups(corpus: Corpus) -> pd.Series | None:
@@ -577,8 +582,9 @@ def corpus_passages(corpus: Corpus, patterns: str | Sequence[str] = "r2p", unit:
                          "terms": t, "n_matches": k})
             texts[pid] = ptext
     if len(rows) == (anchor is not None and anchor in texts):
-        raise UsageError(f"passages: none of the {len(corpus.texts)} documents with text of {corpus.name!r} "
-                         f"matches {', '.join(pats)}")
+        aside = ", the anchor aside," if anchor is not None and anchor in texts else ""
+        raise UsageError(f"passages: no paragraph of the {len(corpus.texts)} documents with text of {corpus.name!r}"
+                         f"{aside} matches {', '.join(pats)}")
     columns = [c for c in dv.columns] + [c for c in PASSAGE_COLUMNS if c not in dv.columns]
     out_dv = pd.DataFrame(rows, columns=columns)
     out_dv["passage_n"] = out_dv["passage_n"].astype("int64")

@@ -246,9 +246,9 @@ def test_passages_errors(both):
         corpus_passages(both, "r2p", unit="sentence")
     with pytest.raises(UsageError, match=">= 0"):
         corpus_passages(both, "r2p", unit="window", window=-1)
-    with pytest.raises(UsageError, match="none of the 6 documents with text of 'sg-r2p\\+ungdc' matches nothing"):
+    with pytest.raises(UsageError, match="no paragraph of the 6 documents with text of 'sg-r2p\\+ungdc' matches nothing"):
         corpus_passages(both, ["nothing matches this"], keep_anchor=False)
-    with pytest.raises(UsageError, match="matches genocide"):   # the anchor alone is no passage corpus
+    with pytest.raises(UsageError, match="the anchor aside, matches genocide"):   # the anchor alone is no passage corpus
         corpus_passages(corpus_subset(both, 'speaker == "António Guterres"'), ["genocide"])
 
 
