@@ -354,6 +354,26 @@ def _evaluate(node, docvars: pd.DataFrame, expr: str) -> np.ndarray:
     return result
 
 
+def _absent_values(tree: ast.Expression, docvars: pd.DataFrame) -> str:
+    """'un_region has no value 'WEOG' (its values: ...)' for quoted values no document has."""
+    notes = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Compare):
+            continue
+        sides = [node.left, *node.comparators]
+        names = [n.id for n in sides if isinstance(n, ast.Name) and n.id in docvars.columns]
+        for lit in (n for n in sides if not isinstance(n, ast.Name)):
+            vals = _literal(lit)
+            for v in vals if isinstance(vals, list) else [vals]:
+                for name in names:
+                    present = set(docvars[name].dropna().astype(str))
+                    if isinstance(v, str) and v not in present:
+                        shown = sorted(present)[:8]
+                        notes.append(f"{name} has no value {v!r} (its values: {', '.join(map(repr, shown))}"
+                                     f"{', ...' if len(present) > 8 else ''})")
+    return "; ".join(dict.fromkeys(notes))
+
+
 def corpus_subset(corpus: Corpus, expr_or_mask, *, keep_anchor: bool = False) -> Corpus:
     """The documents of ``corpus`` selected by an expression over its docvars, or by a boolean mask.
 
@@ -361,7 +381,7 @@ def corpus_subset(corpus: Corpus, expr_or_mask, *, keep_anchor: bool = False) ->
     ----------
     corpus : Corpus
     expr_or_mask : str or boolean array/Series
-        An expression such as ``year>=2005``, ``source == "ungdc" and un_region == "WEOG"``,
+        An expression such as ``year>=2005``, ``source == "ungdc" and un_region == "African States"``,
         ``speaker_role == "Secretary-General"`` or ``country_code in ("FRA", "USA")``
         (grammar: :func:`parse_where`), or one boolean per docvars row.
         A document whose docvar is missing is never selected by a comparison on
@@ -396,8 +416,10 @@ def corpus_subset(corpus: Corpus, expr_or_mask, *, keep_anchor: bool = False) ->
     if keep_anchor and corpus.anchor is not None:
         mask = mask | (dv["doc_id"] == corpus.anchor).to_numpy()
     if not mask.any():
-        raise UsageError(f"--where {label!r} selects none of the {len(dv)} documents of {corpus.name!r}; "
-                         "check the values with `r2p corpus info` or tables/documents.csv")
+        hint = _absent_values(tree, dv) if isinstance(expr_or_mask, str) else ""
+        raise UsageError(f"--where {label!r} selects none of the {len(dv)} documents of {corpus.name!r}"
+                         + (f"; {hint}" if hint else "; check the values with `r2p corpus info` or "
+                            "tables/documents.csv"))
     out = corpus.subset(mask)
     out.settings = {**corpus.settings, "where": [*corpus.settings.get("where", []), label]}
     if corpus.anchor is not None and out.anchor is None:

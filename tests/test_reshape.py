@@ -164,6 +164,8 @@ def test_subset_by_mask(both):
     ("year in (2005, len)", "only literal values"),
     ("", "needs an expression"),
     ("year > 2100", "selects none of the 6 documents"),
+    ('un_region == "WEOG " or country_code in ("XX",)',
+     r"un_region has no value 'WEOG ' \(its values: 'WEOG'\); country_code has no value 'XX'"),
 ])
 def test_subset_errors_name_the_problem(both, expr, message):
     with pytest.raises(UsageError, match=message):

@@ -36,8 +36,8 @@ def test_combine_and_subset_the_general_debate(both):
 
     assert both.name == "sg-r2p+ungdc" and set(both.docvars["source"]) == {"sg-r2p", "ungdc"}
     assert int((both.docvars["source"] == "ungdc").sum()) >= 3843
-    weog = corpus_subset(both, 'source == "ungdc" and un_region == "WEOG"')
-    assert len(weog) > 400 and set(weog.docvars["un_region"]) == {"WEOG"}
+    weog = corpus_subset(both, 'source == "ungdc" and un_region == "Western European and other States"')
+    assert len(weog) > 400 and set(weog.docvars["un_region"]) == {"Western European and other States"}
     two = corpus_subset(both, 'country_code in ("FRA", "USA")')
     assert 38 <= len(two) <= 40 and set(two.docvars["year"]) <= set(range(2005, 2025))
 
@@ -51,7 +51,8 @@ def test_r2p_passages_of_the_general_debate(both):
     assert s["documents_with_passages"] > 500 and s["passages"] > 800
     assert p.anchor == both.anchor
     rates = stat_passage_rates(both, "r2p", by=["un_region", "year"])
-    assert {"WEOG", "GRULAC"} <= set(rates["un_region"]) and (rates["share"] > 0).all()
+    assert {"Western European and other States", "Latin American and Caribbean States"} <= set(rates["un_region"])
+    assert (rates["share"] > 0).all()
 
 
 def test_combined_run_on_recent_sessions(both, tmp_path):

@@ -34,7 +34,7 @@ CORPUS_HELP = (
 
 WHERE_HELP = (
     "Keep the documents an expression over the docvars selects, e.g. \"year>=2005\", "
-    "'source == \"ungdc\" and un_region == \"WEOG\"', 'country_code in (\"FRA\",\"USA\")' "
+    "'source == \"ungdc\" and un_region == \"African States\"', 'country_code in (\"FRA\",\"USA\")' "
     "(operators == != < <= > >= in, not in; and, or, not)."
 )
 
