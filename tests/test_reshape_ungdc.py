@@ -52,7 +52,8 @@ def test_r2p_passages_of_the_general_debate(both):
     assert p.anchor == both.anchor
     rates = stat_passage_rates(both, "r2p", by=["un_region", "year"])
     assert {"Western European and other States", "Latin American and Caribbean States"} <= set(rates["un_region"])
-    assert (rates["share"] > 0).all()
+    share = rates["with_passages"].sum() / rates["documents"].sum()
+    assert 0.15 < share < 0.30, share   # about one speech in five (0.21 measured on sessions 60-79)
 
 
 def test_combined_run_on_recent_sessions(both, tmp_path):
