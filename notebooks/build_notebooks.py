@@ -211,6 +211,7 @@ import pandas as pd
 from IPython.display import display
 
 from analysis import load_corpus, plots
+from analysis.corpus import CorpusError
 from analysis.errors import UsageError
 from analysis.notebook import Run, show
 from analysis.reshape import corpus_passages, load_reshaped
@@ -220,7 +221,12 @@ pd.set_option("display.max_colwidth", 90)
 pd.set_option("display.width", 140)
 # the states go beside the Secretary-General: a single corpus given as CORPUS is put after sg-r2p
 SPEC = CORPUS if "+" in str(CORPUS) or str(CORPUS) == "sg-r2p" else f"sg-r2p+{CORPUS}"
-corpus = load_reshaped(SPEC, load_corpus, where=WHERE or None)
+try:
+    corpus = load_reshaped(SPEC, load_corpus, where=WHERE or None)
+except CorpusError as e:  # the UNGDC is not on this machine: the loader says how to get it
+    print(f"{e}\\n-> until then this notebook shows sg-r2p+inaugural")
+    SPEC = "sg-r2p+inaugural"
+    corpus = load_reshaped(SPEC, load_corpus, where=WHERE or None)
 docs = corpus.available().docvars
 print(corpus)
 docs.groupby("source")["doc_id"].count().rename("documents with text").to_frame()'''
@@ -236,7 +242,7 @@ def states_nb():
                           "asks how often states speak of R2P per year and region, which frames they use, and "
                           "how close their R2P passages come to the 2017 anchor. The same run on the command "
                           "line: `r2p run --corpus sg-r2p+ungdc --passages r2p --only compare --only frames`."),
-        params_cell("sg-r2p+inaugural",
+        params_cell("sg-r2p+ungdc",
                     'PASSAGES = "r2p"   # the pattern set (a profile name) or comma-separated patterns\n'
                     'WHERE = ""   # a --where expression over the docvars, e.g. "year >= 2005"'),
         new_code_cell(STATES_SETUP),

@@ -1,8 +1,7 @@
 """The SG corpus beside the real UN General Debate sessions 60-79 (``../shared/ungdc``), offline.
 
-Skipped with a reason where the shared sessions are absent, or while the loader
-cannot read the release layout yet (the UNGDC loader, ``--corpus ungdc``).
-Loading the 3,857 speeches takes about 15 s, once for the module.
+Skipped with a reason where the shared sessions are absent. Loading the 3,857
+speeches takes about 15 s, once for the module (marked slow).
 """
 
 from __future__ import annotations
@@ -14,21 +13,16 @@ import pytest
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "ungdc"
 if not SHARED.is_dir():
     SHARED = Path("/work/shared/ungdc")
-pytestmark = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/ungdc (UNGDC sessions 60-79) is absent")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/ungdc (UNGDC sessions 60-79) is absent")]
 
 
 @pytest.fixture(scope="module")
 def both():
-    from analysis.corpus import CorpusError, load_corpus
+    from analysis.corpus import load_corpus
     from analysis.reshape import corpus_combine
 
-    try:
-        ungdc = load_corpus(str(SHARED))
-    except CorpusError as e:
-        pytest.skip(f"the UNGDC release layout cannot be read yet (needs the UNGDC loader): {e}")
-    if "un_region" not in ungdc.docvars.columns:
-        pytest.skip("the UNGDC loader does not provide un_region yet")
-    return corpus_combine(load_corpus("sg-r2p"), ungdc)
+    return corpus_combine(load_corpus("sg-r2p"), load_corpus(str(SHARED)))
 
 
 def test_combine_and_subset_the_general_debate(both):
