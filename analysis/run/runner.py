@@ -32,6 +32,7 @@ from analysis._version import __version__
 from analysis.annotations import corpus_strip_annotations
 from analysis.corpus import Corpus, load_corpus
 from analysis.errors import UsageError, closest
+from analysis.reshape import load_corpora
 from analysis.run.cache import Cache
 from analysis.run.context import RunContext, StageInfo
 from analysis.run.tables import read_table, table_path, write_csv
@@ -151,7 +152,9 @@ def run_pipeline(
     Parameters
     ----------
     corpus : str or Corpus
-        Name or path (see :func:`analysis.corpus.load_corpus`) or a loaded corpus.
+        Name or path (see :func:`analysis.corpus.load_corpus`; ``A+B`` combines corpora,
+        :func:`analysis.reshape.load_corpora`) or a loaded corpus (e.g. from
+        :func:`analysis.reshape.load_reshaped`).
     out : path
         Output folder.
     seed : int
@@ -215,7 +218,7 @@ def run_pipeline(
         # (`--only scaling` draws the scaling figures; `--skip figures` turns that off)
         selected.append("figures")
 
-    full = corpus if isinstance(corpus, Corpus) else load_corpus(corpus)
+    full = corpus if isinstance(corpus, Corpus) else load_corpora(corpus, load_corpus)  # "A+B" combines
     # transcript annotations ([Laughter], (spoke in French)...) are not speech: removed once, here,
     # before the corpus hash, the units and every count; what was removed goes to annotations.csv
     full, annotations = corpus_strip_annotations(full, text.annotations)
@@ -267,6 +270,10 @@ def run_pipeline(
                         "documents": int(annotations["doc_id"].nunique())},
         "matrices": {},
     }
+    if "reshape" in full.settings or "sources" in full.settings:  # --corpus A+B, --where, --passages
+        ctx.facts["corpus"] = {**(full.settings.get("reshape") or {"corpus": full.name}),
+                               "sources": full.settings.get("sources"),
+                               "passages_made": (full.settings.get("passages") or {}).get("passages")}
 
     from threadpoolctl import threadpool_limits
 

@@ -1,5 +1,6 @@
-"""Stage ``compare``: similarity to the anchor and across years, keyness, Fightin' Words,
-style, KWIC, dispersion and collocations (README, "Tables: comparisons").
+"""Stage ``compare``: similarity to the anchor (by year and source too, for a corpus of several
+sources) and across years, keyness, Fightin' Words, style, KWIC, dispersion and collocations
+(README, "Tables: comparisons").
 
 Every result goes through ``ctx.call`` with the run's shared matrices and the
 declared settings as explicit arguments, so its cache key covers all it depends on.
@@ -35,17 +36,20 @@ from analysis.textstats.similarity import (
     DEFAULT_PATTERNS,
     SIMILARITY_COLUMNS,
     SIMILARITY_YEARS_COLUMNS,
+    SOURCE_YEARS_COLUMNS,
     default_comparisons,
     stat_centroid_distance,
+    stat_similarity_by,
     stat_similarity_to_anchor,
     stat_similarity_years,
 )
 from analysis.textstats.style import stat_style
+from analysis.reshape import source_groups
 from analysis.settings import StageSettings, setting
 
 NAME = "compare"
 VERSION = "3"
-PRODUCES = ("similarity_to_anchor", "similarity_years", "centroid_distance", "keyness", "fightin_words",
+PRODUCES = ("similarity_to_anchor", "similarity_source_years", "similarity_years", "centroid_distance", "keyness", "fightin_words",
             "style", "kwic", "dispersion", "collocates", "collocations")
 CONSUMES = ()
 
@@ -106,6 +110,13 @@ def run(ctx, cfg: Settings) -> None:
                        ci=cfg.ci, random_state=ctx.seed, min_df=cfg.min_df, unit_dtm=udtm,
                        ci_method=cfg.ci_method)
     ctx.write_table("similarity_to_anchor", sim)
+    groups = source_groups(corpus)  # a corpus of several sources (--corpus A+B): similarity by year and source
+    if groups is None or not len(sim):
+        by_source = pd.DataFrame(columns=SOURCE_YEARS_COLUMNS)
+    else:
+        by_source = ctx.call(stat_similarity_by, sim, groups, anchor=anchor, by="year", name="source",
+                             n_boot=cfg.n_boot, ci=cfg.ci, random_state=ctx.seed)
+    ctx.write_table("similarity_source_years", by_source)
 
     n_years = int(dv["year"].dropna().nunique()) if "year" in dv.columns else 0
     if ddtm is None or n_years < 2:

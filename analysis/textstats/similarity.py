@@ -27,11 +27,13 @@ __all__ = [
     "DEFAULT_PATTERNS",
     "SIMILARITY_COLUMNS",
     "SIMILARITY_YEARS_COLUMNS",
+    "SOURCE_YEARS_COLUMNS",
     "cosine_matrix",
     "default_anchor",
     "default_comparisons",
     "document_counts",
     "stat_centroid_distance",
+    "stat_similarity_by",
     "stat_similarity_to_anchor",
     "stat_similarity_years",
     "tfidf",
@@ -41,6 +43,7 @@ __all__ = [
 SIMILARITY_COLUMNS = ["doc_id", "year", "speaker", "cosine", "ci_low", "ci_high"]
 SIMILARITY_YEARS_COLUMNS = ["year_a", "year_b", "cosine"]
 CENTROID_COLUMNS = ["year", "n_docs", "cosine", "distance"]
+SOURCE_YEARS_COLUMNS = ["source", "year", "n_docs", "cosine", "median", "ci_low", "ci_high"]
 #: the study profile's KWIC patterns (analysis.profiles.r2p); a default, not a rule of this module
 DEFAULT_PATTERNS = list(get_profile().kwic_patterns)
 
@@ -302,6 +305,66 @@ def stat_centroid_distance(doc_dtm: DTM) -> pd.DataFrame:
                          "cosine": cos, "distance": 1.0 - cos})
 
 
+def stat_similarity_by(similarity: pd.DataFrame, groups: pd.Series, anchor: str | None = None,
+                       by: str = "year", name: str = "source", n_boot: int = 200, ci: float = 0.95,
+                       random_state=0) -> pd.DataFrame:
+    """Mean similarity to the anchor by group and year (how close each source comes to the anchor, yearly).
+
+    Parameters
+    ----------
+    similarity : DataFrame
+        ``similarity_to_anchor`` (``doc_id``, ``year``, ``cosine``), from
+        :func:`stat_similarity_to_anchor`.
+    groups : Series
+        ``doc_id -> group label`` (the ``source`` docvar); documents without one are left out.
+    anchor : str, optional
+        The anchor's doc_id, left out (its cosine of 1 is no evidence).
+    n_boot, ci : int, float
+        Percentile bootstrap of the mean over the group-year's documents
+        (0: no interval; NaN bounds also for a single document).
+    random_state : int
+        Each group-year draws from its own stream,
+        :func:`analysis.stats.bootstrap.group_rng` of the seed, the group and the year.
+
+    Returns
+    -------
+    DataFrame ``source, year, n_docs, cosine, median, ci_low, ci_high``: ``cosine``
+    is the mean of the documents' cosines (each document, or passage, weighs the
+    same), ``median`` their median; groups in the order of first appearance in
+    ``groups``, years ascending.
+
+    References
+    ----------
+    Salton, G., & Buckley, C. (1988). Term-weighting approaches in automatic text
+    retrieval. *Information Processing & Management*, 24(5), 513-523.
+
+    Efron, B., & Tibshirani, R. J. (1993). *An Introduction to the Bootstrap*,
+    ch. 13 (percentile intervals). Chapman & Hall.
+    """
+    cols = [name if c == "source" else c for c in SOURCE_YEARS_COLUMNS]
+    for c in ("doc_id", by, "cosine"):
+        if c not in similarity.columns:
+            raise KeyError(f"stat_similarity_by: the similarity table lacks {c!r} (columns: "
+                           f"{', '.join(map(str, similarity.columns))}); it comes from stat_similarity_to_anchor")
+    d = similarity.assign(_g=similarity["doc_id"].astype(str).map(groups.rename(index=str)))
+    if anchor is not None:
+        d = d[d["doc_id"].astype(str) != str(anchor)]
+    d = d[d["_g"].notna() & d[by].notna() & d["cosine"].notna()]
+    order = {g: i for i, g in enumerate(dict.fromkeys(groups.dropna().tolist()))}
+    rows = []
+    for (g, y), sub in sorted(d.groupby(["_g", by]), key=lambda kv: (order.get(kv[0][0], len(order)), kv[0][1])):
+        x = sub["cosine"].to_numpy(dtype=float)
+        lo = hi = np.nan
+        if n_boot and n_boot > 0 and len(x) > 1:
+            W = resample_counts(len(x), int(n_boot), group_rng(random_state, str(g), int(y)))
+            lo, hi = percentile_interval(W @ x / len(x), ci)
+        rows.append((str(g), int(y), len(x), float(x.mean()), float(np.median(x)), float(lo), float(hi)))
+    out = pd.DataFrame(rows, columns=cols)
+    out[by] = out[by].astype("int64")
+    out["n_docs"] = out["n_docs"].astype("int64")
+    return out
+
+
 # ------------------------------------------------------------------ defaults
 def default_anchor(corpus) -> str | None:
     """The corpus anchor if it has text, else the most recent available document."""
@@ -320,15 +383,22 @@ SG_R2P_COMPARISONS = list(get_profile().comparisons)
 def default_comparisons(corpus) -> list[str]:
     """Default keyness comparisons.
 
-    sg-r2p: the anchor against all other statements, and António Guterres against
+    A combined corpus (a ``source`` docvar with several values): the anchor
+    against the rest, and the first source against each other one
+    (``source=sg-r2p vs ungdc``). sg-r2p: the anchor against all other statements, and António Guterres against
     Ban Ki-moon. Other corpora: the anchor (or most recent document) against all
     others, and the latest speaker against the previous one (speakers ordered by
     their last document).
     """
+    dv = corpus.available().docvars
+    sources = list(dict.fromkeys(dv["source"].dropna().astype(str))) if "source" in dv.columns else []
+    if len(sources) > 1:
+        first = (corpus.settings.get("sources") or sources)[0]
+        first = first if first in sources else sources[0]
+        return ["anchor"] + [f"source={first} vs {s}" for s in sources if s != first]
     if str(corpus.name) == "sg-r2p":
         return list(SG_R2P_COMPARISONS)
     comps = ["anchor"]
-    dv = corpus.available().docvars
     if "speaker" in dv.columns and dv["speaker"].notna().any():
         last = (dv.dropna(subset=["speaker"]).reset_index(drop=True)
                 .assign(_i=lambda d: np.arange(len(d))).groupby("speaker")["_i"].max()
