@@ -42,6 +42,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.tokens import ALNUM
 from analysis.corpus import Corpus, CorpusError
 from analysis.errors import UsageError, closest
 from analysis.text import paragraphs
@@ -451,7 +452,7 @@ def passage_patterns(name_or_patterns: str | Sequence[str]) -> tuple[str, ...]:
     return pats
 
 
-_WORDCHAR = r"[^\W_]"
+_WORDCHAR = ALNUM  # the tokens layer defines what a word character is
 
 
 @lru_cache(maxsize=1024)

@@ -58,6 +58,8 @@ __all__ = [
 #: One letter: a Unicode word character that is neither a digit nor ``_``.
 LETTER = r"[^\W\d_]"
 _ALNUM = r"[^\W_]"
+#: one letter or digit (the unit of glob patterns such as ``responsib*``)
+ALNUM = _ALNUM
 
 
 def word_pattern(numbers: bool = False, joiners: str | None = None) -> str:
