@@ -2,7 +2,8 @@
 
 Writes ``frames_units``, ``frames_docs``, ``frames_years``, ``frame_indices``,
 ``frame_changepoints``, ``anchor_frame_profile``, ``stance_units``,
-``stance_docs``, ``stance_years``, ``sentiment_units`` and ``sentiment_years``.
+``stance_docs``, ``stance_years``, ``sentiment_units``, ``sentiment_years`` and
+``frame_passages`` (matched passages per frame family and year, and the anchor's matches).
 The anchor profile is about the run's one anchor (``ctx.anchor``).
 """
 
@@ -25,13 +26,14 @@ from analysis.framing import (
     stat_sentiment,
     stat_sentiment_years,
 )
+from analysis.framing.passages import stat_frame_passages
 from analysis.settings import StageSettings, setting
 
 NAME = "frames"
 VERSION = "3"
 PRODUCES = ("frames_units", "frames_docs", "frames_years", "frame_indices", "frame_changepoints",
             "anchor_frame_profile", "stance_units", "stance_docs", "stance_years", "sentiment_units",
-            "sentiment_years")
+            "sentiment_years", "frame_passages")
 CONSUMES = ()
 
 
@@ -60,6 +62,8 @@ class Settings(StageSettings):
     changepoint_n_bkps: int | None = setting(None, "With method binseg/dynp: exactly this many changes.", ge=1,
                                              alt=1)
     sentiment: bool = setting(True, "Score sentiment with VADER (Hutto & Gilbert 2014).")
+    passages_per_year: int = setting(5, "frame_passages: matched passages kept per frame family and year "
+                                     "(every anchor match is kept).", ge=0)
     units_zeros: bool = setting(True, "false: frames_units/stance_units keep only rows with matches.")
 
 
@@ -101,6 +105,9 @@ def run(ctx, cfg: Settings) -> None:
     else:
         profile = ctx.call(stat_anchor_profile, fu, units, anchor)
     ctx.write_table("anchor_frame_profile", profile)
+    ctx.write_table("frame_passages", ctx.call(stat_frame_passages, units, fd, per_year=cfg.passages_per_year,
+                                               anchor=anchor, case_insensitive=cfg.case_insensitive,
+                                               nested_scope=cfg.nested_scope))
     if cfg.sentiment:
         sent = ctx.call(stat_sentiment, units)
         ctx.write_table("sentiment_units", sent)
