@@ -50,7 +50,7 @@ def caps(cfg: Settings) -> dict[str, int]:
 
 def index_table(html_path, data_notes: dict[str, str | None]) -> pd.DataFrame:
     size = html_path.stat().st_size
-    rows = [{"view": v, "status": "note" if n else "drawn", "note": n or "", "path": str(html_path),
+    rows = [{"view": v, "status": "note" if n else "drawn", "note": n or "", "path": "report/index.html",
              "bytes": size} for v, n in data_notes.items()]
     return pd.DataFrame(rows, columns=INDEX_COLUMNS)
 
@@ -82,3 +82,55 @@ def run(ctx, cfg: Settings) -> None:
     path = write_report(ctx.out, tables, prov, caps=caps(cfg), notes=notes, status=status)
     ctx.write_table("report_index", index_table(path, status))
     ctx.log(f"report: {path} ({path.stat().st_size / 1e6:.1f} MB)")
+
+
+def report_from_folder(out, settings: dict | None = None, log=print):
+    """Build ``OUT/report/index.html`` from a finished run's folder (``OUT/tables``, ``OUT/run.json``).
+
+    Nothing is recomputed: the page reads the tables the run wrote. ``settings``
+    are this stage's (``{"max_terms": 500}``), validated as ``--set report.KEY``.
+    Returns the page's path.
+    """
+    import json
+    from pathlib import Path
+
+    from analysis.errors import UsageError
+    from analysis.report import write_report
+    from analysis.run.tables import read_table
+
+    out = Path(out)
+    tdir = out / "tables"
+    if not tdir.is_dir():
+        raise UsageError(f"{tdir}: no tables; run `r2p run --out {out}` first")
+    cfg = Settings.from_mapping(settings or {})
+    run = json.loads((out / "run.json").read_text(encoding="utf-8")) if (out / "run.json").exists() else {}
+    tables = {}
+    for name in REPORT_TABLES:
+        p = tdir / f"{name}.csv"
+        if p.exists():
+            try:
+                tables[name] = read_table(p)
+            except Exception as e:  # noqa: BLE001 - a broken table leaves its view with a note
+                log(f"report: cannot read {p} ({e}); its view shows a note")
+    facts = run.get("facts") or {}
+    anchor = facts.get("anchor") or {}
+    corpus = run.get("corpus") or {}
+    prov = {"corpus": corpus, "seed": run.get("seed"), "anchor": anchor.get("doc_id") or corpus.get("anchor"),
+            "anchor_source": anchor.get("source"), "text_settings": run.get("text_settings"),
+            "settings": run.get("settings"), "stages": run.get("stages"), "versions": run.get("versions")}
+    notes = []
+    if not run:
+        notes.append(f"{out / 'run.json'} is missing: the provenance below is incomplete.")
+    if corpus.get("available") is not None and int(corpus["available"]) < 2:
+        notes.append(f"Only {corpus['available']} document with text (fetch the corpus for the comparisons): "
+                     "the views across documents are empty; the anchor view still shows its frames.")
+    missing = [n for n in ("similarity_paragraphs", "term_kwic", "frame_passages") if n not in tables]
+    if missing:
+        notes.append(f"This run has no {', '.join(missing)} (written by compare and frames since stage versions "
+                     "with evidence tables): clicks show less text; rerun those stages for it.")
+    status: dict = {}
+    path = write_report(out, tables, prov, caps=caps(cfg), notes=notes, status=status)
+    from analysis.run.tables import write_csv
+
+    write_csv(index_table(path, status), tdir / "report_index.csv")
+    return path
