@@ -64,7 +64,14 @@ def run(ctx, cfg: Settings) -> None:
         return
     from analysis.run.runner import library_versions
 
-    tables = {n: t for n in REPORT_TABLES if (t := ctx.table(n)) is not None}
+    from analysis.run.tables import read_table
+
+    tables = {}
+    for n in REPORT_TABLES:
+        if (t := ctx.table(n)) is None:
+            continue
+        path = ctx.tables_dir / f"{n}.csv"  # as written: the page equals the one `r2p report` builds
+        tables[n] = read_table(path) if path.exists() else t
     if "units" not in tables and ctx.units is not None:
         tables["units"] = ctx.units
     anchor = (ctx.facts.get("anchor") or {})
