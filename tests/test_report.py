@@ -302,3 +302,14 @@ def test_browser_tabs_move_with_the_arrow_keys(browser):
     tab.send_keys(Keys.ARROW_RIGHT)
     assert d.switch_to.active_element.get_attribute("id") == "tab-similarity"
     assert d.find_element(_by().ID, "view-similarity").is_displayed()
+
+
+def test_a_view_renders_to_static_svg_from_the_same_specification(run_dir):
+    import vl_convert
+
+    out, _ = run_dir
+    html = (out / "report" / "index.html").read_text(encoding="utf-8")
+    blob = re.search(r'id="r2p-data">(.*?)</script>', html, re.S).group(1).replace("<\\/", "</")
+    spec = json.loads(blob)["similarity"]["spec"]
+    svg = vl_convert.vegalite_to_svg(spec)
+    assert svg.lstrip().startswith("<svg") and "cosine to the anchor" in svg
