@@ -20,13 +20,13 @@ from analysis.framing import (
     load_stance_dictionary,
     stat_anchor_profile,
     stat_changepoints,
+    stat_frame_passages,
     stat_frames,
     stat_indices,
     stat_rates,
     stat_sentiment,
     stat_sentiment_years,
 )
-from analysis.framing.passages import stat_frame_passages
 from analysis.settings import StageSettings, setting
 
 NAME = "frames"
