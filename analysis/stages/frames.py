@@ -105,7 +105,9 @@ def run(ctx, cfg: Settings) -> None:
     else:
         profile = ctx.call(stat_anchor_profile, fu, units, anchor)
     ctx.write_table("anchor_frame_profile", profile)
-    ctx.write_table("frame_passages", ctx.call(stat_frame_passages, units, fd, per_year=cfg.passages_per_year,
+    # a freshly loaded dictionary: matching fills the dictionary's lookup caches, which would change its key
+    fresh = load_frames_dictionary(cfg.dictionary or None)
+    ctx.write_table("frame_passages", ctx.call(stat_frame_passages, units, fresh, per_year=cfg.passages_per_year,
                                                anchor=anchor, case_insensitive=cfg.case_insensitive,
                                                nested_scope=cfg.nested_scope))
     if cfg.sentiment:
