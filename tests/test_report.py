@@ -141,6 +141,8 @@ def test_cli_report_rebuilds_the_same_page_from_the_folder(run_dir):
     assert data == re.search(rb'id="r2p-data">(.*?)</script>', first, re.S).group(1)  # same tables, same data
     bad = CliRunner().invoke(app, ["report", "--out", str(out), "--set", "report.max_trms=5"])
     assert bad.exit_code == 2 and "max_terms" in bad.output
+    empty = CliRunner().invoke(app, ["report", "--out", str(out / "nowhere")])
+    assert empty.exit_code == 2 and "r2p run" in empty.output
 
 
 def test_page_for_ten_thousand_speeches_stays_under_20_mb():
@@ -302,6 +304,11 @@ def test_browser_tabs_move_with_the_arrow_keys(browser):
     tab.send_keys(Keys.ARROW_RIGHT)
     assert d.switch_to.active_element.get_attribute("id") == "tab-similarity"
     assert d.find_element(_by().ID, "view-similarity").is_displayed()
+    # the similarity evidence without a mouse: pick a document in the select
+    from selenium.webdriver.support.ui import Select
+
+    Select(_wait(lambda: d.find_elements(_by().ID, "sim-doc"))[0]).select_by_index(1)
+    assert _wait(lambda: d.find_element(_by().ID, "ev-similarity").find_elements(_by().CSS_SELECTOR, "p.para"))
 
 
 def test_a_view_renders_to_static_svg_from_the_same_specification(run_dir):

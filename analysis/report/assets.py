@@ -64,7 +64,12 @@ function renderOverview(sec){
   const v = D.overview; if(v.note){note(sec, v.note); return;}
   sec.appendChild(el('p',{},esc(v.n_docs+' documents with text in '+v.n_years+' years'+(v.by?', coloured by '+v.by:'')+'. Click a bar to list its documents.')));
   const div = el('div',{id:'chart-overview'}); sec.appendChild(div);
+  const c=el('div',{'class':'controls'}); const lab=el('label',{},'Year: '); const sel=el('select',{id:'overview-year'});
+  sel.appendChild(el('option',{value:''},'(pick a year)')); Object.keys(v.docs).sort().forEach(y=>sel.appendChild(el('option',{value:y},esc(y))));
+  lab.appendChild(sel); c.appendChild(lab); sec.appendChild(c);
   const ev = el('div',{'class':'evidence',id:'ev-overview','aria-live':'polite'}); sec.appendChild(ev);
+  sel.addEventListener('change',()=>{const g=v.docs[sel.value]||{}; let h='<p><b>'+esc(sel.value)+'</b></p><ul>';
+    Object.keys(g).sort().forEach(k=>g[k].forEach(r=>{h+='<li>'+esc(k)+': '+r.map(esc).join(' &middot; ')+'</li>';})); ev.innerHTML=h+'</ul>';});
   embed(div, v.spec, 'overview').then(view=>view.addEventListener('click',(e,item)=>{const d=datumOf(item); if(!d) return;
     const rows=((v.docs[String(d.year)]||{})[d.group])||[];
     ev.innerHTML='<p><b>'+esc(d.year)+', '+esc(d.group)+'</b>: '+rows.length+' document(s)</p><ul>'+rows.map(r=>'<li>'+r.map(esc).join(' &middot; ')+'</li>').join('')+'</ul>';}));
