@@ -11,6 +11,7 @@ back to the text that produced it:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -114,8 +115,11 @@ def stat_term_kwic(units: pd.DataFrame, terms: Sequence[str], target_docs: Seque
     if not terms or n_lines < 1:
         return pd.DataFrame(columns=TERM_KWIC_COLUMNS)
     parts = []
+    # only paragraphs that contain a term's first word as a substring can match (a superset, fast)
+    firsts = sorted({t.split()[0].lower() for t in terms if t.split()})
+    may = units["text"].astype(str).str.contains("|".join(map(re.escape, firsts)), case=False, regex=True)
     for side, ids in (("target", target_docs), ("reference", reference_docs)):
-        u = units[units["doc_id"].astype(str).isin(set(map(str, ids)))]
+        u = units[may & units["doc_id"].astype(str).isin(set(map(str, ids)))]
         if u.empty:
             continue
         k = stat_kwic(u, terms, window=window, valuetype="fixed", case_insensitive=True)
