@@ -39,6 +39,7 @@ test: $(STAMP)  ## Run the test suite (fails if no test is collected)
 bench: $(STAMP)  ## Benchmarks side by side with peer libraries (installs the bench extras)
 	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	$(BIN)/python -m pytest -q -m study  # the simulation studies CI leaves out
 
 lint: $(STAMP)
 	$(BIN)/python -m pip install --quiet ruff

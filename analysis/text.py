@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Iterable
 
 import pandas as pd
 
+from analysis.annotations import DEFAULT_ANNOTATIONS
 from analysis.errors import UsageError
 from analysis.settings import StageSettings, setting
 from analysis.tokens import WORD_OR_NUMBER_PATTERN, WORD_PATTERN, count_words, stopwords, terms
@@ -76,6 +77,12 @@ class TextSettings(StageSettings):
         Language for stopwords and stemming.
     extra_stopwords : tuple of str
         Further words to drop (for example ``("united", "nations")``).
+    annotations : tuple of str
+        Transcript annotations removed from every text before anything is counted
+        (names of :data:`analysis.annotations.PATTERNS`: ``[Laughter]``, ``(spoke in
+        French)``...); all by default, empty (``--set text.annotations=``) to keep
+        them. The run counts what it removed in ``annotations.csv`` and in the
+        ``annotations_removed`` column of ``documents.csv``.
     """
 
     group: ClassVar[str] = "text"
@@ -90,10 +97,14 @@ class TextSettings(StageSettings):
                                      "portuguese", "italian", "dutch"))
     extra_stopwords: tuple[str, ...] = setting((), "Further words to drop, e.g. `united; nations`.",
                                                alt=("united", "nations"))
+    annotations: tuple[str, ...] = setting(
+        DEFAULT_ANNOTATIONS, "Transcript annotations removed before counting (`[Laughter]`, `(spoke in French)`); "
+        "empty: keep them.", choices=DEFAULT_ANNOTATIONS, alt=("laughter", "applause"))
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["extra_stopwords"] = list(self.extra_stopwords)
+        d["annotations"] = list(self.annotations)
         d["normalisation"] = NORMALISATION_STEPS
         d["tokenizer"] = f"nltk RegexpTokenizer({WORD_PATTERN!r})"
         return d

@@ -31,7 +31,7 @@ def test_info_sg_r2p_lists_missing_with_urls():
     assert f"anchor {ANCHOR_ID}: available" in r.stdout
     assert "press.un.org/en/2005/ga10334.doc.htm" in r.stdout
     s = json.loads(runner.invoke(app, ["corpus", "info", "--json"]).stdout)
-    assert s["available"] == 1 and len(s["missing_documents"]) == 52
+    assert s["available"] == 1 and len(s["missing_documents"]) == 58
 
 
 def test_validate_ok_and_error_exit_codes(tmp_path):

@@ -10,12 +10,12 @@ from .conftest import ANCHOR_ID
 
 
 def test_sg_r2p_anchor_available_others_missing_with_urls(sg_corpus):
-    assert len(sg_corpus) == 53
+    assert len(sg_corpus) == 59
     assert sg_corpus.anchor == ANCHOR_ID
     av = sg_corpus.available()
     assert av.doc_ids == [ANCHOR_ID]
     missing = sg_corpus.missing()
-    assert len(missing) == 52
+    assert len(missing) == 58
     assert missing["url"].str.match(r"^https?://").all()
     dv = sg_corpus.docvars
     for col in ["doc_id", "date", "year", "speaker", "role", "venue", "genre", "title", "confirmed", "notes"]:
@@ -67,8 +67,11 @@ def test_manifest_folder_with_text_file_and_text_column(tmp_path):
 def test_manifest_folder_non_utf8_text_names_file(tmp_path):
     (tmp_path / "a.txt").write_bytes("caf\xe9".encode("latin-1"))
     pd.DataFrame({"doc_id": ["a"], "year": [2000], "text_file": ["a.txt"]}).to_csv(tmp_path / "manifest.csv", index=False)
+    c = load_corpus(tmp_path)  # degrades: the document stays, without text, and the file is reported
+    assert c.missing()["doc_id"].tolist() == ["a"]
+    assert c.issues["file"].str.endswith("a.txt").all() and c.issues["problem"].str.contains("not UTF-8").all()
     with pytest.raises(CorpusError, match=r"a\.txt is not UTF-8"):
-        load_corpus(tmp_path)
+        load_corpus(tmp_path, strict=True)
 
 
 def test_general_debate_folder(tmp_path):
@@ -76,10 +79,14 @@ def test_general_debate_folder(tmp_path):
     (tmp_path / "BRA_73_2018.txt").write_text("Sovereignty matters.", encoding="utf-8")
     c = load_corpus(tmp_path)
     assert c.doc_ids == ["FRA_72_2017", "BRA_73_2018"]
-    assert c.docvars["country"].tolist() == ["FRA", "BRA"] and c.docvars["session"].tolist() == [72, 73]
+    assert c.docvars["country_code"].tolist() == ["FRA", "BRA"] and c.docvars["session"].tolist() == [72, 73]
+    assert c.docvars["country"].tolist() == ["France", "Brazil"]
     (tmp_path / "notes.txt").write_text("x", encoding="utf-8")
-    with pytest.raises(CorpusError, match="notes.txt"):
-        load_corpus(tmp_path)
+    c = load_corpus(tmp_path)  # one odd name no longer refuses the folder: it is reported and skipped
+    assert c.doc_ids == ["FRA_72_2017", "BRA_73_2018"]
+    bad = c.issues[c.issues["action"] == "skipped"]
+    assert bad["file"].str.endswith("notes.txt").tolist() == [True]
+    assert "CODE_SESSION_YEAR.txt" in bad["problem"].iloc[0]
 
 
 def test_unsc_layout(tmp_path):

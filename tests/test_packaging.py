@@ -41,7 +41,7 @@ ANCHOR_TEXT = "texts/2017-09-06_antonio-guterres_ga-informal-dialogue.txt"
 #: corpus/ files that must ship (as analysis/_corpus/...) so an install works from any folder
 CORPUS_RESOURCES = ["README.md", "manifest.csv", "manifest.schema.json", "corpus.lock", "sources.yml",
                     "dictionaries/README.md", "dictionaries/r2p_frames.yml", "dictionaries/stance.yml",
-                    ANCHOR_TEXT]
+                    "un_regional_groups.csv", ANCHOR_TEXT]
 
 
 def _setuptools_config() -> dict:

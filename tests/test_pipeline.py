@@ -27,8 +27,9 @@ def test_run_writes_contract_tables(tmp_path, small_corpus):
 def test_sg_r2p_documents_reports_missing(tmp_path, sg_corpus):
     run_pipeline(sg_corpus, tmp_path, only=["corpus"], verbose=False)
     docs = pd.read_csv(tmp_path / "tables" / "documents.csv")
-    assert len(docs) == 53 and docs["available"].sum() == 1
+    assert len(docs) == 59 and docs["available"].sum() == 1
     assert docs.loc[docs["available"], "n_paragraphs"].item() == 27
+    assert (docs["annotations_removed"] == 0).all()  # the anchor carries no transcript annotations
 
 
 def test_same_inputs_same_tables_and_cache_hits(tmp_path, small_corpus):

@@ -23,6 +23,7 @@ FAST = {
     "topics": {"k_min": 2, "k_max": 4, "k_step": 2, "n_runs": 2, "n_boot": 20, "auto_lda_max_units": 100000},
     "frames": {"n_boot": 30, "changepoint_min_size": 2},
     "figures": {"formats": "png"},
+    "scaling": {"n_boot": 10},
 }
 #: values to try where the declared/derived alternative is not informative on this corpus
 ALT = {

@@ -83,7 +83,7 @@ def test_parametric_bootstrap_is_seeded_and_plausible():
     assert 10 <= a.convergence_["n_boot_converged"] <= 15
 
 
-@pytest.mark.slow
+@pytest.mark.study  # 2 minutes: `pytest -m study` or `make bench`; CI runs the seeded check above
 def test_bootstrap_coverage_study():
     cover = []
     for s in range(10):

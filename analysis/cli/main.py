@@ -54,7 +54,7 @@ def corpus_info(
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", help=DATA_DIR_HELP),
 ) -> None:
-    """Summarise a corpus: documents, years, speakers, anchor, and what is missing."""
+    """Summarise a corpus: documents, years, speakers, anchor, countries and regions, what is missing or skipped."""
     _use_data_dir(data_dir)
     c = _load(corpus)
     s = c.summary()
@@ -64,13 +64,29 @@ def corpus_info(
         return
     t = Table(title=f"corpus {s['name']}", show_header=False)
     years = f"{s['first_year']}-{s['last_year']}" if s["first_year"] is not None else "none"
-    for k, v in [
+    rows = [
         ("documents", s["documents"]), ("with text", s["available"]), ("missing", s["missing"]),
         ("years (with text)", years), ("speakers", s["speakers"]), ("anchor", s["anchor"]),
-    ]:
+    ]
+    dv = c.docvars
+    if "post" in dv.columns:
+        rows.append(("with speaker's post", int(dv["post"].notna().sum())))
+    if "countries" in s:
+        rows.append(("countries", s["countries"]))
+    rows.append(("skipped files", s["skipped_files"]))
+    if s["issues"]:
+        rows.append(("issues", ", ".join(f"{n} {k}(s)" for k, n in sorted(s["issues"].items()))
+                     + " (r2p corpus validate lists them)"))
+    for k, v in rows:
         t.add_row(k, str(v))
     out_console.print(t)
-    dv = c.docvars
+    if "regions" in s:
+        rt = Table(title="documents by UN regional group")
+        rt.add_column("group")
+        rt.add_column("documents", justify="right")
+        for k, v in s["regions"].items():
+            rt.add_row(k, str(v))
+        out_console.print(rt)
     if c.anchor:
         status = "available" if bool(dv.loc[dv["doc_id"] == c.anchor, "available"].iloc[0]) else "MISSING"
         out_console.print(f"anchor {c.anchor}: {status}")
@@ -90,46 +106,72 @@ def corpus_validate(
     notes: bool = typer.Option(False, "--notes", help="Also list notes (e.g. texts not fetched yet)."),
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", help=DATA_DIR_HELP),
 ) -> None:
-    """Check a corpus against its manifest schema and lock file; never modifies anything.
+    """Check a corpus: the files its loader skipped or read partly, and for a manifest folder its schema and lock file.
 
-    Reports every problem with its file, row, column and what to do. Exit code 1
-    when any error is found.
+    Never modifies anything. Lists every problem with its file (and row, column) and
+    what to do: a speech file that breaks the naming rule, an empty or non-UTF-8
+    file, a manifest row against the schema or the lock. Exit code 1 when any error
+    or warning is found; notes (e.g. a code outside ISO 3166 kept, texts not fetched
+    yet) are listed with --notes.
     """
     from analysis.acquire.lock import validate_corpus_folder
 
     _use_data_dir(data_dir)
     folder = corpus_dir() if corpus in ("sg-r2p", "sg_r2p", "r2p") else Path(corpus)
-    if corpus in BUILTIN_CORPORA[1:] or not (folder / "manifest.csv").exists():
+    manifest = corpus not in BUILTIN_CORPORA[1:] and folder.is_dir() and (folder / "manifest.csv").exists()
+    if manifest:
+        from analysis.corpus import CorpusError, load_manifest_folder
+        from analysis.manifest import ManifestError
+
+        problems = validate_corpus_folder(folder)
+        try:  # the texts' own problems (empty, not UTF-8); a manifest that does not load is reported above
+            issues = load_manifest_folder(folder).issues
+        except (CorpusError, ManifestError):
+            issues = None
+    else:
+        problems = []
         c = _load(corpus)
+        issues = c.issues
+    bad = issues[issues["severity"] != "note"] if issues is not None else []
+    n_issue_notes = (len(issues) - len(bad)) if issues is not None else 0
+    if issues is not None:
+        for _, r in (issues if notes else bad).iterrows():
+            console.print(f"{r['severity']}: {r['file']}: {r['problem']} ({r['action']})", markup=False,
+                          highlight=False)
+    if not manifest:
         empty = [d for d in c.doc_ids if not c.texts.get(d)]
-        if empty:
-            for d in empty:
-                console.print(f"error: {corpus}: document {d} has no text")
+        for d in empty:
+            console.print(f"error: {corpus}: document {d} has no text", markup=False, highlight=False)
+        out_console.print(f"{corpus}: {len(c)} documents loaded, {len(empty)} without text, "
+                          f"{int((issues['action'] == 'skipped').sum())} file(s) skipped; {len(bad)} problem(s), "
+                          f"{n_issue_notes} note(s)" + ("" if notes or not n_issue_notes else " (--notes to list)"))
+        if empty or len(bad):
             raise typer.Exit(1)
-        out_console.print(f"{corpus}: {len(c)} documents loaded, none empty (no manifest to validate)")
         return
-    problems = validate_corpus_folder(folder)
     errors = [p for p in problems if p.severity == "error"]
-    shown = problems if notes else errors
-    for p in shown:
+    for p in (problems if notes else errors):
         console.print(str(p), markup=False, highlight=False)
-    n_notes = len(problems) - len(errors)
-    out_console.print(f"{folder}: {len(errors)} error(s), {n_notes} note(s)" + ("" if notes or not n_notes else " (--notes to list)"))
-    if errors:
+    n_notes = len(problems) - len(errors) + n_issue_notes
+    out_console.print(f"{folder}: {len(errors) + len(bad)} error(s), {n_notes} note(s)"
+                      + ("" if notes or not n_notes else " (--notes to list)"))
+    if errors or len(bad):
         raise typer.Exit(1)
 
 
 @corpus_app.command("fetch")
 def corpus_fetch(
-    corpus: str = typer.Option("sg-r2p", "--corpus", "-c", help="A folder with manifest.csv, or sg-r2p (the project's corpus/)."),
-    only: Optional[List[str]] = typer.Option(None, "--only", help="Fetch only this doc_id (repeatable)."),
-    force: bool = typer.Option(False, "--force", help="Re-fetch texts already present; a different text goes beside the old one as <doc_id>.new.txt, never over it."),
+    corpus: str = typer.Option("sg-r2p", "--corpus", "-c", help="A folder with manifest.csv, or sg-r2p (the project's corpus/); or a Dataverse dataset downloaded as released: ungdc (UN General Debate Corpus), unsc-debates, unsc-meetings, or a DOI (doi:10.7910/DVN/...)."),
+    only: Optional[List[str]] = typer.Option(None, "--only", help="Fetch only this doc_id (repeatable); for a Dataverse dataset, this file name or pattern."),
+    force: bool = typer.Option(False, "--force", help="Re-fetch texts already present; a different text goes beside the old one as <doc_id>.new.txt, never over it. For a Dataverse dataset: list again, re-verify every file, unpack again (never over a changed file)."),
     plan: bool = typer.Option(False, "--plan", help="List what would be fetched and from which URLs; download and write nothing."),
     config: Optional[Path] = typer.Option(None, "--config", help="A sources.yml overriding corpus/sources.yml (user agent, rate limit, URL templates)."),
     report: Optional[Path] = typer.Option(None, "--report", help="Also write the per-row summary to this CSV file."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar; summary only."),
     accept: bool = typer.Option(False, "--accept", help="Download nothing; accept the re-fetched texts awaiting review (<doc_id>.new.txt) of the --only rows, or of all."),
-    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help=DATA_DIR_HELP),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help=DATA_DIR_HELP + " Dataverse datasets go to its <name>/ subfolder (e.g. ungdc/)."),
+    version: Optional[str] = typer.Option(None, "--version", help="Dataverse datasets: the published version to fetch (ungdc: 13.0; e.g. 12.0, or :latest-published)."),
+    server: Optional[str] = typer.Option(None, "--server", help="Dataverse datasets: the installation (default https://dataverse.harvard.edu)."),
+    unpack: bool = typer.Option(True, "--unpack/--no-unpack", help="Dataverse datasets: unpack the downloaded archives (never over an existing different file)."),
 ) -> None:
     """Download the manifest's missing texts, extract them, and record them in corpus.lock.
 
@@ -137,13 +179,21 @@ def corpus_fetch(
     doc_symbol, then url. Raw downloads go to corpus/raw/, cleaned texts to
     corpus/texts/, hashes to corpus/corpus.lock. Polite (user agent, rate limit,
     robots.txt, retries); an interrupted run resumes. Exit code 1 if any row failed.
+
+    With --corpus ungdc (or unsc-debates, unsc-meetings, a DOI) the dataset is
+    downloaded as released through the Dataverse API by DOI and --version into
+    the user data folder (<data dir>/ungdc): file listing, downloads verified
+    against the published checksums and resumed when cut off (.part files),
+    archives unpacked without overwriting anything, dataverse.lock written last.
+    A second run is a no-op.
     """
     from analysis.cli.fetch import fetch_command
 
     _use_data_dir(data_dir)
 
     code = fetch_command(corpus, only=only, force=force, plan=plan, config=config, report_csv=report,
-                         quiet=quiet, console=console, out_console=out_console, accept=accept)
+                         quiet=quiet, console=console, out_console=out_console, accept=accept,
+                         version=version, server=server, unpack=unpack)
     if code:
         raise typer.Exit(code)
 

@@ -26,8 +26,10 @@ out_console = Console()
 
 CORPUS_HELP = (
     "Corpus name or path: sg-r2p (default, the project's corpus/), sotu, inaugural, "
-    "state_union, a folder with manifest.csv, a folder of ISO3_session_year.txt files, "
-    "a UNSC Debates folder (meta.tsv + speeches/), or a .csv/.parquet file with a text column."
+    "state_union, ungdc (the UN General Debate Corpus: $R2P_UNGDC_DIR or the data folder), "
+    "a folder with manifest.csv, the UNGDC release (folder, TXT folder or .tgz/.zip), "
+    "a UNSC Debates folder (speaker.tsv, meta.tsv + speeches.tar or speeches/), a UNSC Meetings and "
+    "Speeches folder (speeches.tsv + meetings.tsv), or a .csv/.parquet file with a text column."
 )
 
 DATA_DIR_HELP = (

@@ -58,6 +58,9 @@ class RunContext:
         Paragraph units (``unit_id, doc_id, position, n_tokens, text`` + docvars).
     text : TextSettings
         The tokens layer's settings (``--set text.KEY=VALUE``).
+    annotations : DataFrame
+        What the runner removed as transcript annotations (``text.annotations``):
+        ``doc_id, pattern, n_removed, example`` (``annotations.csv``).
     settings : dict
         Each stage's declared settings object, by stage name.
     """
@@ -69,6 +72,7 @@ class RunContext:
     text: Any = None
     anchor: str | None = None
     units: pd.DataFrame | None = None
+    annotations: pd.DataFrame | None = None
     settings: dict[str, Any] = field(default_factory=dict)
     cache: Cache = field(default_factory=lambda: Cache(None, enabled=False))
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)

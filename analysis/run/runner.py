@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from analysis._version import __version__
+from analysis.annotations import corpus_strip_annotations
 from analysis.corpus import Corpus, load_corpus
 from analysis.errors import UsageError, closest
 from analysis.run.cache import Cache
@@ -200,8 +201,16 @@ def run_pipeline(
                                  + f"; stages are {', '.join(known)}")
     selected = [n for n in STAGE_NAMES if n == "corpus" or ((not only or n in only) and n not in (skip or []))]
     selected += [n for n in OPTIONAL_STAGES if only and n in only and n not in (skip or [])]
+    if (any(n in OPTIONAL_STAGES for n in selected) and "figures" not in selected
+            and "figures" not in (skip or [])):
+        # an optional stage runs only when named, so its figures are drawn with it
+        # (`--only scaling` draws the scaling figures; `--skip figures` turns that off)
+        selected.append("figures")
 
     full = corpus if isinstance(corpus, Corpus) else load_corpus(corpus)
+    # transcript annotations ([Laughter], (spoke in French)...) are not speech: removed once, here,
+    # before the corpus hash, the units and every count; what was removed goes to annotations.csv
+    full, annotations = corpus_strip_annotations(full, text.annotations)
     timings["load"] = time.perf_counter() - t0
     avail = full.available()
     record = _read_record(out)
@@ -213,7 +222,7 @@ def run_pipeline(
     out.mkdir(parents=True, exist_ok=True)
     cache = Cache(cache_dir or out / ".cache", enabled=use_cache, salt=__version__)
     ctx = RunContext(corpus=avail, full_corpus=full, out=out, seed=int(seed), text=text, anchor=anchor_id,
-                     settings=cfgs, cache=cache, verbose=verbose)
+                     settings=cfgs, cache=cache, verbose=verbose, annotations=annotations)
     ctx._fingerprint = avail.fingerprint()
     for n in notes:
         ctx.log(n)
@@ -246,6 +255,8 @@ def run_pipeline(
         "anchor": {"doc_id": anchor_id, "source": anchor_source},
         "units": {"kind": "paragraph", "n": int(len(ctx.units)), "key": ctx.key_of(ctx.units)[:16]},
         "tokens": text.to_dict(),
+        "annotations": {"patterns": list(text.annotations), "removed": int(annotations["n_removed"].sum()),
+                        "documents": int(annotations["doc_id"].nunique())},
         "matrices": {},
     }
 

@@ -6,7 +6,7 @@ Usage (after ``r2p run --corpus sotu --out figures/sotu``)::
 
 Each ``figures/sotu/figures/<name>.png`` (300 dpi) is resized to at most 900 px
 wide and saved with a 256-colour palette, so the committed gallery stays small.
-Only the figures listed in ``GALLERY`` are copied.
+Only the figures listed in ``GALLERY`` (or named after the run folder) are copied.
 """
 
 from __future__ import annotations
@@ -21,12 +21,13 @@ GALLERY = [
     "corpus_overview", "similarity_to_anchor", "similarity_heatmap", "keyness_anchor_vs_rest",
     "fightin_words_anchor_vs_rest", "topic_selection", "topic_prevalence", "frame_trajectories",
     "pillar_shares", "anchor_profile", "dispersion_over_time", "novelty", "style_trends",
+    "scaling_positions", "scaling_words",
 ]
 
 
-def main(run_dir: str) -> None:
+def main(run_dir: str, names: list[str] | None = None) -> None:
     src = Path(run_dir) / "figures"
-    for name in GALLERY:
+    for name in names or GALLERY:
         png = src / f"{name}.png"
         if not png.exists():
             print(f"skip {name}: {png} not found")
@@ -41,4 +42,4 @@ def main(run_dir: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "figures/sotu")
+    main(sys.argv[1] if len(sys.argv) > 1 else "figures/sotu", sys.argv[2:] or None)
