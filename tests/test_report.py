@@ -151,8 +151,9 @@ def test_page_for_ten_thousand_speeches_stays_under_20_mb():
     rng = np.random.default_rng(0)
     n = 10_000
     docs = pd.DataFrame({"doc_id": [f"d{i}" for i in range(n)], "year": 1946 + np.arange(n) % 78,
-                         "speaker": [f"s{i % 190}" for i in range(n)], "available": True})
+                         "speaker": [f"s{i % 190}" if i % 7 else None for i in range(n)], "available": True})
     sim = docs[["doc_id", "year", "speaker"]].assign(cosine=rng.uniform(0, 1, n))
+    sim.loc[5, "cosine"] = np.nan  # a document with no terms left
     sim = sim.assign(ci_low=sim["cosine"] - 0.05, ci_high=sim["cosine"] + 0.05)
     para = pd.DataFrame({"doc_id": np.repeat(docs["doc_id"], 3), "unit_id": [f"u{i}" for i in range(3 * n)],
                          "rank": np.tile([1, 2, 3], n), "cosine": 0.5})
@@ -163,6 +164,8 @@ def test_page_for_ten_thousand_speeches_stays_under_20_mb():
                        "count_b": rng.integers(1, 500, 30_000), "z": rng.normal(0, 2, 30_000)})
     html = build_report({"documents": docs, "similarity_to_anchor": sim, "similarity_paragraphs": para,
                          "units": units, "fightin_words": fw}, {"anchor": "d0"})
+    blob = re.search(r'id="r2p-data">(.*?)</script>', html, re.S).group(1).replace("<\\/", "</")
+    json.loads(blob, parse_constant=lambda c: pytest.fail(f"{c} in the page's JSON"))  # strict JSON
     size = len(html.encode("utf-8"))
     assert size < 20e6, f"{size / 1e6:.1f} MB"
     assert "2000 of 30000 terms plotted" in html and "Paragraphs are included for the 2000 documents" in html

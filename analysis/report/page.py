@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,21 @@ def _footer(p: Mapping[str, Any]) -> str:
             "The page needs no network connection.</p></footer>")
 
 
+def _finite(obj):
+    """``obj`` with every NaN, missing value and infinity replaced by None (JSON null)."""
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if obj is pd.NA or obj is pd.NaT:
+        return None
+    if hasattr(obj, "item") and not isinstance(obj, (str, bytes)):  # numpy scalars
+        return _finite(obj.item())
+    return obj
+
+
 TABS = (("overview", "Corpus"), ("similarity", "Similarity to the anchor"), ("terms", "Terms"),
         ("topics", "Topics"), ("frames", "Frames"), ("anchor", "The anchor"))
 
@@ -91,7 +107,8 @@ def build_report(tables: Mapping[str, pd.DataFrame], provenance: Mapping[str, An
         status.update({k: v.get("note") for k, v in data.items()})
     data["meta"] = {"anchor": prov.get("anchor"), "corpus": (prov.get("corpus") or {}).get("name"),
                     "notes": list(notes or [])}
-    blob = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str)
+    blob = json.dumps(_finite(data), ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str,
+                      allow_nan=False)  # NaN is not JSON: the browser's JSON.parse would reject the page
     blob = blob.replace("</", "<\\/").replace("<!--", "<\\!--")
     bundle = vega_bundle().replace("</script", "<\\/script")
     tabs = "".join(f'<button role="tab" id="tab-{k}" aria-controls="view-{k}" aria-selected="false" '

@@ -30,7 +30,7 @@ def _num(s) -> pd.Series:
 
 
 def _clip(text, n: int) -> str:
-    s = "" if text is None or (isinstance(text, float) and np.isnan(text)) else str(text)
+    s = "" if text is None or text is pd.NA or (isinstance(text, float) and np.isnan(text)) else str(text)
     return s if len(s) <= n else s[:n].rsplit(" ", 1)[0] + " ..."
 
 
@@ -79,7 +79,7 @@ def overview_view(documents: pd.DataFrame | None, max_groups: int = 7) -> dict[s
     docs = {}
     cols = [c for c in ("doc_id", "speaker", "n_tokens") if c in d.columns]
     for (y, grp), sub in d.groupby(["year", "group"]):
-        docs.setdefault(str(int(y)), {})[grp] = sub[cols].astype(str).values.tolist()
+        docs.setdefault(str(int(y)), {})[grp] = sub[cols].astype(object).fillna("").astype(str).values.tolist()
     return {"spec": _spec(_config(chart)), "by": by, "docs": docs, "columns": cols,
             "n_docs": int(len(d)), "n_years": int(d["year"].nunique())}
 
@@ -122,7 +122,7 @@ def similarity_view(sim: pd.DataFrame | None, paragraphs: pd.DataFrame | None, u
                 [int(r.rank), round(float(r.cosine), 4), str(r.unit_id), _clip(text.get(str(r.unit_id)), chars)])
     else:
         notes.append("No similarity_paragraphs table: clicking a point shows no paragraphs (rerun compare).")
-    meta = {str(r.doc_id): [str(getattr(r, "speaker", "")), None if pd.isna(r.year) else int(r.year),
+    meta = {str(r.doc_id): [_clip(getattr(r, "speaker", ""), 80), None if pd.isna(r.year) else int(r.year),
                             round(float(r.cosine), 4)] for r in s.itertuples(index=False)}
     return {"spec": _spec(_config(chart)), "paragraphs": paras, "docs": meta, "notes": notes}
 
