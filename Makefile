@@ -33,8 +33,11 @@ figures: $(STAMP)  ## The main job: fetch the corpus, run every analysis, draw e
 	$(BIN)/r2p run --corpus sotu --out figures/sotu
 	$(BIN)/python -m analysis.notebooks --out figures/notebooks
 
+# Two pytest workers (pytest-xdist) for the 2-core machines CI runs on; `make test WORKERS=0` runs serially.
+WORKERS ?= 2
+
 test: $(STAMP)  ## Run the test suite (fails if no test is collected)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(if $(filter 0,$(WORKERS)),,-n $(WORKERS))
 
 bench: $(STAMP)  ## Benchmarks side by side with peer libraries (installs the bench extras)
 	$(BIN)/python -m pip install --quiet -e ".[test,bench]"

@@ -11,6 +11,14 @@ from analysis._version import __version__
 from analysis.corpus import Corpus, CorpusError, load_corpus  # noqa: E402
 
 _compat.install()
-__getattr__ = _compat.module_getattr
 
-__all__ = ["Corpus", "CorpusError", "load_corpus", "__version__"]
+__all__ = ["Corpus", "CorpusError", "load_corpus", "read_table", "__version__"]
+
+
+def __getattr__(name: str):
+    """``analysis.read_table`` (a run's table, CSV or Parquet) without importing the run layer eagerly."""
+    if name == "read_table":
+        from analysis.run.tables import read_table
+
+        return read_table
+    return _compat.module_getattr(name)

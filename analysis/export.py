@@ -209,10 +209,12 @@ def export_dtm(run_dir, dest=None, level: str = "document") -> list[Path]:
     if level not in ("document", "unit"):
         raise UsageError(f"level must be 'document' or 'unit', got {level!r}")
     units_path = run_dir / "tables" / "units.csv"
+    if not units_path.is_file() and (run_dir / "tables" / "units.parquet").is_file():
+        units_path = run_dir / "tables" / "units.parquet"  # a large run (run.table_format)
     if not units_path.is_file():
         raise UsageError(f"{units_path} not found: the corpus stage writes it ('r2p run' without --only)")
     settings = _run_text_settings(run_dir)
-    units = pd.read_csv(units_path, low_memory=False)
+    units = read_run_table(units_path)
     require_columns(units, ["unit_id", "doc_id", "text"], what=str(units_path))
     dtm = build_dtm(units, id_col="unit_id", settings=settings)
     if level == "document":

@@ -20,7 +20,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from analysis.run.runner import run_pipeline
-from analysis.run.tables import read_table
+from analysis.run.tables import read_table, table_path
 
 __all__ = ["Run", "Tables", "show"]
 
@@ -34,11 +34,7 @@ class Tables(Mapping):
         self.quiet = quiet
 
     def _path(self, name: str) -> Path | None:
-        for ext in (".csv", ".parquet"):
-            p = self.out / "tables" / f"{name}{ext}"
-            if p.exists():
-                return p
-        return None
+        return table_path(self.out / "tables", name)  # Parquet or CSV (run.table_format)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name in self.live:
@@ -55,8 +51,9 @@ class Tables(Mapping):
         return name in self.live or self._path(str(name)) is not None
 
     def __iter__(self):
-        names = set(self.live) | {p.stem for p in (self.out / "tables").glob("*.*")} if (self.out / "tables").is_dir() \
-            else set(self.live)
+        tdir = self.out / "tables"
+        names = set(self.live) | ({p.stem for p in (*tdir.glob("*.csv"), *tdir.glob("*.parquet"))}
+                                  if tdir.is_dir() else set())
         return iter(sorted(names))
 
     def __len__(self) -> int:
@@ -95,17 +92,25 @@ class Run:
     Parameters
     ----------
     corpus : str or Corpus
-        As for ``r2p run --corpus``.
+        As for ``r2p run --corpus``;
+        ``"sg-r2p+ungdc"`` combines corpora (:func:`analysis.reshape.load_corpora`).
     out : path
         The run folder (``tables/``, ``figures/``, ``run.json``).
     seed, anchor, overrides, cache_dir
         As for :func:`analysis.run.run_pipeline` (``overrides`` is ``{group: {key: value}}``,
         the same declared settings as ``--set``).
+    where, passages, passage_unit, passage_window
+        As ``r2p run --where/--passages/--passage-unit/--passage-window``
+        (:func:`analysis.reshape.load_reshaped`); the corpus is reshaped once, at the first run.
     """
 
     def __init__(self, corpus, out: str | Path = "out", seed: int = 20170906, anchor: str | None = None,
-                 overrides: Mapping[str, Mapping[str, Any]] | None = None, cache_dir: str | Path | None = None):
+                 overrides: Mapping[str, Mapping[str, Any]] | None = None, cache_dir: str | Path | None = None,
+                 where: str | None = None, passages: str | None = None, passage_unit: str = "paragraph",
+                 passage_window: int = 30):
         self._corpus = corpus
+        self.where, self.passages = where, passages
+        self.passage_unit, self.passage_window = passage_unit, passage_window
         self.out = Path(out)
         self.seed = seed
         self._anchor = anchor
@@ -115,6 +120,22 @@ class Run:
 
     def stages(self, *names: str):
         """Run these stages (the corpus stage always runs); results are cached. Returns ``self``."""
+        if isinstance(self._corpus, str) and (self.where or self.passages or "+" in self._corpus):
+            from analysis.corpus import load_corpus
+            from analysis.reshape import load_reshaped
+
+            self._corpus = load_reshaped(self._corpus, load_corpus, where=self.where, passages=self.passages,
+                                         passage_unit=self.passage_unit, passage_window=self.passage_window)
+            self.where = self.passages = None  # applied once
+        elif not isinstance(self._corpus, str) and (self.where or self.passages):
+            from analysis.reshape import corpus_passages, corpus_subset
+
+            if self.where:
+                self._corpus = corpus_subset(self._corpus, self.where)
+            if self.passages:
+                self._corpus = corpus_passages(self._corpus, self.passages, unit=self.passage_unit,
+                                               window=self.passage_window)
+            self.where = self.passages = None  # applied once
         self.context = run_pipeline(self._corpus, self.out, seed=self.seed, overrides=self.overrides,
                                     only=list(names) or None, anchor=self._anchor, cache_dir=self.cache_dir,
                                     verbose=False, progress=False)

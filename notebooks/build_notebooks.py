@@ -204,12 +204,104 @@ def other_nb():
     ])
 
 
+STATES_SETUP = '''%matplotlib inline
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import display
+
+from analysis import load_corpus, plots
+from analysis.corpus import CorpusError
+from analysis.errors import UsageError
+from analysis.notebook import Run, show
+from analysis.reshape import corpus_passages, load_reshaped
+from analysis.textstats.passages import stat_passage_rates
+
+pd.set_option("display.max_colwidth", 90)
+pd.set_option("display.width", 140)
+# the states go beside the Secretary-General: a single corpus given as CORPUS is put after sg-r2p
+SPEC = CORPUS if "+" in str(CORPUS) or str(CORPUS) == "sg-r2p" else f"sg-r2p+{CORPUS}"
+try:
+    corpus = load_reshaped(SPEC, load_corpus, where=WHERE or None)
+except CorpusError as e:  # the UNGDC is not on this machine: the loader says how to get it
+    print(f"{e}\\n-> until then this notebook shows sg-r2p+inaugural")
+    SPEC = "sg-r2p+inaugural"
+    corpus = load_reshaped(SPEC, load_corpus, where=WHERE or None)
+docs = corpus.available().docvars
+print(corpus)
+docs.groupby("source")["doc_id"].count().rename("documents with text").to_frame()'''
+
+
+def states_nb():
+    return nb([
+        new_markdown_cell("# 06 States and the Secretary-General\n\nR2P scholars compare what the Secretary-"
+                          "General says with what states say. This notebook puts the SG corpus beside the UN "
+                          "General Debate Corpus (Jankin, Baturo & Dasandi 2017; `--corpus sg-r2p+ungdc`, a "
+                          "`source` docvar telling them apart), cuts every speech into the paragraphs that speak "
+                          "of the responsibility to protect or the four atrocity crimes (`--passages r2p`), and "
+                          "asks how often states speak of R2P per year and region, which frames they use, and "
+                          "how close their R2P passages come to the 2017 anchor. The same run on the command "
+                          "line: `r2p run --corpus sg-r2p+ungdc --passages r2p --only compare --only frames`."),
+        params_cell("sg-r2p+ungdc",
+                    'PASSAGES = "r2p"   # the pattern set (a profile name) or comma-separated patterns\n'
+                    'WHERE = ""   # a --where expression over the docvars, e.g. "year >= 2005"'),
+        new_code_cell(STATES_SETUP),
+        new_markdown_cell("## How often states speak of R2P\n\nThe share of speeches with at least one "
+                          "matching paragraph, per year and source, then per UN regional group (the UNGDC "
+                          "loader's `un_region`)."),
+        new_code_cell('rates = stat_passage_rates(corpus, PASSAGES, by=["source", "year"])\n'
+                      'display(rates.pivot(index="year", columns="source", values="share").round(3).tail(20))\n'
+                      'd = show(plots.plot_passage_shares, rates, by="source")'),
+        new_code_cell('REGION = "un_region" if "un_region" in docs.columns else "source"\n'
+                      'if REGION == "source":\n'
+                      '    print("no un_region docvar in this corpus (the UNGDC loader adds it): by source only")\n'
+                      'by_region = stat_passage_rates(corpus, PASSAGES, by=[REGION, "year"])\n'
+                      'totals = by_region.groupby(REGION)[["documents", "with_passages", "passages", "matches"]].sum()\n'
+                      'display(totals.assign(share=(totals["with_passages"] / totals["documents"]).round(3)))\n'
+                      'd = show(plots.plot_passage_shares, by_region, by=REGION)'),
+        new_markdown_cell("## The passages\n\nEvery matching paragraph becomes a document (`{doc_id}#p{n}`) "
+                          "with its speech's docvars and the patterns it matched; the anchor stays whole."),
+        new_code_cell('try:\n    passages = corpus_passages(corpus, PASSAGES)\nexcept UsageError as e:\n'
+                      '    print(f"{e}; the analyses below use whole documents")\n    passages = corpus\n'
+                      'print(passages, passages.settings.get("passages", {}))\n'
+                      'pv = passages.docvars\n'
+                      'if "matched" in pv.columns:\n'
+                      '    found = pv[pv["passage_n"] > 0].assign(pattern=pv["matched"].str.split("; ")).explode("pattern")\n'
+                      '    display(found.groupby(["pattern", "source"]).size().unstack(fill_value=0))'),
+        new_markdown_cell("## Which frames they use\n\nFrame rates per 1,000 tokens of the passages, by year "
+                          "and source (`frames_source_years`), with bootstrap intervals."),
+        new_code_cell('run = Run(passages, out=Path(OUT) / Path(SPEC).name, seed=SEED, overrides=OVERRIDES)\n'
+                      'ctx = run.stages("compare", "frames")\nt = ctx.tables\n'
+                      'fs = t["frames_source_years"]\n'
+                      'd = show(plots.plot_frame_source_trajectories, fs)'),
+        new_code_cell('if len(fs):\n'
+                      '    top = fs[fs["level"] == 1].groupby(["frame", "source"])[["matches", "tokens"]].sum()\n'
+                      '    display((1000 * top["matches"] / top["tokens"]).unstack().round(2))'),
+        new_markdown_cell("## How close their R2P passages come to the 2017 anchor\n\nMean TF-IDF cosine of "
+                          "the passages to the anchor per year and source (`similarity_source_years`), and the "
+                          "closest passages."),
+        new_code_cell('ss = t["similarity_source_years"]\ndisplay(ss.tail(10))\n'
+                      'd = show(plots.plot_similarity_source_years, ss)'),
+        new_code_cell('sim = t["similarity_to_anchor"].merge(pv.drop(columns=["year", "speaker"]), on="doc_id")\n'
+                      'closest = sim[sim["doc_id"] != ctx.anchor].sort_values("cosine", ascending=False)\n'
+                      'cols = [c for c in ["doc_id", "source", "year", "country", "un_region", "speaker", "cosine", '
+                      '"matched"] if c in closest.columns]\n'
+                      'closest[cols].head(10)'),
+        new_markdown_cell("## What sets the sources apart\n\nKeyness of the first source against the others "
+                          "(`source=sg-r2p vs ungdc`, the comparison stage's grammar)."),
+        new_code_cell('key = t["keyness"]\n'
+                      'comps = [c for c in dict.fromkeys(key["comparison"].astype(str)) if c.startswith("source=")]\n'
+                      'd = show(plots.plot_keyness, key, comparison=comps[0]) if comps else print("one source only")'),
+    ])
+
+
 NOTEBOOKS = {
     "01_corpus.ipynb": corpus_nb,
     "02_anchor_in_context.ipynb": anchor_nb,
     "03_topics_over_time.ipynb": topics_nb,
     "04_framing.ipynb": framing_nb,
     "05_other_corpus_sotu.ipynb": other_nb,
+    "06_states_and_the_sg.ipynb": states_nb,
 }
 
 

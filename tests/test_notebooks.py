@@ -16,7 +16,7 @@ from analysis.run.runner import run_pipeline
 FAST = {"topics": {"models": "nmf", "k_min": 2, "k_max": 4, "k_step": 2, "n_runs": 2, "n_boot": 50},
         "compare": {"n_boot": 50}, "frames": {"n_boot": 100}, "figures": {"formats": "pdf,svg"}}
 EXPECTED = ["01_corpus.ipynb", "02_anchor_in_context.ipynb", "03_topics_over_time.ipynb",
-            "04_framing.ipynb", "05_other_corpus_sotu.ipynb"]
+            "04_framing.ipynb", "05_other_corpus_sotu.ipynb", "06_states_and_the_sg.ipynb"]
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +66,7 @@ def test_every_notebook_executes_on_a_small_corpus(tiny):
     root, csv = tiny
     res = run_notebooks(root / "notebooks", corpus=str(csv), log=lambda m: None,
                         parameters={"OVERRIDES": FAST, "CACHE_ROOT": str(root)}, save_ipynb=True)
-    assert res["status"].tolist() == ["ok"] * 5, res.loc[res["status"] != "ok", "error"].tolist()
+    assert res["status"].tolist() == ["ok"] * len(EXPECTED), res.loc[res["status"] != "ok", "error"].tolist()
     for name in EXPECTED:
         html = (root / "notebooks" / name).with_suffix(".html")
         assert html.exists() and "<html" in html.read_text(encoding="utf-8")[:2000].lower()

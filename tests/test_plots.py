@@ -141,14 +141,33 @@ def test_fightin_words_points_and_sides():
 def test_topic_selection_lines_and_selected():
     sel = T.topic_selection()
     fig, d = P.plot_topic_selection(sel)
-    assert set(d["metric"]) == {"npmi", "umass", "exclusivity", "perplexity", "stability"}
+    assert set(d["metric"]) == {"npmi", "umass", "exclusivity", "perplexity", "stability", "frontier"}
     for (m, model), part in d.groupby(["metric", "model"]):
         line = one(fig, f"line:{m}:{model}")
-        np.testing.assert_allclose(line.get_xdata(), part["k"])
+        np.testing.assert_allclose(line.get_xdata(), part["x"])
         np.testing.assert_allclose(line.get_ydata(), part["value"])
-    chosen = d[d["selected"]]
+    chosen = d[d["selected"] & (d["metric"] != "frontier")]
     assert set(chosen["k"]) == {8} and set(chosen["model"]) == {"lda"}
-    assert len(by_gid(fig, "selected:npmi:lda")) == 1
+    assert len(by_gid(fig, "selected:npmi:lda")) == 1 and not by_gid(fig, "edge:npmi:lda")
+    # the frontier: no K off it has both higher NPMI and higher exclusivity than a K on it
+    for model, part in d[d["metric"] == "frontier"].groupby("model"):
+        s = sel[sel["model"] == model]
+        for x, y in zip(part["x"], part["value"]):
+            assert not ((s["npmi"] > x) & (s["exclusivity"] > y)).any()
+        off = s[~s["k"].isin(part["k"])]
+        for x, y in zip(off["npmi"], off["exclusivity"]):
+            assert ((s["npmi"] > x) & (s["exclusivity"] > y)).any()
+
+
+def test_topic_selection_marks_edge_of_grid():
+    sel = T.topic_selection()
+    sel["selected"] = (sel["model"] == "nmf") & (sel["k"] == 12)
+    sel["at_edge"] = sel["k"].isin([4, 12])
+    sel["heldout_error"] = np.where(sel["model"] == "nmf", 1.5 - 0.01 * sel["k"], np.nan)
+    fig, d = P.plot_topic_selection(sel)
+    assert "heldout_error" in set(d["metric"])
+    assert len(by_gid(fig, "edge:heldout_error:nmf")) == 1
+    assert "edge of the grid" in fig._suptitle.get_text()
 
 
 def test_topic_prevalence_small_multiples():

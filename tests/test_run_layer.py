@@ -20,7 +20,8 @@ from analysis.run.registry import STAGE_NAMES, settings_groups
 #: settings that make the small runs fast (the base of every run below)
 FAST = {
     "compare": {"n_boot": 20, "collocation_top": 50},
-    "topics": {"k_min": 2, "k_max": 4, "k_step": 2, "n_runs": 2, "n_boot": 20, "auto_lda_max_units": 100000},
+    "topics": {"k_min": 2, "k_max": 4, "k_step": 2, "n_runs": 2, "n_boot": 20, "auto_lda_max_units": 100000,
+               "gibbs_iter": 50},
     "frames": {"n_boot": 30, "changepoint_min_size": 2},
     "figures": {"formats": "png"},
     "scaling": {"n_boot": 10},
@@ -63,7 +64,7 @@ TOGETHER = {("scaling", "model"): lambda small: {"reference": f"{small.doc_ids[0
 
 
 def _stages_of(group):
-    if group in ("text", "corpus"):
+    if group in ("text", "corpus", "run"):
         return [s for s in STAGE_NAMES if s != "figures"]
     return [group]
 
@@ -90,7 +91,8 @@ def base_run(small, tmp_path_factory):
 
 
 def _tables(out: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted((out / "tables").glob("*.csv"))}
+    files = [*(out / "tables").glob("*.csv"), *(out / "tables").glob("*.parquet")]
+    return {p.name: p.read_bytes() for p in sorted(files)}
 
 
 @pytest.mark.parametrize("group,key", list(_cases()))

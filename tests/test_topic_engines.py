@@ -136,7 +136,7 @@ def _composition_run(seed, n_draws=30):
 def test_composition_recovers_planted_effect_and_is_wider():
     res = [_composition_run(s) for s in (11, 12, 13)]
     eff = res[0][0]
-    assert list(eff.columns) == TABLE_COLUMNS["topic_effects"] + ["method"] == EFFECT_COLUMNS
+    assert list(eff.columns) == TABLE_COLUMNS["topic_effects"] == EFFECT_COLUMNS
     assert set(eff["method"]) == {"composition"} and set(eff["kind"]) == {"coefficient", "expected"}
     assert min(r[2].min() for r in res) > 0.95
     arr = np.vstack([r[1] for r in res])
@@ -157,3 +157,11 @@ def test_composition_coverage_study():
     assert first[:, 2].mean() >= 0.9  # topic 1's planted effect
     assert arr[:, 2].mean() >= 0.9  # every topic's effect
     assert arr[:, 3].mean() > arr[:, 4].mean()
+
+
+def test_fitted_model_pickles_for_the_run_cache(sim, fit):
+    import pickle
+
+    again = pickle.loads(pickle.dumps(fit))
+    assert again.transform(sim[1]).tobytes() == fit.transform(sim[1]).tobytes()
+    assert "model_" not in vars(fit) and again.model_.k == 5  # tomotopy model outside the hashed attributes

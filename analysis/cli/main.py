@@ -16,8 +16,8 @@ import typer
 from rich.table import Table
 
 from analysis._version import __version__
-from analysis.cli.options import (CORPUS_HELP, DATA_DIR_HELP, console, load_corpus_or_exit, out_console,
-                                  use_data_dir as _use_data_dir)
+from analysis.cli.options import (CORPUS_HELP, DATA_DIR_HELP, PASSAGES_HELP, WHERE_HELP, console,
+                                  load_corpus_or_exit, out_console, use_data_dir as _use_data_dir)
 from analysis.corpus import BUILTIN_CORPORA, corpus_dir
 
 
@@ -53,11 +53,21 @@ def corpus_info(
     show_missing: bool = typer.Option(True, "--missing/--no-missing", help="List documents without text, with their URLs."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", help=DATA_DIR_HELP),
+    where: Optional[str] = typer.Option(None, "--where", help=WHERE_HELP),
+    passages: Optional[str] = typer.Option(None, "--passages", help=PASSAGES_HELP),
 ) -> None:
-    """Summarise a corpus: documents, years, speakers, anchor, countries and regions, what is missing or skipped."""
+    """Summarise a corpus: documents, years, speakers, anchor, countries and regions, what is missing or skipped.
+
+    With `--corpus A+B`, `--where` or `--passages`, the reshaped corpus is summarised
+    (documents per source when there are several).
+    """
     _use_data_dir(data_dir)
-    c = _load(corpus)
+    c = load_corpus_or_exit(corpus, where=where, passages=passages)
     s = c.summary()
+    if "source" in c.docvars.columns and c.docvars["source"].nunique() > 1:
+        s["sources"] = {str(k): int(v) for k, v in c.docvars["source"].value_counts(sort=False).items()}
+    if "passages" in c.settings:
+        s["passages"] = c.settings["passages"]
     if as_json:
         s["missing_documents"] = c.missing()[["doc_id"] + [x for x in ("url",) if x in c.docvars]].to_dict("records")
         out_console.print_json(json.dumps(s, default=str))
@@ -67,6 +77,9 @@ def corpus_info(
     rows = [
         ("documents", s["documents"]), ("with text", s["available"]), ("missing", s["missing"]),
         ("years (with text)", years), ("speakers", s["speakers"]), ("anchor", s["anchor"]),
+        *((("sources", ", ".join(f"{k}: {v}" for k, v in s["sources"].items())),) if "sources" in s else ()),
+        *((("passages", f"{s['passages']['passages']} from {s['passages']['documents_with_passages']} of "
+            f"{s['passages']['documents']} documents ({s['passages']['unit']})"),) if "passages" in s else ()),
     ]
     dv = c.docvars
     if "post" in dv.columns:

@@ -18,8 +18,10 @@ from rich.console import Console
 from rich.markup import escape
 
 __all__ = ["console", "out_console", "CORPUS_HELP", "cli_errors", "load_corpus_or_exit", "corpus_option",
+           "where_option", "passages_option", "passage_unit_option", "passage_window_option", "reshaping",
            "out_option", "seed_option", "set_option", "anchor_option", "no_cache_option", "cache_dir_option",
-           "quiet_option", "threads_option"]
+           "quiet_option", "threads_option",
+           "workers_option"]
 
 console = Console(stderr=True)
 out_console = Console()
@@ -29,7 +31,20 @@ CORPUS_HELP = (
     "state_union, ungdc (the UN General Debate Corpus: $R2P_UNGDC_DIR or the data folder), "
     "a folder with manifest.csv, the UNGDC release (folder, TXT folder or .tgz/.zip), "
     "a UNSC Debates folder (speaker.tsv, meta.tsv + speeches.tar or speeches/), a UNSC Meetings and "
-    "Speeches folder (speeches.tsv + meetings.tsv), or a .csv/.parquet file with a text column."
+    "Speeches folder (speeches.tsv + meetings.tsv), or a .csv/.parquet file with a text column. "
+    "Combine corpora with +, e.g. sg-r2p+ungdc (a `source` docvar tells them apart)."
+)
+
+WHERE_HELP = (
+    "Keep the documents an expression over the docvars selects, e.g. \"year>=2005\", "
+    "'source == \"ungdc\" and un_region == \"African States\"', 'country_code in (\"FRA\",\"USA\")' "
+    "(operators == != < <= > >= in, not in; and, or, not)."
+)
+
+PASSAGES_HELP = (
+    "Cut the documents into the passages that match a pattern set: a profile name (r2p: "
+    "responsib* to protect, R2P, RtoP and the four atrocity crimes) or comma-separated patterns. "
+    "The anchor stays whole."
 )
 
 DATA_DIR_HELP = (
@@ -81,11 +96,38 @@ def cli_errors():
         raise typer.Exit(1) from None
 
 
-def load_corpus_or_exit(corpus: str):
+def load_corpus_or_exit(corpus: str, where: Optional[str] = None, passages: Optional[str] = None,
+                        passage_unit: str = "paragraph", passage_window: int = 30):
+    """Load ``--corpus`` (``A+B`` combines), then apply ``--where`` and ``--passages``
+    (:func:`analysis.reshape.load_reshaped`); errors exit 1 (corpus) or 2 (usage)."""
     from analysis.corpus import load_corpus
+    from analysis.reshape import load_reshaped
 
     with cli_errors(), console.status(f"loading corpus {corpus} ..."):
-        return load_corpus(corpus)
+        return load_reshaped(corpus, load_corpus, where=where, passages=passages, passage_unit=passage_unit,
+                             passage_window=passage_window)
+
+
+def reshaping(corpus: str, where: Optional[str], passages: Optional[str]) -> bool:
+    """Whether ``--corpus/--where/--passages`` ask for more than loading one corpus."""
+    return bool(where or passages or ("+" in str(corpus) and not Path(str(corpus)).expanduser().exists()))
+
+
+def where_option():
+    return typer.Option(None, "--where", help=WHERE_HELP)
+
+
+def passages_option():
+    return typer.Option(None, "--passages", help=PASSAGES_HELP)
+
+
+def passage_unit_option():
+    return typer.Option("paragraph", "--passage-unit", help="Passages are matching paragraphs, or windows "
+                        "of --passage-window words either side of each match: paragraph or window.")
+
+
+def passage_window_option():
+    return typer.Option(30, "--passage-window", min=0, help="Words either side of a match (--passage-unit window).")
 
 
 def corpus_option(default: str = "sg-r2p"):
@@ -125,6 +167,12 @@ def quiet_option():
 def threads_option():
     return typer.Option(1, "--threads", min=0,
                         help="BLAS/OpenMP threads (default 1: identical tables on any machine; 0: the libraries' default).")
+
+
+def workers_option():
+    return typer.Option(None, "--workers", "-j", min=1,
+                        help="Worker processes for the K scan, bootstraps and dictionary counts (run.workers; "
+                             "default 1). Tables are byte-identical for any number.")
 
 
 # typing helpers for the commands

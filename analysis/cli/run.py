@@ -21,14 +21,21 @@ from analysis.cli.options import (
     console,
     corpus_option,
     data_dir_option,
+    load_corpus_or_exit,
     no_cache_option,
     out_console,
     out_option,
+    passage_unit_option,
+    passage_window_option,
+    passages_option,
     quiet_option,
+    reshaping,
     seed_option,
     set_option,
     threads_option,
     use_data_dir,
+    workers_option,
+    where_option,
 )
 
 __all__ = ["register", "run_command", "settings_table", "settings_markdown"]
@@ -37,18 +44,31 @@ __all__ = ["register", "run_command", "settings_table", "settings_markdown"]
 def run_command(corpus: str, out: Path, *, seed: int = 20170906, sets: list[str] | None = None,
                 flags: dict[str, dict[str, Any]] | None = None, only: list[str] | None = None,
                 skip: list[str] | None = None, anchor: str | None = None, no_cache: bool = False,
-                cache_dir: Path | None = None, quiet: bool = False, threads: int = 1, progress: bool = True):
-    """Parse ``--set``, lay the given flags over it, run, and exit 1 if a stage failed."""
-    from analysis.run.runner import run_pipeline
+                cache_dir: Path | None = None, quiet: bool = False, threads: int = 1, progress: bool = True,
+                where: str | None = None, passages: str | None = None, passage_unit: str = "paragraph",
+                passage_window: int = 30, workers: int | None = None):
+    """Parse ``--set``, lay the given flags over it, run, and exit 1 if a stage failed.
+
+    ``--corpus A+B``, ``--where`` and ``--passages`` reshape the corpus first
+    (:func:`analysis.reshape.load_reshaped`), after the settings are validated.
+    """
+    from analysis.run.runner import resolve_settings, run_pipeline
     from analysis.settings import parse_assignments
 
     with cli_errors():
         overrides = parse_assignments(sets)
         for group, values in (flags or {}).items():
             overrides.setdefault(group, {}).update({k: v for k, v in values.items() if v is not None})
+        if reshaping(corpus, where, passages):
+            resolve_settings(overrides)  # a bad --set is reported before a large corpus is read
+    if reshaping(corpus, where, passages):
+        corpus = load_corpus_or_exit(corpus, where=where, passages=passages, passage_unit=passage_unit,
+                                     passage_window=passage_window)
+    with cli_errors():
         ctx = run_pipeline(corpus, out, seed=seed, overrides=overrides, only=only, skip=skip, anchor=anchor,
                            cache_dir=cache_dir, use_cache=not no_cache, verbose=not quiet,
-                           progress=progress and not quiet, threads=threads or None)
+                           progress=progress and not quiet, threads=threads or None,
+                           workers=workers)
     if ctx.errors:
         for e in ctx.errors:
             console.print(f"[red]stage {e['stage']} failed:[/] {escape(e['error'])}")
@@ -107,16 +127,28 @@ def register(app: typer.Typer) -> None:
         cache_dir: Optional[Path] = cache_dir_option(),
         quiet: bool = quiet_option(),
         threads: int = threads_option(),
+        workers: Optional[int] = workers_option(),
         data_dir: Optional[Path] = data_dir_option(),
+        where: Optional[str] = where_option(),
+        passages: Optional[str] = passages_option(),
+        passage_unit: str = passage_unit_option(),
+        passage_window: int = passage_window_option(),
     ) -> None:
         """Run the pipeline on a corpus: tables under OUT/tables, figures under OUT/figures, OUT/run.json.
 
         Stages: corpus (documents.csv, units.csv), compare, topics, novelty, frames, figures.
         Every setting is declared (`r2p settings`); an unknown key or bad value is a usage error.
+        Large unit-level tables are Parquet (run.table_format); --workers N runs the K scan,
+        bootstraps and dictionary counts on N processes with byte-identical tables.
+        `--corpus A+B` combines corpora (a `source` docvar), `--where EXPR` keeps the documents it
+        selects, `--passages r2p` cuts them into the passages that speak of R2P; all three are
+        recorded in run.json (corpus.loader, facts.corpus) and change the corpus hash, so caches follow.
         """
         use_data_dir(data_dir)
         ctx = run_command(corpus, out, seed=seed, sets=set_, only=only, skip=skip, anchor=anchor,
-                          no_cache=no_cache, cache_dir=cache_dir, quiet=quiet, threads=threads)
+                          no_cache=no_cache, cache_dir=cache_dir, quiet=quiet, threads=threads, where=where,
+                          passages=passages, passage_unit=passage_unit, passage_window=passage_window,
+                          workers=workers)
         if not quiet:
             out_console.print(f"wrote {len(ctx.tables)} tables to {out / 'tables'} and {out / 'run.json'}")
 

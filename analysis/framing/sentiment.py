@@ -16,7 +16,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from analysis.stats.bootstrap import group_rng, one_blas_thread, percentile_interval, resample_counts
+from analysis.stats.bootstrap import group_rng, one_blas_thread, percentile_interval, resample_sums
+from analysis.stats.parallel import chunks, pmap
 
 __all__ = ["SENTIMENT_COLUMNS", "SENTIMENT_YEAR_COLUMNS", "stat_sentiment", "stat_sentiment_years",
            "vader_analyzer"]
@@ -59,19 +60,35 @@ def stat_sentiment(units: pd.DataFrame, docvars: Iterable[str] = ("date", "year"
     ----------
     Hutto, C. J. and Gilbert, E. (2014). VADER. *ICWSM-14*.
     """
-    sia = vader_analyzer()
-    scores = [sia.polarity_scores(str(t)) for t in units["text"].tolist()]
+    vader_analyzer()  # a missing lexicon is reported here, before any worker starts
+    texts = units["text"].tolist()
+    # fixed chunks of units on the run's workers (analysis.stats.parallel): the same scores for any number
+    parts = pmap(_vader_rows, [(texts[a:b],) for a, b in chunks(len(texts), SENTIMENT_CHUNK)])
+    scores = np.concatenate(parts) if parts else np.zeros((0, 4))
     out = pd.DataFrame({
         "unit_id": units["unit_id"].astype(str).to_numpy(),
         "doc_id": units["doc_id"].astype(str).to_numpy(),
-        "neg": [s["neg"] for s in scores], "neu": [s["neu"] for s in scores],
-        "pos": [s["pos"] for s in scores], "compound": [s["compound"] for s in scores],
+        "neg": scores[:, 0], "neu": scores[:, 1], "pos": scores[:, 2], "compound": scores[:, 3],
     }, columns=SENTIMENT_COLUMNS)
     for c in ("unit_id", "doc_id"):
         out[c] = out[c].astype("str")
     for c in docvars:
         if c in units.columns:
             out[c] = units[c].to_numpy()
+    return out
+
+
+#: units per task of the sentiment scoring
+SENTIMENT_CHUNK = 4096
+
+
+def _vader_rows(texts) -> np.ndarray:
+    """``neg, neu, pos, compound`` of each text (a task of :func:`stat_sentiment`)."""
+    sia = vader_analyzer()
+    out = np.empty((len(texts), 4), dtype=np.float64)
+    for i, t in enumerate(texts):
+        s = sia.polarity_scores(str(t))
+        out[i] = (s["neg"], s["neu"], s["pos"], s["compound"])
     return out
 
 
@@ -98,8 +115,12 @@ def stat_sentiment_years(sent: pd.DataFrame, n_boot: int = 1000, ci: float = 0.9
         lo = hi = np.nan
         if n_boot > 0:
             rng = group_rng(seed, y)
-            W = resample_counts(len(x), n_boot, rng)
-            lo, hi = percentile_interval((W @ x / len(x))[:, None], ci)
+            # VADER's compound scores have four decimals: resampled sums of the whole numbers
+            # x * 10^4 are exact, batched so memory does not grow with n_boot x units
+            xi = np.rint(x * 1e4)
+            exact = np.array_equal(xi / 1e4, x)
+            sums = resample_sums(xi if exact else x, n_boot, rng) / (1e4 if exact else 1.0)
+            lo, hi = percentile_interval((sums / len(x))[:, None], ci)
             lo, hi = float(lo[0]), float(hi[0])
         rows.append((int(y), float(x.mean()), lo, hi, float((x >= threshold).mean()),
                      float((x <= -threshold).mean()), len(x), g["doc_id"].nunique()))

@@ -25,6 +25,7 @@ from analysis.plots.save import style_context
 
 __all__ = [
     "plot_corpus_overview",
+    "plot_passage_shares",
     "plot_statement_lengths",
     "plot_statements_per_year",
 ]
@@ -171,3 +172,60 @@ def plot_corpus_overview(
     plotted = pd.concat(parts, ignore_index=True)
     cols = ["panel"] + [c for c in plotted.columns if c != "panel"]
     return fig, plotted[cols]
+
+
+def plot_passage_shares(
+    data: pd.DataFrame, ax: Axes | None = None, by: str = "source", value: str = "share", max_groups: int = 7,
+) -> tuple[Figure, pd.DataFrame]:
+    """How often a pattern set is spoken of per year: one line per group (source, UN region).
+
+    Parameters
+    ----------
+    data : DataFrame
+        :func:`analysis.textstats.passages.stat_passage_rates` by ``[by, "year"]``.
+    by : str
+        The group column (``source``, ``un_region``).
+    value : str
+        ``share`` (documents with a passage, the default) or ``per_10k_words``.
+    max_groups : int
+        Groups with the most documents drawn; the rest are summed into "other".
+
+    Returns
+    -------
+    fig, plotted : Figure, DataFrame(group, year, value, documents)
+    """
+    need = {"share": ["with_passages"], "per_10k_words": ["matches", "words"]}.get(value, [value])
+    _require(data, [by, "year", "documents", *need], "plot_passage_shares")
+    d = data.dropna(subset=[by, "year"]).copy()
+    _nonempty(d, "plot_passage_shares")
+    d["group"] = _top_groups(d[by].astype(str), max_groups).to_numpy() if d[by].nunique() > max_groups \
+        else d[by].astype(str)
+    if value == "share":
+        agg = d.groupby(["group", "year"], sort=True).agg(with_passages=("with_passages", "sum"),
+                                                          documents=("documents", "sum")).reset_index()
+        agg["value"] = agg["with_passages"] / agg["documents"]
+    elif value == "per_10k_words":
+        agg = d.groupby(["group", "year"], sort=True).agg(matches=("matches", "sum"), words=("words", "sum"),
+                                                          documents=("documents", "sum")).reset_index()
+        agg["value"] = 1e4 * agg["matches"] / agg["words"].where(agg["words"] > 0)
+    else:
+        agg = d.groupby(["group", "year"], sort=True).agg(value=(value, "mean"),
+                                                          documents=("documents", "sum")).reset_index()
+    order = list(dict.fromkeys(d.groupby("group")["documents"].sum().sort_values(ascending=False, kind="stable")
+                               .index))
+    plotted = pd.concat([agg[agg["group"] == g] for g in order], ignore_index=True)[
+        ["group", "year", "value", "documents"]]
+    fig, ax = _fig_ax(ax, "double", height=2.6)
+    with style_context():
+        for i, g in enumerate(order):
+            s = plotted[plotted["group"] == g]
+            st = _style(i, g)
+            ax.plot(s["year"].astype(float), s["value"].astype(float), color=st["color"], linestyle=st["linestyle"],
+                    marker=st["marker"], markersize=3, linewidth=1.0, label=g, gid=f"line:{g}")
+        ax.set_xlabel("Year")
+        ax.set_ylabel("Share of documents with a passage" if value == "share" else
+                      "Matches per 10,000 words" if value == "per_10k_words" else value)
+        ax.set_title(f"How often the patterns are spoken of, by year and {by}")
+        _year_ticks(ax, float(plotted["year"].min()), float(plotted["year"].max()))
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return fig, plotted

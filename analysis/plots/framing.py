@@ -19,6 +19,7 @@ from analysis.plots.base import (
     _require,
     _root,
     _small_multiples,
+    _style,
     _wrap,
     _year_ticks,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "pillar_shares_from_frames",
     "pillar_shares_from_indices",
     "plot_anchor_profile",
+    "plot_frame_source_trajectories",
     "plot_frame_trajectories",
     "plot_pillar_shares",
 ]
@@ -105,6 +107,72 @@ def plot_frame_trajectories(
         fig.supylabel("Matches per 1,000 tokens", fontsize=7)
         fig.supxlabel("Year", fontsize=7)
         fig.suptitle("Frames over time (95% bootstrap intervals; dashed: change points)")
+    return fig, pd.concat(rows, ignore_index=True)
+
+
+def plot_frame_source_trajectories(
+    data: pd.DataFrame, axes=None, frames: Sequence[str] | None = None, by: str = "source", ncols: int = 4,
+) -> tuple[Figure, pd.DataFrame]:
+    """Frame rates per 1,000 tokens by year, one line per source, small multiples by frame.
+
+    Parameters
+    ----------
+    data : DataFrame
+        ``frames_source_years.csv``: source, frame, year, rate, ci_low, ci_high
+        (:func:`analysis.framing.rates.stat_rates_by`).
+    frames : sequence of str, optional
+        Subset and order of frames (default: the top-level frames, in table order).
+    by : str
+        The group column (``source``).
+
+    Returns
+    -------
+    fig, plotted : Figure, DataFrame(frame, source, year, rate, ci_low, ci_high)
+
+    References
+    ----------
+    Efron, B. and Tibshirani, R. J. (1993). *An Introduction to the Bootstrap*. Chapman & Hall.
+    """
+    _require(data, [by, "frame", "year", "rate"], "plot_frame_source_trajectories")
+    d = data.dropna(subset=[by, "year", "rate"]).copy()
+    for c in ("ci_low", "ci_high"):
+        if c not in d.columns:
+            d[c] = d["rate"]
+    if frames is None and "level" in d.columns and (pd.to_numeric(d["level"], errors="coerce") == 1).any():
+        d = d[pd.to_numeric(d["level"], errors="coerce") == 1]
+    all_frames = list(dict.fromkeys(d["frame"].astype(str)))
+    if frames is not None:
+        all_frames = [f for f in frames if f in set(all_frames)]
+    d = d[d["frame"].astype(str).isin(all_frames)]
+    _nonempty(d, "plot_frame_source_trajectories")
+    groups = list(dict.fromkeys(d[by].astype(str)))
+    fig, axs = _small_multiples(len(all_frames), axes, ncols)
+    rows = []
+    with style_context():
+        for ax, f in zip(axs, all_frames):
+            for i, g in enumerate(groups):
+                s = d[(d["frame"].astype(str) == f) & (d[by].astype(str) == g)].sort_values("year")
+                if s.empty:
+                    continue
+                st = _style(i, g)
+                x = s["year"].astype(float).to_numpy()
+                lo, hi = s["ci_low"].astype(float).to_numpy(), s["ci_high"].astype(float).to_numpy()
+                ax.fill_between(x, lo, hi, color=st["color"], alpha=0.2, linewidth=0, gid=f"band:{f}:{g}")
+                if len(x) < 3:  # a band needs several years; a lone year gets its interval as a bar
+                    ax.vlines(x, lo, hi, color=st["color"], linewidth=0.8, gid=f"interval:{f}:{g}")
+                ax.plot(x, s["rate"].astype(float), color=st["color"], linestyle=st["linestyle"], linewidth=1.0,
+                        marker="o" if len(x) < 3 else None, markersize=2.5, label=g, gid=f"line:{f}:{g}")
+                rows.append(pd.DataFrame({"frame": f, by: g, "year": x, "rate": s["rate"].astype(float).to_numpy(),
+                                          "ci_low": lo, "ci_high": hi}))
+            ax.set_title(_wrap(f.replace("_", " "), 30), fontsize=6.5, loc="left")
+            _int_years(ax)
+            ax.tick_params(labelsize=6)
+        handles, labels = axs[0].get_legend_handles_labels()
+        if handles:
+            fig.legend(handles, labels, loc="upper right", fontsize=6, frameon=False)
+        fig.supylabel("Matches per 1,000 tokens", fontsize=7)
+        fig.supxlabel("Year", fontsize=7)
+        fig.suptitle(f"Frames over time by {by} (95% bootstrap intervals)")
     return fig, pd.concat(rows, ignore_index=True)
 
 

@@ -25,6 +25,7 @@ from analysis.plots.save import OKABE_ITO, style_context
 
 __all__ = [
     "plot_similarity_heatmap",
+    "plot_similarity_source_years",
     "plot_similarity_to_anchor",
 ]
 
@@ -144,4 +145,56 @@ def plot_similarity_heatmap(
         ax.tick_params(axis="x", labelrotation=45)
     ya, yb = np.meshgrid(years, years, indexing="ij")
     plotted = pd.DataFrame({"year_a": ya.ravel(), "year_b": yb.ravel(), "cosine": grid.ravel()})
+    return fig, plotted
+
+
+def plot_similarity_source_years(
+    data: pd.DataFrame, ax: Axes | None = None, by: str = "source",
+) -> tuple[Figure, pd.DataFrame]:
+    """Mean similarity to the anchor per year, one line per source, with bootstrap intervals.
+
+    Parameters
+    ----------
+    data : DataFrame
+        ``similarity_source_years.csv``: source, year, n_docs, cosine, ci_low, ci_high
+        (:func:`analysis.textstats.similarity.stat_similarity_by`).
+    by : str
+        The group column (``source``).
+
+    Returns
+    -------
+    fig, plotted : Figure, DataFrame(source, year, cosine, ci_low, ci_high, n_docs)
+        Sources in table order, years ascending.
+    """
+    _require(data, [by, "year", "cosine"], "plot_similarity_source_years")
+    d = data.dropna(subset=[by, "year", "cosine"]).copy()
+    _nonempty(d, "plot_similarity_source_years")
+    for c in ("ci_low", "ci_high"):
+        if c not in d.columns:
+            d[c] = d["cosine"]
+    if "n_docs" not in d.columns:
+        d["n_docs"] = 1
+    groups = list(dict.fromkeys(d[by].astype(str)))
+    parts = []
+    fig, ax = _fig_ax(ax, "double", height=2.6)
+    with style_context():
+        for i, g in enumerate(groups):
+            s = d[d[by].astype(str) == g].sort_values("year")
+            x = s["year"].astype(float).to_numpy()
+            st = _style(i, g)
+            lo, hi = s["ci_low"].astype(float).to_numpy(), s["ci_high"].astype(float).to_numpy()
+            ax.fill_between(x, lo, hi, color=st["color"], alpha=0.2, linewidth=0, gid=f"band:{g}")
+            if len(x) < 3:  # a lone year gets its interval as a bar
+                ax.vlines(x, lo, hi, color=st["color"], linewidth=0.8, gid=f"interval:{g}")
+            ax.plot(x, s["cosine"].astype(float), color=st["color"], linestyle=st["linestyle"], marker=st["marker"],
+                    markersize=3, linewidth=1.0, label=g, gid=f"line:{g}")
+            parts.append(pd.DataFrame({by: g, "year": x, "cosine": s["cosine"].astype(float).to_numpy(),
+                                       "ci_low": lo, "ci_high": hi,
+                                       "n_docs": s["n_docs"].astype(float).to_numpy()}))
+        plotted = pd.concat(parts, ignore_index=True)
+        ax.set_ylabel("Mean cosine to the anchor")
+        ax.set_xlabel("Year")
+        ax.set_title(f"Similarity to the anchor by year and {by} (TF-IDF cosine, 95% bootstrap CI)")
+        _year_ticks(ax, plotted["year"].min(), plotted["year"].max())
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig, plotted

@@ -33,6 +33,9 @@ class Profile:
         Resource names (relative to ``corpus/``) of the framing and stance dictionaries.
     kwic_patterns : tuple of str
         Glob patterns of the KWIC concordance (``*`` matches any ending).
+    passage_patterns : tuple of str
+        Glob patterns whose paragraphs (or windows) are the study's passages
+        (:func:`analysis.reshape.corpus_passages`, ``--passages NAME``).
     comparisons : tuple of str
         Default keyness comparisons, in the syntax of
         :func:`analysis.textstats.similarity.default_comparisons`.
@@ -50,11 +53,13 @@ class Profile:
     frames_dictionary: str
     stance_dictionary: str
     kwic_patterns: tuple[str, ...] = ()
+    passage_patterns: tuple[str, ...] = ()
     comparisons: tuple[str, ...] = ()
     indices: Mapping[str, tuple] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kwic_patterns", tuple(self.kwic_patterns))
+        object.__setattr__(self, "passage_patterns", tuple(self.passage_patterns))
         object.__setattr__(self, "comparisons", tuple(self.comparisons))
         object.__setattr__(self, "indices", MappingProxyType(dict(self.indices)))
         for name, spec in self.indices.items():

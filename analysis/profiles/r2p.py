@@ -25,6 +25,9 @@ R2P = Profile(
     frames_dictionary="dictionaries/r2p_frames.yml",
     stance_dictionary="dictionaries/stance.yml",
     kwic_patterns=("responsibility to protect", "prevent*", "sovereign*", "atrocit*", "genocide", "civilian*"),
+    # the principle's names and the four atrocity crimes of the 2005 World Summit Outcome, paras 138-139
+    passage_patterns=("responsib* to protect", "R2P", "RtoP", "genocid*", "war crime*", "ethnic cleansing",
+                      "crime* against humanity"),
     comparisons=("anchor", "speaker=António Guterres vs Ban Ki-moon"),
     indices={
         "prevention_response_balance": (

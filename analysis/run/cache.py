@@ -59,24 +59,39 @@ class Cache:
 
         ``name`` is only for the log of hits and misses (``self.log``).
         """
-        if not self.enabled:
-            self.misses += 1
-            self.log.append((name, "computed"))
-            return fn()
+        found, value = self.lookup(name, h)
+        if found:
+            return value
+        value = fn()
+        self.store(h, value)
+        return value
+
+    def _path(self, h: str) -> Path:
         h = stable_hash(self.salt, h)
-        path = self.directory / h[:2] / f"{h}.pkl"
-        if path.exists():
-            try:
-                with open(path, "rb") as f:
-                    value = pickle.load(f)
-                self.hits += 1
-                self.log.append((name, "cached"))
-                return value
-            except Exception:  # corrupt or incompatible entry: recompute
-                pass
+        return self.directory / h[:2] / f"{h}.pkl"
+
+    def lookup(self, name: str, h: str) -> tuple[bool, Any]:
+        """``(True, value)`` when key ``h`` is cached, else ``(False, None)`` (counted as a miss)."""
+        if self.enabled:
+            path = self._path(h)
+            if path.exists():
+                try:
+                    with open(path, "rb") as f:
+                        value = pickle.load(f)
+                    self.hits += 1
+                    self.log.append((name, "cached"))
+                    return True, value
+                except Exception:  # corrupt or incompatible entry: recompute
+                    pass
         self.misses += 1
         self.log.append((name, "computed"))
-        value = fn()
+        return False, None
+
+    def store(self, h: str, value: Any) -> None:
+        """Keep ``value`` under key ``h`` (written atomically; nothing when the cache is off)."""
+        if not self.enabled:
+            return
+        path = self._path(h)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         try:
@@ -87,4 +102,3 @@ class Cache:
             if os.path.exists(tmp):
                 os.unlink(tmp)
             raise
-        return value

@@ -15,7 +15,7 @@ import sys
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import pandas as pd
 
@@ -24,7 +24,7 @@ from analysis.corpus import Corpus
 from analysis.errors import UsageError
 from analysis.run.cache import Cache
 from analysis.run.hashing import Fingerprinter
-from analysis.run.tables import read_table, write_csv
+from analysis.run.tables import read_table, table_formats, write_csv, write_formats
 
 __all__ = ["RunContext", "StageInfo"]
 
@@ -62,7 +62,9 @@ class RunContext:
         What the runner removed as transcript annotations (``text.annotations``):
         ``doc_id, pattern, n_removed, example`` (``annotations.csv``).
     settings : dict
-        Each stage's declared settings object, by stage name.
+        Each stage's declared settings object, by stage name (and ``"run"``).
+    run : RunSettings
+        The ``run`` group: table format and workers (never part of a cache key).
     """
 
     corpus: Corpus
@@ -85,6 +87,7 @@ class RunContext:
     #: tables of earlier runs in OUT that this run may read: name -> path
     recorded_tables: dict[str, Path] = field(default_factory=dict)
     verbose: bool = True
+    run: Any = None
     stage: StageInfo | None = None
     _fingerprint: str | None = None
     _memo: dict[int, tuple[Any, str]] = field(default_factory=dict, repr=False)
@@ -134,8 +137,59 @@ class RunContext:
         name = f"{target.__module__}.{target.__qualname__}"
         fp = Fingerprinter(self._memo)
         key = fp.digest([__version__, stage, version, name, owner, list(args), kwargs])
-        return self.cache.get_or_compute_key(f"{stage}/{target.__qualname__}", key,
-                                             lambda: fn(*args, **kwargs))
+        value = self.cache.get_or_compute_key(f"{stage}/{target.__qualname__}", key,
+                                              lambda: fn(*args, **kwargs))
+        return self._remember(value, key)
+
+    def _remember(self, value: Any, key: str) -> Any:
+        """Mark a call's result (and the items of a tuple result) with the call's key.
+
+        A result is a function of its key, so passing it to a later ``ctx.call``
+        feeds the key instead of hashing its content again (a long frames table
+        hashed four times took longer than the rates computed from it). Results
+        are read-only, like every artifact: stages copy before they change one.
+        """
+        if isinstance(value, tuple):
+            for i, item in enumerate(value):
+                self._remember(item, f"{key}:{i}")
+        if value is not None and not isinstance(value, (str, bytes, int, float, bool, tuple)):
+            self._memo[id(value)] = (value, f"result:{key}")
+        return value
+
+    def call_many(self, fn: Callable, calls: Sequence[tuple[tuple, dict]], order: Sequence[int] | None = None
+                  ) -> list[Any]:
+        """``[self.call(fn, *args, **kwargs) for args, kwargs in calls]``, the uncached ones in parallel.
+
+        Each call has its own key, as with :meth:`call`; those not in the cache are
+        computed by :func:`analysis.stats.parallel.pmap` on the run's workers
+        (``run.workers``) and stored one by one, so an interrupted run resumes from
+        the calls already done. ``order`` is the submission order (for example the
+        most expensive first); results are in the order of ``calls``.
+        """
+        from analysis.stats.parallel import pmap
+
+        _check_pure(fn)
+        stage = self.stage.name if self.stage else "run"
+        version = self.stage.version if self.stage else "1"
+        name = f"{fn.__module__}.{fn.__qualname__}"
+        fp = Fingerprinter(self._memo)
+        keys = [fp.digest([__version__, stage, version, name, None, list(a), kw]) for a, kw in calls]
+        results: list[Any] = [None] * len(calls)
+        todo = []
+        for i, key in enumerate(keys):
+            found, value = self.cache.lookup(f"{stage}/{fn.__qualname__}", key)
+            if found:
+                results[i] = value
+            else:
+                todo.append(i)
+        if todo:
+            rank = {i: r for r, i in enumerate(order if order is not None else range(len(calls)))}
+            sub = sorted(range(len(todo)), key=lambda j: rank[todo[j]])
+            done = pmap(_apply, [(fn, calls[i][0], calls[i][1]) for i in todo], order=sub)
+            for i, value in zip(todo, done):
+                self.cache.store(keys[i], value)
+                results[i] = value
+        return [self._remember(v, k) for v, k in zip(results, keys)]
 
     def cached(self, *a, **k):  # pragma: no cover - the old API, removed on purpose
         raise TypeError("ctx.cached(key, params, fn) was replaced by ctx.call(fn, *args): keys are derived")
@@ -157,10 +211,11 @@ class RunContext:
         if skey not in self._dtms:
             saved, self.stage = self.stage, None
             try:
-                unit_dtm = self.call(artifacts.unit_dtm, self.units, self.text, min_df, max_df,
-                                     tuple(ngram_range))
-                d = unit_dtm if level == "unit" else self.call(
-                    artifacts.document_dtm, unit_dtm, self.corpus.docvars)
+                if level == "unit":
+                    d = self.call(artifacts.unit_dtm, self.units, self.text, min_df, max_df, tuple(ngram_range))
+                else:  # summed from the unit matrix this run already holds (tokenised once)
+                    unit_dtm = self.dtm("unit", min_df, max_df, ngram_range)
+                    d = self.call(artifacts.document_dtm, unit_dtm, self.corpus.docvars)
             finally:
                 self.stage = saved
             self.register_artifact(d, skey)
@@ -171,21 +226,22 @@ class RunContext:
 
     # ------------------------------------------------------------ tables
     def write_table(self, name: str, df: pd.DataFrame) -> Path:
-        """Write ``tables/<name>.csv`` (a table the running stage declares) and keep it for later stages."""
+        """Write ``tables/<name>.csv`` or ``.parquet`` (``run.table_format``) and keep it for later stages.
+
+        The table must be one the running stage declares. Returns the path of the
+        file written (the Parquet one when both are).
+        """
         if self.stage is not None and self.stage.produces and name not in self.stage.produces:
             raise RuntimeError(f"stage {self.stage.name!r} writes table {name!r} but does not declare it "
                                f"in PRODUCES {self.stage.produces}")
         self.tables[name] = df
-        self.written[name] = {"stage": self.stage.name if self.stage else None, "rows": int(len(df))}
-        path = self.tables_dir / f"{name}.csv"
-        if len(df) >= CSV_CACHE_MIN_ROWS and self.cache.enabled:
-            data = zlib.decompress(self.call(_render_csv, df))
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".csv.tmp")
-            tmp.write_bytes(data)
-            tmp.replace(path)
-            return path
-        return write_csv(df, path)
+        formats = table_formats(name, df, self.run.table_format if self.run is not None else "auto")
+        self.written[name] = {"stage": self.stage.name if self.stage else None, "rows": int(len(df)),
+                              "files": [f"{name}.{f}" for f in formats]}
+        csv_bytes = None
+        if "csv" in formats and len(df) >= CSV_CACHE_MIN_ROWS and self.cache.enabled:
+            csv_bytes = zlib.decompress(self.call(_render_csv, df))
+        return write_formats(df, self.tables_dir, name, formats, csv_bytes=csv_bytes)[-1]
 
     def table(self, name: str) -> pd.DataFrame | None:
         """An upstream table: written earlier in this run, or recorded by an earlier run in OUT.
@@ -232,6 +288,11 @@ def _check_pure(fn: Callable) -> None:
     if "<lambda>" in qual or "<locals>" in qual or getattr(inner, "__closure__", None):
         raise TypeError(f"ctx.call({qual}): pass a module-level function with explicit arguments; "
                         "a lambda or closure hides its inputs from the cache key")
+
+
+def _apply(fn: Callable, args: tuple, kwargs: dict) -> Any:
+    """``fn(*args, **kwargs)`` (a task of :meth:`RunContext.call_many`)."""
+    return fn(*args, **kwargs)
 
 
 def _render_csv(df: pd.DataFrame) -> bytes:

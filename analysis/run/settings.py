@@ -1,6 +1,37 @@
 """The run layer's name for the declared-settings machinery (it lives in :mod:`analysis.settings`,
-below every layer, because the tokens layer's ``TextSettings`` is declared with it too)."""
+below every layer, because the tokens layer's ``TextSettings`` is declared with it too), and the
+``run`` settings group: how a run writes its tables and how many worker processes it uses."""
 
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from analysis.run.tables import PARQUET_MIN_ROWS, TABLE_FORMATS
 from analysis.settings import SettingSpec, StageSettings, coerce_value, parse_assignments, setting
 
-__all__ = ["StageSettings", "SettingSpec", "setting", "parse_assignments", "coerce_value"]
+__all__ = ["StageSettings", "SettingSpec", "setting", "parse_assignments", "coerce_value", "RunSettings",
+           "RESULT_NEUTRAL"]
+
+
+@dataclass(frozen=True)
+class RunSettings(StageSettings):
+    """Settings of the run itself (``--set run.KEY=VALUE``; ``r2p run --workers N``).
+
+    Neither changes a result: ``table_format`` chooses the files a table is written
+    to, ``workers`` how many processes compute it (every task is seeded by its own
+    key, so tables are byte-identical for any number of workers). Neither enters a
+    cache key; both are recorded in ``run.json``.
+    """
+
+    group: ClassVar[str] = "run"
+
+    table_format: str = setting("auto", f"Table files: auto (Parquet for unit-level tables of >= "
+                                f"{PARQUET_MIN_ROWS:,} rows, else CSV), csv, parquet, or both.",
+                                choices=TABLE_FORMATS, alt="parquet")
+    workers: int = setting(1, "Worker processes for the K scan, the bootstraps and the dictionary counts "
+                           "(identical tables for any value; `r2p run --workers N`).", ge=1, alt=2)
+
+
+#: settings groups whose values never change a table's content
+RESULT_NEUTRAL = ("run",)

@@ -1,6 +1,7 @@
-"""Stage ``compare``: similarity to the anchor and across years, keyness, Fightin' Words,
-style, KWIC, dispersion and collocations (README, "Tables: comparisons"), and the evidence
-tables ``similarity_paragraphs`` and ``term_kwic`` (the passages behind a score).
+"""Stage ``compare``: similarity to the anchor (by year and source too, for a corpus of several
+sources) and across years, keyness, Fightin' Words, style, KWIC, dispersion and collocations
+(README, "Tables: comparisons"), and the evidence tables ``similarity_paragraphs`` and
+``term_kwic`` (the passages behind a score).
 
 Every result goes through ``ctx.call`` with the run's shared matrices and the
 declared settings as explicit arguments, so its cache key covers all it depends on.
@@ -44,18 +45,22 @@ from analysis.textstats.similarity import (
     DEFAULT_PATTERNS,
     SIMILARITY_COLUMNS,
     SIMILARITY_YEARS_COLUMNS,
+    SOURCE_YEARS_COLUMNS,
     default_comparisons,
     stat_centroid_distance,
+    stat_similarity_by,
     stat_similarity_to_anchor,
     stat_similarity_years,
 )
 from analysis.textstats.style import stat_style
+from analysis.reshape import source_groups
 from analysis.settings import StageSettings, setting
 
 NAME = "compare"
 VERSION = "3"
-PRODUCES = ("similarity_to_anchor", "similarity_years", "centroid_distance", "keyness", "fightin_words",
-            "style", "kwic", "dispersion", "collocates", "collocations", "similarity_paragraphs", "term_kwic")
+PRODUCES = ("similarity_to_anchor", "similarity_source_years", "similarity_years", "centroid_distance", "keyness",
+            "fightin_words", "style", "kwic", "dispersion", "collocates", "collocations", "similarity_paragraphs",
+            "term_kwic")
 CONSUMES = ()
 
 
@@ -99,7 +104,7 @@ class Settings(StageSettings):
     evidence_lines: int = setting(4, "term_kwic: KWIC lines kept per term and side.", ge=1)
     mattr_window: int = setting(100, "Style: MATTR window (words).", ge=1)
     mtld_threshold: float = setting(0.72, "Style: MTLD factor threshold.", gt=0, lt=1)
-    n_jobs: int = setting(1, "Style: worker processes for large corpora (-1: one per CPU); no effect on results.",
+    n_jobs: int = setting(1, "Style: worker processes (1: the run's --workers; -1: one per CPU); no effect on results.",
                           ge=-1)
 
 
@@ -125,6 +130,13 @@ def run(ctx, cfg: Settings) -> None:
     else:
         paras = ctx.call(stat_paragraph_similarity, udtm, anchor, top=cfg.evidence_paragraphs)
     ctx.write_table("similarity_paragraphs", paras)
+    groups = source_groups(corpus)  # a corpus of several sources (--corpus A+B): similarity by year and source
+    if groups is None or not len(sim):
+        by_source = pd.DataFrame(columns=SOURCE_YEARS_COLUMNS)
+    else:
+        by_source = ctx.call(stat_similarity_by, sim, groups, anchor=anchor, by="year", name="source",
+                             n_boot=cfg.n_boot, ci=cfg.ci, random_state=ctx.seed)
+    ctx.write_table("similarity_source_years", by_source)
 
     n_years = int(dv["year"].dropna().nunique()) if "year" in dv.columns else 0
     if ddtm is None or n_years < 2:

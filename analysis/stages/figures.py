@@ -24,7 +24,7 @@ from analysis.plots.save import (FORMATS, STYLE_PATH, _clean_json, package_versi
 #: Figures that compare documents across time; skipped with fewer than two dated documents.
 CROSS_YEAR = {
     "dispersion_over_time", "similarity_to_anchor", "similarity_heatmap", "topic_prevalence", "frame_trajectories",
-    "pillar_shares", "novelty", "style_trends",
+    "pillar_shares", "novelty", "style_trends", "frame_source_trajectories", "similarity_source_years",
 }
 
 FIGURE_INDEX_COLUMNS = ["figure", "plot", "source_tables", "status", "message"]
@@ -72,6 +72,8 @@ def figure_specs(tables: Mapping[str, pd.DataFrame], anchor: str | None = None,
     add("corpus_overview", P.plot_corpus_overview, ["documents"], lambda: dv, max_groups=max_groups)
     add("similarity_to_anchor", P.plot_similarity_to_anchor, ["similarity_to_anchor"],
         lambda: tables["similarity_to_anchor"], docvars=dv, anchor=anchor, max_groups=max_groups)
+    add("similarity_source_years", P.plot_similarity_source_years, ["similarity_source_years"],
+        lambda: tables["similarity_source_years"])
     add("similarity_heatmap", P.plot_similarity_heatmap, ["similarity_years"], lambda: tables["similarity_years"])
     for table, plot, stem, extra in (
         ("keyness", P.plot_keyness, "keyness", {"n": int(params.get("n_keyness", 12))}),
@@ -87,6 +89,8 @@ def figure_specs(tables: Mapping[str, pd.DataFrame], anchor: str | None = None,
     add("topic_prevalence", P.plot_topic_prevalence, ["topic_prevalence"], lambda: tables["topic_prevalence"])
     add("frame_trajectories", P.plot_frame_trajectories, ["frames_years"], lambda: tables["frames_years"],
         changepoints=tables.get("frame_changepoints"))
+    add("frame_source_trajectories", P.plot_frame_source_trajectories, ["frames_source_years"],
+        lambda: tables["frames_source_years"])
     if _has(tables, "frame_indices"):
         add("pillar_shares", P.plot_pillar_shares, ["frame_indices"],
             lambda: P.pillar_shares_from_indices(tables["frame_indices"]))
@@ -238,9 +242,9 @@ def draw_figures(tables: Mapping[str, pd.DataFrame], outdir: str | os.PathLike, 
 
 
 #: every table a figure reads (the stage's CONSUMES)
-FIGURE_TABLES = ("documents", "similarity_to_anchor", "similarity_years", "keyness", "fightin_words",
-                 "topic_selection", "topic_prevalence", "frames_years", "frame_changepoints", "frame_indices",
-                 "anchor_frame_profile", "frames_units", "dispersion", "novelty", "style", "scaling",
+FIGURE_TABLES = ("documents", "similarity_to_anchor", "similarity_source_years", "similarity_years", "keyness",
+                 "fightin_words", "topic_selection", "topic_prevalence", "frames_years", "frames_source_years",
+                 "frame_changepoints", "frame_indices", "anchor_frame_profile", "frames_units", "dispersion", "novelty", "style", "scaling",
                  "scaling_words")
 
 NAME = "figures"
@@ -286,7 +290,7 @@ def run(ctx, cfg: Settings) -> None:
 
 def redraw(out: str | os.PathLike, formats: Sequence[str] | str = FORMATS, reuse: bool = True,
            log=print, **params: Any) -> pd.DataFrame:
-    """Draw the figures again from a finished run's ``OUT/tables/*.csv`` (no stage is recomputed).
+    """Draw the figures again from a finished run's ``OUT/tables/*.csv`` or ``*.parquet`` (no stage is recomputed).
 
     Seed, corpus name and hash, and the anchor are read from ``OUT/run.json``.
     Writes ``OUT/figures/`` and ``OUT/tables/figure_index.csv``; returns the index.
@@ -298,13 +302,15 @@ def redraw(out: str | os.PathLike, formats: Sequence[str] | str = FORMATS, reuse
     run: dict[str, Any] = {}
     if (out / "run.json").exists():
         run = json.loads((out / "run.json").read_text(encoding="utf-8"))
-    str_cols = {c: "str" for c in ("doc_id", "unit_id", "date", "term", "label", "speaker", "frame", "comparison")}
+    from analysis.run.tables import read_table, table_path
+
     tables = {}
-    for p in sorted(tdir.glob("*.csv")):
-        if p.stem in ("units", "kwic", "figure_index"):
+    for name in sorted({p.stem for p in (*tdir.glob("*.csv"), *tdir.glob("*.parquet"))}):
+        if name in ("units", "kwic", "figure_index"):
             continue
+        p = table_path(tdir, name)  # Parquet or CSV (run.table_format)
         try:
-            tables[p.stem] = pd.read_csv(p, dtype=str_cols, keep_default_na=True)
+            tables[name] = read_table(p)
         except Exception as e:  # pragma: no cover - unreadable table  # noqa: BLE001
             log(f"figures: cannot read {p} ({e}); figures from it are skipped")
     corpus = run.get("corpus", {})

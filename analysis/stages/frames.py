@@ -1,6 +1,8 @@
 """Stage ``frames``: frame, stance and sentiment tables (README, "Framing").
 
-Writes ``frames_units``, ``frames_docs``, ``frames_years``, ``frame_indices``,
+Writes ``frames_units``, ``frames_docs``, ``frames_years``, ``frames_source_years``
+(frames per year by source, for a corpus of several sources: ``--corpus A+B``;
+empty otherwise), ``frame_indices``,
 ``frame_changepoints``, ``anchor_frame_profile``, ``stance_units``,
 ``stance_docs``, ``stance_years``, ``sentiment_units``, ``sentiment_years`` and
 ``frame_passages`` (matched passages per frame family and year, and the anchor's matches).
@@ -24,14 +26,17 @@ from analysis.framing import (
     stat_frames,
     stat_indices,
     stat_rates,
+    stat_rates_by,
     stat_sentiment,
     stat_sentiment_years,
 )
+from analysis.framing.rates import SOURCE_YEAR_COLUMNS
+from analysis.reshape import source_groups
 from analysis.settings import StageSettings, setting
 
 NAME = "frames"
-VERSION = "3"
-PRODUCES = ("frames_units", "frames_docs", "frames_years", "frame_indices", "frame_changepoints",
+VERSION = "5"
+PRODUCES = ("frames_units", "frames_docs", "frames_years", "frames_source_years", "frame_indices", "frame_changepoints",
             "anchor_frame_profile", "stance_units", "stance_docs", "stance_years", "sentiment_units",
             "sentiment_years", "frame_passages")
 CONSUMES = ()
@@ -88,6 +93,13 @@ def run(ctx, cfg: Settings) -> None:
             ctx.write_table(table, res)
             if name == "frames" and by == "year":
                 frame_years = res
+    groups = source_groups(ctx.corpus)
+    if groups is None:
+        by_source = pd.DataFrame(columns=SOURCE_YEAR_COLUMNS)
+    else:
+        by_source = ctx.call(stat_rates_by, fu, groups, by="year", name="source", n_boot=cfg.n_boot, ci=cfg.ci,
+                             cluster=cluster, seed=seed)
+    ctx.write_table("frames_source_years", by_source)
     ctx.write_table("frame_indices", ctx.call(stat_indices, pd.concat([fu, su], ignore_index=True),
                                               indices=DEFAULT_INDICES, n_boot=cfg.n_boot, ci=cfg.ci, seed=seed))
     n_years = frame_years["year"].nunique() if len(frame_years) else 0

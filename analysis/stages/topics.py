@@ -1,5 +1,12 @@
 """Stage ``topics``: choose K, fit, label, prevalence per year, effects, examples, alignment.
 
+K is chosen on an adaptive grid (:func:`analysis.topicmod.kselect.auto_k_grid`) by the
+held-out rule (:func:`analysis.topicmod.kselect.choose_k_heldout`); a K on the edge of
+the grid is flagged (``at_edge``), logged and recorded in ``run.json``
+(``facts.topics``). LDA runs at every corpus size: scikit-learn's variational Bayes up
+to ``auto_lda_max_units`` units, collapsed Gibbs (tomotopy) above, whose effects come
+from the method of composition (``topic_effects.method``).
+
 Tables: ``topic_selection, topic_terms, topic_labels, doc_topics, document_topics,
 topic_prevalence, topic_effects, topic_alignment, topic_examples``. Every
 expensive step is a ``ctx.call`` of a module-level function, so its cache key is
@@ -27,7 +34,6 @@ from analysis.topicmod import (
     merge_short_units,
     stat_alignment,
     stat_document_topics,
-    stat_k_selection,
     stat_prevalence,
     stat_representative_units,
     stat_topic_effects,
@@ -35,10 +41,20 @@ from analysis.topicmod import (
     stat_topic_terms,
     stat_unit_topics,
 )
+from analysis.topicmod.composition import composition_effects_from_fit
+from analysis.topicmod.gibbs import GibbsLDA
+from analysis.topicmod.kselect import (
+    auto_k_grid,
+    auto_k_max,
+    choose_k_heldout,
+    edge_of_grid,
+    frontier,
+    stat_k_scan,
+)
 from analysis.topicmod.selection import _split
 
 NAME = "topics"
-VERSION = "3"
+VERSION = "4"
 PRODUCES = tuple(TABLE_COLUMNS)
 CONSUMES = ()
 
@@ -53,17 +69,29 @@ class Settings(StageSettings):
     deprecated: ClassVar[dict] = {"lambda": ("label_lambda", "renamed topics.label_lambda")}
 
     model: str = setting("nmf", "Model whose K is selected and reported.", choices=MODELS)
-    models: tuple[str, ...] = setting(("auto",), "Models scanned over K (`lda, nmf`); auto: both up to "
-                                      "auto_lda_max_units units, else nmf.", choices=("auto", *MODELS), sep=",",
-                                      alt=("lda", "nmf"))
-    auto_lda_max_units: int = setting(5000, "With models=auto, the most units for which LDA is scanned.", ge=0)
+    models: tuple[str, ...] = setting(("auto",), "Models scanned over K (`lda, nmf`); auto: both, at every "
+                                      "corpus size (LDA by lda_engine).", choices=("auto", *MODELS), sep=",",
+                                      alt=("nmf",))
+    lda_engine: str = setting("auto", "LDA engine: sklearn (variational Bayes), gibbs (tomotopy collapsed Gibbs); "
+                              "auto: sklearn up to auto_lda_max_units units, else gibbs.",
+                              choices=("auto", "sklearn", "gibbs"), alt="gibbs")
+    auto_lda_max_units: int = setting(5000, "With lda_engine=auto, the most units fitted by scikit-learn's LDA.",
+                                      ge=0)
+    gibbs_iter: int = setting(500, "Gibbs sweeps per LDA fit with the gibbs engine.", ge=10, alt=60)
+    rule: str = setting("heldout", "Rule that picks K: heldout (best held-out criterion, validated by "
+                        "simulation) or coherence (best NPMI among stable K).", choices=("heldout", "coherence"))
     k: int | None = setting(None, "Fixed K (skips the rule; the grid is still reported).", ge=2, alt=3)
-    k_min: int = setting(4, "Smallest K of the grid.", ge=2)
-    k_max: int = setting(20, "Largest K of the grid.", ge=2)
-    k_step: int = setting(4, "Step of the K grid.", ge=1)
+    k_min: int | str = setting("auto", "Smallest K of the grid (auto: from the corpus size).", choices=("auto",),
+                               ge=2, alt=3)
+    k_max: int | str = setting("auto", "Largest K of the grid (auto: 20 below 2,000 units, 40 below 10,000, "
+                               "80 below 50,000, else 100).", choices=("auto",), ge=2, alt=3)
+    k_step: int | str = setting("auto", "Step of the K grid (auto: the adaptive grid, denser at small K).",
+                                choices=("auto",), ge=1, alt=1)
+    scan_max_units: int = setting(20000, "The K scan runs on a seeded subsample of at most this many units "
+                                  "(0: all); the chosen K is fitted on all.", ge=0, alt=100)
     n_runs: int = setting(5, "Seeds / subsamples per K for the stability criterion.", ge=1)
-    sample_frac: float = setting(0.8, "Share of units in each stability subsample.", gt=0, le=1)
-    min_stability: float = setting(0.7, "The rule's stability threshold.", ge=0, le=1)
+    sample_frac: float = setting(0.8, "Share of units fitted in each scan run (the rest are held out).", gt=0, le=1)
+    min_stability: float = setting(0.7, "Stability threshold of rule=coherence (a note otherwise).", ge=0, le=1)
     top_n: int = setting(10, "Top terms per topic for coherence and stability.", ge=2)
     n_terms: int = setting(20, "Terms per topic in topic_terms.", ge=1)
     unit: str = setting("paragraph", "Units modelled.", choices=("paragraph", "document", "window"))
@@ -92,13 +120,16 @@ class _Counts:
         self.matrix, self.terms = matrix, terms
 
 
-def _fit(method: str, k: int, seed: int, M, terms) -> TopicModel:
+def _fit(method: str, k: int, seed: int, M, terms, engine: str = "sklearn", gibbs_iter: int = 500):
+    if method == "lda" and engine == "gibbs":
+        return GibbsLDA(k, random_state=seed, max_iter=gibbs_iter, infer_iter=min(100, gibbs_iter)).fit(
+            M, terms=terms)
     return TopicModel(method=method, n_components=k, random_state=seed).fit(_Counts(M, terms))
 
 
-def fit_topic_model(M, terms, method: str, k: int, seed: int) -> TopicModel:
-    """The reported model: ``method`` with ``k`` topics on all units."""
-    return _fit(method, k, seed, M, terms)
+def fit_topic_model(M, terms, method: str, k: int, seed: int, engine: str = "sklearn", gibbs_iter: int = 500):
+    """The reported model: ``method`` with ``k`` topics on all units (LDA by ``engine``)."""
+    return _fit(method, k, seed, M, terms, engine, gibbs_iter)
 
 
 def merged_units(units: pd.DataFrame, dtm, min_unit_tokens: int):
@@ -118,9 +149,15 @@ def labels_and_terms(model: TopicModel, M, frex_weight: float, label_lambda: flo
             stat_topic_terms(model, n=n_terms, frex_weight=frex_weight))
 
 
-def effects(model: TopicModel, units_m: pd.DataFrame, docvars: pd.DataFrame, covariate: str | None,
-            era_breaks, spline_df: int, labels: list, model_name: str, k: int):
-    """The effects regression with the covariate resolved; returns (table, log messages)."""
+def effects(model, units_m: pd.DataFrame, docvars: pd.DataFrame, covariate: str | None,
+            era_breaks, spline_df: int, labels: list, model_name: str, k: int, seed: int = 0):
+    """The effects table with the covariate resolved; returns (table, log messages).
+
+    A Gibbs LDA model gets the method of composition (Treier & Jackman 2008; its
+    posterior over topic assignments propagated, ``method = "composition"``);
+    other models the post-hoc regression of their shares (``method = "posthoc"``,
+    narrower intervals: the topic model's uncertainty is ignored).
+    """
     notes = []
     units_m = units_m.copy()
     cov = covariate
@@ -133,23 +170,27 @@ def effects(model: TopicModel, units_m: pd.DataFrame, docvars: pd.DataFrame, cov
     if cov is not None and cov not in units_m.columns:
         notes.append(f"topics: covariate {cov!r} is not a docvar; regression on time only")
         cov = None
-    eff = stat_topic_effects(model.doc_topic_, units_m, covariate=cov, spline_df=spline_df,
-                             labels=labels, model=model_name, k=k)
+    if isinstance(model, GibbsLDA):
+        eff = composition_effects_from_fit(model, units_m, covariate=cov, spline_df=spline_df, labels=labels,
+                                           model=model_name, k=k, random_state=seed)
+    else:
+        eff = stat_topic_effects(model.doc_topic_, units_m, covariate=cov, spline_df=spline_df,
+                                 labels=labels, model=model_name, k=k)
     if eff.empty:
         notes.append("topics: too few documents or years for the effects regression; empty topic_effects")
     return (eff if len(eff) else _empty("topic_effects")), notes
 
 
-def alignment(model: TopicModel, M, terms, methods: tuple, model_name: str, k: int, sample_frac: float,
-              seed: int):
+def alignment(model, M, terms, methods: tuple, model_name: str, k: int, sample_frac: float,
+              seed: int, engine: str = "sklearn", gibbs_iter: int = 500):
     """``topic_alignment``: the reported model against a seed + 1 refit on a subsample and the other model(s)."""
     align = []
     tr, _ = _split(M.shape[0], sample_frac, seed + 1)
-    other_seed = _fit(model_name, k, seed + 1, M[tr], terms)
+    other_seed = _fit(model_name, k, seed + 1, M[tr], terms, engine, gibbs_iter)
     align.append(stat_alignment(model, other_seed))
     for other in methods:
         if other != model_name:
-            o = _fit(other, k, seed, M, terms)
+            o = _fit(other, k, seed, M, terms, engine, gibbs_iter)
             align.append(stat_alignment(model, o))
     return pd.concat(align, ignore_index=True)
 
@@ -164,19 +205,58 @@ def _write_empty(ctx, note: str) -> None:
         ctx.write_table(name, _empty(name))
 
 
-def _methods(cfg: Settings, n_units: int, log) -> list[str]:
-    if "auto" in cfg.models:
-        if n_units <= cfg.auto_lda_max_units:
-            methods = ["lda", "nmf"]
-        else:
-            methods = ["nmf"]
-            log(f"topics: {n_units} units > {cfg.auto_lda_max_units}: LDA left out of the K scan to keep "
-                "the run affordable (--set topics.models=lda,nmf to include it)")
-    else:
-        methods = list(dict.fromkeys(cfg.models))
+def _methods(cfg: Settings) -> list[str]:
+    methods = ["lda", "nmf"] if "auto" in cfg.models else list(dict.fromkeys(cfg.models))
     if cfg.model not in methods:
         methods.append(cfg.model)
     return methods
+
+
+def _engine(cfg: Settings, n_units: int) -> str:
+    if cfg.lda_engine != "auto":
+        return cfg.lda_engine
+    return "sklearn" if n_units <= cfg.auto_lda_max_units else "gibbs"
+
+
+def _grid(cfg: Settings, n_units: int, n_terms: int) -> list[int]:
+    """The K grid: the adaptive one (:func:`auto_k_grid`) unless ``k_step`` is a number."""
+    lo = None if cfg.k_min == "auto" else int(cfg.k_min)
+    hi = None if cfg.k_max == "auto" else int(cfg.k_max)
+    if cfg.k_step == "auto":
+        return auto_k_grid(n_units, n_terms, lo, hi)
+    return k_grid(n_units, n_terms, 4 if lo is None else lo, auto_k_max(n_units) if hi is None else hi,
+                  int(cfg.k_step))
+
+
+def _selection_flags(selection: pd.DataFrame, model_name: str, k: int) -> pd.DataFrame:
+    selection = selection.copy()
+    selection["selected"] = (selection["model"] == model_name) & (selection["k"] == k)
+    on, edge = [], []
+    for m, sub in selection.groupby("model", sort=False):
+        on.extend(frontier(selection, m).index)
+        if sub["k"].nunique() > 1:
+            edge.extend(sub.index[sub["k"].isin([sub["k"].min(), sub["k"].max()])])
+    selection["frontier"] = selection.index.isin(on)
+    selection["at_edge"] = selection.index.isin(edge)
+    return selection
+
+
+def _k_scan(ctx, M, terms, ks, methods, cfg: Settings, seed: int, engine: str,
+            scan_units: int | None) -> pd.DataFrame:
+    """The K scan as one cached task per (model, K), run on the run's workers (``--workers``).
+
+    Each task is ``stat_k_scan`` for one model and one K: its fits are seeded by
+    their own run index, not by the task's place, so its row equals the row of a
+    scan over the whole grid, and the table is the same for any number of workers.
+    The largest K (and LDA) go first so the pool ends evenly; an interrupted scan
+    resumes from the tasks already cached.
+    """
+    grid = [(m, int(k)) for m in methods for k in ks]
+    calls = [((M, terms), {"ks": [k], "methods": [m], "n_runs": cfg.n_runs, "sample_frac": cfg.sample_frac,
+                           "random_state": seed, "top_n": cfg.top_n, "lda_engine": engine,
+                           "gibbs_iter": cfg.gibbs_iter, "max_units": scan_units}) for m, k in grid]
+    order = sorted(range(len(grid)), key=lambda i: (-grid[i][1] * (4 if grid[i][0] == "lda" else 1), i))
+    return pd.concat(ctx.call_many(stat_k_scan, calls, order=order), ignore_index=True)
 
 
 # ----------------------------------------------------------------------- the stage
@@ -186,7 +266,7 @@ def run(ctx, cfg: Settings) -> None:
         units = ctx.units
     else:
         units = ctx.call(make_units, ctx.corpus, cfg.unit, window=cfg.window)
-    methods = _methods(cfg, 0 if units is None else len(units), ctx.log)
+    methods = _methods(cfg)
     if units is None or len(units) == 0:
         _write_empty(ctx, "no units")
         return
@@ -202,7 +282,7 @@ def run(ctx, cfg: Settings) -> None:
         return
     units_m, M = ctx.call(merged_units, units, dtm, cfg.min_unit_tokens)
     terms = np.asarray(dtm.terms).astype(str)
-    ks = k_grid(M.shape[0], M.shape[1], cfg.k_min, cfg.k_max, cfg.k_step)
+    ks = _grid(cfg, M.shape[0], M.shape[1])
     k_fixed = cfg.k
     if k_fixed is not None and k_fixed > min(M.shape):
         raise ValueError(f"topics.k={k_fixed} exceeds what {M.shape[0]} units x {M.shape[1]} terms allow")
@@ -211,23 +291,48 @@ def run(ctx, cfg: Settings) -> None:
         return
     if k_fixed is not None and k_fixed not in ks:
         ks = sorted(set(ks) | {k_fixed})
-    ctx.log(f"topics: {M.shape[0]} units x {M.shape[1]} terms; scanning K={ks} for {methods}")
+    engine = _engine(cfg, M.shape[0])
+    ctx.log(f"topics: {M.shape[0]} units x {M.shape[1]} terms; scanning K={ks} for {methods}"
+            + (f" (LDA by collapsed Gibbs, {cfg.gibbs_iter} sweeps)" if "lda" in methods and engine == "gibbs" else ""))
     seed = int(ctx.seed)
-    selection = ctx.call(stat_k_selection, M, terms, ks=ks, methods=methods, n_runs=cfg.n_runs,
-                         sample_frac=cfg.sample_frac, random_state=seed, top_n=cfg.top_n)
+    scan_units = cfg.scan_max_units or None
+    if scan_units is not None and M.shape[0] > scan_units:
+        ctx.log(f"topics: the K scan uses a random {scan_units} of the {M.shape[0]} units (topics.scan_max_units)")
+    selection = _k_scan(ctx, M, terms, ks, methods, cfg, seed, engine, scan_units)
+    rule = cfg.rule
+    crit = "heldout_error" if model_name == "nmf" else "heldout_loglik"
+    if rule == "heldout" and selection.loc[selection["model"] == model_name, crit].isna().all():
+        ctx.log("topics: no held-out units (topics.sample_frac=1): K chosen by the coherence rule")
+        rule = "coherence"
+    edge = ""
     if k_fixed is not None:
         k = k_fixed
         ctx.log(f"topics: K fixed by topics.k={k}")
+    elif rule == "heldout":
+        k, edge = choose_k_heldout(selection, model_name)
+        ctx.log(f"topics: rule (best held-out {crit.replace('heldout_', '')}) picked K={k} for {model_name}")
     else:
         k = choose_k(selection, model_name, cfg.min_stability)
+        edge = edge_of_grid(selection, model_name, k)
         if (selection.loc[selection["model"] == model_name, "stability"] < cfg.min_stability).all():
             ctx.log(f"topics: no K reached stability {cfg.min_stability}; chose by NPMI alone")
-        ctx.log(f"topics: rule picked K={k} for {model_name}")
-    selection = selection.copy()
-    selection["selected"] = (selection["model"] == model_name) & (selection["k"] == k)
+        ctx.log(f"topics: rule (coherence) picked K={k} for {model_name}")
+    note = ""
+    if edge:
+        fix = "raise topics.k_max" if edge == "upper" else "lower topics.k_min"
+        note = (f"K={k} is on the {edge} edge of the grid {ks}: the criterion may keep improving beyond it "
+                f"({fix} to see)")
+        ctx.log(f"topics: {note}")
+    stab = selection.loc[(selection["model"] == model_name) & (selection["k"] == k), "stability"]
+    if k_fixed is None and len(stab) and stab.iloc[0] < cfg.min_stability:
+        ctx.log(f"topics: stability at K={k} is {stab.iloc[0]:.2f} < {cfg.min_stability}")
+    ctx.facts["topics"] = {"model": model_name, "k": int(k), "rule": "fixed" if k_fixed is not None else rule,
+                           "grid": [int(x) for x in ks], "lda_engine": engine, "edge": edge or None,
+                           "note": note or None}
+    selection = _selection_flags(selection, model_name, k)
     ctx.write_table("topic_selection", selection[TABLE_COLUMNS["topic_selection"]])
 
-    model = ctx.call(fit_topic_model, M, terms, model_name, k, seed)
+    model = ctx.call(fit_topic_model, M, terms, model_name, k, seed, engine, cfg.gibbs_iter)
     labels, terms_df = ctx.call(labels_and_terms, model, M, cfg.frex_weight, cfg.label_lambda, cfg.n_terms)
     label_list = labels["label_frex"].tolist()
     ctx.write_table("topic_terms", terms_df)
@@ -242,10 +347,10 @@ def run(ctx, cfg: Settings) -> None:
     prev.insert(3, "label", prev["topic"].map(dict(zip(labels["topic"], label_list))))
     ctx.write_table("topic_prevalence", prev[TABLE_COLUMNS["topic_prevalence"]])
     eff, notes = ctx.call(effects, model, units_m, ctx.corpus.docvars, cfg.covariate, cfg.era_breaks,
-                          cfg.spline_df, label_list, model_name, k)
+                          cfg.spline_df, label_list, model_name, k, seed)
     for note in notes:
         ctx.log(note)
     ctx.write_table("topic_effects", eff)
     ctx.write_table("topic_examples", ctx.call(stat_representative_units, model, units_m, n=cfg.n_examples))
     ctx.write_table("topic_alignment", ctx.call(alignment, model, M, terms, tuple(methods), model_name, k,
-                                                cfg.sample_frac, seed))
+                                                cfg.sample_frac, seed, engine, cfg.gibbs_iter))

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["CI_METHODS", "group_rng", "group_seed_sequence", "one_blas_thread", "percentile_interval",
-           "resample_counts"]
+           "resample_counts", "resample_sums"]
 
 CI_METHODS = ("percentile", "basic", "normal")
 
@@ -66,6 +66,27 @@ def resample_counts(k: int, n_boot: int, rng: np.random.Generator) -> np.ndarray
     draws = rng.integers(0, k, size=(n_boot, k))
     flat = (draws + (np.arange(n_boot) * k)[:, None]).ravel()
     return np.bincount(flat, minlength=n_boot * k).reshape(n_boot, k).astype(np.float64)
+
+
+def resample_sums(X, n_boot: int, rng: np.random.Generator, max_cells: int = 1 << 21) -> np.ndarray:
+    """``resample_counts(len(X), n_boot, rng) @ X`` without holding the ``n_boot x k`` weights.
+
+    The weights are drawn in consecutive batches of an even number of replicates
+    from the same stream, which gives the very draws of one ``resample_counts``
+    call (NumPy fills bounded integers in order, two per 64-bit word); memory is
+    about ``max_cells`` weights instead of ``n_boot * k`` (a year of 45,000
+    paragraphs with 1,000 replicates held 1.4 GB). With ``X`` of whole numbers
+    (counts) every sum is exact in float64, so the result equals the one-shot
+    product bit for bit.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    k = X.shape[0]
+    n_boot = max(int(n_boot), 0)
+    if k == 0 or n_boot == 0:
+        return np.zeros((n_boot, *X.shape[1:]))
+    rows = max(2, (int(max_cells) // k) // 2 * 2)
+    return np.concatenate([resample_counts(k, min(rows, n_boot - b0), rng) @ X
+                           for b0 in range(0, n_boot, rows)])
 
 
 def percentile_interval(draws: np.ndarray, ci: float = 0.95, estimate=None, method: str = "percentile",

@@ -20,17 +20,20 @@ from sklearn.feature_extraction.text import TfidfTransformer
 from analysis.profiles import get_profile
 from analysis.dtm import DTM, build_dtm
 from analysis.stats.bootstrap import group_rng, percentile_interval, resample_counts
+from analysis.stats.parallel import chunks, pmap
 
 __all__ = [
     "CENTROID_COLUMNS",
     "DEFAULT_PATTERNS",
     "SIMILARITY_COLUMNS",
     "SIMILARITY_YEARS_COLUMNS",
+    "SOURCE_YEARS_COLUMNS",
     "cosine_matrix",
     "default_anchor",
     "default_comparisons",
     "document_counts",
     "stat_centroid_distance",
+    "stat_similarity_by",
     "stat_similarity_to_anchor",
     "stat_similarity_years",
     "tfidf",
@@ -40,6 +43,7 @@ __all__ = [
 SIMILARITY_COLUMNS = ["doc_id", "year", "speaker", "cosine", "ci_low", "ci_high"]
 SIMILARITY_YEARS_COLUMNS = ["year_a", "year_b", "cosine"]
 CENTROID_COLUMNS = ["year", "n_docs", "cosine", "distance"]
+SOURCE_YEARS_COLUMNS = ["source", "year", "n_docs", "cosine", "median", "ci_low", "ci_high"]
 #: the study profile's KWIC patterns (analysis.profiles.r2p); a default, not a rule of this module
 DEFAULT_PATTERNS = list(get_profile().kwic_patterns)
 
@@ -196,29 +200,51 @@ def stat_similarity_to_anchor(units: pd.DataFrame, docvars: pd.DataFrame, anchor
         s_all = np.asarray(P @ a).ravel()                  # unit . anchor
         order = np.argsort(codes, kind="stable")
         bounds = np.searchsorted(codes[order], np.arange(len(ids) + 1))
-        for i in range(len(ids)):
-            rows = order[bounds[i]:bounds[i + 1]]
-            k = len(rows)
-            if k == 0 or empty[i]:
-                continue
-            # the document's own stream: seed and doc_id (analysis.stats.bootstrap)
-            W = resample_counts(k, int(n_boot), group_rng(random_state, ids[i]))
-            Pi = P[rows]
-            G = (Pi @ Pi.T).toarray()
-            num = W @ s_all[rows]
-            den = np.sqrt(np.maximum(((W @ G) * W).sum(axis=1), 0.0))
-            with np.errstate(divide="ignore", invalid="ignore"):
-                reps = np.where(den > 0, num / den, np.nan)
-            reps = reps[np.isfinite(reps)]
-            if len(reps) < 2:
-                continue
-            lo[i], hi[i] = percentile_interval(reps, ci, estimate=cos[i], method=ci_method)
-            if ci_method == "normal":
-                lo[i], hi[i] = max(lo[i], 0.0), min(hi[i], 1.0)
+        todo = [i for i in range(len(ids)) if bounds[i + 1] > bounds[i] and not empty[i]]
+        tasks = []
+        for a0, b0 in chunks(len(todo), BOOT_CHUNK):  # fixed blocks of documents on the run's workers
+            block = []
+            for i in todo[a0:b0]:
+                rows = order[bounds[i]:bounds[i + 1]]
+                block.append((ids[i], cos[i], s_all[rows], P[rows]))
+            tasks.append((block, int(n_boot), ci, ci_method, random_state))
+        done = [iv for part in pmap(_anchor_intervals, tasks) for iv in part]
+        for i, (low, high) in zip(todo, done):
+            lo[i], hi[i] = low, high
     out["cosine"] = cos
     out["ci_low"] = lo
     out["ci_high"] = hi
     return out.reindex(columns=SIMILARITY_COLUMNS)
+
+
+#: documents per task of the similarity bootstrap
+BOOT_CHUNK = 256
+
+
+def _anchor_intervals(block, n_boot: int, ci: float, ci_method: str, random_state: int) -> list:
+    """Bootstrap intervals of the cosine to the anchor for a block of documents.
+
+    Each item is ``(doc_id, cosine, s_rows, P_rows)``; each document draws from its own
+    stream (:func:`~analysis.stats.bootstrap.group_rng` of the seed and its doc_id),
+    so a block gives the same intervals wherever it runs.
+    """
+    out = []
+    for doc_id, cos_i, s_rows, Pi in block:
+        W = resample_counts(Pi.shape[0], n_boot, group_rng(random_state, doc_id))
+        G = (Pi @ Pi.T).toarray()
+        num = W @ s_rows
+        den = np.sqrt(np.maximum(((W @ G) * W).sum(axis=1), 0.0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            reps = np.where(den > 0, num / den, np.nan)
+        reps = reps[np.isfinite(reps)]
+        if len(reps) < 2:
+            out.append((np.nan, np.nan))
+            continue
+        lo, hi = percentile_interval(reps, ci, estimate=cos_i, method=ci_method)
+        if ci_method == "normal":
+            lo, hi = max(lo, 0.0), min(hi, 1.0)
+        out.append((float(lo), float(hi)))
+    return out
 
 
 def _year_tfidf(doc_dtm: DTM):
@@ -279,6 +305,66 @@ def stat_centroid_distance(doc_dtm: DTM) -> pd.DataFrame:
                          "cosine": cos, "distance": 1.0 - cos})
 
 
+def stat_similarity_by(similarity: pd.DataFrame, groups: pd.Series, anchor: str | None = None,
+                       by: str = "year", name: str = "source", n_boot: int = 200, ci: float = 0.95,
+                       random_state=0) -> pd.DataFrame:
+    """Mean similarity to the anchor by group and year (how close each source comes to the anchor, yearly).
+
+    Parameters
+    ----------
+    similarity : DataFrame
+        ``similarity_to_anchor`` (``doc_id``, ``year``, ``cosine``), from
+        :func:`stat_similarity_to_anchor`.
+    groups : Series
+        ``doc_id -> group label`` (the ``source`` docvar); documents without one are left out.
+    anchor : str, optional
+        The anchor's doc_id, left out (its cosine of 1 is no evidence).
+    n_boot, ci : int, float
+        Percentile bootstrap of the mean over the group-year's documents
+        (0: no interval; NaN bounds also for a single document).
+    random_state : int
+        Each group-year draws from its own stream,
+        :func:`analysis.stats.bootstrap.group_rng` of the seed, the group and the year.
+
+    Returns
+    -------
+    DataFrame ``source, year, n_docs, cosine, median, ci_low, ci_high``: ``cosine``
+    is the mean of the documents' cosines (each document, or passage, weighs the
+    same), ``median`` their median; groups in the order of first appearance in
+    ``groups``, years ascending.
+
+    References
+    ----------
+    Salton, G., & Buckley, C. (1988). Term-weighting approaches in automatic text
+    retrieval. *Information Processing & Management*, 24(5), 513-523.
+
+    Efron, B., & Tibshirani, R. J. (1993). *An Introduction to the Bootstrap*,
+    ch. 13 (percentile intervals). Chapman & Hall.
+    """
+    cols = [name if c == "source" else c for c in SOURCE_YEARS_COLUMNS]
+    for c in ("doc_id", by, "cosine"):
+        if c not in similarity.columns:
+            raise KeyError(f"stat_similarity_by: the similarity table lacks {c!r} (columns: "
+                           f"{', '.join(map(str, similarity.columns))}); it comes from stat_similarity_to_anchor")
+    d = similarity.assign(_g=similarity["doc_id"].astype(str).map(groups.rename(index=str)))
+    if anchor is not None:
+        d = d[d["doc_id"].astype(str) != str(anchor)]
+    d = d[d["_g"].notna() & d[by].notna() & d["cosine"].notna()]
+    order = {g: i for i, g in enumerate(dict.fromkeys(groups.dropna().tolist()))}
+    rows = []
+    for (g, y), sub in sorted(d.groupby(["_g", by]), key=lambda kv: (order.get(kv[0][0], len(order)), kv[0][1])):
+        x = sub["cosine"].to_numpy(dtype=float)
+        lo = hi = np.nan
+        if n_boot and n_boot > 0 and len(x) > 1:
+            W = resample_counts(len(x), int(n_boot), group_rng(random_state, str(g), int(y)))
+            lo, hi = percentile_interval(W @ x / len(x), ci)
+        rows.append((str(g), int(y), len(x), float(x.mean()), float(np.median(x)), float(lo), float(hi)))
+    out = pd.DataFrame(rows, columns=cols)
+    out[by] = out[by].astype("int64")
+    out["n_docs"] = out["n_docs"].astype("int64")
+    return out
+
+
 # ------------------------------------------------------------------ defaults
 def default_anchor(corpus) -> str | None:
     """The corpus anchor if it has text, else the most recent available document."""
@@ -297,15 +383,22 @@ SG_R2P_COMPARISONS = list(get_profile().comparisons)
 def default_comparisons(corpus) -> list[str]:
     """Default keyness comparisons.
 
-    sg-r2p: the anchor against all other statements, and António Guterres against
+    A combined corpus (a ``source`` docvar with several values): the anchor
+    against the rest, and the first source against each other one
+    (``source=sg-r2p vs ungdc``). sg-r2p: the anchor against all other statements, and António Guterres against
     Ban Ki-moon. Other corpora: the anchor (or most recent document) against all
     others, and the latest speaker against the previous one (speakers ordered by
     their last document).
     """
+    dv = corpus.available().docvars
+    sources = list(dict.fromkeys(dv["source"].dropna().astype(str))) if "source" in dv.columns else []
+    if len(sources) > 1:
+        first = (corpus.settings.get("sources") or sources)[0]
+        first = first if first in sources else sources[0]
+        return ["anchor"] + [f"source={first} vs {s}" for s in sources if s != first]
     if str(corpus.name) == "sg-r2p":
         return list(SG_R2P_COMPARISONS)
     comps = ["anchor"]
-    dv = corpus.available().docvars
     if "speaker" in dv.columns and dv["speaker"].notna().any():
         last = (dv.dropna(subset=["speaker"]).reset_index(drop=True)
                 .assign(_i=lambda d: np.arange(len(d))).groupby("speaker")["_i"].max()

@@ -15,11 +15,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from functools import lru_cache
-from itertools import pairwise
 
 import numpy as np
 import pandas as pd
 
+from analysis.stats.parallel import chunks, pmap
 from analysis.text import as_units, sentence_tokenizer, sentences
 from analysis.tokens import tokens, word_regex
 
@@ -289,6 +289,10 @@ def punkt_training_sample(texts, max_chars: int = 300_000) -> list[str]:
     return texts[::step]
 
 
+#: documents per task of the style measures
+STYLE_CHUNK = 128
+
+
 def _style_chunk(texts, tok, mattr_window, mtld_threshold):
     return [style_measures(t, tok, mattr_window, mtld_threshold) for t in texts]
 
@@ -356,19 +360,11 @@ def stat_style(units, docvars=("date", "year", "speaker"), mattr_window: int = 1
         return pd.DataFrame(columns=cols + STYLE_COLUMNS)
     dv, texts = _document_texts(units)
     tok = sentence_tokenizer(punkt_training_sample(texts, punkt_max_chars))
-    workers = _n_workers(n_jobs, len(texts))
-    if workers > 1:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-
-        bounds = np.linspace(0, len(texts), workers + 1).astype(int)
-        chunks = [texts[a:b] for a, b in pairwise(bounds)]
-        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
-            parts = list(ex.map(_style_chunk, chunks, [tok] * workers,
-                                [mattr_window] * workers, [mtld_threshold] * workers))
-        rows = [r for part in parts for r in part]
-    else:
-        rows = _style_chunk(texts, tok, mattr_window, mtld_threshold)
+    # fixed blocks of documents through the one execution layer (analysis.stats.parallel): the run's
+    # workers (--workers), or n_jobs when it asks for more than one
+    workers = _n_workers(n_jobs, len(texts)) if n_jobs not in (None, 0, 1) else None
+    parts = pmap(_style_chunk, [(texts[a:b], tok, mattr_window, mtld_threshold)
+                                for a, b in chunks(len(texts), STYLE_CHUNK)], workers=workers)
+    rows = [r for part in parts for r in part]
     out = pd.concat([dv[cols].reset_index(drop=True), pd.DataFrame(rows, columns=STYLE_COLUMNS)], axis=1)
     return out

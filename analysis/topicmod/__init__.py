@@ -7,6 +7,8 @@ Every public name of the submodules is importable from here:
 * :mod:`analysis.topicmod.labels` - :func:`stat_topic_terms`, :func:`stat_topic_labels`,
   :func:`stat_representative_units`;
 * :mod:`analysis.topicmod.selection` - :func:`k_grid`, :func:`stat_k_selection`, :func:`choose_k`;
+* :mod:`analysis.topicmod.kselect` - :func:`auto_k_grid`, :func:`stat_k_scan` (held-out criteria for
+  LDA and NMF), :func:`choose_k_heldout` (the default rule, validated by simulation), :func:`frontier`;
 * :mod:`analysis.topicmod.prevalence` - :func:`stat_unit_topics`, :func:`stat_document_topics`,
   :func:`stat_prevalence`, :func:`stat_topic_effects`, :func:`era_labels`;
 * :mod:`analysis.topicmod.alignment` - :func:`stat_alignment` and the matching helpers;
@@ -15,6 +17,7 @@ Every public name of the submodules is importable from here:
 """
 
 from analysis.topicmod.alignment import stat_alignment
+from analysis.topicmod.kselect import auto_k_grid, choose_k_heldout, frontier, stat_k_scan
 from analysis.topicmod.labels import stat_representative_units, stat_topic_labels, stat_topic_terms
 from analysis.topicmod.model import TopicModel
 from analysis.topicmod.prevalence import (
@@ -31,12 +34,16 @@ from analysis.topicmod.units import merge_short_units
 __all__ = [
     "TABLE_COLUMNS",
     "TopicModel",
+    "auto_k_grid",
     "choose_k",
+    "choose_k_heldout",
     "era_labels",
+    "frontier",
     "k_grid",
     "merge_short_units",
     "stat_alignment",
     "stat_document_topics",
+    "stat_k_scan",
     "stat_k_selection",
     "stat_prevalence",
     "stat_representative_units",

@@ -35,15 +35,13 @@ import pandas as pd
 from scipy.stats import norm
 
 from analysis.errors import UsageError, require_columns
+from analysis.topicmod.tables import TABLE_COLUMNS
 
 __all__ = ["EFFECT_COLUMNS", "composition_effects_from_fit", "effect_design", "posterior_theta_draws",
            "stat_composition_effects"]
 
-#: ``topic_effects`` columns (as ``analysis.topicmod.model.TABLE_COLUMNS``) plus ``method``.
-EFFECT_COLUMNS = [
-    "model", "k", "topic", "label", "kind", "term", "year", "estimate", "std_err",
-    "p_value", "ci_low", "ci_high", "n_units", "n_clusters", "method",
-]
+#: ``topic_effects`` columns (``analysis.topicmod.tables.TABLE_COLUMNS``, ending with ``method``).
+EFFECT_COLUMNS = list(TABLE_COLUMNS["topic_effects"])
 
 
 def posterior_theta_draws(counts: np.ndarray, prior: np.ndarray, n_draws: int,

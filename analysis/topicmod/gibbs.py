@@ -98,6 +98,33 @@ class TomotopyEstimator(TransformerMixin, BaseEstimator):
         if int(self.workers) < 1:
             raise UsageError(f"workers must be a fixed number >= 1 (results depend on it), got {self.workers}")
 
+    # --- the tomotopy model: kept out of the learned attributes (``vars``) that the run layer
+    # hashes, and pickled as its saved bytes (the run cache stores fitted models)
+    @property
+    def model_(self):
+        try:
+            return self.__dict__["_tomotopy_model"]
+        except KeyError:
+            raise AttributeError("model_") from None
+
+    @model_.setter
+    def model_(self, value):
+        self.__dict__["_tomotopy_model"] = value
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        mdl = state.get("_tomotopy_model")
+        if mdl is not None and hasattr(mdl, "saves"):
+            state["_tomotopy_model"] = (type(mdl).__name__, bytes(mdl.saves(full=True)))
+        return state
+
+    def __setstate__(self, state):
+        mdl = state.get("_tomotopy_model")
+        if isinstance(mdl, tuple):
+            name, blob = mdl
+            state = {**state, "_tomotopy_model": getattr(_tomotopy(), name).loads(blob)}
+        self.__dict__.update(state)
+
     # --- hooks
     def _add_doc(self, mdl, words, row):
         return mdl.add_doc(words)

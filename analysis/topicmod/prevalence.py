@@ -141,7 +141,9 @@ def stat_topic_effects(unit_shares: np.ndarray, units: pd.DataFrame, covariate: 
     Returns rows of two kinds: ``kind="coefficient"`` (``term`` is the patsy
     column name) and ``kind="expected"`` (expected share at each observed
     ``year``, other covariates at their most frequent level; ``term="year"``).
-    Columns as ``TABLE_COLUMNS["topic_effects"]``.
+    Columns as ``TABLE_COLUMNS["topic_effects"]``, ``method = "posthoc"`` (the
+    method of composition, :mod:`analysis.topicmod.composition`, writes
+    ``"composition"`` and gives wider, honest intervals).
 
     References
     ----------
@@ -189,12 +191,12 @@ def stat_topic_effects(unit_shares: np.ndarray, units: pd.DataFrame, covariate: 
             name = term.replace("C(cov)", f"C({covariate})")
             rows.append((model, k if k is not None else K, j + 1, lab, "coefficient", name, pd.NA,
                          res.params[term], res.bse[term], res.pvalues[term], ci.loc[term, 0],
-                         ci.loc[term, 1], len(data), n_clusters))
+                         ci.loc[term, 1], len(data), n_clusters, "posthoc"))
         pred = res.get_prediction(newdata).summary_frame(alpha=1 - level)
         for y, (_, p) in zip(newdata["year"], pred.iterrows()):
             rows.append((model, k if k is not None else K, j + 1, lab, "expected", "year", int(y),
                          p["mean"], p["mean_se"], np.nan, p["mean_ci_lower"], p["mean_ci_upper"],
-                         len(data), n_clusters))
+                         len(data), n_clusters, "posthoc"))
     out = pd.DataFrame(rows, columns=cols)
     out["year"] = out["year"].astype("Int64")
     return out

@@ -5,14 +5,16 @@ from __future__ import annotations
 __all__ = ["TABLE_COLUMNS"]
 
 TABLE_COLUMNS = {
-    "topic_selection": ["model", "k", "npmi", "umass", "exclusivity", "perplexity", "stability", "selected"],
+    "topic_selection": ["model", "k", "npmi", "umass", "exclusivity", "perplexity", "stability", "selected",
+                        "heldout_loglik", "heldout_error", "heldout_sd", "npmi_sd", "n_runs", "engine",
+                        "frontier", "at_edge"],
     "topic_terms": ["model", "k", "topic", "rank", "term", "weight", "frex"],
     "doc_topics": ["unit_id", "doc_id", "topic", "share"],
     "document_topics": ["doc_id", "year", "date", "topic", "share"],
     "topic_prevalence": ["model", "k", "topic", "label", "year", "share", "ci_low", "ci_high"],
     "topic_effects": [
         "model", "k", "topic", "label", "kind", "term", "year", "estimate", "std_err",
-        "p_value", "ci_low", "ci_high", "n_units", "n_clusters",
+        "p_value", "ci_low", "ci_high", "n_units", "n_clusters", "method",
     ],
     "topic_labels": ["topic", "label_prob", "label_frex", "label_relevance"],
     "topic_alignment": [

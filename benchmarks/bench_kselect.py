@@ -1,0 +1,82 @@
+"""Benchmark / simulation study: does the default rule recover the number of topics K?
+
+For each true K in 5, 10, 20, 40 and each of ``--seeds`` seeds, a corpus is drawn
+from a known topic model with vocabulary and paragraph lengths like real speeches
+(:func:`analysis.topicmod.simulate_more.simulate_speech_corpus`: 3,000-word Zipfian
+vocabulary, lognormal paragraph lengths with median 45 model tokens; 2,000 / 3,000 /
+5,000 / 12,000 paragraphs for K = 5 / 10 / 20 / 40, so that the adaptive grid of
+:func:`analysis.topicmod.kselect.auto_k_grid` reaches beyond the true K). The grid is
+scanned and the default rule (:func:`analysis.topicmod.kselect.choose_k_heldout`)
+picks K. Success: the chosen K is within 20% of the truth in at least 8 of 10 seeds
+per K (issue 13). The same study runs under ``pytest -m study``
+(tests/test_kselect.py).
+
+Output: one line per replicate, then the recovery table (true K, seeds, hits, chosen
+K values, edge flags, mean wall time per replicate).
+
+Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_kselect.py [--seeds 10]
+[--model nmf|lda] [--ks 5,10,20,40]``; ``--model lda`` scans collapsed-Gibbs LDA
+(tomotopy, 500 sweeps per fit; slow: about a minute per fit at 10,000 units).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("NLTK_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "nltk_data"))
+
+import pandas as pd  # noqa: E402
+
+from analysis.topicmod.kselect import recovery_run  # noqa: E402
+
+
+def study(ks=(5, 10, 20, 40), seeds=10, model="nmf", n_runs=1, first_seed=100, log=print) -> pd.DataFrame:
+    rows = []
+    for k in ks:
+        for s in range(seeds):
+            t0 = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                r = recovery_run(k, first_seed + s, model=model, n_runs=n_runs)
+            r["seconds"] = time.perf_counter() - t0
+            r.pop("table")
+            log(f"  K={k} seed={first_seed + s}: chose {r['chosen_k']}{' (' + r['edge'] + ' edge)' if r['edge'] else ''}"
+                f" in {r['seconds']:.1f}s")
+            rows.append(r)
+    return pd.DataFrame(rows)
+
+
+def summary(df: pd.DataFrame) -> pd.DataFrame:
+    return df.groupby("true_k").agg(
+        n_units=("n_units", "first"), seeds=("seed", "size"), hits=("within_20pct", "sum"),
+        chosen=("chosen_k", lambda v: ",".join(map(str, v))), edges=("edge", lambda v: int((v != "").sum())),
+        sec_per_run=("seconds", "mean"),
+    ).reset_index()
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--model", default="nmf", choices=("nmf", "lda"))
+    ap.add_argument("--ks", default="5,10,20,40")
+    ap.add_argument("--n-runs", type=int, default=1, help="held-out splits per K (the stage's n_runs)")
+    args = ap.parse_args(argv)
+    ks = [int(k) for k in args.ks.split(",")]
+    t0 = time.perf_counter()
+    df = study(ks, args.seeds, args.model, args.n_runs)
+    tab = summary(df)
+    print(f"\nK recovery, model={args.model}, {args.seeds} seeds per K, success = within 20% of the truth")
+    print(tab.to_string(index=False, float_format=lambda x: f"{x:.1f}"))
+    ok = bool((tab["hits"] >= 0.8 * tab["seeds"]).all())
+    print(f"target (>= 8 of 10 per K): {'met' if ok else 'NOT met'}; total {time.perf_counter() - t0:.0f}s")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

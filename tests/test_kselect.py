@@ -1,0 +1,149 @@
+"""Choosing K: the adaptive grid, the held-out criteria, the rule and its recovery of a planted K."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from analysis.topicmod.gibbs import document_completion_split
+from analysis.topicmod.kselect import (
+    SCAN_COLUMNS,
+    STUDY_UNITS,
+    auto_k_grid,
+    choose_k_heldout,
+    edge_of_grid,
+    frontier,
+    heldout_criterion,
+    nmf_heldout_error,
+    recovery_run,
+    stat_k_scan,
+)
+from analysis.topicmod.model import TopicModel
+from analysis.topicmod.selection import _named
+from analysis.topicmod.simulate_more import simulate_speech_corpus
+
+pytestmark = pytest.mark.filterwarnings("ignore:The training result may differ:RuntimeWarning")
+
+
+def test_auto_grid_grows_with_the_corpus():
+    assert auto_k_grid(1500, 5000) == [4, 8, 12, 16, 20]       # small corpora: the historical grid
+    mid = auto_k_grid(5000, 5000)
+    assert mid[0] == 4 and mid[-1] == 40 and {5, 10, 20} <= set(mid)
+    big = auto_k_grid(20_000, 20_000)
+    assert big[-1] == 80 and 40 in big
+    assert auto_k_grid(88_000, 20_000)[-1] == 100
+    assert auto_k_grid(20_000, 20_000, k_min=10, k_max=50) == [10, 15, 20, 25, 30, 35, 40, 50]
+    assert auto_k_grid(2500, 100) == [4, 5, 6, 8, 10, 12, 15, 20]  # at most n_terms / 5
+    assert auto_k_grid(15, 300) == [3] and auto_k_grid(8, 300) == []
+
+
+@pytest.fixture(scope="module")
+def planted():
+    s = simulate_speech_corpus(n_topics=5, n_units=500, random_state=3)
+    used = np.asarray(s.counts.sum(axis=0)).ravel() > 0
+    return s.counts[:, used].tocsr(), s.vocabulary[used]
+
+
+def test_nmf_heldout_error_by_hand(planted):
+    M, terms = planted
+    tm = TopicModel(method="nmf", n_components=5, random_state=0).fit(_named(M[:400], terms))
+    te = M[400:]
+    obs, ev = document_completion_split(te, 7)
+    keep = (np.diff(obs.indptr) > 0) & (np.diff(ev.indptr) > 0)
+    # by hand: idf of the training rows, loadings from the observed half, normalised prediction
+    df = np.asarray((M[:400] > 0).sum(axis=0)).ravel()
+    idf = np.log((1 + 400) / (1 + df)) + 1
+
+    def tfidf(A):
+        Z = A.toarray() * idf
+        return Z / np.maximum(np.linalg.norm(Z, axis=1, keepdims=True), 1e-300)
+
+    W = tm.estimator_.transform(sp.csr_matrix(tfidf(obs[keep])))
+    P = W @ tm.estimator_.components_
+    P /= np.linalg.norm(P, axis=1, keepdims=True)
+    E = tfidf(ev[keep])
+    assert nmf_heldout_error(tm, te, 7) == pytest.approx(((E - P) ** 2).sum() / (E ** 2).sum(), rel=1e-9)
+    with pytest.raises(ValueError, match="NMF"):
+        nmf_heldout_error(TopicModel(method="lda", n_components=2, random_state=0, max_iter=2).fit(
+            _named(M[:50], terms)), te)
+
+
+def test_heldout_criteria_peak_at_the_planted_k(planted):
+    M, terms = planted
+    table = stat_k_scan(M, terms, ks=[3, 5, 8], methods=["nmf", "lda"], n_runs=2, random_state=0,
+                        lda_engine="gibbs", gibbs_iter=150)
+    assert list(table.columns) == SCAN_COLUMNS
+    nmf, lda = table[table["model"] == "nmf"], table[table["model"] == "lda"]
+    assert nmf["heldout_loglik"].isna().all() and nmf["heldout_error"].notna().all()
+    assert lda["heldout_error"].isna().all() and (lda["engine"] == "tomotopy-gibbs").all()
+    assert choose_k_heldout(table, "nmf") == (5, "")
+    assert choose_k_heldout(table, "lda")[0] in (5, 8)  # Gibbs at 150 sweeps may still gain from slack
+    np.testing.assert_allclose(lda["perplexity"], np.exp(-lda["heldout_loglik"]), rtol=0.05)
+    # the variational engine's criterion is -log(document-completion perplexity)
+    tm = TopicModel(method="lda", n_components=5, random_state=0, max_iter=10).fit(_named(M[:400], terms))
+    ll, err = heldout_criterion(tm, M[400:], 3)
+    assert ll == pytest.approx(-np.log(tm.perplexity(M[400:], random_state=3))) and np.isnan(err)
+
+
+def test_rule_ties_edges_and_frontier():
+    sel = pd.DataFrame({"model": ["lda"] * 4 + ["nmf"] * 4, "k": [4, 8, 12, 16] * 2,
+                        "heldout_loglik": [-6.0, -5.50, -5.49, -5.6] + [np.nan] * 4,
+                        "heldout_error": [np.nan] * 4 + [1.2, 1.1, 1.05, 1.0],
+                        "npmi": [0.3, 0.2, 0.25, 0.1] * 2, "exclusivity": [0.5, 0.6, 0.65, 0.7] * 2})
+    assert choose_k_heldout(sel, "lda") == (12, "")
+    assert choose_k_heldout(sel, "lda", tolerance=0.02) == (8, "")   # within tolerance: the smaller K
+    flat = sel.assign(heldout_loglik=[-6.0, -5.500, -5.497, -5.6] + [np.nan] * 4)
+    assert choose_k_heldout(flat, "lda") == (8, "")                  # LDA's default tolerance: 0.005 nats
+    assert choose_k_heldout(flat, "lda", tolerance=0) == (12, "")
+    assert choose_k_heldout(sel, "nmf") == (16, "upper")             # still improving where the grid stops
+    assert edge_of_grid(sel, "lda", 4) == "lower" and edge_of_grid(sel.iloc[:1], "lda", 4) == ""
+    with pytest.raises(ValueError, match="gibbs"):
+        choose_k_heldout(sel, "gibbs")
+    assert frontier(sel, "lda")["k"].tolist() == [4, 12, 16]         # 8 is dominated by 12
+
+
+#: small corpora and grids around the truth: one seed per K, as CI runs it
+CI_CASES = [(5, 600, [3, 4, 5, 6, 8]), (10, 1000, [6, 8, 10, 12, 15]), (20, 1500, [12, 16, 20, 25, 30]),
+            (40, 2000, [32, 40, 48])]
+
+
+@pytest.mark.parametrize("true_k,n_units,ks", CI_CASES, ids=[f"K{c[0]}" for c in CI_CASES])
+def test_rule_recovers_planted_k_one_seed(true_k, n_units, ks):
+    r = recovery_run(true_k, seed=0, n_units=n_units, ks=ks)
+    assert r["within_20pct"], r
+    assert r["edge"] == ""
+
+
+@pytest.mark.study
+@pytest.mark.parametrize("true_k", sorted(STUDY_UNITS))
+def test_rule_recovery_study(true_k):
+    """The full study: 10 seeds per K on speech-like corpora, adaptive grid; >= 8 of 10 within 20%."""
+    hits = [recovery_run(true_k, seed=100 + s)["within_20pct"] for s in range(10)]
+    assert sum(hits) >= 8, hits
+
+
+def test_stage_reports_edge_and_uses_gibbs_with_composition(tmp_path):
+    import json
+
+    from analysis.run.runner import run_pipeline
+    from analysis.topicmod import TABLE_COLUMNS
+    from analysis.topicmod.simulate import simulate_topic_corpus
+
+    corpus = simulate_topic_corpus(n_topics=4, years=(2001, 2008), docs_per_year=2, paragraphs_per_doc=(3, 5),
+                                   random_state=2).to_corpus()
+    ov = {"topics": {"k_min": 2, "k_max": 3, "k_step": 1, "n_runs": 2, "n_boot": 20, "model": "lda",
+                     "lda_engine": "gibbs", "gibbs_iter": 60}}
+    ctx = run_pipeline(corpus, out=tmp_path / "a", only=["topics"], overrides=ov, use_cache=False, verbose=False,
+                       progress=False)
+    assert ctx.errors == []
+    sel = ctx.tables["topic_selection"]
+    assert list(sel.columns) == TABLE_COLUMNS["topic_selection"]
+    assert set(sel["engine"]) == {"tomotopy-gibbs", "sklearn-nmf"}
+    chosen = sel[sel["selected"]].iloc[0]
+    facts = json.loads((tmp_path / "a" / "run.json").read_text())["facts"]["topics"]
+    assert facts["k"] == chosen["k"] and facts["rule"] == "heldout" and facts["lda_engine"] == "gibbs"
+    assert bool(chosen["at_edge"]) and facts["edge"] in ("upper", "lower") and "edge of the grid" in facts["note"]
+    assert sel["at_edge"].all()  # a grid of two values: both are its edges
+    eff = ctx.tables["topic_effects"]
+    assert list(eff.columns) == TABLE_COLUMNS["topic_effects"] and set(eff["method"]) == {"composition"}
+    assert any("edge of the grid" in m for m in ctx.messages)

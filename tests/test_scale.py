@@ -1,0 +1,171 @@
+"""Scale: Parquet tables (``run.table_format``) and the one execution layer (``--workers``).
+
+The Parquet bytes of two runs on the same inputs are identical; every reader
+accepts either format; and the tables of ``--workers 2`` equal those of
+``--workers 1`` byte for byte.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from analysis.errors import UsageError
+from analysis.run import tables as tables_mod
+from analysis.run.runner import run_pipeline
+from analysis.run.tables import read_table, table_formats, table_path, write_csv, write_parquet
+from analysis.stats.parallel import chunks, n_workers, pmap, use_workers
+
+FAST = {"compare": {"n_boot": 20, "collocation_top": 50}, "topics": {"k_min": 2, "k_max": 4, "k_step": 2, "n_runs": 2, "n_boot": 20, "auto_lda_max_units": 100000},
+        "frames": {"n_boot": 30, "changepoint_min_size": 2}}
+
+
+@pytest.fixture(scope="module")
+def tiny(inaugural):
+    ids = [d for d in inaugural.doc_ids if int(d[:4]) >= 1989][:6]
+    return inaugural.subset(ids)
+
+
+def _files(out: Path, ext: str) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((out / "tables").glob(f"*.{ext}"))}
+
+
+def _frame():
+    return pd.DataFrame({"unit_id": ["a-1", "a-2", "b-1"], "doc_id": ["a", "a", "b"], "year": [1990, 1990, 2001],
+                         "rate": [0.1234567891234, np.nan, 3.0], "text": ["x", None, "z"]})
+
+
+# ----------------------------------------------------------------- formats
+def test_auto_format_is_parquet_only_for_large_unit_tables(monkeypatch):
+    df = _frame()
+    assert table_formats("frames_units", df) == ("csv",)            # small: CSV
+    monkeypatch.setattr(tables_mod, "PARQUET_MIN_ROWS", 3)
+    assert table_formats("frames_units", df) == ("parquet",)        # a unit table at the threshold
+    assert table_formats("topic_examples", df) == ("parquet",)      # any table with unit_id
+    assert table_formats("frames_years", df.drop(columns="unit_id")) == ("csv",)  # not unit-level
+    assert table_formats("frames_years", df, "both") == ("csv", "parquet")
+    assert table_formats("units", df, "csv") == ("csv",)
+    with pytest.raises(ValueError, match="table_format"):
+        table_formats("units", df, "feather")
+
+
+def test_parquet_bytes_are_deterministic_and_read_back_like_csv(tmp_path):
+    df = _frame()
+    a, b = write_parquet(df, tmp_path / "a.parquet"), write_parquet(df.copy(), tmp_path / "b.parquet")
+    assert a.read_bytes() == b.read_bytes()
+    write_csv(df, tmp_path / "c.csv")
+    from_pq, from_csv = read_table(a), read_table(tmp_path / "c.csv")
+    pd.testing.assert_frame_equal(from_pq, from_csv, check_dtype=False, rtol=1e-9)
+    assert read_table(tmp_path / "a").equals(from_pq)                # a name without extension is found
+    mixed = pd.DataFrame({"unit_id": ["1", 2, None]})                 # object column mixing types
+    assert read_table(write_parquet(mixed, tmp_path / "m.parquet"))["unit_id"].tolist()[:2] == ["1", "2"]
+
+
+def test_two_runs_write_byte_identical_parquet(tiny, tmp_path):
+    ov = {**FAST, "run": {"table_format": "parquet"}}
+    for name in ("one", "two"):
+        ctx = run_pipeline(tiny, tmp_path / name, overrides=ov, only=["frames"], verbose=False, progress=False,
+                           use_cache=name == "one")
+        assert ctx.errors == []
+    one, two = _files(tmp_path / "one", "parquet"), _files(tmp_path / "two", "parquet")
+    assert "units.parquet" in one and "frames_units.parquet" in one
+    assert _files(tmp_path / "one", "csv") == {}                      # no CSV beside them
+    assert one == two
+
+
+def test_readers_accept_parquet_and_a_switch_removes_the_other_format(tiny, tmp_path):
+    from analysis.notebook import Tables
+    from analysis.stages.figures import redraw
+
+    out = tmp_path / "run"
+    run_pipeline(tiny, out, overrides={**FAST, "run": {"table_format": "both"}}, only=["frames"],
+                 verbose=False, progress=False)
+    both = read_table(out / "tables" / "frames_years.csv"), read_table(out / "tables" / "frames_years.parquet")
+    pd.testing.assert_frame_equal(*both, check_dtype=False, rtol=1e-9)
+    ctx = run_pipeline(tiny, out, overrides={**FAST, "run": {"table_format": "parquet"}}, only=["frames"],
+                       verbose=False, progress=False)
+    assert not (out / "tables" / "frames_years.csv").exists() and table_path(out / "tables", "frames_years")
+    assert ctx.written["frames_years"]["files"] == ["frames_years.parquet"]
+    assert Tables(out)["frames_years"].shape == both[0].shape and "frames_units" in Tables(out)
+    # a later run reads the recorded Parquet tables (ctx.table) and redraw reads them too
+    later = run_pipeline(tiny, out, overrides={"figures": {"formats": "png"}}, only=["figures"],
+                         verbose=False, progress=False)
+    assert "frames_years" in later.recorded_tables and later.recorded_tables["frames_years"].suffix == ".parquet"
+    index = redraw(out, formats="png", log=lambda m: None)
+    assert (index.loc[index["source_tables"].astype(str).str.contains("frames_years"), "status"] == "drawn").any()
+
+
+def test_run_settings_are_declared_and_validated(tmp_path, tiny):
+    from analysis.cli import app
+
+    res = CliRunner().invoke(app, ["settings", "run"])
+    assert res.exit_code == 0 and "run.table_format" in res.output and "run.workers" in res.output
+    with pytest.raises(UsageError, match="choose one of"):
+        run_pipeline(tiny, tmp_path, overrides={"run": {"table_format": "feather"}}, verbose=False)
+    with pytest.raises(UsageError, match="run.workers"):
+        run_pipeline(tiny, tmp_path, workers=0, verbose=False)
+
+
+# ----------------------------------------------------------------- the execution layer
+def _square_plus(x, y):
+    return x * x + y
+
+
+def test_pmap_keeps_task_order_for_any_workers_and_submission_order():
+    tasks = [(i, 1) for i in range(7)]
+    serial = pmap(_square_plus, tasks)
+    assert serial == [i * i + 1 for i in range(7)]
+    assert pmap(_square_plus, tasks, workers=2, order=list(range(6, -1, -1))) == serial
+    with use_workers(2):
+        assert n_workers() == 2
+    assert n_workers() == 1
+    assert chunks(5, 2) == [(0, 2), (2, 4), (4, 5)]
+
+
+def test_workers_2_writes_the_tables_of_workers_1(tiny, tmp_path, monkeypatch):
+    from analysis.framing import frames, rates, sentiment
+    from analysis.textstats import similarity
+
+    monkeypatch.setattr(frames, "COUNT_CHUNK", 50)      # several tasks even on a tiny corpus
+    monkeypatch.setattr(sentiment, "SENTIMENT_CHUNK", 50)
+    monkeypatch.setattr(rates, "RATES_CHUNK", 2)
+    monkeypatch.setattr(similarity, "BOOT_CHUNK", 2)
+    only = ["compare", "topics", "frames"]
+    runs = {}
+    for w in (1, 2):
+        ctx = run_pipeline(tiny, tmp_path / f"w{w}", overrides=FAST, only=only, workers=w, use_cache=False,
+                           verbose=False, progress=False)
+        assert ctx.errors == []
+        runs[w] = _files(tmp_path / f"w{w}", "csv")
+    assert runs[1].keys() == runs[2].keys() and "topic_selection.csv" in runs[1]
+    assert [n for n in runs[1] if runs[1][n] != runs[2][n]] == []
+    import json
+
+    assert json.loads((tmp_path / "w2" / "run.json").read_text())["workers"] == 2
+
+
+def test_call_many_caches_each_task_and_resumes(tmp_path, tiny):
+    from analysis.run.cache import Cache
+    from analysis.run.context import RunContext
+
+    ctx = RunContext(corpus=tiny, full_corpus=tiny, out=tmp_path, cache=Cache(tmp_path / "c"))
+    first = ctx.call_many(_square_plus, [((2,), {"y": 1}), ((3,), {"y": 1})])
+    assert first == [5, 10] and ctx.cache.misses == 2
+    with use_workers(2):  # a further task: the two done are read back, only the new one is computed
+        again = ctx.call_many(_square_plus, [((2,), {"y": 1}), ((3,), {"y": 1}), ((4,), {"y": 0})], order=[2, 1, 0])
+    assert again == [5, 10, 16] and ctx.cache.hits == 2 and ctx.cache.misses == 3
+    assert ctx.call(_square_plus, 4, y=0) == 16 and ctx.cache.hits == 3  # the same key as ctx.call
+
+
+def test_resample_sums_equal_the_one_shot_product_in_small_batches():
+    from analysis.stats.bootstrap import resample_counts, resample_sums
+
+    X = np.random.default_rng(0).integers(0, 50, size=(37, 3)).astype(float)   # counts: exact sums
+    for n_boot in (1, 99, 200):
+        full = resample_counts(37, n_boot, np.random.default_rng(7)) @ X
+        assert np.array_equal(resample_sums(X, n_boot, np.random.default_rng(7), max_cells=100), full)
+    assert resample_sums(X[:0], 5, np.random.default_rng(7)).shape == (5, 3)
