@@ -19,7 +19,7 @@ LAYERS = {
     "tokens": 1, "text": 1, "units": 1, "dtm": 1, "corpus": 1, "manifest": 1, "resources": 1,
     "profiles": 1, "annotations": 1, "loaders": 1, "reshape": 1,
     "stats": 2, "acquire": 2, "textstats": 2, "topicmod": 2, "framing": 2, "plots": 2, "scaling": 2,
-    "semantic": 2, "export": 2,
+    "semantic": 2, "export": 2, "report": 2,
     "run": 3,
     "stages": 4,
     "cli": 5, "notebooks": 5, "notebook": 5, "__main__": 5,

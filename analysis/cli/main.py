@@ -316,6 +316,10 @@ from analysis.cli.export import register as _register_export  # noqa: E402
 
 _register_export(app, console, out_console)
 
+from analysis.cli.report import register as _register_report  # noqa: E402
+
+_register_report(app, console, out_console)
+
 
 # ------------------------------------------------------------------ figures and notebooks
 @app.command("figures")

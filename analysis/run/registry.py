@@ -18,8 +18,9 @@ __all__ = ["STAGE_NAMES", "OPTIONAL_STAGES", "stage_module", "settings_groups", 
 
 #: the stages of ``r2p run``, in order (``corpus`` always runs)
 STAGE_NAMES: tuple[str, ...] = ("corpus", "compare", "topics", "novelty", "frames", "figures")
-#: stages that run only when named with ``--only`` (``semantic`` needs the ``semantic`` extra)
-OPTIONAL_STAGES: tuple[str, ...] = ("scaling", "semantic")
+#: stages that run only when named with ``--only`` (``semantic`` needs the ``semantic`` extra,
+#: ``report`` the ``report`` extra; ``report`` runs last and reads the other stages' tables)
+OPTIONAL_STAGES: tuple[str, ...] = ("scaling", "semantic", "report")
 
 
 def stage_module(name: str) -> ModuleType:

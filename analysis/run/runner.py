@@ -212,11 +212,13 @@ def run_pipeline(
                                  + f"; stages are {', '.join(known)}")
     selected = [n for n in STAGE_NAMES if n == "corpus" or ((not only or n in only) and n not in (skip or []))]
     selected += [n for n in OPTIONAL_STAGES if only and n in only and n not in (skip or [])]
-    if (any(n in OPTIONAL_STAGES for n in selected) and "figures" not in selected
+    if (any(n in OPTIONAL_STAGES and n != "report" for n in selected) and "figures" not in selected
             and "figures" not in (skip or [])):
         # an optional stage runs only when named, so its figures are drawn with it
         # (`--only scaling` draws the scaling figures; `--skip figures` turns that off)
         selected.append("figures")
+    if "report" in selected:  # the page reads every other stage's tables: it is built last
+        selected = [n for n in selected if n != "report"] + ["report"]
 
     full = corpus if isinstance(corpus, Corpus) else load_corpora(corpus, load_corpus)  # "A+B" combines
     # transcript annotations ([Laughter], (spoke in French)...) are not speech: removed once, here,

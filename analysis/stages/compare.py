@@ -1,6 +1,7 @@
 """Stage ``compare``: similarity to the anchor (by year and source too, for a corpus of several
 sources) and across years, keyness, Fightin' Words, style, KWIC, dispersion and collocations
-(README, "Tables: comparisons").
+(README, "Tables: comparisons"), and the evidence tables ``similarity_paragraphs`` and
+``term_kwic`` (the passages behind a score).
 
 Every result goes through ``ctx.call`` with the run's shared matrices and the
 declared settings as explicit arguments, so its cache key covers all it depends on.
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numpy as np
 import pandas as pd
 
 from analysis.textstats.keyness import (
@@ -21,6 +23,13 @@ from analysis.textstats.keyness import (
     resolve_comparison,
     stat_fightin_words,
     stat_keyness,
+)
+from analysis.textstats.evidence import (
+    PARAGRAPH_SIMILARITY_COLUMNS,
+    TERM_KWIC_COLUMNS,
+    extreme_terms,
+    stat_paragraph_similarity,
+    stat_term_kwic,
 )
 from analysis.textstats.kwic import (
     COLLOCATE_COLUMNS,
@@ -49,8 +58,9 @@ from analysis.settings import StageSettings, setting
 
 NAME = "compare"
 VERSION = "3"
-PRODUCES = ("similarity_to_anchor", "similarity_source_years", "similarity_years", "centroid_distance", "keyness", "fightin_words",
-            "style", "kwic", "dispersion", "collocates", "collocations")
+PRODUCES = ("similarity_to_anchor", "similarity_source_years", "similarity_years", "centroid_distance", "keyness",
+            "fightin_words", "style", "kwic", "dispersion", "collocates", "collocations", "similarity_paragraphs",
+            "term_kwic")
 CONSUMES = ()
 
 
@@ -87,6 +97,11 @@ class Settings(StageSettings):
     collocate_window: int = setting(5, "Collocates of each KWIC pattern: words within this window.", ge=1)
     collocate_min_count: int = setting(2, "Collocates: fewest co-occurrences.", ge=1)
     collocate_top: int = setting(50, "Collocates kept per pattern (0: all).", ge=0)
+    evidence_paragraphs: int = setting(3, "similarity_paragraphs: each document's paragraphs closest to the "
+                                       "anchor kept (0: none).", ge=0)
+    evidence_terms: int = setting(10, "term_kwic: the most distinctive terms per side of each comparison "
+                                  "whose KWIC lines are kept (0: none).", ge=0)
+    evidence_lines: int = setting(4, "term_kwic: KWIC lines kept per term and side.", ge=1)
     mattr_window: int = setting(100, "Style: MATTR window (words).", ge=1)
     mtld_threshold: float = setting(0.72, "Style: MTLD factor threshold.", gt=0, lt=1)
     n_jobs: int = setting(1, "Style: worker processes (1: the run's --workers; -1: one per CPU); no effect on results.",
@@ -110,6 +125,11 @@ def run(ctx, cfg: Settings) -> None:
                        ci=cfg.ci, random_state=ctx.seed, min_df=cfg.min_df, unit_dtm=udtm,
                        ci_method=cfg.ci_method)
     ctx.write_table("similarity_to_anchor", sim)
+    if anchor is None or udtm is None or cfg.evidence_paragraphs == 0:
+        paras = pd.DataFrame(columns=PARAGRAPH_SIMILARITY_COLUMNS)
+    else:
+        paras = ctx.call(stat_paragraph_similarity, udtm, anchor, top=cfg.evidence_paragraphs)
+    ctx.write_table("similarity_paragraphs", paras)
     groups = source_groups(corpus)  # a corpus of several sources (--corpus A+B): similarity by year and source
     if groups is None or not len(sim):
         by_source = pd.DataFrame(columns=SOURCE_YEARS_COLUMNS)
@@ -131,7 +151,7 @@ def run(ctx, cfg: Settings) -> None:
     # keyness and Fightin' Words
     specs = list(cfg.comparisons) if cfg.comparisons is not None else default_comparisons(corpus)
     ctx.facts.setdefault("comparisons", specs)
-    key_tables, fw_tables = [], []
+    key_tables, fw_tables, kwic_tables = [], [], []
     for spec in specs:
         comp = parse_comparison(spec)
         if ddtm is None:
@@ -150,10 +170,19 @@ def run(ctx, cfg: Settings) -> None:
                                    measure=cfg.measure, min_count=cfg.min_count))
         fw_tables.append(ctx.call(stat_fightin_words, ddtm, comp, anchor=anchor, prior=cfg.fw_prior,
                                   alpha_0=cfg.fw_alpha0, min_count=cfg.min_count))
+        if cfg.evidence_terms:
+            top, bottom = extreme_terms(fw_tables[-1], cfg.evidence_terms)
+            ids = ddtm.docvars["doc_id"].astype(str)
+            kwic_tables.append(ctx.call(stat_term_kwic, units, top + bottom, ids[np.asarray(target, bool)].tolist(),
+                                        ids[np.asarray(reference, bool)].tolist(), comp.label,
+                                        n_lines=cfg.evidence_lines))
     ctx.write_table("keyness", pd.concat(key_tables, ignore_index=True) if key_tables
                     else pd.DataFrame(columns=KEYNESS_COLUMNS))
     ctx.write_table("fightin_words", pd.concat(fw_tables, ignore_index=True) if fw_tables
                     else pd.DataFrame(columns=FIGHTIN_WORDS_COLUMNS))
+
+    ctx.write_table("term_kwic", pd.concat(kwic_tables, ignore_index=True) if kwic_tables
+                    else pd.DataFrame(columns=TERM_KWIC_COLUMNS))
 
     # style
     ctx.write_table("style", ctx.call(stat_style, corpus, mattr_window=cfg.mattr_window,

@@ -4,7 +4,8 @@ Writes ``frames_units``, ``frames_docs``, ``frames_years``, ``frames_source_year
 (frames per year by source, for a corpus of several sources: ``--corpus A+B``;
 empty otherwise), ``frame_indices``,
 ``frame_changepoints``, ``anchor_frame_profile``, ``stance_units``,
-``stance_docs``, ``stance_years``, ``sentiment_units`` and ``sentiment_years``.
+``stance_docs``, ``stance_years``, ``sentiment_units``, ``sentiment_years`` and
+``frame_passages`` (matched passages per frame family and year, and the anchor's matches).
 The anchor profile is about the run's one anchor (``ctx.anchor``).
 """
 
@@ -21,6 +22,7 @@ from analysis.framing import (
     load_stance_dictionary,
     stat_anchor_profile,
     stat_changepoints,
+    stat_frame_passages,
     stat_frames,
     stat_indices,
     stat_rates,
@@ -36,7 +38,7 @@ NAME = "frames"
 VERSION = "5"
 PRODUCES = ("frames_units", "frames_docs", "frames_years", "frames_source_years", "frame_indices", "frame_changepoints",
             "anchor_frame_profile", "stance_units", "stance_docs", "stance_years", "sentiment_units",
-            "sentiment_years")
+            "sentiment_years", "frame_passages")
 CONSUMES = ()
 
 
@@ -65,6 +67,8 @@ class Settings(StageSettings):
     changepoint_n_bkps: int | None = setting(None, "With method binseg/dynp: exactly this many changes.", ge=1,
                                              alt=1)
     sentiment: bool = setting(True, "Score sentiment with VADER (Hutto & Gilbert 2014).")
+    passages_per_year: int = setting(5, "frame_passages: matched passages kept per frame family and year "
+                                     "(every anchor match is kept).", ge=0)
     units_zeros: bool = setting(True, "false: frames_units/stance_units keep only rows with matches.")
 
 
@@ -113,6 +117,11 @@ def run(ctx, cfg: Settings) -> None:
     else:
         profile = ctx.call(stat_anchor_profile, fu, units, anchor)
     ctx.write_table("anchor_frame_profile", profile)
+    # a freshly loaded dictionary: matching fills the dictionary's lookup caches, which would change its key
+    fresh = load_frames_dictionary(cfg.dictionary or None)
+    ctx.write_table("frame_passages", ctx.call(stat_frame_passages, units, fresh, per_year=cfg.passages_per_year,
+                                               anchor=anchor, case_insensitive=cfg.case_insensitive,
+                                               nested_scope=cfg.nested_scope))
     if cfg.sentiment:
         sent = ctx.call(stat_sentiment, units)
         ctx.write_table("sentiment_units", sent)

@@ -1,0 +1,68 @@
+"""Matched passages of the frames dictionary: the text behind a frame's yearly rate.
+
+:func:`stat_frame_passages` lists, for each frame family and year, a few of the
+passages where one of its entries matched (keyword with its context), and every
+match in the anchor with its character offsets in the paragraph, so a reader can
+see which words a rate counts.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.framing.dictionary import Dictionary, match_token_spans
+from analysis.framing.frames import load_frames_dictionary
+
+__all__ = ["FRAME_PASSAGE_COLUMNS", "stat_frame_passages"]
+
+FRAME_PASSAGE_COLUMNS = ["frame", "family", "entry", "doc_id", "unit_id", "year", "start", "end",
+                         "left", "keyword", "right", "anchor"]
+
+
+def stat_frame_passages(units: pd.DataFrame, dictionary: Dictionary | None = None, per_year: int = 5,
+                        window: int = 80, anchor: str | None = None, case_insensitive: bool = True,
+                        nested_scope: str = "key") -> pd.DataFrame:
+    """A few matched passages per frame family and year, and all matches in the anchor.
+
+    Matches are found as in :func:`analysis.framing.frames.stat_frames` (the
+    dictionary's longest-match-first lookup over each paragraph's tokens). For
+    each family (the key's first level) and year, ``per_year`` matches are kept,
+    spread over documents: the first match of each document in corpus order, then
+    the second, and so on. Every match in the ``anchor``'s paragraphs is kept as
+    well (``anchor`` True), with ``start``/``end``, the character offsets of the
+    keyword in the paragraph text.
+
+    Returns
+    -------
+    DataFrame ``frame, family, entry, doc_id, unit_id, year, start, end, left,
+    keyword, right, anchor``.
+
+    References
+    ----------
+    Grimmer, J. and Stewart, B. M. (2013). Text as data: The promise and
+    pitfalls of automatic content analysis methods for political texts.
+    *Political Analysis* 21(3), 267-297 (read the matched texts).
+    """
+    d = dictionary if dictionary is not None else load_frames_dictionary()
+    has_year = "year" in units.columns
+    recs = []
+    for i, row in enumerate(units.itertuples(index=False)):
+        text = str(row.text)
+        toks, spans = match_token_spans(text)
+        for m in d.lookup(toks, case_insensitive=case_insensitive, nested_scope=nested_scope):
+            a, b = spans[m.start][0], spans[m.end - 1][1]
+            recs.append((m.key, m.key.split(".")[0], m.entry, str(row.doc_id), str(row.unit_id),
+                         row.year if has_year else pd.NA, a, b,
+                         " ".join(text[max(0, a - window):a].split()), text[a:b],
+                         " ".join(text[b:b + window].split()), str(row.doc_id) == anchor, i))
+    cols = FRAME_PASSAGE_COLUMNS + ["_row"]
+    allm = pd.DataFrame(recs, columns=cols)
+    if allm.empty:
+        return allm.drop(columns="_row")
+    allm["_nth"] = allm.groupby(["family", "doc_id"]).cumcount()
+    ykey = allm["year"].astype(str)
+    sample = allm.assign(_y=ykey).sort_values(["family", "_y", "_nth", "_row"], kind="stable")
+    sample = sample.groupby(["family", "_y"], sort=False).head(max(int(per_year), 0)).drop(columns="_y")
+    keep = pd.concat([sample, allm[allm["anchor"]]]).drop_duplicates(subset=["_row", "frame", "start"])
+    keep = keep.sort_values(["family", "year", "_row", "start"], kind="stable")
+    return keep[FRAME_PASSAGE_COLUMNS].reset_index(drop=True)
