@@ -166,6 +166,9 @@ class TopicModel(TransformerMixin, BaseEstimator):
     >>> tm.top_terms(5)[0]                                       # terms of topic 1
     """
 
+    #: the ``engine`` column of the topic tables (tomotopy wrappers say ``gibbs``)
+    engine = "sklearn"
+
     _parameter_constraints: ClassVar[dict] = {
         "method": [StrOptions({"lda", "nmf"})],
         "n_components": [Interval(Integral, 1, None, closed="left")],
