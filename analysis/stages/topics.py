@@ -116,7 +116,7 @@ class Settings(StageSettings):
     covariate: str | None = setting("speaker", "Docvar of the effects regression (speaker, era, ...; none).",
                                     alt="era")
     era_breaks: tuple[int, ...] | None = setting(None, "First years of eras (e.g. `2007, 2017`) for "
-                                                 "covariate=era without an era docvar.", sep=",", alt=(1900, 1950))
+                                                 "covariate=era without an era docvar, and for topic_terms_by_era.", sep=",", alt=(1900, 1950))
     spline_df: int = setting(4, "Degrees of freedom of the year spline in the effects regression.", ge=1)
     label_lambda: float = setting(0.6, "Relevance weight lambda of the probability labels (Sievert & Shirley).",
                                   ge=0, le=1)
