@@ -60,6 +60,7 @@ def plot_topic_terms_by_era(data: pd.DataFrame, ax=None, topic: int | str | None
         im = ax.imshow(wide.fillna(0).to_numpy(), aspect="auto", cmap="Greys")
         ax.set_xticks(range(len(eras)), eras)
         ax.set_yticks(range(len(wide)), wide.index)
+        ax.grid(False)  # cells, not a plot over axes
         ax.set_xlabel("era")
         ax.set_title(f"topic {topic}: top {n} terms by era")
         fig.colorbar(im, ax=ax, label="topic-word probability")
