@@ -378,6 +378,38 @@ def test_era_labels():
     assert era_labels([2005], "2007;2017").tolist() == ["-2006"]
 
 
+def test_eras_of_the_by_era_table():
+    from analysis.stages.topics import era_of_units
+
+    years = [2001, 2002, 2003, 2004, 2005, 2006]
+    assert era_of_units(years, [2003, 2005], 3) == (
+        ["2001-2002", "2001-2002", "2003-2004", "2003-2004", "2005-2006", "2005-2006"],
+        ["2001-2002", "2003-2004", "2005-2006"])
+    assert era_of_units(years, None, 2)[1] == ["2001-2003", "2004-2006"]  # the median cuts
+    assert era_of_units([2001, 2001], None, 3)[1] == ["2001"]             # one year: one era
+
+
+def test_stage_seeds_from_the_r2p_frames_dictionary(tmp_path, small_corpus):
+    from analysis.framing.frames import load_frames_dictionary
+    from analysis.run.runner import run_pipeline
+
+    ov = {"topics": {**SMALL["topics"], "k": 3, "models": "nmf", "seeds": "frames", "seeds_free": 1,
+                     "gibbs_iter": 50, "n_boot": 10}}
+    ctx = run_pipeline(small_corpus, out=tmp_path / "s", only=["topics"], overrides=ov, use_cache=False,
+                       verbose=False, progress=False)
+    assert ctx.errors == []
+    st = ctx.tables["topic_terms_seeded"]
+    keys = set(st["seeded_key"].dropna())
+    assert keys and keys <= set(load_frames_dictionary().keys) and st["is_seed"].any()
+    assert st["k"].iloc[0] == len(keys) + 1 and st["seeded_key"].isna().any()  # + one free topic
+    prev = ctx.tables["topic_prevalence_seeded"]
+    np.testing.assert_allclose(prev.groupby("year")["share"].sum(), 1.0)
+    bad = run_pipeline(small_corpus, out=tmp_path / "x", only=["topics"],
+                       overrides={"topics": {**ov["topics"], "seeds": "nowhere.yml"}}, use_cache=False,
+                       verbose=False, progress=False)
+    assert "UsageError: topics.seeds='nowhere.yml'" in bad.errors[0]["error"]  # recorded, names the fix
+
+
 def test_stage_tiny_corpora_do_not_crash(tmp_path, sg_corpus):
     from analysis.corpus import Corpus
     from analysis.run.runner import run_pipeline
