@@ -465,7 +465,9 @@ def _optional_tables(ctx, cfg: Settings, M, terms, units_m, model, k: int, seed:
         ctx.write_table("topic_terms_seeded", _empty("topic_terms_seeded"))
         ctx.write_table("topic_prevalence_seeded", _empty("topic_prevalence_seeded"))
     by_era = _empty("topic_terms_by_era")
-    if cfg.dynamic:
+    if cfg.dynamic and "year" not in units_m.columns:
+        ctx.log("topics: units without a year; empty topic_terms_by_era")
+    elif cfg.dynamic:
         base = model if isinstance(model, GibbsLDA) else None
         by_era = ctx.call(dynamic_topics, M, terms, units_m["year"].to_numpy(), cfg.era_breaks, cfg.dynamic_eras,
                           k, seed, cfg.gibbs_iter, cfg.n_terms, base)

@@ -88,8 +88,8 @@ class TomotopyEstimator(TransformerMixin, BaseEstimator):
     attach document variables), ``_doc_prior`` and ``_before_train``.
     """
 
-    #: the ``engine`` column of the topic tables (scikit-learn models say ``sklearn``)
-    engine = "gibbs"
+    #: the ``engine`` column of the topic tables, as in ``topic_selection``
+    engine = "tomotopy-gibbs"
 
     method = "gibbs"
 
