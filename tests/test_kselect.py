@@ -146,4 +146,14 @@ def test_stage_reports_edge_and_uses_gibbs_with_composition(tmp_path):
     assert sel["at_edge"].all()  # a grid of two values: both are its edges
     eff = ctx.tables["topic_effects"]
     assert list(eff.columns) == TABLE_COLUMNS["topic_effects"] and set(eff["method"]) == {"composition"}
+    # one name for LDA whatever the engine; the engine is its own column (issue 13)
+    terms = ctx.tables["topic_terms"]
+    assert set(terms["model"]) == {"lda"} and set(terms["engine"]) == {"tomotopy-gibbs"}
+    al = ctx.tables["topic_alignment"]
+    assert set(al["model_a"]) == {"lda"} and set(al["engine_a"]) == {"tomotopy-gibbs"}
+    assert set(al["engine_b"]) == {"tomotopy-gibbs", "sklearn-nmf"}
+    by_era = ctx.tables["topic_terms_by_era"]  # the reported Gibbs model read by era: its own topics
+    assert set(by_era["model"]) == {"lda"} and set(by_era["k"]) == {chosen["k"]}
+    for t, sub in terms[terms["rank"] == 1].groupby("topic"):
+        assert sub["term"].iloc[0] in set(by_era.loc[(by_era["topic"] == t) & (by_era["rank"] <= 5), "term"])
     assert any("edge of the grid" in m for m in ctx.messages)

@@ -1,6 +1,7 @@
 """DMR covariates, seeded topics and topic terms by era, each on a planted corpus."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from analysis.dtm import build_dtm
@@ -88,7 +89,7 @@ def test_seed_words_from_the_r2p_dictionary():
         SeededLDA(seeds={"x": ["zzzz"]}).fit(np.ones((3, 2), dtype=int), terms=["a", "b"])
 
 
-def test_topic_terms_by_era_track_a_vocabulary_shift():
+def test_topic_terms_by_era_track_a_vocabulary_shift(tmp_path):
     sim = simulate_shift_corpus(random_state=4)
     eras = np.where(sim.units["year"] >= sim.truth["shift_year"], "2011-2020", "2001-2010")
     fit = DynamicTopics(4, random_state=1, max_iter=300).fit(sim.counts, terms=sim.vocabulary, eras=eras)
@@ -106,3 +107,10 @@ def test_topic_terms_by_era_track_a_vocabulary_shift():
 
     fig, data = plot_topic_terms_by_era(tab, topic=j + 1)
     assert set(data["era"]) == {"2001-2010", "2011-2020"} and fig.axes
+    from analysis.plots.topics_dynamic import most_changed_topic
+    from analysis.stages.figures import draw_figures
+
+    assert most_changed_topic(tab) == j + 1  # the figure of the stage shows the planted shift
+    index = draw_figures({"topic_terms_by_era": tab}, tmp_path, params={"formats": "png"}, log=lambda m: None)
+    assert index.set_index("figure").loc["topic_terms_by_era", "status"] == "drawn"
+    assert set(pd.read_csv(tmp_path / "topic_terms_by_era.csv")["term"]) & set(sim.truth["entering"])

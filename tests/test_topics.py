@@ -329,20 +329,28 @@ def test_stage_on_simulated_corpus_is_byte_reproducible(tmp_path):
     small = simulate_topic_corpus(n_topics=4, years=(2001, 2010), docs_per_year=2, paragraphs_per_doc=(3, 6),
                                   random_state=2)
     corpus = small.to_corpus()
-    a = run_pipeline(corpus, out=tmp_path / "a", only=["topics"], overrides=SMALL, use_cache=False,
+    seeds = tmp_path / "seeds.yml"  # two keys seeded by planted topics' top words (optional tables on)
+    top = [np.asarray(small.vocabulary)[np.argsort(-small.topic_word[k])[:4]] for k in (0, 1)]
+    seeds.write_text("".join(f"key{k}: [{', '.join(t)}]\n" for k, t in enumerate(top)), encoding="utf-8")
+    ov = {"topics": {**SMALL["topics"], "seeds": str(seeds)}}
+    a = run_pipeline(corpus, out=tmp_path / "a", only=["topics"], overrides=ov, use_cache=False,
                      verbose=False, progress=False)
     assert a.errors == []
     for name, cols in TABLE_COLUMNS.items():
         df = pd.read_csv(tmp_path / "a" / "tables" / f"{name}.csv")
         assert list(df.columns) == cols, name
         assert len(df) > 0, name
+    st = a.tables["topic_terms_seeded"]
+    assert set(st["seeded_key"].dropna()) == {"key0", "key1"} and st["is_seed"].any()
+    assert a.tables["topic_prevalence_seeded"]["seeded_key"].notna().any()
+    assert a.tables["topic_terms_by_era"]["era"].nunique() == 3  # topics.dynamic_eras
     sel = a.tables["topic_selection"]
     assert sel["selected"].sum() == 1
     assert set(sel["model"]) == {"lda", "nmf"} and sel.loc[sel["model"] == "lda", "perplexity"].notna().all()
     dt = a.tables["document_topics"]
     np.testing.assert_allclose(dt.groupby("doc_id")["share"].sum(), 1.0)
     assert set(dt["doc_id"]) == set(small.docvars["doc_id"])
-    run_pipeline(corpus, out=tmp_path / "b", only=["topics"], overrides=SMALL, use_cache=False,
+    run_pipeline(corpus, out=tmp_path / "b", only=["topics"], overrides=ov, use_cache=False,
                  verbose=False, progress=False)
     ha, hb = _hash_tables(tmp_path / "a"), _hash_tables(tmp_path / "b")
     assert len(ha) == len(TABLE_COLUMNS) and ha == hb
@@ -352,6 +360,7 @@ def test_stage_on_simulated_corpus_is_byte_reproducible(tmp_path):
                      verbose=False,
                      progress=False)
     assert c.tables["topic_terms"]["k"].unique().tolist() == [5]
+    assert c.tables["topic_terms_seeded"].empty and c.tables["topic_prevalence_seeded"].empty  # seeds off
     # whole documents as units
     d = run_pipeline(corpus, out=tmp_path / "d", only=["topics"],
                      overrides={"topics": {**SMALL["topics"], "k": 3, "models": "nmf", "unit": "document",
@@ -367,6 +376,38 @@ def test_era_labels():
 
     assert era_labels([2005, 2010, 2018, 2017], [2017, 2007]).tolist() == ["-2006", "2007-2016", "2017-", "2017-"]
     assert era_labels([2005], "2007;2017").tolist() == ["-2006"]
+
+
+def test_eras_of_the_by_era_table():
+    from analysis.stages.topics import era_of_units
+
+    years = [2001, 2002, 2003, 2004, 2005, 2006]
+    assert era_of_units(years, [2003, 2005], 3) == (
+        ["2001-2002", "2001-2002", "2003-2004", "2003-2004", "2005-2006", "2005-2006"],
+        ["2001-2002", "2003-2004", "2005-2006"])
+    assert era_of_units(years, None, 2)[1] == ["2001-2003", "2004-2006"]  # the median cuts
+    assert era_of_units([2001, 2001], None, 3)[1] == ["2001"]             # one year: one era
+
+
+def test_stage_seeds_from_the_r2p_frames_dictionary(tmp_path, small_corpus):
+    from analysis.framing.frames import load_frames_dictionary
+    from analysis.run.runner import run_pipeline
+
+    ov = {"topics": {**SMALL["topics"], "k": 3, "models": "nmf", "seeds": "frames", "seeds_free": 1,
+                     "gibbs_iter": 50, "n_boot": 10}}
+    ctx = run_pipeline(small_corpus, out=tmp_path / "s", only=["topics"], overrides=ov, use_cache=False,
+                       verbose=False, progress=False)
+    assert ctx.errors == []
+    st = ctx.tables["topic_terms_seeded"]
+    keys = set(st["seeded_key"].dropna())
+    assert keys and keys <= set(load_frames_dictionary().keys) and st["is_seed"].any()
+    assert st["k"].iloc[0] == len(keys) + 1 and st["seeded_key"].isna().any()  # + one free topic
+    prev = ctx.tables["topic_prevalence_seeded"]
+    np.testing.assert_allclose(prev.groupby("year")["share"].sum(), 1.0)
+    bad = run_pipeline(small_corpus, out=tmp_path / "x", only=["topics"],
+                       overrides={"topics": {**ov["topics"], "seeds": "nowhere.yml"}}, use_cache=False,
+                       verbose=False, progress=False)
+    assert "UsageError: topics.seeds='nowhere.yml'" in bad.errors[0]["error"]  # recorded, names the fix
 
 
 def test_stage_tiny_corpora_do_not_crash(tmp_path, sg_corpus):
@@ -479,6 +520,8 @@ def test_stage_warm_cache_computes_nothing_and_matches_cold(tmp_path, monkeypatc
     # a changed downstream parameter recomputes that step only, and the key sees it
     later = {"topics": {**over["topics"], "era_breaks": [2006]}}
     ctx, part = run(tmp_path / "a", overrides=later)
-    assert part["misses"] == 1
+    assert part["misses"] == 2  # the effects and topic_terms_by_era (its eras), nothing upstream
+    eras = list(dict.fromkeys(ctx.tables["topic_terms_by_era"]["era"]))
+    assert len(eras) == 2 and eras[0].endswith("-2005") and eras[1].startswith("2006-")
     eff = ctx.tables["topic_effects"]
     assert "C(era)[T.2006-]" in set(eff["term"]) and "C(era)[T.2004-]" not in set(eff["term"])

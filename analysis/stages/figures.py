@@ -87,6 +87,10 @@ def figure_specs(tables: Mapping[str, pd.DataFrame], anchor: str | None = None,
             add(f"{stem}_{_slug(comp)}", plot, [table], lambda t=table: tables[t], comparison=comp, **extra)
     add("topic_selection", P.plot_topic_selection, ["topic_selection"], lambda: tables["topic_selection"])
     add("topic_prevalence", P.plot_topic_prevalence, ["topic_prevalence"], lambda: tables["topic_prevalence"])
+    from analysis.plots.topics_dynamic import plot_topic_terms_by_era
+
+    add("topic_terms_by_era", plot_topic_terms_by_era, ["topic_terms_by_era"], lambda: tables["topic_terms_by_era"],
+        topic="changed")
     add("frame_trajectories", P.plot_frame_trajectories, ["frames_years"], lambda: tables["frames_years"],
         changepoints=tables.get("frame_changepoints"))
     add("frame_source_trajectories", P.plot_frame_source_trajectories, ["frames_source_years"],
@@ -243,12 +247,12 @@ def draw_figures(tables: Mapping[str, pd.DataFrame], outdir: str | os.PathLike, 
 
 #: every table a figure reads (the stage's CONSUMES)
 FIGURE_TABLES = ("documents", "similarity_to_anchor", "similarity_source_years", "similarity_years", "keyness",
-                 "fightin_words", "topic_selection", "topic_prevalence", "frames_years", "frames_source_years",
+                 "fightin_words", "topic_selection", "topic_prevalence", "topic_terms_by_era", "frames_years", "frames_source_years",
                  "frame_changepoints", "frame_indices", "anchor_frame_profile", "frames_units", "dispersion", "novelty", "style", "scaling",
                  "scaling_words")
 
 NAME = "figures"
-VERSION = "2"
+VERSION = "3"
 PRODUCES = ("figure_index",)
 CONSUMES = tuple(f"table:{t}" for t in FIGURE_TABLES)
 

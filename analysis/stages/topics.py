@@ -7,8 +7,16 @@ the grid is flagged (``at_edge``), logged and recorded in ``run.json``
 to ``auto_lda_max_units`` units, collapsed Gibbs (tomotopy) above, whose effects come
 from the method of composition (``topic_effects.method``).
 
+With ``topics.seeds`` a seeded LDA (:class:`analysis.topicmod.seeded.SeededLDA`,
+one topic per dictionary key with a seed-word prior, plus free topics) is fitted
+beside the chosen model (``topic_terms_seeded``, ``topic_prevalence_seeded``, with a
+``seeded_key`` column); with ``topics.dynamic`` the topics' words by era
+(:class:`analysis.topicmod.dynamic.DynamicTopics`, ``topic_terms_by_era``).
+
 Tables: ``topic_selection, topic_terms, topic_labels, doc_topics, document_topics,
-topic_prevalence, topic_effects, topic_alignment, topic_examples``. Every
+topic_prevalence, topic_effects, topic_alignment, topic_examples``, and the
+optional ``topic_terms_seeded, topic_prevalence_seeded, topic_terms_by_era``
+(written empty when off). Every
 expensive step is a ``ctx.call`` of a module-level function, so its cache key is
 derived from the matrix, the fitted model and the settings it receives; a warm
 run reads every step back (the fitted model is read, never refitted).
@@ -17,12 +25,14 @@ run reads every step back (the fitted model is read, never refitted).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
 from analysis.dtm import build_dtm
+from analysis.errors import UsageError
 from analysis.settings import StageSettings, setting
 from analysis.text import make_units
 from analysis.topicmod import (
@@ -42,6 +52,7 @@ from analysis.topicmod import (
     stat_unit_topics,
 )
 from analysis.topicmod.composition import composition_effects_from_fit
+from analysis.topicmod.dynamic import DynamicTopics, stat_topic_terms_by_era
 from analysis.topicmod.gibbs import GibbsLDA
 from analysis.topicmod.kselect import (
     auto_k_grid,
@@ -51,10 +62,11 @@ from analysis.topicmod.kselect import (
     frontier,
     stat_k_scan,
 )
+from analysis.topicmod.seeded import SeededLDA, stat_seeded_topic_terms
 from analysis.topicmod.selection import _split
 
 NAME = "topics"
-VERSION = "4"
+VERSION = "5"
 PRODUCES = tuple(TABLE_COLUMNS)
 CONSUMES = ()
 
@@ -104,12 +116,24 @@ class Settings(StageSettings):
     covariate: str | None = setting("speaker", "Docvar of the effects regression (speaker, era, ...; none).",
                                     alt="era")
     era_breaks: tuple[int, ...] | None = setting(None, "First years of eras (e.g. `2007, 2017`) for "
-                                                 "covariate=era without an era docvar.", sep=",", alt=(1900, 1950))
+                                                 "covariate=era without an era docvar, and for topic_terms_by_era.", sep=",", alt=(1900, 1950))
     spline_df: int = setting(4, "Degrees of freedom of the year spline in the effects regression.", ge=1)
     label_lambda: float = setting(0.6, "Relevance weight lambda of the probability labels (Sievert & Shirley).",
                                   ge=0, le=1)
     frex_weight: float = setting(0.5, "FREX weight of exclusivity vs frequency in the labels.", ge=0, le=1)
     n_examples: int = setting(3, "Representative paragraphs per topic.", ge=0)
+    seeds: str | None = setting(None, "Seeded topics beside the chosen model: `frames` (the profile's frames "
+                                "dictionary, r2p_frames.yml), `stance`, or a dictionary path (.yml, LIWC .dic); "
+                                "one topic per key with a seed-word prior, plus seeds_free free topics "
+                                "(topic_terms_seeded, topic_prevalence_seeded); none: off.", alt="frames")
+    seeds_levels: int | None = setting(None, "Truncate seed dictionary keys to this depth (1: frame families; "
+                                       "none: every key).", ge=1, alt=1)
+    seeds_free: int | str = setting("auto", "Free (unseeded) topics of the seeded model (auto: the chosen K).",
+                                    choices=("auto",), ge=0, alt=2)
+    dynamic: bool = setting(True, "Topic words by era (topic_terms_by_era): the chosen K by collapsed Gibbs "
+                            "LDA, its final state read era by era (Hall et al. 2008).")
+    dynamic_eras: int = setting(3, "Eras of about equal numbers of units for topic_terms_by_era when "
+                                "era_breaks is not set.", ge=2, alt=2)
 
 
 # ----------------------------------------------------------------------- steps (cached by ctx.call)
@@ -193,6 +217,76 @@ def alignment(model, M, terms, methods: tuple, model_name: str, k: int, sample_f
             o = _fit(other, k, seed, M, terms, engine, gibbs_iter)
             align.append(stat_alignment(model, o))
     return pd.concat(align, ignore_index=True)
+
+
+def _seeds_path(value: str) -> Path:
+    """The dictionary file of ``topics.seeds`` (a name the framing stage reads, or a path)."""
+    from analysis.framing.frames import FRAMES_DICTIONARY, STANCE_DICTIONARY
+
+    p = {"frames": FRAMES_DICTIONARY, "stance": STANCE_DICTIONARY}.get(value.strip().lower(), Path(value))
+    if not p.is_file():
+        raise UsageError(f"topics.seeds={value!r}: no dictionary file {p}; give `frames`, `stance` or the path "
+                         "of a .yml or LIWC .dic dictionary")
+    return p
+
+
+def seeded_model(M, terms, dictionary: Path, levels: int | None, n_free: int, seed: int, gibbs_iter: int):
+    """:class:`SeededLDA` on all units: one topic per key of ``dictionary`` plus ``n_free``."""
+    return SeededLDA(seeds=dictionary, n_free=n_free, levels=levels, random_state=seed, max_iter=gibbs_iter,
+                     infer_iter=min(100, gibbs_iter)).fit(M, terms=terms)
+
+
+def seeded_tables(fit: SeededLDA, units_m: pd.DataFrame, n_terms: int, n_boot: int, seed: int):
+    """``topic_terms_seeded`` and ``topic_prevalence_seeded`` of a fitted :class:`SeededLDA`."""
+    terms_df = stat_seeded_topic_terms(fit, n=n_terms)
+    ut = stat_unit_topics(fit, units_m)
+    prev = stat_prevalence(stat_document_topics(ut, units_m), n_boot=n_boot, random_state=seed).copy()
+    keys = {j + 1: key for j, key in enumerate(fit.seeded_key_)}
+    prev.insert(0, "model", fit.method)
+    prev.insert(1, "k", int(fit.n_components))
+    prev.insert(3, "seeded_key", prev["topic"].map(keys))
+    return terms_df, prev[TABLE_COLUMNS["topic_prevalence_seeded"]]
+
+
+def era_of_units(years, breaks, n_eras: int) -> tuple[list[str], list[str]]:
+    """Era label of each unit and the eras in time order.
+
+    ``breaks`` are first years of eras (``topics.era_breaks``); without them, the
+    years are cut at their quantiles into ``n_eras`` eras of about equal size. Each
+    era is labelled by the first and last year it holds (``1789-1860``).
+    """
+    y = np.asarray(years, dtype=np.int64)
+    if breaks:
+        b = np.unique(np.asarray(list(breaks), dtype=np.int64))
+    else:
+        b = np.unique(np.quantile(y, np.linspace(0, 1, n_eras + 1)[1:-1], method="higher").astype(np.int64))
+    b = b[(b > y.min()) & (b <= y.max())]
+    idx = np.searchsorted(b, y, side="right")
+    names = {}
+    for i in np.unique(idx):
+        yy = y[idx == i]
+        names[i] = f"{yy.min()}-{yy.max()}" if yy.min() != yy.max() else str(yy.min())
+    return [names[i] for i in idx], [names[i] for i in sorted(names)]
+
+
+def dynamic_topics(M, terms, years, breaks, n_eras: int, k: int, seed: int, gibbs_iter: int, n_terms: int,
+                   base=None) -> pd.DataFrame:
+    """``topic_terms_by_era``: ``k`` Gibbs LDA topics (``base`` if it is one) read era by era.
+
+    Units without a year are left out (and ``base`` is then refitted on the dated ones).
+    """
+    years = pd.to_numeric(pd.Series(years), errors="coerce").to_numpy()
+    dated = ~np.isnan(years)
+    if not dated.all():
+        M, years, base = M[dated], years[dated], None
+    if len(years) == 0:
+        return _empty("topic_terms_by_era")
+    eras, order = era_of_units(years, breaks, n_eras)
+    if len(order) < 2:
+        return _empty("topic_terms_by_era")
+    fit = DynamicTopics(k, engine="gibbs", random_state=seed, max_iter=gibbs_iter).fit(
+        M, terms=terms, eras=eras, era_order=order, base=base if isinstance(base, GibbsLDA) else None)
+    return stat_topic_terms_by_era(fit, n=n_terms)
 
 
 def _empty(name: str) -> pd.DataFrame:
@@ -354,3 +448,29 @@ def run(ctx, cfg: Settings) -> None:
     ctx.write_table("topic_examples", ctx.call(stat_representative_units, model, units_m, n=cfg.n_examples))
     ctx.write_table("topic_alignment", ctx.call(alignment, model, M, terms, tuple(methods), model_name, k,
                                                 cfg.sample_frac, seed, engine, cfg.gibbs_iter))
+    _optional_tables(ctx, cfg, M, terms, units_m, model, k, seed)
+
+
+def _optional_tables(ctx, cfg: Settings, M, terms, units_m, model, k: int, seed: int) -> None:
+    """The seeded and by-era tables (empty when ``topics.seeds`` / ``topics.dynamic`` are off)."""
+    if cfg.seeds:
+        path = _seeds_path(cfg.seeds)
+        n_free = k if cfg.seeds_free == "auto" else int(cfg.seeds_free)
+        fit = ctx.call(seeded_model, M, terms, path, cfg.seeds_levels, n_free, seed, cfg.gibbs_iter)
+        ctx.log(f"topics: seeded LDA with {len(fit.seed_words_)} seeded topics from {path.name} + {n_free} free")
+        st, sp_ = ctx.call(seeded_tables, fit, units_m, cfg.n_terms, cfg.n_boot, seed)
+        ctx.write_table("topic_terms_seeded", st)
+        ctx.write_table("topic_prevalence_seeded", sp_)
+    else:
+        ctx.write_table("topic_terms_seeded", _empty("topic_terms_seeded"))
+        ctx.write_table("topic_prevalence_seeded", _empty("topic_prevalence_seeded"))
+    by_era = _empty("topic_terms_by_era")
+    if cfg.dynamic and "year" not in units_m.columns:
+        ctx.log("topics: units without a year; empty topic_terms_by_era")
+    elif cfg.dynamic:
+        base = model if isinstance(model, GibbsLDA) else None
+        by_era = ctx.call(dynamic_topics, M, terms, units_m["year"].to_numpy(), cfg.era_breaks, cfg.dynamic_eras,
+                          k, seed, cfg.gibbs_iter, cfg.n_terms, base)
+        if by_era.empty:
+            ctx.log("topics: fewer than two eras; empty topic_terms_by_era")
+    ctx.write_table("topic_terms_by_era", by_era)

@@ -151,4 +151,6 @@ def stat_alignment(fit_a, fit_b, seed_a=None, seed_b=None, n_terms: int = 5) -> 
     df.insert(2, "model_b", fit_b.method)
     df.insert(3, "seed_b", seed_b if seed_b is not None else fit_b.random_state)
     df.insert(4, "k", fit_a.n_components)
+    df["engine_a"] = getattr(fit_a, "engine", f"sklearn-{fit_a.method}")
+    df["engine_b"] = getattr(fit_b, "engine", f"sklearn-{fit_b.method}")
     return df[TABLE_COLUMNS["topic_alignment"]]

@@ -87,8 +87,14 @@ class DynamicTopics(BaseEstimator):
         self.eta_var = eta_var
         self.phi_var = phi_var
 
-    def fit(self, X, y=None, terms=None, eras: Sequence | None = None, era_order: Sequence[str] | None = None):
-        """Fit on counts; ``eras`` gives each row's era label (sorted, or in ``era_order``)."""
+    def fit(self, X, y=None, terms=None, eras: Sequence | None = None, era_order: Sequence[str] | None = None,
+            base=None):
+        """Fit on counts; ``eras`` gives each row's era label (sorted, or in ``era_order``).
+
+        ``base`` (``"gibbs"`` engine only): a :class:`~analysis.topicmod.gibbs.GibbsLDA`
+        already fitted on these rows with ``n_components`` topics, whose final state
+        is sliced by era instead of a new fit (its topics keep their numbers).
+        """
         tp = _tomotopy()
         M, terms = as_counts(X, terms)
         if eras is None or len(eras) != M.shape[0]:
@@ -107,9 +113,11 @@ class DynamicTopics(BaseEstimator):
             raise UsageError("n_components and workers must be >= 1")
         seed = 0 if self.random_state is None else int(self.random_state)
         if self.engine == "gibbs":
-            return self._fit_gibbs(tp, M, terms, lab, order)
+            self.method = "lda"  # one LDA, read by era (the table's model column)
+            return self._fit_gibbs(tp, M, terms, lab, order, base)
         if self.engine != "dtm":
             raise UsageError(f"engine must be 'gibbs' or 'dtm', not {self.engine!r}")
+        self.method = "dtm"
         mdl = tp.DTModel(k=K, t=len(order), alpha_var=float(self.alpha_var), eta_var=float(self.eta_var),
                          phi_var=float(self.phi_var), seed=seed)
         used = []
@@ -147,11 +155,18 @@ class DynamicTopics(BaseEstimator):
                              "seed": seed, "workers": int(self.workers), "iterations": int(self.max_iter)}
         return self
 
-    def _fit_gibbs(self, tp, M, terms, lab, order):
+    def _fit_gibbs(self, tp, M, terms, lab, order, base=None):
         from analysis.topicmod.gibbs import GibbsLDA
 
-        g = GibbsLDA(int(self.n_components), random_state=self.random_state, max_iter=int(self.max_iter),
-                     workers=int(self.workers), topic_word_prior=float(self.topic_word_prior)).fit(M, terms=terms)
+        if base is not None:
+            if not isinstance(base, GibbsLDA) or int(base.n_components) != int(self.n_components) or \
+                    not np.array_equal(np.asarray(base.terms_), terms) or base.doc_topic_.shape[0] != M.shape[0]:
+                raise UsageError("base= must be a GibbsLDA with n_components topics fitted on the same matrix")
+            g = base
+        else:
+            g = GibbsLDA(int(self.n_components), random_state=self.random_state, max_iter=int(self.max_iter),
+                         workers=int(self.workers), topic_word_prior=float(self.topic_word_prior)).fit(
+                M, terms=terms)
         K, V = int(self.n_components), len(terms)
         col = {w: j for j, w in enumerate(terms)}
         vmap = np.array([col[w] for w in g.model_.vocabs])
@@ -162,7 +177,7 @@ class DynamicTopics(BaseEstimator):
         for d, i in zip(g.model_.docs, used):
             np.add.at(nkw[t_of[lab[i]]], (inv[np.asarray(d.topics, dtype=np.int64)],
                                           vmap[np.asarray(d.words, dtype=np.int64)]), 1.0)
-        eta = float(self.topic_word_prior)
+        eta = float(g.topic_word_prior)
         self.model_ = g
         self.eras_ = order
         self.order_ = g.order_
@@ -180,7 +195,8 @@ def stat_topic_terms_by_era(fit: DynamicTopics, n: int = 10) -> pd.DataFrame:
     """The ``topic_terms_by_era`` table: top ``n`` terms of each topic in each era.
 
     Columns ``model, k, topic, era, rank, term, weight`` (``weight`` is the topic-word
-    probability in that era; ``topic`` and ``rank`` start at 1).
+    probability in that era; ``topic`` and ``rank`` start at 1; ``model`` is ``lda``
+    for the ``"gibbs"`` engine, ``dtm`` for tomotopy's DTModel).
     """
     if not hasattr(fit, "components_"):
         raise UsageError("fit the DynamicTopics model first")

@@ -88,6 +88,9 @@ class TomotopyEstimator(TransformerMixin, BaseEstimator):
     attach document variables), ``_doc_prior`` and ``_before_train``.
     """
 
+    #: the ``engine`` column of the topic tables, as in ``topic_selection``
+    engine = "tomotopy-gibbs"
+
     method = "gibbs"
 
     def _check_params(self):
@@ -363,7 +366,7 @@ class GibbsLDA(TomotopyEstimator):
     (version 0.14.0). https://github.com/bab2min/tomotopy
     """
 
-    method = "gibbs_lda"
+    method = "lda"  # as TopicModel(method="lda"): the model; the engine is ``engine``
 
     def __init__(self, n_components: int = 10, random_state: int | None = 0, max_iter: int = 500,
                  workers: int = 1, doc_topic_prior: float | None = None, topic_word_prior: float = 0.01,

@@ -29,8 +29,9 @@ def stat_topic_terms(model: TopicModel, n: int = 20, frex_weight: float = 0.5,
                      label: dict | None = None) -> pd.DataFrame:
     """Top ``n`` terms of every topic by probability, with their FREX score.
 
-    Returns columns ``model, k, topic, rank, term, weight, frex`` (``weight`` is
-    the topic-word probability; ``topic`` and ``rank`` start at 1).
+    Returns columns ``model, k, topic, rank, term, weight, frex, engine`` (``weight`` is
+    the topic-word probability; ``topic`` and ``rank`` start at 1; ``engine`` is
+    ``sklearn-lda``, ``sklearn-nmf`` or ``tomotopy-gibbs``, as in ``topic_selection``).
 
     References
     ----------
@@ -49,6 +50,7 @@ def stat_topic_terms(model: TopicModel, n: int = 20, frex_weight: float = 0.5,
         "term": model.terms_[top.ravel()],
         "weight": np.take_along_axis(phi, top, axis=1).ravel(),
         "frex": np.take_along_axis(frex, top, axis=1).ravel(),
+        "engine": getattr(model, "engine", f"sklearn-{model.method}"),
     })
     return df
 

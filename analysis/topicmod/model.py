@@ -166,6 +166,11 @@ class TopicModel(TransformerMixin, BaseEstimator):
     >>> tm.top_terms(5)[0]                                       # terms of topic 1
     """
 
+    @property
+    def engine(self) -> str:
+        """The ``engine`` column of the topic tables, as in ``topic_selection`` (``sklearn-lda``, ``sklearn-nmf``)."""
+        return f"sklearn-{self.method}"
+
     _parameter_constraints: ClassVar[dict] = {
         "method": [StrOptions({"lda", "nmf"})],
         "n_components": [Interval(Integral, 1, None, closed="left")],
