@@ -101,9 +101,11 @@ def test_readers_accept_parquet_and_a_switch_removes_the_other_format(tiny, tmp_
 
 def test_run_settings_are_declared_and_validated(tmp_path, tiny):
     from analysis.cli import app
+    from analysis.cli.run import settings_table
 
     res = CliRunner().invoke(app, ["settings", "run"])
-    assert res.exit_code == 0 and "run.table_format" in res.output and "run.workers" in res.output
+    assert res.exit_code == 0 and "run.workers" in res.output and "run.scheduler" in res.output
+    assert {r["key"] for r in settings_table("run")} == {"table_format", "workers", "scheduler"}
     with pytest.raises(UsageError, match="choose one of"):
         run_pipeline(tiny, tmp_path, overrides={"run": {"table_format": "feather"}}, verbose=False)
     with pytest.raises(UsageError, match="run.workers"):

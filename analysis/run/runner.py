@@ -146,6 +146,7 @@ def run_pipeline(
     threads: int | None = 1,
     anchor: str | None = None,
     workers: int | None = None,
+    scheduler: str | None = None,
 ) -> RunContext:
     """Run the pipeline on a corpus and write ``out/tables``, ``out/figures`` and ``out/run.json``.
 
@@ -177,6 +178,10 @@ def run_pipeline(
     workers : int, optional
         Worker processes (``--workers``; default the ``run.workers`` setting, 1).
         Tables are byte-identical for any number; it is not part of any cache key.
+    scheduler : str, optional
+        A Dask cluster for the same tasks (``--scheduler``; default the ``run.scheduler``
+        setting, none): ``local:N`` or ``tcp://HOST:PORT`` (:func:`analysis.stats.parallel.use_scheduler`).
+        Tables are byte-identical to a local run; not part of any cache key.
 
     Returns
     -------
@@ -200,6 +205,8 @@ def run_pipeline(
             anchor = str(old)
     if workers is not None:
         overrides.setdefault("run", {})["workers"] = workers
+    if scheduler is not None:
+        overrides.setdefault("run", {})["scheduler"] = scheduler
     text_from_overrides, cfgs = resolve_settings(overrides, notes)
     text = text_settings or text_from_overrides
     run_cfg = cfgs["run"]
@@ -277,11 +284,15 @@ def run_pipeline(
 
     from threadpoolctl import threadpool_limits
 
-    from analysis.stats.parallel import use_workers
+    from analysis.stats.parallel import use_scheduler, use_workers
 
     progress_ctx = _progress(progress and verbose, len(selected))
     limits = threadpool_limits(limits=threads) if threads else nullcontext()
-    with limits, use_workers(run_cfg.workers, threads=threads or 1), progress_ctx as bar:
+    if run_cfg.scheduler:
+        ctx.log(f"tasks run on the Dask cluster {run_cfg.scheduler}")
+    with (limits, use_workers(run_cfg.workers, threads=threads or 1),
+          use_scheduler(run_cfg.scheduler, threads=threads or 1), progress_ctx as bar):
+        ctx.bar = bar
         for name in selected:
             bar.describe(name)
             t = time.perf_counter()
@@ -307,6 +318,7 @@ def run_pipeline(
                 ctx.stage = None
             timings[name] = round(time.perf_counter() - t, 3)
             bar.advance()
+        ctx.bar = None
     timings["total"] = round(time.perf_counter() - t0, 3)
 
     tables = {n: {**p} for n, p in (record.get("tables") or {}).items()
@@ -328,6 +340,7 @@ def run_pipeline(
         "seed": ctx.seed,
         "threads": threads,
         "workers": run_cfg.workers,
+        "scheduler": run_cfg.scheduler,
         "run_settings": run_cfg.to_dict(),
         "facts": ctx.facts,
         "text_settings": _jsonable(text.to_dict()),
@@ -368,14 +381,40 @@ class _NoBar:
     def advance(self):
         pass
 
+    def tasks(self, description: str, total: int):
+        """A bar for the ``total`` tasks of one ``ctx.call_many`` (advance once per task; close at the end)."""
+        return _NoTasks()
+
+
+class _NoTasks:
+    def advance(self, n: int = 1):
+        pass
+
+    def close(self):
+        pass
+
+
+class _RichTasks(_NoTasks):
+    def __init__(self, progress, description: str, total: int):
+        self.progress = progress
+        self.task = progress.add_task(description, total=total)
+
+    def advance(self, n: int = 1):
+        self.progress.advance(self.task, n)
+
+    def close(self):
+        self.progress.remove_task(self.task)
+
 
 class _RichBar(_NoBar):
     def __init__(self, total: int):
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+        # one row for the stages, one more while a stage's cached tasks run (the K scan's
+        # fits), with the time remaining estimated from the tasks done so far
         self.progress = Progress(
             TextColumn("[bold]r2p run[/] {task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-            TimeElapsedColumn(), transient=False,
+            TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(), transient=False,
         )
         self.total = total
 
@@ -392,6 +431,9 @@ class _RichBar(_NoBar):
 
     def advance(self):
         self.progress.advance(self.task)
+
+    def tasks(self, description: str, total: int):
+        return _RichTasks(self.progress, f"  {description}", total)
 
 
 def _progress(enabled: bool, total: int):
