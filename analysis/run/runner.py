@@ -195,6 +195,7 @@ def run_pipeline(
     """
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
+    resources: dict[str, dict[str, float | None]] = {}
     out = Path(out)
     notes: list[str] = []
     overrides = {k: dict(v or {}) for k, v in (overrides or {}).items()}
@@ -296,6 +297,7 @@ def run_pipeline(
         for name in selected:
             bar.describe(name)
             t = time.perf_counter()
+            usage = _StageUsage()
             rng_state = np.random.get_state()
             mod = stage_module(name)
             ctx.stage = StageInfo(name, str(mod.VERSION), tuple(mod.PRODUCES), tuple(getattr(mod, "CONSUMES", ())))
@@ -317,6 +319,7 @@ def run_pipeline(
                 np.random.set_state(rng_state)
                 ctx.stage = None
             timings[name] = round(time.perf_counter() - t, 3)
+            resources[name] = usage.done()
             bar.advance()
         ctx.bar = None
     timings["total"] = round(time.perf_counter() - t0, 3)
@@ -355,6 +358,9 @@ def run_pipeline(
         "cache": {"dir": str(cache.directory) if cache.enabled else None, "hits": cache.hits,
                   "misses": cache.misses},
         "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
+        # per stage: CPU seconds of this process (workers' CPU is not in it) and its peak
+        # resident memory during the stage (Linux; None elsewhere)
+        "resources": resources,
         "messages": ctx.messages,
         "errors": ctx.errors,
     }
@@ -362,6 +368,34 @@ def run_pipeline(
     tmp.write_text(json.dumps(run, indent=2, default=str, ensure_ascii=False) + "\n", encoding="utf-8")
     tmp.replace(out / "run.json")
     return ctx
+
+
+class _StageUsage:
+    """CPU time and peak resident memory of this process during one stage.
+
+    The peak is the kernel's high-water mark (``VmHWM``), reset at the start of
+    the stage by writing 5 to ``/proc/self/clear_refs`` (Linux >= 4.0); where that
+    is not possible the peak is the process's peak so far, or None.
+    """
+
+    def __init__(self):
+        self.cpu = time.process_time()
+        try:
+            with open("/proc/self/clear_refs", "w") as f:
+                f.write("5")
+        except OSError:
+            pass
+
+    def done(self) -> dict[str, float | None]:
+        peak = None
+        try:
+            with open("/proc/self/status") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        peak = round(int(line.split()[1]) / 1024, 1)
+        except (OSError, ValueError, IndexError):
+            pass
+        return {"cpu_s": round(time.process_time() - self.cpu, 3), "peak_mib": peak}
 
 
 def _jsonable(d):
