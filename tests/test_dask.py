@@ -80,6 +80,14 @@ def test_an_unreachable_scheduler_is_a_clear_error(monkeypatch):
     with pytest.raises(SchedulerError, match="cannot reach the Dask scheduler"):
         with use_scheduler("tcp://127.0.0.1:9"):
             pass
+    import typer
+
+    from analysis.cli.options import cli_errors
+
+    with pytest.raises(typer.Exit) as e:  # r2p run exits 1 with the message
+        with cli_errors():
+            raise SchedulerError("cannot reach the Dask scheduler tcp://127.0.0.1:9")
+    assert e.value.exit_code == 1
 
 
 def test_a_run_on_the_cluster_writes_the_tables_of_a_serial_run(tiny, tmp_path, monkeypatch, cluster):
