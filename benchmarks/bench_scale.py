@@ -5,8 +5,8 @@ runs it, one BLAS thread) in a child process, and is reported with its wall time
 and peak resident memory (``wait4``: the worker processes' CPU is counted once they have
 exited) and, per stage, its wall time, the CPU time of the main process and its peak memory
 during that stage (``run.json`` ``resources``; Linux). Every corpus size is run with
-``--workers 1`` and ``--workers 2``, and the two runs' tables (CSV and Parquet) are checked
-to be byte-identical.
+``--workers 1`` and ``--workers 2`` (and, with ``--scheduler local:2``, on a Dask
+cluster), and the runs' tables (CSV and Parquet) are checked to be byte-identical.
 
 Corpora:
 
@@ -76,19 +76,23 @@ def replicate(corpus, copies: int):
                   anchor=corpus.anchor, settings={**corpus.settings, "replicated": copies})
 
 
-def child(spec: str, copies: int, out: str, workers: int, only: list[str]) -> int:
-    """In the child process: load, replicate and run the main job (what ``r2p run`` does)."""
+def child(spec: str, copies: int, out: str, workers: str, only: list[str]) -> int:
+    """In the child process: load, replicate and run the main job (what ``r2p run`` does).
+
+    ``workers`` is a number of worker processes or a Dask scheduler (``local:2``).
+    """
     from analysis.corpus import load_corpus
     from analysis.reshape import load_corpora
     from analysis.run.runner import run_pipeline
 
     corpus = replicate(load_corpora(spec, load_corpus), copies)
     ctx = run_pipeline(corpus, out, overrides={"run": {"table_format": "both"}}, only=only or None,
-                       use_cache=False, verbose=False, progress=False, threads=1, workers=workers)
+                       use_cache=False, verbose=False, progress=False, threads=1,
+                       **({"workers": int(workers)} if workers.isdigit() else {"scheduler": workers}))
     return 1 if ctx.errors else 0
 
 
-def run_once(spec: str, copies: int, out: Path, workers: int, only: list[str]) -> dict:
+def run_once(spec: str, copies: int, out: Path, workers: str, only: list[str]) -> dict:
     env = dict(os.environ)
     env.setdefault("NLTK_DATA", str(ROOT.parent / "shared" / "nltk_data"))
     env.setdefault("MPLBACKEND", "Agg")
@@ -128,6 +132,10 @@ def slope(xs: list[float], ys: list[float]) -> float | None:
     return sum((p[0] - mx) * (p[1] - my) for p in pts) / sxx if sxx else None
 
 
+def _folder(copies: int, workers: str) -> str:
+    return f"x{copies}-w{workers.replace(':', '-').replace('/', '')}"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", default=None, help="corpus name or folder (default: UNGDC 60-79 if present, else sotu)")
@@ -135,12 +143,14 @@ def main() -> int:
                     "sotu when UNGDC is absent, else the UNGDC once)")
     ap.add_argument("--only", action="append", default=[], help="stages to run (repeatable; default all)")
     ap.add_argument("--workers", default="1,2", help="worker counts to compare (default 1,2)")
+    ap.add_argument("--scheduler", default=None, help="also run each size on this Dask scheduler "
+                    "(local:2, tcp://HOST:PORT; needs the dask extra) and compare its tables")
     ap.add_argument("--keep", default=None, help="folder to keep the runs in (default: temporary)")
     ap.add_argument("--child", nargs=4, metavar=("CORPUS", "COPIES", "OUT", "WORKERS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         spec, copies, out, workers = args.child
-        return child(spec, int(copies), out, int(workers), args.only)
+        return child(spec, int(copies), out, workers, args.only)
 
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(args.keep) if args.keep else Path(tmp)
@@ -149,16 +159,16 @@ def main() -> int:
             spec, sizes = str(flat_ungdc(UNGDC / "TXT", base / "ungdc")), [1]
         spec = spec or "sotu"
         sizes = sizes or ([1] if args.corpus else [1, 2, 4])
-        worker_counts = [int(w) for w in args.workers.split(",")]
+        worker_counts = [str(int(w)) for w in args.workers.split(",")] + ([args.scheduler] if args.scheduler else [])
         res: dict[tuple[int, int], dict] = {}
         same: dict[int, bool] = {}
         for c in sizes:
             for w in worker_counts:
-                res[c, w] = run_once(spec, c, base / f"x{c}-w{w}", w, args.only)
+                res[c, w] = run_once(spec, c, base / _folder(c, w), w, args.only)
                 print(f"  done: {c}x, --workers {w}: {res[c, w]['wall']:.1f} s", file=sys.stderr, flush=True)
-            ref = digests(base / f"x{c}-w{worker_counts[0]}")
-            same[c] = all(digests(base / f"x{c}-w{w}") == ref for w in worker_counts[1:])
-        tdir = base / f"x{sizes[-1]}-w{worker_counts[0]}" / "tables"
+            ref = digests(base / _folder(c, worker_counts[0]))
+            same[c] = all(digests(base / _folder(c, w)) == ref for w in worker_counts[1:])
+        tdir = base / _folder(sizes[-1], worker_counts[0]) / "tables"
         sizes_mb = {n: ((tdir / f"{n}.csv").stat().st_size, (tdir / f"{n}.parquet").stat().st_size)
                     for n in UNIT_TABLES if (tdir / f"{n}.csv").exists() and (tdir / f"{n}.parquet").exists()}
         total_csv = sum(p.stat().st_size for p in tdir.glob("*.csv"))
@@ -167,30 +177,30 @@ def main() -> int:
     print(f"scale: the main job on {name} x {', '.join(map(str, sizes))} "
           f"{''.join('--only ' + s + ' ' for s in args.only)}(python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
           f"load {os.getloadavg()[0]:.1f})")
-    print(f"{'size':<6}{'docs':>7}{'units':>8}{'workers':>8}{'wall s':>9}{'cpu s':>9}{'peak MiB':>10}  "
+    print(f"{'size':<6}{'docs':>7}{'units':>8}{'workers':>16}{'wall s':>9}{'cpu s':>9}{'peak MiB':>10}  "
           "stages: wall s / main-process cpu s / peak MiB")
     for (c, w), r in res.items():
         st = ", ".join(f"{k} {r['stages'][k]:.1f}/{(r['resources'].get(k) or {}).get('cpu_s', 0):.1f}/"
                        f"{(r['resources'].get(k) or {}).get('peak_mib') or 0:.0f}"
                        for k in STAGES if k in r["stages"] and k in r["resources"])
-        print(f"{str(c) + 'x':<6}{r['documents'] or 0:>7}{r['units'] or 0:>8}{w:>8}{r['wall']:>9.1f}{r['cpu']:>9.1f}"
+        print(f"{str(c) + 'x':<6}{r['documents'] or 0:>7}{r['units'] or 0:>8}{w:>16}{r['wall']:>9.1f}{r['cpu']:>9.1f}"
               f"{r['mib']:>10.0f}  {st}")
         if r["exit"] or r["errors"]:
             print(f"  run failed (exit {r['exit']}): {r['errors'] or r['stderr']}")
     for c in sizes:
         if len(worker_counts) > 1 and res[c, worker_counts[0]]["wall"] and res[c, worker_counts[-1]]["wall"]:
             a, b = res[c, worker_counts[0]], res[c, worker_counts[-1]]
-            print(f"{c}x: speed-up of --workers {worker_counts[-1]}: {a['wall'] / b['wall']:.2f}x wall"
+            print(f"{c}x: speed-up of {worker_counts[-1]} over {worker_counts[0]}: {a['wall'] / b['wall']:.2f}x wall"
                   + "".join(f"; {k} {a['stages'][k] / b['stages'][k]:.2f}x" for k in ("topics", "frames", "compare")
                             if a["stages"].get(k) and b["stages"].get(k))
-                  + f"; tables byte-identical (CSV and Parquet): {same[c]}")
+                  + f"; tables byte-identical across {', '.join(worker_counts)} (CSV and Parquet): {same[c]}")
     if len(sizes) > 1:
         for w in worker_counts:
             units = [res[c, w]["units"] for c in sizes]
             total = slope(units, [res[c, w]["wall"] for c in sizes])
             per = {k: slope(units, [res[c, w]["stages"].get(k) for c in sizes]) for k in STAGES}
             mem = slope(units, [res[c, w]["mib"] for c in sizes])
-            print(f"growth exponent, --workers {w} (log-log slope against units, {sizes[0]}x-{sizes[-1]}x): "
+            print(f"growth exponent, {w} (log-log slope against units, {sizes[0]}x-{sizes[-1]}x): "
                   f"wall {total:.2f}, peak memory {mem:.2f}; "
                   + ", ".join(f"{k} {v:.2f}" for k, v in per.items() if v is not None))
     print(f"{'table':<18}{'CSV MB':>9}{'Parquet MB':>12}{'ratio':>8}   ({sizes[-1]}x)")
