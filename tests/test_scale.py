@@ -101,9 +101,11 @@ def test_readers_accept_parquet_and_a_switch_removes_the_other_format(tiny, tmp_
 
 def test_run_settings_are_declared_and_validated(tmp_path, tiny):
     from analysis.cli import app
+    from analysis.cli.run import settings_table
 
     res = CliRunner().invoke(app, ["settings", "run"])
-    assert res.exit_code == 0 and "run.table_format" in res.output and "run.workers" in res.output
+    assert res.exit_code == 0 and "run.workers" in res.output and "run.scheduler" in res.output
+    assert {r["key"] for r in settings_table("run")} == {"table_format", "workers", "scheduler"}
     with pytest.raises(UsageError, match="choose one of"):
         run_pipeline(tiny, tmp_path, overrides={"run": {"table_format": "feather"}}, verbose=False)
     with pytest.raises(UsageError, match="run.workers"):
@@ -169,3 +171,44 @@ def test_resample_sums_equal_the_one_shot_product_in_small_batches():
         full = resample_counts(37, n_boot, np.random.default_rng(7)) @ X
         assert np.array_equal(resample_sums(X, n_boot, np.random.default_rng(7), max_cells=100), full)
     assert resample_sums(X[:0], 5, np.random.default_rng(7)).shape == (5, 3)
+
+
+def test_an_interrupted_k_scan_resumes_from_the_cached_fits(tiny, tmp_path, monkeypatch):
+    """The third K-scan task fails (as if the run were killed); the next run reads the two done."""
+    from analysis.run import context as context_mod
+
+    ov = {"topics": FAST["topics"]}
+    real, calls = context_mod._apply, []
+
+    def dying(fn, args, kwargs):
+        calls.append(fn.__name__)
+        if len(calls) == 3:
+            raise KeyboardInterrupt("interrupted mid-scan")
+        return real(fn, args, kwargs)
+
+    monkeypatch.setattr(context_mod, "_apply", dying)
+    with pytest.raises(KeyboardInterrupt):
+        run_pipeline(tiny, tmp_path / "run", overrides=ov, only=["topics"], verbose=False, progress=False)
+    assert calls[:3] == ["stat_k_scan"] * 3                     # 2 models x 2 Ks: two fits were done
+    monkeypatch.setattr(context_mod, "_apply", real)
+    seen = []
+
+    from analysis.run import runner
+
+    class Tasks:  # a bar of the tasks left, as call_many drives it
+        def advance(self, n=1):
+            seen.append("+")
+
+        def close(self):
+            seen.append("closed")
+
+    class Bar(runner._NoBar):  # the runner's progress display
+        def tasks(self, description, total):
+            seen.append((description, total))
+            return Tasks()
+
+    monkeypatch.setattr(runner, "_progress", lambda enabled, total: Bar())
+    again = run_pipeline(tiny, tmp_path / "run", overrides=ov, only=["topics"], verbose=False, progress=False)
+    assert again.errors == [] and again.cache.hits >= 2
+    assert seen[0] == ("topics: stat_k_scan (2 cached)", 2) and seen[1:] == ["+", "+", "closed"]
+    assert len(read_table(tmp_path / "run" / "tables" / "topic_selection.csv")) == 4   # 2 models x 2 Ks

@@ -21,7 +21,7 @@ __all__ = ["console", "out_console", "CORPUS_HELP", "cli_errors", "load_corpus_o
            "where_option", "passages_option", "passage_unit_option", "passage_window_option", "reshaping",
            "out_option", "seed_option", "set_option", "anchor_option", "no_cache_option", "cache_dir_option",
            "quiet_option", "threads_option",
-           "workers_option"]
+           "workers_option", "scheduler_option"]
 
 console = Console(stderr=True)
 out_console = Console()
@@ -77,8 +77,9 @@ def _problem_types():
     from analysis.corpus import CorpusError
     from analysis.framing.dictionary import DictionaryError
     from analysis.manifest import ManifestError
+    from analysis.stats.parallel import SchedulerError
 
-    return (CorpusError, DictionaryError, ManifestError, FileNotFoundError, PermissionError)
+    return (CorpusError, DictionaryError, ManifestError, SchedulerError, FileNotFoundError, PermissionError)
 
 
 @contextmanager
@@ -173,6 +174,13 @@ def workers_option():
     return typer.Option(None, "--workers", "-j", min=1,
                         help="Worker processes for the K scan, bootstraps and dictionary counts (run.workers; "
                              "default 1). Tables are byte-identical for any number.")
+
+
+def scheduler_option():
+    return typer.Option(None, "--scheduler", metavar="local:N|tcp://HOST:PORT",
+                        help="Run those tasks on a Dask cluster instead (run.scheduler): local:N starts a "
+                             "LocalCluster of N workers, tcp://HOST:PORT joins a running scheduler (e.g. "
+                             "dask-jobqueue on SLURM). Needs pip install r2p-analysis[dask]; identical tables.")
 
 
 # typing helpers for the commands

@@ -34,6 +34,7 @@ from analysis.cli.options import (
     set_option,
     threads_option,
     use_data_dir,
+    scheduler_option,
     workers_option,
     where_option,
 )
@@ -46,7 +47,8 @@ def run_command(corpus: str, out: Path, *, seed: int = 20170906, sets: list[str]
                 skip: list[str] | None = None, anchor: str | None = None, no_cache: bool = False,
                 cache_dir: Path | None = None, quiet: bool = False, threads: int = 1, progress: bool = True,
                 where: str | None = None, passages: str | None = None, passage_unit: str = "paragraph",
-                passage_window: int = 30, workers: int | None = None):
+                passage_window: int = 30, workers: int | None = None,
+                scheduler: str | None = None):
     """Parse ``--set``, lay the given flags over it, run, and exit 1 if a stage failed.
 
     ``--corpus A+B``, ``--where`` and ``--passages`` reshape the corpus first
@@ -68,7 +70,7 @@ def run_command(corpus: str, out: Path, *, seed: int = 20170906, sets: list[str]
         ctx = run_pipeline(corpus, out, seed=seed, overrides=overrides, only=only, skip=skip, anchor=anchor,
                            cache_dir=cache_dir, use_cache=not no_cache, verbose=not quiet,
                            progress=progress and not quiet, threads=threads or None,
-                           workers=workers)
+                           workers=workers, scheduler=scheduler)
     if ctx.errors:
         for e in ctx.errors:
             console.print(f"[red]stage {e['stage']} failed:[/] {escape(e['error'])}")
@@ -128,6 +130,7 @@ def register(app: typer.Typer) -> None:
         quiet: bool = quiet_option(),
         threads: int = threads_option(),
         workers: Optional[int] = workers_option(),
+        scheduler: Optional[str] = scheduler_option(),
         data_dir: Optional[Path] = data_dir_option(),
         where: Optional[str] = where_option(),
         passages: Optional[str] = passages_option(),
@@ -139,7 +142,8 @@ def register(app: typer.Typer) -> None:
         Stages: corpus (documents.csv, units.csv), compare, topics, novelty, frames, figures.
         Every setting is declared (`r2p settings`); an unknown key or bad value is a usage error.
         Large unit-level tables are Parquet (run.table_format); --workers N runs the K scan,
-        bootstraps and dictionary counts on N processes with byte-identical tables.
+        bootstraps and dictionary counts on N processes with byte-identical tables, and
+        --scheduler local:N or tcp://HOST:PORT on a Dask cluster (the same tables again).
         `--corpus A+B` combines corpora (a `source` docvar), `--where EXPR` keeps the documents it
         selects, `--passages r2p` cuts them into the passages that speak of R2P; all three are
         recorded in run.json (corpus.loader, facts.corpus) and change the corpus hash, so caches follow.
@@ -148,7 +152,7 @@ def register(app: typer.Typer) -> None:
         ctx = run_command(corpus, out, seed=seed, sets=set_, only=only, skip=skip, anchor=anchor,
                           no_cache=no_cache, cache_dir=cache_dir, quiet=quiet, threads=threads, where=where,
                           passages=passages, passage_unit=passage_unit, passage_window=passage_window,
-                          workers=workers)
+                          workers=workers, scheduler=scheduler)
         if not quiet:
             out_console.print(f"wrote {len(ctx.tables)} tables to {out / 'tables'} and {out / 'run.json'}")
 

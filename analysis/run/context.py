@@ -64,7 +64,7 @@ class RunContext:
     settings : dict
         Each stage's declared settings object, by stage name (and ``"run"``).
     run : RunSettings
-        The ``run`` group: table format and workers (never part of a cache key).
+        The ``run`` group: table format, workers and Dask scheduler (never part of a cache key).
     """
 
     corpus: Corpus
@@ -88,6 +88,8 @@ class RunContext:
     recorded_tables: dict[str, Path] = field(default_factory=dict)
     verbose: bool = True
     run: Any = None
+    #: the runner's progress display (``bar.tasks(description, total)`` for call_many), or None
+    bar: Any = None
     stage: StageInfo | None = None
     _fingerprint: str | None = None
     _memo: dict[int, tuple[Any, str]] = field(default_factory=dict, repr=False)
@@ -156,17 +158,20 @@ class RunContext:
             self._memo[id(value)] = (value, f"result:{key}")
         return value
 
-    def call_many(self, fn: Callable, calls: Sequence[tuple[tuple, dict]], order: Sequence[int] | None = None
-                  ) -> list[Any]:
+    def call_many(self, fn: Callable, calls: Sequence[tuple[tuple, dict]], order: Sequence[int] | None = None,
+                  label: str | None = None) -> list[Any]:
         """``[self.call(fn, *args, **kwargs) for args, kwargs in calls]``, the uncached ones in parallel.
 
         Each call has its own key, as with :meth:`call`; those not in the cache are
-        computed by :func:`analysis.stats.parallel.pmap` on the run's workers
-        (``run.workers``) and stored one by one, so an interrupted run resumes from
-        the calls already done. ``order`` is the submission order (for example the
-        most expensive first); results are in the order of ``calls``.
+        computed by :func:`analysis.stats.parallel.pimap` on the run's workers
+        (``run.workers``) or Dask cluster (``run.scheduler``) and each is stored as
+        soon as it is done, so a run interrupted half-way resumes from the calls
+        already done. ``order`` is the submission order (for example the most
+        expensive first); results are in the order of ``calls``. While they run, the
+        progress display shows ``label`` (default: the stage and function) with the
+        tasks done and an estimate of the time remaining.
         """
-        from analysis.stats.parallel import pmap
+        from analysis.stats.parallel import pimap
 
         _check_pure(fn)
         stage = self.stage.name if self.stage else "run"
@@ -185,10 +190,18 @@ class RunContext:
         if todo:
             rank = {i: r for r, i in enumerate(order if order is not None else range(len(calls)))}
             sub = sorted(range(len(todo)), key=lambda j: rank[todo[j]])
-            done = pmap(_apply, [(fn, calls[i][0], calls[i][1]) for i in todo], order=sub)
-            for i, value in zip(todo, done):
-                self.cache.store(keys[i], value)
-                results[i] = value
+            cached = len(calls) - len(todo)
+            bar = (self.bar.tasks(f"{label or f'{stage}: {fn.__name__}'} ({cached} cached)", len(todo))
+                   if self.bar is not None else None)
+            try:
+                for j, value in pimap(_apply, [(fn, calls[i][0], calls[i][1]) for i in todo], order=sub):
+                    self.cache.store(keys[todo[j]], value)
+                    results[todo[j]] = value
+                    if bar is not None:
+                        bar.advance()
+            finally:
+                if bar is not None:
+                    bar.close()
         return [self._remember(v, k) for v, k in zip(results, keys)]
 
     def cached(self, *a, **k):  # pragma: no cover - the old API, removed on purpose

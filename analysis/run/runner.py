@@ -146,6 +146,7 @@ def run_pipeline(
     threads: int | None = 1,
     anchor: str | None = None,
     workers: int | None = None,
+    scheduler: str | None = None,
 ) -> RunContext:
     """Run the pipeline on a corpus and write ``out/tables``, ``out/figures`` and ``out/run.json``.
 
@@ -177,6 +178,10 @@ def run_pipeline(
     workers : int, optional
         Worker processes (``--workers``; default the ``run.workers`` setting, 1).
         Tables are byte-identical for any number; it is not part of any cache key.
+    scheduler : str, optional
+        A Dask cluster for the same tasks (``--scheduler``; default the ``run.scheduler``
+        setting, none): ``local:N`` or ``tcp://HOST:PORT`` (:func:`analysis.stats.parallel.use_scheduler`).
+        Tables are byte-identical to a local run; not part of any cache key.
 
     Returns
     -------
@@ -190,6 +195,7 @@ def run_pipeline(
     """
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
+    resources: dict[str, dict[str, float | None]] = {}
     out = Path(out)
     notes: list[str] = []
     overrides = {k: dict(v or {}) for k, v in (overrides or {}).items()}
@@ -200,6 +206,8 @@ def run_pipeline(
             anchor = str(old)
     if workers is not None:
         overrides.setdefault("run", {})["workers"] = workers
+    if scheduler is not None:
+        overrides.setdefault("run", {})["scheduler"] = scheduler
     text_from_overrides, cfgs = resolve_settings(overrides, notes)
     text = text_settings or text_from_overrides
     run_cfg = cfgs["run"]
@@ -279,14 +287,19 @@ def run_pipeline(
 
     from threadpoolctl import threadpool_limits
 
-    from analysis.stats.parallel import use_workers
+    from analysis.stats.parallel import use_scheduler, use_workers
 
     progress_ctx = _progress(progress and verbose, len(selected))
     limits = threadpool_limits(limits=threads) if threads else nullcontext()
-    with limits, use_workers(run_cfg.workers, threads=threads or 1), progress_ctx as bar:
+    if run_cfg.scheduler:
+        ctx.log(f"tasks run on the Dask cluster {run_cfg.scheduler}")
+    with (limits, use_workers(run_cfg.workers, threads=threads or 1),
+          use_scheduler(run_cfg.scheduler, threads=threads or 1), progress_ctx as bar):
+        ctx.bar = bar
         for name in selected:
             bar.describe(name)
             t = time.perf_counter()
+            usage = _StageUsage()
             rng_state = np.random.get_state()
             mod = stage_module(name)
             ctx.stage = StageInfo(name, str(mod.VERSION), tuple(mod.PRODUCES), tuple(getattr(mod, "CONSUMES", ())))
@@ -308,7 +321,9 @@ def run_pipeline(
                 np.random.set_state(rng_state)
                 ctx.stage = None
             timings[name] = round(time.perf_counter() - t, 3)
+            resources[name] = usage.done()
             bar.advance()
+        ctx.bar = None
     timings["total"] = round(time.perf_counter() - t0, 3)
 
     tables = {n: {**p} for n, p in (record.get("tables") or {}).items()
@@ -330,6 +345,7 @@ def run_pipeline(
         "seed": ctx.seed,
         "threads": threads,
         "workers": run_cfg.workers,
+        "scheduler": run_cfg.scheduler,
         "run_settings": run_cfg.to_dict(),
         "facts": ctx.facts,
         "text_settings": _jsonable(text.to_dict()),
@@ -344,6 +360,9 @@ def run_pipeline(
         "cache": {"dir": str(cache.directory) if cache.enabled else None, "hits": cache.hits,
                   "misses": cache.misses},
         "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
+        # per stage: CPU seconds of this process (workers' CPU is not in it) and its peak
+        # resident memory during the stage (Linux; None elsewhere)
+        "resources": resources,
         "messages": ctx.messages,
         "errors": ctx.errors,
     }
@@ -351,6 +370,34 @@ def run_pipeline(
     tmp.write_text(json.dumps(run, indent=2, default=str, ensure_ascii=False) + "\n", encoding="utf-8")
     tmp.replace(out / "run.json")
     return ctx
+
+
+class _StageUsage:
+    """CPU time and peak resident memory of this process during one stage.
+
+    The peak is the kernel's high-water mark (``VmHWM``), reset at the start of
+    the stage by writing 5 to ``/proc/self/clear_refs`` (Linux >= 4.0); where that
+    is not possible the peak is the process's peak so far, or None.
+    """
+
+    def __init__(self):
+        self.cpu = time.process_time()
+        try:
+            with open("/proc/self/clear_refs", "w") as f:
+                f.write("5")
+        except OSError:
+            pass
+
+    def done(self) -> dict[str, float | None]:
+        peak = None
+        try:
+            with open("/proc/self/status") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        peak = round(int(line.split()[1]) / 1024, 1)
+        except (OSError, ValueError, IndexError):
+            pass
+        return {"cpu_s": round(time.process_time() - self.cpu, 3), "peak_mib": peak}
 
 
 def _jsonable(d):
@@ -370,14 +417,40 @@ class _NoBar:
     def advance(self):
         pass
 
+    def tasks(self, description: str, total: int):
+        """A bar for the ``total`` tasks of one ``ctx.call_many`` (advance once per task; close at the end)."""
+        return _NoTasks()
+
+
+class _NoTasks:
+    def advance(self, n: int = 1):
+        pass
+
+    def close(self):
+        pass
+
+
+class _RichTasks(_NoTasks):
+    def __init__(self, progress, description: str, total: int):
+        self.progress = progress
+        self.task = progress.add_task(description, total=total)
+
+    def advance(self, n: int = 1):
+        self.progress.advance(self.task, n)
+
+    def close(self):
+        self.progress.remove_task(self.task)
+
 
 class _RichBar(_NoBar):
     def __init__(self, total: int):
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+        # one row for the stages, one more while a stage's cached tasks run (the K scan's
+        # fits), with the time remaining estimated from the tasks done so far
         self.progress = Progress(
             TextColumn("[bold]r2p run[/] {task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-            TimeElapsedColumn(), transient=False,
+            TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(), transient=False,
         )
         self.total = total
 
@@ -394,6 +467,9 @@ class _RichBar(_NoBar):
 
     def advance(self):
         self.progress.advance(self.task)
+
+    def tasks(self, description: str, total: int):
+        return _RichTasks(self.progress, f"  {description}", total)
 
 
 def _progress(enabled: bool, total: int):
