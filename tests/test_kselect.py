@@ -19,7 +19,7 @@ from analysis.topicmod.kselect import (
     stat_k_scan,
 )
 from analysis.topicmod.model import TopicModel
-from analysis.topicmod.selection import _named
+from analysis.topicmod.kselect import _named
 from analysis.topicmod.simulate_more import simulate_speech_corpus
 
 pytestmark = pytest.mark.filterwarnings("ignore:The training result may differ:RuntimeWarning")
@@ -157,3 +157,49 @@ def test_stage_reports_edge_and_uses_gibbs_with_composition(tmp_path):
     for t, sub in terms[terms["rank"] == 1].groupby("topic"):
         assert sub["term"].iloc[0] in set(by_era.loc[(by_era["topic"] == t) & (by_era["rank"] <= 5), "term"])
     assert any("edge of the grid" in m for m in ctx.messages)
+
+
+def test_nmf_report_gets_lda_composition_effects_beside_it(tmp_path):
+    """An NMF report with Gibbs LDA in the scan: one LDA fit at the chosen K serves the alignment,
+    composition effects (``model = lda``) beside NMF's post-hoc ones, and the by-era table; the
+    covariate resolves to ``un_region`` when the corpus has it; a covariate of too many levels
+    is left out with a note."""
+    import json
+
+    from analysis.run.runner import run_pipeline
+    from analysis.topicmod.simulate import simulate_topic_corpus
+
+    corpus = simulate_topic_corpus(n_topics=3, years=(2001, 2008), docs_per_year=3, paragraphs_per_doc=(3, 5),
+                                   random_state=4).to_corpus()
+    docs = corpus.docvars["doc_id"].tolist()
+    corpus.docvars["un_region"] = ["African" if i % 2 else "WEOG" for i in range(len(docs))]
+    ov = {"topics": {"k_min": 2, "k_max": 3, "k_step": 1, "n_runs": "auto", "n_boot": 20, "model": "nmf",
+                     "lda_engine": "gibbs", "gibbs_iter": 60, "lda_scan_max_units": 40}}
+    ctx = run_pipeline(corpus, out=tmp_path / "a", only=["topics"], overrides=ov, use_cache=False, verbose=False,
+                       progress=False)
+    assert ctx.errors == []
+    eff = ctx.tables["topic_effects"]
+    assert set(zip(eff["model"], eff["method"])) == {("nmf", "posthoc"), ("lda", "composition")}
+    assert eff["term"].astype(str).str.contains("un_region").any()
+    facts = json.loads((tmp_path / "a" / "run.json").read_text())["facts"]["topics"]
+    assert facts["covariate"] == "un_region" and facts["n_runs"] == 5
+    assert set(ctx.tables["topic_terms_by_era"]["model"]) == {"lda"}
+    assert set(ctx.tables["topic_alignment"]["engine_b"]) == {"sklearn-nmf", "tomotopy-gibbs"}
+    ov["topics"].update(covariate="doc_id", max_levels=5)
+    ctx = run_pipeline(corpus, out=tmp_path / "b", only=["topics"], overrides=ov, use_cache=False, verbose=False,
+                       progress=False)
+    assert any("levels (> topics.max_levels=5)" in m for m in ctx.messages)
+    assert not ctx.tables["topic_effects"]["term"].astype(str).str.contains("doc_id").any()
+
+
+def test_lda_scan_runs_on_its_own_smaller_subsample():
+    sim = simulate_speech_corpus(n_topics=3, n_units=300, random_state=1)
+    M = sim.counts.tocsr()
+    cap = stat_k_scan(M, sim.vocabulary, ks=[3], methods=("lda",), n_runs=1, lda_engine="gibbs", gibbs_iter=20,
+                      lda_max_units=100)
+    sub = M[np.sort(np.random.default_rng([0, 1]).choice(300, size=100, replace=False))]
+    direct = stat_k_scan(sub, sim.vocabulary, ks=[3], methods=("lda",), n_runs=1, lda_engine="gibbs",
+                         gibbs_iter=20)
+    pd.testing.assert_frame_equal(cap, direct)
+    nmf = stat_k_scan(M, sim.vocabulary, ks=[3], methods=("nmf",), n_runs=1, lda_max_units=100)
+    assert nmf.equals(stat_k_scan(M, sim.vocabulary, ks=[3], methods=("nmf",), n_runs=1))

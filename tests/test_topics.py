@@ -452,7 +452,7 @@ def test_cli_topics_command(tmp_path):
 
 
 def test_heldout_perplexity_document_completion(sim, sim_dtm):
-    from analysis.topicmod.selection import _split
+    from analysis.topicmod.kselect import _split
 
     M = sim_dtm.matrix.tocsr()
     tr, te = _split(M.shape[0], 0.8, 0)

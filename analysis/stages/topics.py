@@ -55,6 +55,7 @@ from analysis.topicmod.composition import composition_effects_from_fit
 from analysis.topicmod.dynamic import DynamicTopics, stat_topic_terms_by_era
 from analysis.topicmod.gibbs import GibbsLDA
 from analysis.topicmod.kselect import (
+    _split,
     auto_k_grid,
     auto_k_max,
     choose_k_heldout,
@@ -63,10 +64,9 @@ from analysis.topicmod.kselect import (
     stat_k_scan,
 )
 from analysis.topicmod.seeded import SeededLDA, stat_seeded_topic_terms
-from analysis.topicmod.selection import _split
 
 NAME = "topics"
-VERSION = "5"
+VERSION = "6"
 PRODUCES = tuple(TABLE_COLUMNS)
 CONSUMES = ()
 
@@ -101,7 +101,11 @@ class Settings(StageSettings):
                                 choices=("auto",), ge=1, alt=1)
     scan_max_units: int = setting(20000, "The K scan runs on a seeded subsample of at most this many units "
                                   "(0: all); the chosen K is fitted on all.", ge=0, alt=100)
-    n_runs: int = setting(5, "Seeds / subsamples per K for the stability criterion.", ge=1)
+    lda_scan_max_units: int = setting(5000, "LDA's scan fits use a further seeded subsample of at most this many "
+                                      "units (0: as scan_max_units); collapsed Gibbs costs about 20 NMF fits "
+                                      "per unit.", ge=0, alt=100)
+    n_runs: int | str = setting("auto", "Seeds / subsamples per K for the held-out mean and the stability "
+                                "criterion (auto: 5 below 10,000 units, else 3).", choices=("auto",), ge=1, alt=2)
     sample_frac: float = setting(0.8, "Share of units fitted in each scan run (the rest are held out).", gt=0, le=1)
     min_stability: float = setting(0.7, "Stability threshold of rule=coherence (a note otherwise).", ge=0, le=1)
     top_n: int = setting(10, "Top terms per topic for coherence and stability.", ge=2)
@@ -113,8 +117,12 @@ class Settings(StageSettings):
                                 choices=("auto",), ge=1, alt=1)
     max_df: float = setting(0.5, "Drop terms in more than this share of units.", gt=0, le=1)
     n_boot: int = setting(500, "Bootstrap replicates of the prevalence intervals.", ge=0)
-    covariate: str | None = setting("speaker", "Docvar of the effects regression (speaker, era, ...; none).",
+    covariate: str | None = setting("auto", "Docvar of the effects regression (speaker, era, un_region, ...; "
+                                    "none; auto: un_region or region when the corpus has it, else speaker). "
+                                    "A docvar of more than max_levels levels is left out with a note.",
                                     alt="era")
+    max_levels: int = setting(100, "Most levels of a categorical covariate in the effects regression.", ge=2,
+                              alt=3)
     era_breaks: tuple[int, ...] | None = setting(None, "First years of eras (e.g. `2007, 2017`) for "
                                                  "covariate=era without an era docvar, and for topic_terms_by_era.", sep=",", alt=(1900, 1950))
     spline_df: int = setting(4, "Degrees of freedom of the year spline in the effects regression.", ge=1)
@@ -174,13 +182,16 @@ def labels_and_terms(model: TopicModel, M, frex_weight: float, label_lambda: flo
 
 
 def effects(model, units_m: pd.DataFrame, docvars: pd.DataFrame, covariate: str | None,
-            era_breaks, spline_df: int, labels: list, model_name: str, k: int, seed: int = 0):
+            era_breaks, spline_df: int, labels: list, model_name: str, k: int, seed: int = 0,
+            max_levels: int = 100):
     """The effects table with the covariate resolved; returns (table, log messages).
 
     A Gibbs LDA model gets the method of composition (Treier & Jackman 2008; its
     posterior over topic assignments propagated, ``method = "composition"``);
     other models the post-hoc regression of their shares (``method = "posthoc"``,
-    narrower intervals: the topic model's uncertainty is ignored).
+    narrower intervals: the topic model's uncertainty is ignored). A covariate
+    of more than ``max_levels`` levels (a speaker docvar of thousands of
+    delegates) is left out with a note: its design would not fit in memory.
     """
     notes = []
     units_m = units_m.copy()
@@ -194,6 +205,10 @@ def effects(model, units_m: pd.DataFrame, docvars: pd.DataFrame, covariate: str 
     if cov is not None and cov not in units_m.columns:
         notes.append(f"topics: covariate {cov!r} is not a docvar; regression on time only")
         cov = None
+    if cov is not None and units_m[cov].nunique() > max_levels:
+        notes.append(f"topics: covariate {cov!r} has {units_m[cov].nunique()} levels (> topics.max_levels="
+                     f"{max_levels}); regression on time only (set topics.covariate to a coarser docvar)")
+        cov = None
     if isinstance(model, GibbsLDA):
         eff = composition_effects_from_fit(model, units_m, covariate=cov, spline_df=spline_df, labels=labels,
                                            model=model_name, k=k, random_state=seed)
@@ -205,17 +220,19 @@ def effects(model, units_m: pd.DataFrame, docvars: pd.DataFrame, covariate: str 
     return (eff if len(eff) else _empty("topic_effects")), notes
 
 
-def alignment(model, M, terms, methods: tuple, model_name: str, k: int, sample_frac: float,
+def alignment(model, M, terms, others: tuple, model_name: str, k: int, sample_frac: float,
               seed: int, engine: str = "sklearn", gibbs_iter: int = 500):
-    """``topic_alignment``: the reported model against a seed + 1 refit on a subsample and the other model(s)."""
+    """``topic_alignment``: the reported model against a seed + 1 refit on a subsample and ``others``.
+
+    ``others`` are the other scanned models fitted with the same K on all units
+    (:func:`fit_topic_model`; the stage fits each once and reuses it).
+    """
     align = []
     tr, _ = _split(M.shape[0], sample_frac, seed + 1)
     other_seed = _fit(model_name, k, seed + 1, M[tr], terms, engine, gibbs_iter)
     align.append(stat_alignment(model, other_seed))
-    for other in methods:
-        if other != model_name:
-            o = _fit(other, k, seed, M, terms, engine, gibbs_iter)
-            align.append(stat_alignment(model, o))
+    for o in others:
+        align.append(stat_alignment(model, o))
     return pd.concat(align, ignore_index=True)
 
 
@@ -335,6 +352,21 @@ def _selection_flags(selection: pd.DataFrame, model_name: str, k: int) -> pd.Dat
     return selection
 
 
+def _n_runs(cfg: Settings, n_units: int) -> int:
+    """``topics.n_runs``, with auto resolved from the number of units."""
+    if cfg.n_runs != "auto":
+        return int(cfg.n_runs)
+    return 5 if n_units < 10_000 else 3
+
+
+def _covariate(cfg: Settings, units_m: pd.DataFrame, docvars: pd.DataFrame) -> str | None:
+    """``topics.covariate`` with auto resolved: ``un_region`` / ``region`` when present, else ``speaker``."""
+    if cfg.covariate != "auto":
+        return cfg.covariate
+    have = set(units_m.columns) | set(docvars.columns)
+    return next((c for c in ("un_region", "region") if c in have), "speaker")
+
+
 def _k_scan(ctx, M, terms, ks, methods, cfg: Settings, seed: int, engine: str,
             scan_units: int | None) -> pd.DataFrame:
     """The K scan as one cached task per (model, K), run on the run's workers (``--workers``).
@@ -346,9 +378,12 @@ def _k_scan(ctx, M, terms, ks, methods, cfg: Settings, seed: int, engine: str,
     resumes from the tasks already cached.
     """
     grid = [(m, int(k)) for m in methods for k in ks]
-    calls = [((M, terms), {"ks": [k], "methods": [m], "n_runs": cfg.n_runs, "sample_frac": cfg.sample_frac,
+    n_runs = _n_runs(cfg, M.shape[0])
+    calls = [((M, terms), {"ks": [k], "methods": [m], "n_runs": n_runs, "sample_frac": cfg.sample_frac,
                            "random_state": seed, "top_n": cfg.top_n, "lda_engine": engine,
-                           "gibbs_iter": cfg.gibbs_iter, "max_units": scan_units}) for m, k in grid]
+                           "gibbs_iter": cfg.gibbs_iter, "max_units": scan_units,
+                           **({"lda_max_units": cfg.lda_scan_max_units or None} if m == "lda" else {})})
+             for m, k in grid]
     order = sorted(range(len(grid)), key=lambda i: (-grid[i][1] * (4 if grid[i][0] == "lda" else 1), i))
     return pd.concat(ctx.call_many(stat_k_scan, calls, order=order), ignore_index=True)
 
@@ -422,7 +457,7 @@ def run(ctx, cfg: Settings) -> None:
         ctx.log(f"topics: stability at K={k} is {stab.iloc[0]:.2f} < {cfg.min_stability}")
     ctx.facts["topics"] = {"model": model_name, "k": int(k), "rule": "fixed" if k_fixed is not None else rule,
                            "grid": [int(x) for x in ks], "lda_engine": engine, "edge": edge or None,
-                           "note": note or None}
+                           "note": note or None, "n_runs": _n_runs(cfg, M.shape[0])}
     selection = _selection_flags(selection, model_name, k)
     ctx.write_table("topic_selection", selection[TABLE_COLUMNS["topic_selection"]])
 
@@ -440,19 +475,38 @@ def run(ctx, cfg: Settings) -> None:
     prev.insert(1, "k", k)
     prev.insert(3, "label", prev["topic"].map(dict(zip(labels["topic"], label_list))))
     ctx.write_table("topic_prevalence", prev[TABLE_COLUMNS["topic_prevalence"]])
-    eff, notes = ctx.call(effects, model, units_m, ctx.corpus.docvars, cfg.covariate, cfg.era_breaks,
-                          cfg.spline_df, label_list, model_name, k, seed)
+    # the other scanned models with the same K on all units, each fitted once: for the alignment,
+    # and a Gibbs LDA beside an NMF report also for composition effects and the by-era table
+    others = {m: ctx.call(fit_topic_model, M, terms, m, k, seed, engine, cfg.gibbs_iter)
+              for m in methods if m != model_name}
+    covariate = _covariate(cfg, units_m, ctx.corpus.docvars)
+    ctx.facts["topics"]["covariate"] = covariate
+    eff, notes = ctx.call(effects, model, units_m, ctx.corpus.docvars, covariate, cfg.era_breaks,
+                          cfg.spline_df, label_list, model_name, k, seed, cfg.max_levels)
+    companion = others.get("lda")
+    if not isinstance(model, GibbsLDA) and isinstance(companion, GibbsLDA):
+        lda_labels, _ = ctx.call(labels_and_terms, companion, M, cfg.frex_weight, cfg.label_lambda, cfg.n_terms)
+        eff_lda, notes_lda = ctx.call(effects, companion, units_m, ctx.corpus.docvars, covariate, cfg.era_breaks,
+                                      cfg.spline_df, lda_labels["label_frex"].tolist(), "lda", k, seed,
+                                      cfg.max_levels)
+        notes += [n for n in notes_lda if n not in notes]
+        eff = pd.concat([e for e in (eff, eff_lda) if len(e)], ignore_index=True) if len(eff_lda) else eff
     for note in notes:
         ctx.log(note)
-    ctx.write_table("topic_effects", eff)
+    ctx.write_table("topic_effects", eff if len(eff) else _empty("topic_effects"))
     ctx.write_table("topic_examples", ctx.call(stat_representative_units, model, units_m, n=cfg.n_examples))
-    ctx.write_table("topic_alignment", ctx.call(alignment, model, M, terms, tuple(methods), model_name, k,
-                                                cfg.sample_frac, seed, engine, cfg.gibbs_iter))
-    _optional_tables(ctx, cfg, M, terms, units_m, model, k, seed)
+    ctx.write_table("topic_alignment", ctx.call(alignment, model, M, terms, tuple(others.values()), model_name,
+                                                k, cfg.sample_frac, seed, engine, cfg.gibbs_iter))
+    base = model if isinstance(model, GibbsLDA) else companion if isinstance(companion, GibbsLDA) else None
+    _optional_tables(ctx, cfg, M, terms, units_m, model, k, seed, base)
 
 
-def _optional_tables(ctx, cfg: Settings, M, terms, units_m, model, k: int, seed: int) -> None:
-    """The seeded and by-era tables (empty when ``topics.seeds`` / ``topics.dynamic`` are off)."""
+def _optional_tables(ctx, cfg: Settings, M, terms, units_m, model, k: int, seed: int, base=None) -> None:
+    """The seeded and by-era tables (empty when ``topics.seeds`` / ``topics.dynamic`` are off).
+
+    ``base``: a Gibbs LDA with K topics already fitted on all units (the reported
+    model, or the LDA beside an NMF report), read era by era instead of a refit.
+    """
     if cfg.seeds:
         path = _seeds_path(cfg.seeds)
         n_free = k if cfg.seeds_free == "auto" else int(cfg.seeds_free)
@@ -468,7 +522,6 @@ def _optional_tables(ctx, cfg: Settings, M, terms, units_m, model, k: int, seed:
     if cfg.dynamic and "year" not in units_m.columns:
         ctx.log("topics: units without a year; empty topic_terms_by_era")
     elif cfg.dynamic:
-        base = model if isinstance(model, GibbsLDA) else None
         by_era = ctx.call(dynamic_topics, M, terms, units_m["year"].to_numpy(), cfg.era_breaks, cfg.dynamic_eras,
                           k, seed, cfg.gibbs_iter, cfg.n_terms, base)
         if by_era.empty:

@@ -37,8 +37,8 @@ from scipy.stats import norm
 from analysis.errors import UsageError, require_columns
 from analysis.topicmod.tables import TABLE_COLUMNS
 
-__all__ = ["EFFECT_COLUMNS", "composition_effects_from_fit", "effect_design", "posterior_theta_draws",
-           "stat_composition_effects"]
+__all__ = ["EFFECT_COLUMNS", "composition_effects_from_fit", "effect_design", "iter_theta_draws",
+           "posterior_theta_draws", "stat_composition_effects"]
 
 #: ``topic_effects`` columns (``analysis.topicmod.tables.TABLE_COLUMNS``, ending with ``method``).
 EFFECT_COLUMNS = list(TABLE_COLUMNS["topic_effects"])
@@ -55,15 +55,28 @@ def posterior_theta_draws(counts: np.ndarray, prior: np.ndarray, n_draws: int,
     c = np.asarray(counts, dtype=np.float64)
     if c.ndim == 2:
         c = c[None]
+    out = np.empty((int(n_draws), *c.shape[1:]))
+    for m, theta in enumerate(iter_theta_draws(c, prior, n_draws, random_state)):
+        out[m] = theta
+    return out
+
+
+def iter_theta_draws(counts: np.ndarray, prior: np.ndarray, n_draws: int, random_state: int = 0):
+    """The draws of :func:`posterior_theta_draws` one at a time (each (n, K)), in the same order.
+
+    Holds one draw in memory instead of ``n_draws`` (a 50-draw array of 88,000
+    units x 30 topics is 1 GB).
+    """
+    c = np.asarray(counts, dtype=np.float64)
+    if c.ndim == 2:
+        c = c[None]
     a = np.asarray(prior, dtype=np.float64)
     if a.shape != c.shape[1:] or np.any(a <= 0):
         raise UsageError(f"prior must be positive with shape {c.shape[1:]}, got {a.shape}")
     rng = np.random.default_rng(random_state)
-    out = np.empty((int(n_draws), *c.shape[1:]))
     for m in range(int(n_draws)):
         g = rng.standard_gamma(c[m % len(c)] + a)
-        out[m] = g / g.sum(axis=1, keepdims=True)
-    return out
+        yield g / g.sum(axis=1, keepdims=True)
 
 
 def effect_design(units: pd.DataFrame, covariate: str | None = "speaker", spline_df: int = 4):
@@ -160,8 +173,8 @@ def stat_composition_effects(counts: np.ndarray, prior: np.ndarray, units: pd.Da
         return pd.DataFrame(columns=EFFECT_COLUMNS)
     rows_idx = np.flatnonzero(nonempty)[keep]
     K = c3.shape[2]
-    draws = posterior_theta_draws(c3[:, rows_idx], np.asarray(prior, dtype=np.float64)[rows_idx], n_draws,
-                                  random_state)
+    draws = iter_theta_draws(c3[:, rows_idx], np.asarray(prior, dtype=np.float64)[rows_idx], n_draws,
+                             random_state)
     groups = pd.factorize(data["doc_id"])[0]
     n_clusters = int(groups.max()) + 1
     newdata = pd.DataFrame({"year": np.sort(data["year"].unique())})
@@ -170,9 +183,9 @@ def stat_composition_effects(counts: np.ndarray, prior: np.ndarray, units: pd.Da
     Xnew = np.asarray(patsy.build_design_matrices([info], newdata)[0])
     rng = np.random.default_rng([int(random_state), 1])
     B = np.empty((int(n_draws), K, X.shape[1]))
-    for m in range(int(n_draws)):
+    for m, theta in enumerate(draws):
         for j in range(K):
-            res = sm.OLS(draws[m, :, j], X).fit(cov_type="cluster", cov_kwds={"groups": groups})
+            res = sm.OLS(theta[:, j], X).fit(cov_type="cluster", cov_kwds={"groups": groups})
             cov = np.asarray(res.cov_params())
             B[m, j] = rng.multivariate_normal(np.asarray(res.params), (cov + cov.T) / 2, method="eigh")
     z = norm.ppf((1 + level) / 2)

@@ -26,8 +26,8 @@ import scipy.sparse as sp
 from analysis.topicmod.alignment import stability
 from analysis.topicmod.coherence import exclusivity, npmi_coherence, top_term_indices, umass_coherence
 from analysis.topicmod.gibbs import GibbsLDA, document_completion_split
+from analysis.dtm import DTM
 from analysis.topicmod.model import TopicModel, _matrix_and_terms
-from analysis.topicmod.selection import _named, _split
 
 __all__ = [
     "AUTO_GRIDS",
@@ -123,12 +123,17 @@ def nmf_heldout_error(model: TopicModel, X, random_state: int = 0) -> float:
         return float("nan")
     obs, ev = obs[keep], ev[keep]
     W = model.estimator_.transform(model.tfidf_.transform(obs))
-    P = W @ model.estimator_.components_
-    norms = np.linalg.norm(P, axis=1, keepdims=True)
-    P = np.divide(P, norms, out=np.zeros_like(P), where=norms > 0)
-    E = model.tfidf_.transform(ev)
-    E = E.toarray() if sp.issparse(E) else np.asarray(E)
-    return float(((E - P) ** 2).sum() / max((E ** 2).sum(), 1e-300))
+    H = np.asarray(model.estimator_.components_, dtype=np.float64)
+    E = sp.csr_matrix(model.tfidf_.transform(ev), dtype=np.float64)
+    # ||e - p||^2 = ||e||^2 - 2 e.p + ||p||^2 with p = wH / ||wH||, from K x K and sparse products
+    # only (no dense units x terms array): ||wH||^2 = w (H H') w', e.(wH) = (e H') . w
+    pp = np.einsum("ik,kl,il->i", W, H @ H.T, W)
+    norms = np.sqrt(np.maximum(pp, 0.0))
+    ep = np.einsum("ik,ik->i", np.asarray(E @ H.T), W)
+    ep = np.divide(ep, norms, out=np.zeros_like(ep), where=norms > 0)
+    ee = np.asarray(E.multiply(E).sum(axis=1)).ravel()
+    err = ee - 2 * ep + (norms > 0)
+    return float(err.sum() / max(ee.sum(), 1e-300))
 
 
 def heldout_criterion(model, X, random_state: int = 0) -> tuple[float, float]:
@@ -143,6 +148,26 @@ def heldout_criterion(model, X, random_state: int = 0) -> tuple[float, float]:
         return model.heldout_loglik(X, random_state=random_state), float("nan")
     perp = model.perplexity(X, random_state=random_state)
     return float(-np.log(perp)) if np.isfinite(perp) and perp > 0 else float("nan"), float("nan")
+
+
+def _named(matrix, terms) -> DTM:
+    """Rows of a count matrix with their terms, as the DTM a :class:`TopicModel` is fitted on."""
+    return DTM(matrix=matrix, terms=np.asarray(terms), docvars=pd.DataFrame(index=range(matrix.shape[0])))
+
+
+def _split(n: int, frac: float, seed: int):
+    """Seeded ``(train, test)`` row indices: a random ``frac`` of ``n`` rows and the rest, each sorted."""
+    rng = np.random.default_rng(seed)
+    perm = rng.permutation(n)
+    n_train = max(round(frac * n), 1)
+    return np.sort(perm[:n_train]), np.sort(perm[n_train:])
+
+
+def _subsample(M, max_units, seed):
+    """A seeded random subsample of at most ``max_units`` rows of ``M`` (in row order); all when None."""
+    if max_units is None or M.shape[0] <= max_units:
+        return M
+    return M[np.sort(np.random.default_rng(seed).choice(M.shape[0], size=int(max_units), replace=False))]
 
 
 def _make(method: str, engine: str, k: int, seed: int, gibbs_iter: int, model_params: dict):
@@ -165,7 +190,9 @@ def stat_k_scan(
     gibbs_iter: int = 500,
     max_units: int | None = None,
     model_params: dict | None = None,
-) -> pd.DataFrame:
+    lda_max_units: int | None = None,
+    return_fits: bool = False,
+):
     """Scan K with held-out criteria, coherence, exclusivity and stability.
 
     For each method and K, ``n_runs`` models are fitted, run ``r`` on a random
@@ -187,11 +214,16 @@ def stat_k_scan(
     ``gibbs_iter`` sweeps; Gibbs needs a converged chain for the held-out criterion
     to peak at the true K, hence the default 500). ``max_units``: when the matrix has
     more rows, the scan runs on a seeded random subsample of that many units
-    (the chosen K is then fitted on all units by the caller).
+    (the chosen K is then fitted on all units by the caller). ``lda_max_units``:
+    LDA's fits use a further seeded subsample of at most that many of those units
+    (collapsed Gibbs costs about 20 times an NMF fit per unit; the scan's LDA rows
+    then describe a smaller corpus, whose held-out criterion tends to favour a
+    smaller K).
 
     Returns
     -------
-    DataFrame with :data:`SCAN_COLUMNS`.
+    DataFrame with :data:`SCAN_COLUMNS` (and, with ``return_fits``, a dict
+    ``(model, k) -> list`` of the fitted models).
 
     References
     ----------
@@ -206,15 +238,14 @@ def stat_k_scan(
         raise ValueError(f"lda_engine must be 'sklearn' or 'gibbs', got {lda_engine!r}")
     if not 0 < sample_frac <= 1:
         raise ValueError(f"sample_frac must be in (0, 1] (1: no held-out units, NaN criteria), got {sample_frac}")
-    M, terms = _matrix_and_terms(X, terms)
-    if max_units is not None and M.shape[0] > max_units:
-        sub = np.sort(np.random.default_rng(random_state).choice(M.shape[0], size=int(max_units), replace=False))
-        M = M[sub]
-    splits = [_split(M.shape[0], sample_frac, random_state + r) for r in range(n_runs)]
-    rows = []
+    M_all, terms = _matrix_and_terms(X, terms)
+    M_all = _subsample(M_all, max_units, random_state)
+    rows, fits = [], {}
     for method in methods:
         engine = lda_engine if method == "lda" else "sklearn"
         params = (model_params or {}).get(method, {})
+        M = _subsample(M_all, lda_max_units, [random_state, 1]) if method == "lda" else M_all
+        splits = [_split(M.shape[0], sample_frac, random_state + r) for r in range(n_runs)]
         for k in ks:
             scores, comps = [], []
             for r, (tr, te) in enumerate(splits):
@@ -229,6 +260,8 @@ def stat_k_scan(
                                float(exclusivity(tm.components_, top_n=top_n).mean()),
                                np.exp(-ll) if np.isfinite(ll) else np.nan, ll, err))
                 comps.append(tm.components_)
+                if return_fits:
+                    fits.setdefault((method, int(k)), []).append(tm)
             s = np.asarray(scores, dtype=np.float64)
             crit = s[:, 5] if method == "nmf" else s[:, 4]
             sd = lambda v: float(np.std(v, ddof=1)) if len(v) > 1 else np.nan  # noqa: E731
@@ -240,7 +273,8 @@ def stat_k_scan(
                 "heldout_error": s[:, 5].mean() if method == "nmf" else np.nan,
                 "heldout_sd": sd(crit), "engine": "tomotopy-gibbs" if engine == "gibbs" else f"sklearn-{method}",
             })
-    return pd.DataFrame(rows, columns=SCAN_COLUMNS)
+    table = pd.DataFrame(rows, columns=SCAN_COLUMNS)
+    return (table, fits) if return_fits else table
 
 
 def edge_of_grid(selection: pd.DataFrame, model: str, k: int) -> str:
@@ -339,7 +373,8 @@ STUDY_UNITS = {5: 2000, 10: 3000, 20: 5000, 40: 12000}
 
 
 def recovery_run(true_k: int, seed: int, n_units: int | None = None, model: str = "nmf", n_runs: int = 1,
-                 lda_engine: str = "gibbs", gibbs_iter: int = 500, ks: Sequence[int] | None = None) -> dict:
+                 lda_engine: str = "gibbs", gibbs_iter: int = 500, ks: Sequence[int] | None = None,
+                 max_units: int | None = 20000, lda_max_units: int | None = 5000) -> dict:
     """One replicate of the K-recovery study: simulate, scan the adaptive grid, apply the rule.
 
     The corpus is :func:`analysis.topicmod.simulate_more.simulate_speech_corpus`
@@ -348,6 +383,9 @@ def recovery_run(true_k: int, seed: int, n_units: int | None = None, model: str 
     ``n_units`` paragraphs (default :data:`STUDY_UNITS`). Returns the true and
     chosen K, whether it is within 20%, the edge flag, the grid (``ks``
     replaces the adaptive grid, for quick checks on small corpora) and the scan table.
+    ``max_units`` / ``lda_max_units`` are the stage's scan subsamples
+    (``topics.scan_max_units``, ``topics.lda_scan_max_units``), so the study scans
+    as the stage does.
     """
     from analysis.topicmod.simulate_more import simulate_speech_corpus
 
@@ -358,7 +396,8 @@ def recovery_run(true_k: int, seed: int, n_units: int | None = None, model: str 
     M, terms = M[:, used].tocsr(), sim.vocabulary[used]
     ks = list(ks) if ks is not None else auto_k_grid(M.shape[0], M.shape[1])
     table = stat_k_scan(M, terms, ks=ks, methods=(model,), n_runs=n_runs, random_state=seed,
-                        lda_engine=lda_engine, gibbs_iter=gibbs_iter)
+                        lda_engine=lda_engine, gibbs_iter=gibbs_iter, max_units=max_units,
+                        lda_max_units=lda_max_units)
     k, edge = choose_k_heldout(table, model)
     return {"true_k": true_k, "seed": seed, "n_units": n, "model": model, "chosen_k": k,
             "within_20pct": abs(k - true_k) <= 0.2 * true_k, "edge": edge, "grid": ks, "table": table}

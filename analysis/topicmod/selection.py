@@ -9,17 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.dtm import DTM
-from analysis.topicmod.alignment import stability
-from analysis.topicmod.coherence import exclusivity, npmi_coherence, top_term_indices, umass_coherence
-from analysis.topicmod.model import TopicModel, _matrix_and_terms
-
 __all__ = ["choose_k", "k_grid", "stat_k_selection"]
-
-
-def _named(matrix, terms) -> DTM:
-    """Rows of a count matrix with their terms, as the DTM a :class:`TopicModel` is fitted on."""
-    return DTM(matrix=matrix, terms=np.asarray(terms), docvars=pd.DataFrame(index=range(matrix.shape[0])))
 
 
 def k_grid(n_units: int, n_terms: int, k_min: int = 4, k_max: int = 20, k_step: int = 4,
@@ -42,13 +32,6 @@ def k_grid(n_units: int, n_terms: int, k_min: int = 4, k_max: int = 20, k_step: 
     return feasible
 
 
-def _split(n: int, frac: float, seed: int):
-    rng = np.random.default_rng(seed)
-    perm = rng.permutation(n)
-    n_train = max(round(frac * n), 1)
-    return np.sort(perm[:n_train]), np.sort(perm[n_train:])
-
-
 def stat_k_selection(
     X,
     terms=None,
@@ -61,28 +44,14 @@ def stat_k_selection(
     model_params: dict | None = None,
     return_fits: bool = False,
 ):
-    """Scan K: coherence, exclusivity, held-out perplexity and stability.
+    """Scan K: coherence, exclusivity, held-out perplexity and stability (the historical table).
 
-    For each method and K, ``n_runs`` models are fitted, run ``r`` on a random
-    ``sample_frac`` of the units (drawn with seed ``random_state + r``) and with
-    model seed ``random_state + r``. Each run is scored on:
-
-    * ``npmi`` - mean NPMI of the topics' ``top_n`` terms, co-occurrence counted in
-      all units (Bouma 2009; Lau et al. 2014);
-    * ``umass`` - mean UMass coherence (Mimno et al. 2011), same units;
-    * ``exclusivity`` - mean FREX of the top terms (stm's exclusivity / ``top_n``);
-    * ``perplexity`` - LDA perplexity of the held-out ``1 - sample_frac`` units by
-      document completion (:meth:`TopicModel.perplexity`; NaN for NMF).
-
-    The table reports the mean over runs, and ``stability``: the mean over pairs
-    of runs of the mean cosine of Hungarian-matched topic-word vectors
-    (Greene, O'Callaghan & Cunningham 2014, who also fit on document subsamples).
-
-    Returns
-    -------
-    DataFrame with ``model, k, npmi, umass, exclusivity, perplexity, stability,
-    npmi_sd, n_runs`` (and, with ``return_fits``, a dict (model, k) -> list of
-    fitted TopicModels).
+    A thin wrapper of :func:`analysis.topicmod.kselect.stat_k_scan` with
+    scikit-learn's LDA, returning the first nine columns ``model, k, npmi, umass,
+    exclusivity, perplexity, stability, npmi_sd, n_runs`` (and, with
+    ``return_fits``, a dict (model, k) -> list of fitted models). Kept for
+    callers of the first release; new code calls ``stat_k_scan``, which adds the
+    held-out criteria the default rule reads (:func:`analysis.topicmod.kselect.choose_k_heldout`).
 
     References
     ----------
@@ -95,41 +64,13 @@ def stat_k_selection(
     Wallach, H. M., Murray, I., Salakhutdinov, R., & Mimno, D. (2009). Evaluation
     methods for topic models. *ICML*, 1105-1112.
     """
-    M, terms = _matrix_and_terms(X, terms)
-    n = M.shape[0]
-    if not 0 < sample_frac <= 1:
-        raise ValueError(f"sample_frac must be in (0, 1], got {sample_frac}")
-    splits = [_split(n, sample_frac, random_state + r) for r in range(n_runs)]
-    rows, fits = [], {}
-    for method in methods:
-        for k in ks:
-            scores, models = [], []
-            for r, (tr, te) in enumerate(splits):
-                tm = TopicModel(method=method, n_components=k, random_state=random_state + r,
-                                **(model_params or {}).get(method, {}))
-                tm.fit(_named(M[tr], terms))
-                tops = top_term_indices(tm.components_, top_n)
-                perp = tm.perplexity(M[te], random_state=random_state + r) if (method == "lda" and len(te)) else np.nan
-                scores.append((
-                    np.nanmean(npmi_coherence(tops, M)),
-                    np.nanmean(umass_coherence(tops, M)),
-                    float(exclusivity(tm.components_, top_n=top_n).mean()),
-                    perp,
-                ))
-                models.append(tm)
-            s = np.asarray(scores, dtype=np.float64)
-            rows.append({
-                "model": method, "k": int(k),
-                "npmi": s[:, 0].mean(), "umass": s[:, 1].mean(), "exclusivity": s[:, 2].mean(),
-                "perplexity": s[:, 3].mean() if method == "lda" else np.nan,
-                "stability": stability([m.components_ for m in models]),
-                "npmi_sd": s[:, 0].std(ddof=1) if len(s) > 1 else np.nan,
-                "n_runs": len(models),
-            })
-            if return_fits:
-                fits[(method, int(k))] = models
-    table = pd.DataFrame(rows, columns=["model", "k", "npmi", "umass", "exclusivity", "perplexity",
-                                        "stability", "npmi_sd", "n_runs"])
+    from analysis.topicmod.kselect import stat_k_scan
+
+    out = stat_k_scan(X, terms, ks=ks, methods=methods, n_runs=n_runs, sample_frac=sample_frac,
+                      random_state=random_state, top_n=top_n, lda_engine="sklearn", model_params=model_params,
+                      return_fits=return_fits)
+    table, fits = out if return_fits else (out, None)
+    table = table[["model", "k", "npmi", "umass", "exclusivity", "perplexity", "stability", "npmi_sd", "n_runs"]]
     return (table, fits) if return_fits else table
 
 
