@@ -149,6 +149,28 @@ def test_cross_year_figures_skipped_with_one_dated_document(tmp_path):
     assert status["corpus_overview"] == "drawn" and status["topic_selection"] == "drawn"
 
 
+def test_topic_effects_figure_drawn_and_skipped_without_expected_rows(tmp_path):
+    from tests.test_plots import topic_effects_table
+
+    eff = topic_effects_table()
+    assert "topic_effects" in FS.FIGURE_TABLES and "table:topic_effects" in FS.CONSUMES
+    index = FS.draw_figures({"topic_effects": eff}, tmp_path, params={"formats": "svg"}, log=lambda m: None,
+                            n_dated=9)
+    row = index.set_index("figure").loc["topic_effects"]
+    assert row["status"] == "drawn" and row["plot"] == "plot_topic_effects"
+    plotted = pd.read_csv(tmp_path / "topic_effects.csv")
+    assert set(plotted["model"]) == {"lda"}
+    for tables in ({"topic_effects": eff.iloc[0:0]}, {"topic_effects": eff[eff["kind"] == "coefficient"]}, {}):
+        logs = []
+        index = FS.draw_figures(tables, tmp_path / "skip", params={"formats": "svg"}, log=logs.append, n_dated=9)
+        row = index.set_index("figure").loc["topic_effects"]
+        assert row["status"] == "skipped", tables.keys()
+        assert any("topic_effects skipped" in m for m in logs)
+    index = FS.draw_figures({"topic_effects": eff}, tmp_path / "one", params={"formats": "svg"},
+                            log=lambda m: None, n_dated=1)
+    assert index.set_index("figure").loc["topic_effects", "status"] == "skipped"  # cross-year figure
+
+
 def test_slug_is_ascii_and_stable():
     assert FS._slug("speaker=António Guterres vs speaker=Ban Ki-moon") == "antonio_guterres_vs_ban_ki_moon"
     assert FS._slug("anchor vs rest") == "anchor_vs_rest"

@@ -183,6 +183,78 @@ def test_topic_prevalence_small_multiples():
     assert len(d) == len(prev)
 
 
+def topic_effects_table(years=range(2010, 2015)) -> pd.DataFrame:
+    """Two models (post-hoc NMF with narrow bands, composition LDA with wide ones), 3 topics, 5 years."""
+    rows = []
+    for model, method, half in (("nmf", "posthoc", 0.01), ("lda", "composition", 0.04)):
+        for t in (1, 2, 3):
+            label = f"{model}{t}a, {model}{t}b, {model}{t}c"
+            common = {"model": model, "k": 3, "topic": t, "label": label, "n_units": 50, "n_clusters": 10,
+                      "method": method}
+            for y in years:
+                e = 0.1 * t + 0.01 * (y - 2010) + (0.05 if model == "nmf" else 0.0)
+                rows.append({**common, "kind": "expected", "term": "year", "year": y, "estimate": e,
+                             "std_err": half / 2, "p_value": np.nan, "ci_low": e - half, "ci_high": e + half})
+            for term, b in (("Intercept", 0.1), ("bs(year, df=4, degree=3)[0]", 0.02),
+                            ("C(un_region)[T.WEOG]", 0.03 * t), ("C(un_region)[T.Asia]", -0.02)):
+                rows.append({**common, "kind": "coefficient", "term": term, "year": pd.NA, "estimate": b,
+                             "std_err": 0.01, "p_value": 0.01, "ci_low": b - 0.02, "ci_high": b + 0.02})
+    return pd.DataFrame(rows)
+
+
+def test_topic_effects_small_multiples_of_the_composition_model():
+    eff = topic_effects_table()
+    fig, d = P.plot_topic_effects(eff)
+    assert len([a for a in fig.axes if a.get_visible()]) == 3 + 1  # 3 topics + the coefficient panel
+    exp = d[d["kind"] == "expected"]
+    assert set(exp["model"]) == {"lda"} and set(exp["method"]) == {"composition"}  # honest intervals by default
+    title = fig._suptitle.get_text()
+    assert "method of composition" in title and "lda" in title and "K = 3" in title
+    src = eff[(eff["model"] == "lda") & (eff["kind"] == "expected")]
+    assert len(exp) == len(src) == 15
+    for t, part in exp.groupby("topic"):
+        line = one(fig, f"line:{t}")
+        np.testing.assert_allclose(line.get_ydata(), part["estimate"])
+        band = one(fig, f"band:{t}")
+        ys = band.get_paths()[0].vertices[:, 1]
+        assert np.isclose(ys.min(), part["ci_low"].min()) and np.isclose(ys.max(), part["ci_high"].max())
+        lo, hi = line.axes.get_ylim()
+        assert lo <= part["ci_low"].min() and hi >= part["ci_high"].max()
+        assert line.axes.get_title(loc="left").startswith(f"{t}: lda{t}a")
+        assert line.axes.yaxis.get_major_formatter()(0.025, 0) == "2.5%"  # shares on a percentage axis
+    coef = d[d["kind"] == "coefficient"]  # covariate terms only: no intercept, no spline
+    assert set(coef["term"]) == {"C(un_region)[T.WEOG]", "C(un_region)[T.Asia]"} and len(coef) == 6
+    np.testing.assert_allclose(np.sort(one(fig, "coef:C(un_region)[T.WEOG]").get_xdata()), [0.03, 0.06, 0.09])
+
+
+def test_topic_effects_other_model_topics_and_determinism(tmp_path):
+    eff = topic_effects_table()
+    fig, d = P.plot_topic_effects(eff, model="nmf", topics=[3, 1], coefficients=False)
+    assert len(fig.axes) == 2 and list(dict.fromkeys(d["topic"])) == [3, 1]
+    assert set(d["kind"]) == {"expected"} and set(d["model"]) == {"nmf"}
+    assert "post-hoc regression" in fig._suptitle.get_text() and "2 of 3 topics" in fig._suptitle.get_text()
+    fig, d = P.plot_topic_effects(eff, max_topics=2)
+    assert sorted(d.loc[d["kind"] == "expected", "topic"].unique()) == [1, 2]
+    with pytest.raises(ValueError, match="available"):
+        P.plot_topic_effects(eff, model="stm")
+    svgs = []
+    for run in ("a", "b"):
+        f, data = P.plot_topic_effects(topic_effects_table())
+        svgs.append(P.save_figure(f, data, "topic_effects", tmp_path / run, formats=("svg",))["svg"].read_bytes())
+    assert svgs[0] == svgs[1]
+
+
+def test_topic_effects_empty_input_raises_like_the_other_topic_plots():
+    empty = topic_effects_table().iloc[0:0]
+    with pytest.raises(ValueError, match="nothing to plot"):
+        P.plot_topic_effects(empty)
+    coefficients_only = topic_effects_table().query("kind == 'coefficient'")
+    with pytest.raises(ValueError, match="nothing to plot"):
+        P.plot_topic_effects(coefficients_only)
+    with pytest.raises(ValueError, match=r"lacks column\(s\) \['kind'\]"):
+        P.plot_topic_effects(pd.DataFrame({"topic": [], "year": [], "estimate": []}))
+
+
 def test_frame_trajectories_with_changepoints():
     fy = T.frames_years()
     fig, d = P.plot_frame_trajectories(fy, T.frame_changepoints())

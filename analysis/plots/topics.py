@@ -1,4 +1,4 @@
-"""Topic model figures: the model-selection panels and topic prevalence over time.
+"""Topic model figures: the model-selection panels, topic prevalence over time and its regression effects.
 
 See :mod:`analysis.plots` for the grammar every ``plot_*`` follows.
 """
@@ -10,11 +10,13 @@ import math
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
-from analysis.plots.base import _fig_axes, _int_years, _nonempty, _require, _small_multiples, _style, _wrap
-from analysis.plots.save import OKABE_ITO, style_context
+from analysis.plots.base import _fig_axes, _int_years, _nonempty, _require, _root, _small_multiples, _style, _wrap
+from analysis.plots.save import DOUBLE_COLUMN, OKABE_ITO, style_context
 
 __all__ = [
+    "plot_topic_effects",
     "plot_topic_prevalence",
     "plot_topic_selection",
 ]
@@ -207,3 +209,229 @@ def plot_topic_prevalence(
         fig.supxlabel("Year", fontsize=7)
         fig.suptitle("Topic prevalence over time (95% bootstrap intervals)")
     return fig, pd.concat(rows, ignore_index=True)
+
+
+#: Captions of the two ways ``topic_effects`` gets its intervals (``method`` column).
+_EFFECT_METHODS = {
+    "composition": "method of composition, 95% intervals",
+    "posthoc": "post-hoc regression, 95% intervals ignore the topic model's uncertainty",
+}
+
+
+def _percent() -> FuncFormatter:
+    """Shares (0-1) as percentages without trailing zeros: 0.025 -> "2.5%" (one formatter per axis)."""
+    return FuncFormatter(lambda v, _pos: f"{100 * v:g}%")
+
+
+_EFFECT_COLUMNS = ["kind", "model", "k", "method", "topic", "label", "term", "year", "estimate", "ci_low",
+                   "ci_high"]
+
+
+def _covariate_term(term: str) -> bool:
+    """A covariate coefficient (``C(un_region)[T.WEOG]``), not the intercept or a time (spline) term."""
+    t = str(term)
+    return t not in ("Intercept", "year") and not t.startswith("bs(")
+
+
+def _term_label(term: str) -> str:
+    """``C(un_region)[T.WEOG]`` -> ``un_region: WEOG``."""
+    import re
+
+    m = re.match(r"^C\((.+?)\)\[T\.(.*)\]$", str(term))
+    return f"{m.group(1)}: {m.group(2)}" if m else str(term)
+
+
+def plot_topic_effects(
+    data: pd.DataFrame, axes=None, model: str | None = None, topics=None, max_topics: int = 12,
+    ncols: int = 4, coefficients: bool = True, max_terms: int = 8,
+) -> tuple[Figure, pd.DataFrame]:
+    """Expected topic share over the years with its intervals, one panel per topic.
+
+    The publication figure of the topics stage's regression (stm's
+    ``plot.estimateEffect(method = "continuous")``): per topic, the expected share at
+    each year (line) and its 95% interval (band), the panel titled with the topic
+    number and its FREX label; the subtitle names the model, K and how the
+    intervals were obtained (``method``: the method of composition, whose intervals
+    carry the topic model's uncertainty, or the post-hoc regression of the
+    estimated shares, whose intervals ignore it). When the table holds covariate
+    coefficients (``C(covariate)[T.level]``; the spline terms ``bs(year, ...)`` and
+    the intercept are left out) a right-hand panel shows them as dots and whiskers
+    for the topics drawn, one colour and marker per term.
+
+    Parameters
+    ----------
+    data : DataFrame
+        ``topic_effects.csv``: model, k, topic, label, kind, term, year, estimate,
+        ci_low, ci_high, method (std_err, p_value, n_units, n_clusters unused).
+        Rows of ``kind == "expected"`` give the lines; ``kind == "coefficient"`` the
+        coefficient panel.
+    model : str, optional
+        Model to draw when the table holds several (default: the one with
+        ``method == "composition"``, else the first).
+    topics : sequence of int, optional
+        Topics to draw, in this order (default: the ``max_topics`` lowest topic
+        numbers, the most prevalent).
+    max_topics : int
+        Most panels when ``topics`` is not given.
+    ncols : int
+        Panels per row.
+    coefficients : bool
+        Draw the coefficient panel when there are covariate coefficients for the
+        topics drawn and at most ``max_terms`` distinct terms (more would not be
+        told apart); with ``axes`` it goes into the axes after the topics' panels.
+
+    Returns
+    -------
+    fig, plotted : Figure, DataFrame(kind, model, k, method, topic, label, term, year, estimate, ci_low, ci_high)
+        ``kind="expected"`` rows are the lines and bands (shares in [0, 1], drawn
+        as percentages); ``kind="coefficient"`` rows the dots and whiskers (``year``
+        empty).
+
+    References
+    ----------
+    Roberts, M. E., Stewart, B. M., & Tingley, D. (2019). stm: An R package for
+    structural topic models. Journal of Statistical Software, 91(2), 1-40.
+    Treier, S., & Jackman, S. (2008). Democracy as a latent variable. American
+    Journal of Political Science, 52(1), 201-217.
+    """
+    _require(data, ["topic", "kind", "year", "estimate"], "plot_topic_effects")
+    d = data.copy()
+    for c, default in (("model", ""), ("method", ""), ("term", ""), ("k", np.nan)):
+        if c not in d.columns:
+            d[c] = default
+    d["model"] = d["model"].astype(str)
+    exp = d[d["kind"].astype(str) == "expected"].dropna(subset=["year", "estimate"])
+    if model is None and len(exp):
+        comp = exp[exp["method"].astype(str) == "composition"]
+        model = str((comp if len(comp) else exp)["model"].iloc[0])
+    if model is not None:
+        if len(exp) and not (exp["model"] == str(model)).any():
+            raise ValueError(f"plot_topic_effects: no expected rows for model {model!r}; "
+                             f"available: {list(dict.fromkeys(exp['model']))}")
+        exp, d = exp[exp["model"] == str(model)], d[d["model"] == str(model)]
+    _nonempty(exp, "plot_topic_effects")
+    exp = exp.copy()
+    if "label" not in exp.columns:
+        exp["label"] = ""
+    for c in ("ci_low", "ci_high"):
+        if c not in exp.columns:
+            exp[c] = exp["estimate"]
+    available = sorted(exp["topic"].unique())
+    if topics is None:
+        shown = available[: max(1, int(max_topics))]
+    else:
+        shown = [t for t in topics if t in set(available)]
+        if not shown:
+            raise ValueError(f"plot_topic_effects: none of topics {list(topics)} in the table; "
+                             f"available: {available}")
+    exp = exp[exp["topic"].isin(shown)].sort_values(["topic", "year"])
+    coef = d[(d["kind"].astype(str) == "coefficient") & d["topic"].isin(shown)].dropna(subset=["estimate"])
+    coef = coef[coef["term"].map(_covariate_term)]
+    terms = list(dict.fromkeys(coef["term"].astype(str)))
+    with_coef = bool(coefficients) and 0 < len(terms) <= int(max_terms)
+    n = len(shown)
+    if axes is None and with_coef:
+        fig, axs, cax = _effects_grid(n, ncols)
+    elif axes is None:
+        fig, axs = _small_multiples(n, None, ncols)
+        cax = None
+    else:
+        fig, axs = _fig_axes(axes, n + int(with_coef))
+        axs, cax = axs[:n], (axs[n] if with_coef else None)
+    labels = {t: str(exp.loc[exp["topic"] == t, "label"].fillna("").iloc[0]) for t in shown}
+    cols = max(1, min(ncols, n))
+    # title characters a panel holds (6.5 pt bold: about 0.065 in a wide character)
+    wrap = 34 if axes is not None else max(14, int(DOUBLE_COLUMN / (cols + 1.7 * with_coef) / 0.065))
+    rows = []
+    with style_context():
+        for ax, t in zip(axs, shown):
+            s = exp[exp["topic"] == t]
+            x = s["year"].astype(float).to_numpy()
+            ax.fill_between(x, s["ci_low"].astype(float), s["ci_high"].astype(float), color=OKABE_ITO["sky_blue"],
+                            alpha=0.35, linewidth=0, gid=f"band:{t}")
+            ax.plot(x, s["estimate"].astype(float), color=OKABE_ITO["blue"], linewidth=1.0,
+                    marker="o" if len(x) < 3 else None, markersize=2.5, gid=f"line:{t}")
+            ax.set_title(_wrap(f"{t}: {labels[t]}" if labels[t] else f"Topic {t}", wrap), fontsize=6.5, loc="left")
+            _int_years(ax)
+            ax.yaxis.set_major_formatter(_percent())
+            ax.tick_params(labelsize=6)
+            rows.append(s.assign(kind="expected")[_EFFECT_COLUMNS])
+        if cax is not None:
+            rows.append(_coefficient_panel(cax, coef, shown, labels, terms))
+        method = str(exp["method"].iloc[0])
+        k = exp["k"].iloc[0]
+        k_text = f", K = {int(k)}" if pd.notna(k) else ""
+        part = f" ({n} of {int(k)} topics)" if pd.notna(k) and n < int(k) else ""
+        caption = _EFFECT_METHODS.get(method, f"{method} intervals" if method else "95% intervals")
+        target = axs[0].get_figure() if axes is None and with_coef else fig
+        target.supylabel("Expected topic share", fontsize=7)
+        target.supxlabel("Year", fontsize=7)
+        fig.suptitle(f"Expected topic share over time{part}\n"
+                     f"{model or 'model'}{k_text}: {caption}")
+    plotted = pd.concat(rows, ignore_index=True)
+    plotted["year"] = pd.to_numeric(plotted["year"], errors="coerce").astype("Int64")
+    return fig, plotted
+
+
+def _effects_grid(n: int, ncols: int):
+    """Small multiples of ``n`` panels (shared axes) in a subfigure, the coefficient panel beside them."""
+    ncols = max(1, min(ncols, n))
+    nrows = math.ceil(n / ncols)
+    with style_context():
+        fig = Figure(figsize=(DOUBLE_COLUMN, max(1.35 * nrows + 0.65, 2.4)))
+        left, right = fig.subfigures(1, 2, width_ratios=[ncols, 1.7])
+        grid = left.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
+        cax = right.subplots()
+    flat = list(grid.ravel())
+    for extra in flat[n:]:
+        extra.remove()
+    for i, a in enumerate(flat[:n]):
+        if i + ncols >= n:  # lowest panel of its column: keep its x tick labels
+            a.xaxis.set_tick_params(labelbottom=True)
+    return fig, flat[:n], cax
+
+
+def _coefficient_panel(ax, coef: pd.DataFrame, shown: list, labels: dict, terms: list[str]) -> pd.DataFrame:
+    """Dots (estimate) and whiskers (interval) of the covariate coefficients, one row group per topic."""
+    coef = coef.copy()
+    for c in ("ci_low", "ci_high"):
+        if c not in coef.columns:
+            coef[c] = coef["estimate"]
+    if "label" not in coef.columns:
+        coef["label"] = ""
+    n_terms = len(terms)
+    step = 0.8 / max(n_terms, 1)
+    out = []
+    for i, term in enumerate(terms):
+        st = _style(i)
+        sub = coef[coef["term"].astype(str) == term].drop_duplicates("topic").set_index("topic")
+        ts = [t for t in shown if t in sub.index]
+        if not ts:
+            continue
+        ys = np.array([-shown.index(t) for t in ts], dtype=float) + 0.4 - step * (i + 0.5)
+        lo, hi = sub.loc[ts, "ci_low"].astype(float).to_numpy(), sub.loc[ts, "ci_high"].astype(float).to_numpy()
+        est = sub.loc[ts, "estimate"].astype(float).to_numpy()
+        wx = np.column_stack([lo, hi, np.full(len(ts), np.nan)]).ravel()
+        wy = np.column_stack([ys, ys, np.full(len(ts), np.nan)]).ravel()
+        ax.plot(wx, wy, color=st["color"], linewidth=0.8, gid=f"whisker:{term}")
+        ax.plot(est, ys, linestyle="none", marker=st["marker"], color=st["color"], markersize=3,
+                label=_term_label(term), gid=f"coef:{term}")
+        out.append(sub.loc[ts].reset_index().assign(kind="coefficient", year=pd.NA)[_EFFECT_COLUMNS])
+    ax.axvline(0.0, color=OKABE_ITO["black"], linewidth=0.5, gid="zero")
+    ax.set_yticks([-i for i in range(len(shown))],
+                  [_wrap(f"{t}: {labels[t]}" if labels[t] else f"Topic {t}", 22) for t in shown])
+    ax.set_ylim(-len(shown) + 0.5, 0.5)
+    ax.tick_params(axis="y", labelsize=5.5, length=0)
+    ax.tick_params(axis="x", labelsize=6)
+    ax.xaxis.set_major_formatter(_percent())
+    ax.grid(axis="x", visible=True)
+    ax.grid(axis="y", visible=False)
+    ax.set_title("Covariate effects\n(vs. reference level)", fontsize=6.5, loc="left")
+    ax.set_xlabel("Difference (% points)", fontsize=6.5)
+    parent = ax.get_figure()
+    if parent is not _root(ax):  # its own subfigure (no ``axes`` given): the legend below the panel
+        handles, names = ax.get_legend_handles_labels()
+        parent.legend(handles, names, loc="outside lower center", fontsize=5.5, handlelength=1.0)
+    else:
+        ax.legend(loc="best", fontsize=5.5, handlelength=1.0)
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=_EFFECT_COLUMNS)

@@ -23,8 +23,9 @@ from analysis.plots.save import (FORMATS, STYLE_PATH, _clean_json, package_versi
 
 #: Figures that compare documents across time; skipped with fewer than two dated documents.
 CROSS_YEAR = {
-    "dispersion_over_time", "similarity_to_anchor", "similarity_heatmap", "topic_prevalence", "frame_trajectories",
-    "pillar_shares", "novelty", "style_trends", "frame_source_trajectories", "similarity_source_years",
+    "dispersion_over_time", "similarity_to_anchor", "similarity_heatmap", "topic_prevalence", "topic_effects",
+    "frame_trajectories", "pillar_shares", "novelty", "style_trends", "frame_source_trajectories",
+    "similarity_source_years",
 }
 
 FIGURE_INDEX_COLUMNS = ["figure", "plot", "source_tables", "status", "message"]
@@ -87,6 +88,10 @@ def figure_specs(tables: Mapping[str, pd.DataFrame], anchor: str | None = None,
             add(f"{stem}_{_slug(comp)}", plot, [table], lambda t=table: tables[t], comparison=comp, **extra)
     add("topic_selection", P.plot_topic_selection, ["topic_selection"], lambda: tables["topic_selection"])
     add("topic_prevalence", P.plot_topic_prevalence, ["topic_prevalence"], lambda: tables["topic_prevalence"])
+    eff = tables.get("topic_effects")
+    eff_ok = not _has(tables, "topic_effects") or ("kind" in eff.columns and (eff["kind"].astype(str) == "expected").any())
+    add("topic_effects", P.plot_topic_effects, ["topic_effects"] if eff_ok else ["topic_effects (expected rows)"],
+        lambda: tables["topic_effects"])
     from analysis.plots.topics_dynamic import plot_topic_terms_by_era
 
     add("topic_terms_by_era", plot_topic_terms_by_era, ["topic_terms_by_era"], lambda: tables["topic_terms_by_era"],
@@ -247,12 +252,12 @@ def draw_figures(tables: Mapping[str, pd.DataFrame], outdir: str | os.PathLike, 
 
 #: every table a figure reads (the stage's CONSUMES)
 FIGURE_TABLES = ("documents", "similarity_to_anchor", "similarity_source_years", "similarity_years", "keyness",
-                 "fightin_words", "topic_selection", "topic_prevalence", "topic_terms_by_era", "frames_years", "frames_source_years",
+                 "fightin_words", "topic_selection", "topic_prevalence", "topic_effects", "topic_terms_by_era", "frames_years", "frames_source_years",
                  "frame_changepoints", "frame_indices", "anchor_frame_profile", "frames_units", "dispersion", "novelty", "style", "scaling",
                  "scaling_words")
 
 NAME = "figures"
-VERSION = "3"
+VERSION = "4"
 PRODUCES = ("figure_index",)
 CONSUMES = tuple(f"table:{t}" for t in FIGURE_TABLES)
 
