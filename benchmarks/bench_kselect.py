@@ -15,7 +15,7 @@ Output: one line per replicate, then the recovery table (true K, seeds, hits, ch
 K values, edge flags, mean wall time per replicate).
 
 Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_kselect.py [--seeds 10]
-[--model nmf|lda] [--ks 5,10,20,40]``; ``--model lda`` scans collapsed-Gibbs LDA
+[--model nmf|lda] [--ks 5,10,20,40] [--first-seed 100] [--save-tables scans.csv]``; ``--model lda`` scans collapsed-Gibbs LDA
 (tomotopy, 500 sweeps per fit; slow: about a minute per fit at 10,000 units).
 """
 
@@ -36,7 +36,10 @@ import pandas as pd  # noqa: E402
 from analysis.topicmod.kselect import recovery_run  # noqa: E402
 
 
-def study(ks=(5, 10, 20, 40), seeds=10, model="nmf", n_runs=1, first_seed=100, log=print) -> pd.DataFrame:
+def study(ks=(5, 10, 20, 40), seeds=10, model="nmf", n_runs=1, first_seed=100, log=print,
+          tables: list | None = None) -> pd.DataFrame:
+    """One row per replicate; each replicate's scan table is appended to ``tables`` (with
+    ``true_k`` and ``seed`` columns) when a list is given, so other rules can be read off later."""
     rows = []
     for k in ks:
         for s in range(seeds):
@@ -45,7 +48,9 @@ def study(ks=(5, 10, 20, 40), seeds=10, model="nmf", n_runs=1, first_seed=100, l
                 warnings.simplefilter("ignore")
                 r = recovery_run(k, first_seed + s, model=model, n_runs=n_runs)
             r["seconds"] = time.perf_counter() - t0
-            r.pop("table")
+            table = r.pop("table")
+            if tables is not None:
+                tables.append(table.assign(true_k=k, seed=first_seed + s))
             log(f"  K={k} seed={first_seed + s}: chose {r['chosen_k']}{' (' + r['edge'] + ' edge)' if r['edge'] else ''}"
                 f" in {r['seconds']:.1f}s")
             rows.append(r)
@@ -66,10 +71,15 @@ def main(argv=None):
     ap.add_argument("--model", default="nmf", choices=("nmf", "lda"))
     ap.add_argument("--ks", default="5,10,20,40")
     ap.add_argument("--n-runs", type=int, default=1, help="held-out splits per K (the stage's n_runs)")
+    ap.add_argument("--first-seed", type=int, default=100, help="seed of the first replicate")
+    ap.add_argument("--save-tables", metavar="CSV", help="write every replicate's scan table here")
     args = ap.parse_args(argv)
     ks = [int(k) for k in args.ks.split(",")]
     t0 = time.perf_counter()
-    df = study(ks, args.seeds, args.model, args.n_runs)
+    tables = [] if args.save_tables else None
+    df = study(ks, args.seeds, args.model, args.n_runs, first_seed=args.first_seed, tables=tables)
+    if tables:
+        pd.concat(tables, ignore_index=True).to_csv(args.save_tables, index=False)
     tab = summary(df)
     print(f"\nK recovery, model={args.model}, {args.seeds} seeds per K, success = within 20% of the truth")
     print(tab.to_string(index=False, float_format=lambda x: f"{x:.1f}"))
