@@ -151,6 +151,15 @@ def _frontier_panel(ax, data: pd.DataFrame, sel: pd.Series, models: list[str]) -
         columns=["metric", "model", "k", "value", "selected", "x"])
 
 
+def _band_line(ax, s: pd.DataFrame, value: str, topic) -> None:
+    """One topic's panel: ``value`` over ``year`` as a line on its ``ci_low``-``ci_high`` band."""
+    x = s["year"].astype(float).to_numpy()
+    ax.fill_between(x, s["ci_low"].astype(float), s["ci_high"].astype(float), color=OKABE_ITO["sky_blue"],
+                    alpha=0.35, linewidth=0, gid=f"band:{topic}")
+    ax.plot(x, s[value].astype(float), color=OKABE_ITO["blue"], linewidth=1.0,
+            marker="o" if len(x) < 3 else None, markersize=2.5, gid=f"line:{topic}")
+
+
 def plot_topic_prevalence(
     data: pd.DataFrame, axes=None, model: str | None = None, ncols: int = 4,
 ) -> tuple[Figure, pd.DataFrame]:
@@ -192,11 +201,7 @@ def plot_topic_prevalence(
     with style_context():
         for ax, t in zip(axs, topics):
             s = d[d["topic"] == t]
-            x = s["year"].astype(float).to_numpy()
-            ax.fill_between(x, s["ci_low"].astype(float), s["ci_high"].astype(float), color=OKABE_ITO["sky_blue"],
-                            alpha=0.35, linewidth=0, gid=f"band:{t}")
-            ax.plot(x, s["share"].astype(float), color=OKABE_ITO["blue"], linewidth=1.0,
-                    marker="o" if len(x) < 3 else None, markersize=2.5, gid=f"line:{t}")
+            _band_line(ax, s, "share", t)
             label = str(s["label"].iloc[0])
             ax.set_title(_wrap(f"{t}: {label}", 34), fontsize=6.5, loc="left")
             _int_years(ax)
@@ -346,11 +351,7 @@ def plot_topic_effects(
     with style_context():
         for ax, t in zip(axs, shown):
             s = exp[exp["topic"] == t]
-            x = s["year"].astype(float).to_numpy()
-            ax.fill_between(x, s["ci_low"].astype(float), s["ci_high"].astype(float), color=OKABE_ITO["sky_blue"],
-                            alpha=0.35, linewidth=0, gid=f"band:{t}")
-            ax.plot(x, s["estimate"].astype(float), color=OKABE_ITO["blue"], linewidth=1.0,
-                    marker="o" if len(x) < 3 else None, markersize=2.5, gid=f"line:{t}")
+            _band_line(ax, s, "estimate", t)
             ax.set_title(_wrap(f"{t}: {labels[t]}" if labels[t] else f"Topic {t}", wrap), fontsize=6.5, loc="left")
             _int_years(ax)
             ax.yaxis.set_major_formatter(_percent())
