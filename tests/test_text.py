@@ -106,3 +106,34 @@ def test_make_units_ids_and_merge(sg_corpus):
     assert docs["unit_id"].tolist() == [f"{anchor}#d"]
     win = T.make_units(sg_corpus, kind="window", window=100)
     assert win["n_tokens"].iloc[0] >= 95 and len(win) == -(-len(" ".join(T.paragraphs(sg_corpus.texts[anchor])).split()) // 100)
+
+
+def _normalize_by_patterns(text):
+    """normalize as its steps were first written: one regular expression per step."""
+    import re
+    import unicodedata
+
+    from analysis.text import _DASHES, _QUOTE_MAP
+
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = text.translate(str.maketrans({k: (v or None) for k, v in _QUOTE_MAP.items()}))
+    text = _DASHES.sub(" - ", text)
+    text = re.sub(r"[^\S\n]+", " ", text)
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip()
+
+
+def test_normalize_equals_the_pattern_definition_on_fuzzed_text():
+    import random
+
+    from analysis.text import normalize
+
+    rng = random.Random(12)
+    alphabet = list("ab -.\t\n\r\u00a0\u2013\u2014\u2015\u2212\u2019\u201c\u00ab\u00ad\u200b\u3000\u2028\x0c\x85")
+    alphabet += ["--", "---", " -- ", "\n\n\n"]
+    for _ in range(20_000):
+        s = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
+        assert normalize(s) == _normalize_by_patterns(s), repr(s)
+    assert normalize("1990\u20131999  and\u00a0 prevention \u2014\n and -- response") == \
+        "1990 - 1999 and prevention - and - response"
