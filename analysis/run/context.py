@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import inspect
 import sys
+import time
+import weakref
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import MutableMapping
 from typing import Any, Callable, Sequence
 
 import pandas as pd
@@ -24,12 +27,60 @@ from analysis.corpus import Corpus
 from analysis.errors import UsageError
 from analysis.run.cache import Cache
 from analysis.run.hashing import Fingerprinter
-from analysis.run.tables import read_table, table_formats, write_csv, write_formats
+from analysis.run.tables import PARQUET_MIN_ROWS, read_table, table_formats, write_csv, write_formats
 
-__all__ = ["RunContext", "StageInfo"]
+__all__ = ["RunContext", "StageInfo", "TableStore"]
 
 #: tables larger than this many rows have their rendered CSV bytes cached
 CSV_CACHE_MIN_ROWS = 20_000
+
+
+class TableStore(MutableMapping):
+    """The tables a run wrote, by name: ``ctx.tables``.
+
+    A large table written as Parquet (at least ``PARQUET_MIN_ROWS`` rows) is not kept
+    in memory: the store keeps its file and reads it again when it is asked for
+    (``read_table``; the Parquet file holds the same values and dtypes). Every
+    other table is kept as written.
+    """
+
+    def __init__(self, tables: dict[str, pd.DataFrame] | None = None):
+        self._frames: dict[str, pd.DataFrame] = dict(tables or {})
+        self._files: dict[str, Path] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name in self._frames:
+            return self._frames[name]
+        if name in self._files:
+            return read_table(self._files[name])
+        raise KeyError(name)
+
+    def __setitem__(self, name: str, df: pd.DataFrame) -> None:
+        self._files.pop(name, None)
+        self._frames[name] = df
+
+    def __delitem__(self, name: str) -> None:
+        if name in self._frames:
+            del self._frames[name]
+        else:
+            del self._files[name]
+
+    def __iter__(self):
+        return iter([*self._frames, *self._files])
+
+    def __len__(self) -> int:
+        return len(self._frames) + len(self._files)
+
+    def __contains__(self, name) -> bool:
+        return name in self._frames or name in self._files
+
+    def spill(self, name: str, path: Path) -> None:
+        """Keep table ``name`` as its file ``path`` (a Parquet file just written) instead of in memory."""
+        self._frames.pop(name, None)
+        self._files[name] = Path(path)
+
+    def in_memory(self) -> list[str]:
+        return list(self._frames)
 
 
 @dataclass(frozen=True)
@@ -77,7 +128,7 @@ class RunContext:
     annotations: pd.DataFrame | None = None
     settings: dict[str, Any] = field(default_factory=dict)
     cache: Cache = field(default_factory=lambda: Cache(None, enabled=False))
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    tables: TableStore = field(default_factory=TableStore)
     messages: list[str] = field(default_factory=list)
     errors: list[dict[str, str]] = field(default_factory=list)
     #: table name -> {"stage", "rows"} for every table this run wrote
@@ -91,6 +142,10 @@ class RunContext:
     #: the runner's progress display (``bar.tasks(description, total)`` for call_many), or None
     bar: Any = None
     stage: StageInfo | None = None
+    #: (stage, function, seconds, computed, peak MiB) of every ``call`` and ``call_many`` batch, in order
+    profile: list[tuple[str, str, float, bool, float | None]] = field(default_factory=list, repr=False)
+    #: the stage's memory sampler (:class:`analysis.run.memory.RssSampler`), set by the runner
+    memory: Any = field(default=None, repr=False)
     _fingerprint: str | None = None
     _memo: dict[int, tuple[Any, str]] = field(default_factory=dict, repr=False)
     _dtms: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -120,6 +175,25 @@ class RunContext:
         self._memo[id(obj)] = (obj, key)
         return obj
 
+    def _memo_weak(self, obj: Any, key: str) -> None:
+        """Remember ``obj``'s key without keeping ``obj`` alive (the entry goes with the object).
+
+        Objects that take no weak reference (tuples, lists, dicts) are not remembered:
+        they are hashed by content when passed again. Holding every result alive for
+        the whole run held every stage's long tables to its end (0.9 GB on UNGDC 60-79).
+        """
+        memo, i = self._memo, id(obj)
+
+        def forget(ref, memo=memo, i=i):
+            if memo.get(i, (None,))[0] is ref:
+                del memo[i]
+
+        try:
+            ref = weakref.ref(obj, forget)
+        except TypeError:
+            return
+        memo[i] = (ref, key)
+
     def key_of(self, obj: Any) -> str:
         return Fingerprinter(self._memo).digest(obj)
 
@@ -139,9 +213,25 @@ class RunContext:
         name = f"{target.__module__}.{target.__qualname__}"
         fp = Fingerprinter(self._memo)
         key = fp.digest([__version__, stage, version, name, owner, list(args), kwargs])
-        value = self.cache.get_or_compute_key(f"{stage}/{target.__qualname__}", key,
-                                              lambda: fn(*args, **kwargs))
+        computed = []
+        self._window()
+        t0 = time.perf_counter()
+
+        def compute():
+            computed.append(True)
+            return fn(*args, **kwargs)
+
+        value = self.cache.get_or_compute_key(f"{stage}/{target.__qualname__}", key, compute)
+        self.profile.append((stage, target.__qualname__, time.perf_counter() - t0, bool(computed),
+                             self._window_peak()))
         return self._remember(value, key)
+
+    def _window(self) -> None:
+        if self.memory is not None:
+            self.memory.window()
+
+    def _window_peak(self) -> float | None:
+        return self.memory.window_peak_mib() if self.memory is not None else None
 
     def _remember(self, value: Any, key: str) -> Any:
         """Mark a call's result (and the items of a tuple result) with the call's key.
@@ -155,7 +245,7 @@ class RunContext:
             for i, item in enumerate(value):
                 self._remember(item, f"{key}:{i}")
         if value is not None and not isinstance(value, (str, bytes, int, float, bool, tuple)):
-            self._memo[id(value)] = (value, f"result:{key}")
+            self._memo_weak(value, f"result:{key}")
         return value
 
     def call_many(self, fn: Callable, calls: Sequence[tuple[tuple, dict]], order: Sequence[int] | None = None,
@@ -171,30 +261,51 @@ class RunContext:
         progress display shows ``label`` (default: the stage and function) with the
         tasks done and an estimate of the time remaining.
         """
+        return self.call_each([(fn, a, kw) for a, kw in calls], order=order, label=label)
+
+    def call_each(self, calls: Sequence[tuple[Callable, tuple, dict]], order: Sequence[int] | None = None,
+                  label: str | None = None) -> list[Any]:
+        """:meth:`call_many` for calls of different functions: ``[(fn, args, kwargs), ...]``.
+
+        Each call's key is the key :meth:`call` gives it, so a result computed here is
+        a cache hit for ``ctx.call(fn, *args, **kwargs)`` and the other way round.
+        """
         from analysis.stats.parallel import pimap
 
-        _check_pure(fn)
+        if not calls:
+            return []
         stage = self.stage.name if self.stage else "run"
         version = self.stage.version if self.stage else "1"
-        name = f"{fn.__module__}.{fn.__qualname__}"
         fp = Fingerprinter(self._memo)
-        keys = [fp.digest([__version__, stage, version, name, None, list(a), kw]) for a, kw in calls]
+        keys, names = [], []
+        for fn, a, kw in calls:
+            _check_pure(fn)
+            if inspect.ismethod(fn):
+                raise TypeError(f"ctx.call_each needs module-level functions, got the method {fn!r}")
+            keys.append(fp.digest([__version__, stage, version, f"{fn.__module__}.{fn.__qualname__}", None,
+                                   list(a), kw]))
+            names.append(fn.__qualname__)
         results: list[Any] = [None] * len(calls)
         todo = []
         for i, key in enumerate(keys):
-            found, value = self.cache.lookup(f"{stage}/{fn.__qualname__}", key)
+            t0 = time.perf_counter()
+            found, value = self.cache.lookup(f"{stage}/{names[i]}", key)
             if found:
                 results[i] = value
+                self.profile.append((stage, names[i], time.perf_counter() - t0, False, None))
             else:
                 todo.append(i)
         if todo:
             rank = {i: r for r, i in enumerate(order if order is not None else range(len(calls)))}
             sub = sorted(range(len(todo)), key=lambda j: rank[todo[j]])
             cached = len(calls) - len(todo)
-            bar = (self.bar.tasks(f"{label or f'{stage}: {fn.__name__}'} ({cached} cached)", len(todo))
+            what = " + ".join(dict.fromkeys(names[i] for i in todo))
+            bar = (self.bar.tasks(f"{label or f'{stage}: {what}'} ({cached} cached)", len(todo))
                    if self.bar is not None else None)
+            self._window()
+            t0 = time.perf_counter()
             try:
-                for j, value in pimap(_apply, [(fn, calls[i][0], calls[i][1]) for i in todo], order=sub):
+                for j, value in pimap(_apply, [calls[i] for i in todo], order=sub):
                     self.cache.store(keys[todo[j]], value)
                     results[todo[j]] = value
                     if bar is not None:
@@ -202,6 +313,9 @@ class RunContext:
             finally:
                 if bar is not None:
                     bar.close()
+            # the tasks ran side by side: the profile records their wall time together, once
+            self.profile.append((stage, f"{what} x{len(todo)}", time.perf_counter() - t0, True,
+                                 self._window_peak()))
         return [self._remember(v, k) for v, k in zip(results, keys)]
 
     def cached(self, *a, **k):  # pragma: no cover - the old API, removed on purpose
@@ -247,6 +361,8 @@ class RunContext:
         if self.stage is not None and self.stage.produces and name not in self.stage.produces:
             raise RuntimeError(f"stage {self.stage.name!r} writes table {name!r} but does not declare it "
                                f"in PRODUCES {self.stage.produces}")
+        if not isinstance(self.tables, TableStore):
+            self.tables = TableStore(self.tables)
         self.tables[name] = df
         formats = table_formats(name, df, self.run.table_format if self.run is not None else "auto")
         self.written[name] = {"stage": self.stage.name if self.stage else None, "rows": int(len(df)),
@@ -254,7 +370,10 @@ class RunContext:
         csv_bytes = None
         if "csv" in formats and len(df) >= CSV_CACHE_MIN_ROWS and self.cache.enabled:
             csv_bytes = zlib.decompress(self.call(_render_csv, df))
-        return write_formats(df, self.tables_dir, name, formats, csv_bytes=csv_bytes)[-1]
+        path = write_formats(df, self.tables_dir, name, formats, csv_bytes=csv_bytes)[-1]
+        if "parquet" in formats and len(df) >= PARQUET_MIN_ROWS:
+            self.tables.spill(name, path)
+        return path
 
     def table(self, name: str) -> pd.DataFrame | None:
         """An upstream table: written earlier in this run, or recorded by an earlier run in OUT.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import weakref
 import pickle
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,11 @@ __all__ = ["fingerprint", "Fingerprinter"]
 
 
 class Fingerprinter:
-    """Feeds values into one SHA-256; ``memo`` maps ``id(obj)`` to known digests (kept alive)."""
+    """Feeds values into one SHA-256; ``memo`` maps ``id(obj)`` to ``(obj or weakref to obj, digest)``.
+
+    An entry is used only while it still refers to that very object (``id`` values
+    are reused once an object is gone).
+    """
 
     def __init__(self, memo: dict[int, tuple[Any, str]] | None = None):
         self.memo = memo if memo is not None else {}
@@ -38,7 +43,7 @@ class Fingerprinter:
 
     def _feed(self, h, obj: Any) -> None:  # noqa: C901 - one branch per kind of value
         known = self.memo.get(id(obj))
-        if known is not None and known[0] is obj:
+        if known is not None and (known[0] is obj or (isinstance(known[0], weakref.ref) and known[0]() is obj)):
             self._tag(h, "memo")
             h.update(known[1].encode())
             return

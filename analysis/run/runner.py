@@ -35,6 +35,7 @@ from analysis.errors import UsageError, closest
 from analysis.reshape import load_corpora
 from analysis.run.cache import Cache
 from analysis.run.context import RunContext, StageInfo
+from analysis.run.memory import RssSampler
 from analysis.run.tables import read_table, table_path, write_csv
 from analysis.settings import parse_assignments
 from analysis.run.registry import OPTIONAL_STAGES, STAGE_NAMES, settings_class, stage_module
@@ -300,6 +301,7 @@ def run_pipeline(
             bar.describe(name)
             t = time.perf_counter()
             usage = _StageUsage()
+            ctx.memory = usage.memory
             rng_state = np.random.get_state()
             mod = stage_module(name)
             ctx.stage = StageInfo(name, str(mod.VERSION), tuple(mod.PRODUCES), tuple(getattr(mod, "CONSUMES", ())))
@@ -321,6 +323,7 @@ def run_pipeline(
                 np.random.set_state(rng_state)
                 ctx.stage = None
             timings[name] = round(time.perf_counter() - t, 3)
+            ctx.memory = None
             resources[name] = usage.done()
             bar.advance()
         ctx.bar = None
@@ -363,6 +366,8 @@ def run_pipeline(
         # per stage: CPU seconds of this process (workers' CPU is not in it) and its peak
         # resident memory during the stage (Linux; None elsewhere)
         "resources": resources,
+        # per stage: the wall seconds of its ctx.call functions, largest first (a profile)
+        "profile": _profile(ctx.profile, timings),
         "messages": ctx.messages,
         "errors": ctx.errors,
     }
@@ -373,31 +378,45 @@ def run_pipeline(
 
 
 class _StageUsage:
-    """CPU time and peak resident memory of this process during one stage.
-
-    The peak is the kernel's high-water mark (``VmHWM``), reset at the start of
-    the stage by writing 5 to ``/proc/self/clear_refs`` (Linux >= 4.0); where that
-    is not possible the peak is the process's peak so far, or None.
-    """
+    """CPU time and peak resident memory of this process during one stage (:class:`RssSampler`)."""
 
     def __init__(self):
         self.cpu = time.process_time()
-        try:
-            with open("/proc/self/clear_refs", "w") as f:
-                f.write("5")
-        except OSError:
-            pass
+        self.memory = RssSampler()
 
     def done(self) -> dict[str, float | None]:
-        peak = None
-        try:
-            with open("/proc/self/status") as f:
-                for line in f:
-                    if line.startswith("VmHWM:"):
-                        peak = round(int(line.split()[1]) / 1024, 1)
-        except (OSError, ValueError, IndexError):
-            pass
-        return {"cpu_s": round(time.process_time() - self.cpu, 3), "peak_mib": peak}
+        return {"cpu_s": round(time.process_time() - self.cpu, 3), "peak_mib": self.memory.stop()}
+
+
+def _profile(rows, timings: dict[str, float], top: int = 15) -> dict[str, list[dict[str, Any]]]:
+    """``ctx.profile`` summed per stage and function: calls, calls computed (not cached), seconds, peak.
+
+    ``peak_mib`` is the largest resident memory of this process sampled during any of
+    the calls (the workers' memory is not in it).
+
+    The rest of a stage's time (its own code: writing tables, drawing) is the row
+    ``(stage code)``. A ``call_many`` batch is one row (``fn xN``): its tasks ran side by side.
+    """
+    out: dict[str, dict[str, list[float]]] = {}
+    for stage, name, sec, computed, peak in rows:
+        acc = out.setdefault(stage, {}).setdefault(name, [0, 0, 0.0, None])
+        acc[0] += 1
+        acc[1] += int(computed)
+        acc[2] += sec
+        if peak is not None:
+            acc[3] = peak if acc[3] is None else max(acc[3], peak)
+    result = {}
+    for stage, calls in out.items():
+        items = sorted(calls.items(), key=lambda kv: -kv[1][2])
+        rest = timings.get(stage)
+        listed = [{"call": n, "n": int(a[0]), "computed": int(a[1]), "seconds": round(a[2], 3),
+                   "peak_mib": a[3]} for n, a in items[:top]]
+        if rest is not None:
+            listed.append({"call": "(stage code)", "n": 1, "computed": 1,
+                           "seconds": round(max(rest - sum(a[2] for a in calls.values()), 0.0), 3),
+                           "peak_mib": None})
+        result[stage] = listed
+    return result
 
 
 def _jsonable(d):

@@ -204,8 +204,11 @@ def pimap(fn: Callable[..., Any], tasks: Iterable[Sequence[Any]], *, workers: in
     else:
         from joblib import Parallel, delayed
 
+        # large arrays reach the workers as memory maps; copy-on-write ("c") so that a task may
+        # change its arguments in place as it may in a serial run (scipy sorting a sparse
+        # matrix's indices, for one) without writing to the shared file
         par = Parallel(n_jobs=n, backend="loky", inner_max_num_threads=_STATE["threads"], batch_size=1,
-                       pre_dispatch="all", return_as="generator_unordered")
+                       pre_dispatch="all", return_as="generator_unordered", mmap_mode="c")
         yield from par(delayed(_indexed)(i, fn, tasks[i]) for i in order)
 
 
