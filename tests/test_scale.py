@@ -174,7 +174,7 @@ def test_resample_sums_equal_the_one_shot_product_in_small_batches():
 
 
 def test_an_interrupted_k_scan_resumes_from_the_cached_fits(tiny, tmp_path, monkeypatch):
-    """The third K-scan task fails (as if the run were killed); the next run reads the two done."""
+    """The fourth K-scan task fails (as if the run were killed); the next run reads the three done."""
     from analysis.run import context as context_mod
 
     ov = {"topics": FAST["topics"]}
@@ -182,14 +182,16 @@ def test_an_interrupted_k_scan_resumes_from_the_cached_fits(tiny, tmp_path, monk
 
     def dying(fn, args, kwargs):
         calls.append(fn.__name__)
-        if len(calls) == 3:
+        if len(calls) == 4:
             raise KeyboardInterrupt("interrupted mid-scan")
         return real(fn, args, kwargs)
 
     monkeypatch.setattr(context_mod, "_apply", dying)
     with pytest.raises(KeyboardInterrupt):
         run_pipeline(tiny, tmp_path / "run", overrides=ov, only=["topics"], verbose=False, progress=False)
-    assert calls[:3] == ["stat_k_scan"] * 3                     # 2 models x 2 Ks: two fits were done
+    # 2 models x 2 Ks: the reported model's two scan tasks (they choose K), then one task of
+    # the batch of the other model's scan and the two fits at that K; the fourth was cut off
+    assert calls[:2] == ["stat_k_scan"] * 2 and len(calls) == 4
     monkeypatch.setattr(context_mod, "_apply", real)
     seen = []
 
@@ -210,5 +212,7 @@ def test_an_interrupted_k_scan_resumes_from_the_cached_fits(tiny, tmp_path, monk
     monkeypatch.setattr(runner, "_progress", lambda enabled, total: Bar())
     again = run_pipeline(tiny, tmp_path / "run", overrides=ov, only=["topics"], verbose=False, progress=False)
     assert again.errors == [] and again.cache.hits >= 2
-    assert seen[0] == ("topics: stat_k_scan (2 cached)", 2) and seen[1:] == ["+", "+", "closed"]
+    k = again.facts["topics"]["k"]
+    assert seen[0] == (f"topics: K scan and the fits at K={k} (1 cached)", 3)   # the first batch: all cached
+    assert seen[1:5] == ["+", "+", "+", "closed"]
     assert len(read_table(tmp_path / "run" / "tables" / "topic_selection.csv")) == 4   # 2 models x 2 Ks

@@ -367,25 +367,39 @@ def _covariate(cfg: Settings, units_m: pd.DataFrame, docvars: pd.DataFrame) -> s
     return next((c for c in ("un_region", "region") if c in have), "speaker")
 
 
-def _k_scan(ctx, M, terms, ks, methods, cfg: Settings, seed: int, engine: str,
-            scan_units: int | None) -> pd.DataFrame:
-    """The K scan as one cached task per (model, K), run on the run's workers (``--workers``).
+def _scan_calls(M, terms, ks, methods, cfg: Settings, seed: int, engine: str, scan_units: int | None):
+    """The K scan as one ``stat_k_scan`` call per (model, K), and each call's relative cost.
 
-    Each task is ``stat_k_scan`` for one model and one K: its fits are seeded by
-    their own run index, not by the task's place, so its row equals the row of a
-    scan over the whole grid, and the table is the same for any number of workers.
-    The largest K (and LDA) go first so the pool ends evenly; an interrupted scan
-    resumes from the tasks already cached.
+    Each call's fits are seeded by their own run index, not by the call's place, so
+    its row equals the row of a scan over the whole grid, and the table is the same
+    for any number of workers and any grouping of the calls.
     """
-    grid = [(m, int(k)) for m in methods for k in ks]
     n_runs = _n_runs(cfg, M.shape[0])
-    calls = [((M, terms), {"ks": [k], "methods": [m], "n_runs": n_runs, "sample_frac": cfg.sample_frac,
-                           "random_state": seed, "top_n": cfg.top_n, "lda_engine": engine,
-                           "gibbs_iter": cfg.gibbs_iter, "max_units": scan_units,
-                           **({"lda_max_units": cfg.lda_scan_max_units or None} if m == "lda" else {})})
-             for m, k in grid]
-    order = sorted(range(len(grid)), key=lambda i: (-grid[i][1] * (4 if grid[i][0] == "lda" else 1), i))
-    return pd.concat(ctx.call_many(stat_k_scan, calls, order=order), ignore_index=True)
+    n = M.shape[0] if scan_units is None else min(M.shape[0], scan_units)
+    calls, costs = {}, {}
+    for m in methods:
+        for k in ks:
+            kw = {"ks": [int(k)], "methods": [m], "n_runs": n_runs, "sample_frac": cfg.sample_frac,
+                  "random_state": seed, "top_n": cfg.top_n, "lda_engine": engine, "gibbs_iter": cfg.gibbs_iter,
+                  "max_units": scan_units}
+            units = n
+            if m == "lda":
+                kw["lda_max_units"] = cfg.lda_scan_max_units or None
+                units = min(n, cfg.lda_scan_max_units or n)
+            calls[(m, int(k))] = (stat_k_scan, (M, terms), kw)
+            costs[(m, int(k))] = n_runs * cfg.sample_frac * _fit_cost(m, int(k), units, engine, cfg.gibbs_iter)
+    return calls, costs
+
+
+def _fit_cost(method: str, k: int, n_units: int, engine: str, gibbs_iter: int) -> float:
+    """A fit's cost in NMF-fit units: K x units, collapsed Gibbs about 20 times NMF at 500 sweeps."""
+    factor = 20.0 * gibbs_iter / 500 if method == "lda" and engine == "gibbs" else 4.0 if method == "lda" else 1.0
+    return factor * k * n_units
+
+
+def _by_cost(costs: list[float]) -> list[int]:
+    """Submission order: the most expensive first (so the workers finish together), ties by place."""
+    return sorted(range(len(costs)), key=lambda i: (-costs[i], i))
 
 
 # ----------------------------------------------------------------------- the stage
@@ -427,10 +441,20 @@ def run(ctx, cfg: Settings) -> None:
     scan_units = cfg.scan_max_units or None
     if scan_units is not None and M.shape[0] > scan_units:
         ctx.log(f"topics: the K scan uses a random {scan_units} of the {M.shape[0]} units (topics.scan_max_units)")
-    selection = _k_scan(ctx, M, terms, ks, methods, cfg, seed, engine, scan_units)
+    # The K scan and the fits on all units, on the run's workers. K depends only on the
+    # reported model's scan rows, so those run first; the other models' scan and the
+    # final fits (the reported model and the others at the chosen K) then share one
+    # batch, longest first, instead of the fits waiting for the whole scan in turn.
+    # Every call is the one ctx.call would make (same key, same result).
+    scan, scan_cost = _scan_calls(M, terms, ks, methods, cfg, seed, engine, scan_units)
+    first = [] if k_fixed is not None else [mk for mk in scan if mk[0] == model_name]
+    rows = dict(zip(first, ctx.call_each([scan[mk] for mk in first],
+                                         order=_by_cost([scan_cost[mk] for mk in first]),
+                                         label="topics: K scan")))
+    selection = pd.concat(rows.values(), ignore_index=True) if rows else None
     rule = cfg.rule
     crit = "heldout_error" if model_name == "nmf" else "heldout_loglik"
-    if rule == "heldout" and selection.loc[selection["model"] == model_name, crit].isna().all():
+    if rule == "heldout" and selection is not None and selection.loc[selection["model"] == model_name, crit].isna().all():
         ctx.log("topics: no held-out units (topics.sample_frac=1): K chosen by the coherence rule")
         rule = "coherence"
     edge = ""
@@ -452,6 +476,15 @@ def run(ctx, cfg: Settings) -> None:
         note = (f"K={k} is on the {edge} edge of the grid {ks}: the criterion may keep improving beyond it "
                 f"({fix} to see)")
         ctx.log(f"topics: {note}")
+    rest = [mk for mk in scan if mk not in rows]
+    fit_calls = [(fit_topic_model, (M, terms, m, k, seed, engine, cfg.gibbs_iter), {}) for m in methods]
+    fit_cost = [_fit_cost(m, k, M.shape[0], engine, cfg.gibbs_iter) for m in methods]
+    done = ctx.call_each([scan[mk] for mk in rest] + fit_calls,
+                         order=_by_cost([scan_cost[mk] for mk in rest] + fit_cost),
+                         label=f"topics: K scan and the fits at K={k}")
+    rows.update(zip(rest, done[:len(rest)]))
+    fits = dict(zip(methods, done[len(rest):]))
+    selection = pd.concat([rows[mk] for mk in scan], ignore_index=True)  # in grid order
     stab = selection.loc[(selection["model"] == model_name) & (selection["k"] == k), "stability"]
     if k_fixed is None and len(stab) and stab.iloc[0] < cfg.min_stability:
         ctx.log(f"topics: stability at K={k} is {stab.iloc[0]:.2f} < {cfg.min_stability}")
@@ -461,7 +494,7 @@ def run(ctx, cfg: Settings) -> None:
     selection = _selection_flags(selection, model_name, k)
     ctx.write_table("topic_selection", selection[TABLE_COLUMNS["topic_selection"]])
 
-    model = ctx.call(fit_topic_model, M, terms, model_name, k, seed, engine, cfg.gibbs_iter)
+    model = fits[model_name]
     labels, terms_df = ctx.call(labels_and_terms, model, M, cfg.frex_weight, cfg.label_lambda, cfg.n_terms)
     label_list = labels["label_frex"].tolist()
     ctx.write_table("topic_terms", terms_df)
@@ -477,19 +510,21 @@ def run(ctx, cfg: Settings) -> None:
     ctx.write_table("topic_prevalence", prev[TABLE_COLUMNS["topic_prevalence"]])
     # the other scanned models with the same K on all units, each fitted once: for the alignment,
     # and a Gibbs LDA beside an NMF report also for composition effects and the by-era table
-    others = {m: ctx.call(fit_topic_model, M, terms, m, k, seed, engine, cfg.gibbs_iter)
-              for m in methods if m != model_name}
+    others = {m: fits[m] for m in methods if m != model_name}
     covariate = _covariate(cfg, units_m, ctx.corpus.docvars)
     ctx.facts["topics"]["covariate"] = covariate
-    eff, notes = ctx.call(effects, model, units_m, ctx.corpus.docvars, covariate, cfg.era_breaks,
-                          cfg.spline_df, label_list, model_name, k, seed, cfg.max_levels)
     companion = others.get("lda")
+    eff_calls = [(effects, (model, units_m, ctx.corpus.docvars, covariate, cfg.era_breaks, cfg.spline_df,
+                            label_list, model_name, k, seed, cfg.max_levels), {})]
     if not isinstance(model, GibbsLDA) and isinstance(companion, GibbsLDA):
         lda_labels, _ = ctx.call(labels_and_terms, companion, M, cfg.frex_weight, cfg.label_lambda, cfg.n_terms)
-        eff_lda, notes_lda = ctx.call(effects, companion, units_m, ctx.corpus.docvars, covariate, cfg.era_breaks,
-                                      cfg.spline_df, lda_labels["label_frex"].tolist(), "lda", k, seed,
-                                      cfg.max_levels)
-        notes += [n for n in notes_lda if n not in notes]
+        eff_calls.append((effects, (companion, units_m, ctx.corpus.docvars, covariate, cfg.era_breaks,
+                                    cfg.spline_df, lda_labels["label_frex"].tolist(), "lda", k, seed,
+                                    cfg.max_levels), {}))
+    # the two regressions (the reported model's, the LDA companion's) side by side on the workers
+    (eff, notes), *more = ctx.call_each(eff_calls, label="topics: effects")
+    for eff_lda, notes_lda in more:
+        notes = notes + [n for n in notes_lda if n not in notes]
         eff = pd.concat([e for e in (eff, eff_lda) if len(e)], ignore_index=True) if len(eff_lda) else eff
     for note in notes:
         ctx.log(note)
