@@ -23,7 +23,7 @@ from analysis.framing.frames import DEFAULT_INDICES, _wide
 from analysis.framing.rates import _boot_sums
 from analysis.stats.bootstrap import group_rng, one_blas_thread, percentile_interval
 
-__all__ = ["INDEX_COLUMNS", "stat_indices"]
+__all__ = ["INDEX_COLUMNS", "index_frames", "stat_indices"]
 
 INDEX_COLUMNS = ["level", "year", "doc_id", "index", "value", "ci_low", "ci_high",
                  "denominator"]
@@ -46,6 +46,17 @@ def _index_values(sums: np.ndarray, fidx: Mapping[str, int], spec: tuple):
 
 
 @one_blas_thread
+def index_frames(indices: Mapping[str, tuple] | None = None) -> set[str]:
+    """The frames (dictionary keys) that the ``indices`` specs read (:func:`stat_indices`).
+
+    The rows of a long frames table with other frames do not change the indices:
+    a caller may drop them first (the frames stage does, so as not to copy every
+    row of the frames and stance tables into one).
+    """
+    indices = DEFAULT_INDICES if indices is None else indices
+    return {f for v in indices.values() for f in ([v[1], v[2]] if v[0] == "balance" else [v[1], *v[2]])}
+
+
 def stat_indices(frames_units: pd.DataFrame, indices: Mapping[str, tuple] | None = None,
                  levels: Sequence[str] = ("year", "doc_id"), n_boot: int = 1000,
                  ci: float = 0.95, seed: int = 0) -> pd.DataFrame:

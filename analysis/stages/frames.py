@@ -30,6 +30,7 @@ from analysis.framing import (
     stat_sentiment,
     stat_sentiment_years,
 )
+from analysis.framing.indices import index_frames
 from analysis.framing.rates import SOURCE_YEAR_COLUMNS
 from analysis.reshape import source_groups
 from analysis.settings import StageSettings, setting
@@ -100,8 +101,13 @@ def run(ctx, cfg: Settings) -> None:
         by_source = ctx.call(stat_rates_by, fu, groups, by="year", name="source", n_boot=cfg.n_boot, ci=cfg.ci,
                              cluster=cluster, seed=seed)
     ctx.write_table("frames_source_years", by_source)
-    ctx.write_table("frame_indices", ctx.call(stat_indices, pd.concat([fu, su], ignore_index=True),
-                                              indices=DEFAULT_INDICES, n_boot=cfg.n_boot, ci=cfg.ci, seed=seed))
+    # only the rows of the frames the indices read (each unit keeps a row per such frame, zeros included,
+    # so its words are still counted): the same indices without a copy of every row of both tables
+    used = index_frames(DEFAULT_INDICES)
+    rows = pd.concat([t[t["frame"].isin(used)] for t in (fu, su)], ignore_index=True)
+    ctx.write_table("frame_indices", ctx.call(stat_indices, rows, indices=DEFAULT_INDICES, n_boot=cfg.n_boot,
+                                              ci=cfg.ci, seed=seed))
+    del rows
     n_years = frame_years["year"].nunique() if len(frame_years) else 0
     if n_years < 2 * cfg.changepoint_min_size:
         ctx.log(f"frames: {n_years} year(s) with text; change points need at least "
