@@ -110,7 +110,7 @@ def run_once(spec: str, copies: int, out: Path, workers: str, only: list[str]) -
     res = run.get("resources", {})
     peaks = [r.get("peak_mib") or 0 for r in res.values()]
     return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
-            # each stage resets the high-water mark, so the run's peak is the largest of the stages'
+            # wait4's peak is the main process's (the stages' sampled peaks are a check on it)
             "mib": max([usage.ru_maxrss / 1024.0, *peaks]), "exit": os.waitstatus_to_exitcode(status),
             "stderr": err[-2000:], "stages": run.get("timings_seconds", {}), "resources": res,
             "errors": run.get("errors", []), "units": (run.get("units") or {}).get("n"),

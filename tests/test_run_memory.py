@@ -134,3 +134,33 @@ def test_a_worker_task_may_change_a_large_argument_in_place():
     with use_workers(2):
         assert sorted(pimap(_sort_in_place, [(M,), (M,)])) == [(0, 1), (1, 1)]
     assert not M.has_sorted_indices                    # the caller's matrix is untouched
+
+
+def test_a_folder_corpus_is_loaded_from_the_cache_until_a_file_changes(tmp_path):
+    """The cached corpus equals a fresh load; one changed byte in one file is a cold load again."""
+    from analysis.corpus import load_corpus
+    from analysis.run.corpus_cache import corpus_key
+    from tests.test_loaders_ungdc import release_files, write_tree
+
+    root = write_tree(tmp_path / "ungdc", release_files())
+    ov = {"compare": {"n_boot": 5}}
+
+    def run(out):
+        run_pipeline(str(root), tmp_path / out, overrides=ov, only=["corpus"], verbose=False, progress=False)
+        return json.loads((tmp_path / out / "run.json").read_text())
+
+    cold = run("a")
+    warm = run("a")
+    assert cold["corpus"]["loaded_from_cache"] is False and warm["corpus"]["loaded_from_cache"] is True
+    assert warm["corpus"]["hash"] == cold["corpus"]["hash"] == load_corpus(str(root)).available().fingerprint()
+    assert run("b")["corpus"]["loaded_from_cache"] is False          # another OUT, another cache: cold
+    assert (tmp_path / "a" / "tables" / "documents.csv").read_bytes() == \
+        (tmp_path / "b" / "tables" / "documents.csv").read_bytes()    # the cached corpus's table is the same
+    key = corpus_key(str(root), ("laughter",))
+    speech = root / "TXT" / "Session 79 - 2024" / "FRA_79_2024.txt"
+    speech.write_text("We support the responsibility to protect!", encoding="utf-8")
+    assert corpus_key(str(root), ("laughter",)) != key
+    changed = run("a")
+    assert changed["corpus"]["loaded_from_cache"] is False and changed["corpus"]["hash"] != cold["corpus"]["hash"]
+    assert corpus_key(str(root), ("applause",)) != corpus_key(str(root), ("laughter",))
+    assert corpus_key("sotu", ()) is None                # a built-in corpus is not a path: loaded every time

@@ -35,6 +35,7 @@ from analysis.errors import UsageError, closest
 from analysis.reshape import load_corpora
 from analysis.run.cache import Cache
 from analysis.run.context import RunContext, StageInfo
+from analysis.run.corpus_cache import load_with_cache
 from analysis.run.memory import RssSampler
 from analysis.run.tables import read_table, table_path, write_csv
 from analysis.settings import parse_assignments
@@ -229,10 +230,16 @@ def run_pipeline(
     if "report" in selected:  # the page reads every other stage's tables: it is built last
         selected = [n for n in selected if n != "report"] + ["report"]
 
-    full = corpus if isinstance(corpus, Corpus) else load_corpora(corpus, load_corpus)  # "A+B" combines
-    # transcript annotations ([Laughter], (spoke in French)...) are not speech: removed once, here,
-    # before the corpus hash, the units and every count; what was removed goes to annotations.csv
-    full, annotations = corpus_strip_annotations(full, text.annotations)
+    cache = Cache(cache_dir or out / ".cache", enabled=use_cache, salt=__version__)
+
+    def load():
+        full = corpus if isinstance(corpus, Corpus) else load_corpora(corpus, load_corpus)  # "A+B" combines
+        # transcript annotations ([Laughter], (spoke in French)...) are not speech: removed once, here,
+        # before the corpus hash, the units and every count; what was removed goes to annotations.csv
+        return corpus_strip_annotations(full, text.annotations)
+
+    # a folder or file corpus is cached by the bytes of its files (analysis.run.corpus_cache)
+    full, annotations, corpus_cached = load_with_cache(corpus, load, cache, text.annotations)
     timings["load"] = time.perf_counter() - t0
     avail = full.available()
     record = _read_record(out)
@@ -242,7 +249,6 @@ def run_pipeline(
         recorded_anchor = (record.get("facts", {}).get("anchor") or {}).get("doc_id")
     anchor_id, anchor_source = resolve_anchor(avail, anchor, recorded_anchor)
     out.mkdir(parents=True, exist_ok=True)
-    cache = Cache(cache_dir or out / ".cache", enabled=use_cache, salt=__version__)
     ctx = RunContext(corpus=avail, full_corpus=full, out=out, seed=int(seed), text=text, anchor=anchor_id,
                      settings=cfgs, cache=cache, verbose=verbose, annotations=annotations, run=run_cfg)
     ctx._fingerprint = avail.fingerprint()
@@ -344,6 +350,8 @@ def run_pipeline(
             "available": len(avail),
             "anchor": full.anchor,
             "loader": full.settings,
+            # read from the cache (analysis.run.corpus_cache: keyed by every file's bytes) or loaded
+            "loaded_from_cache": corpus_cached,
         },
         "seed": ctx.seed,
         "threads": threads,
