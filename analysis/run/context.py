@@ -15,9 +15,9 @@ import sys
 import time
 import weakref
 import zlib
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import MutableMapping
 from typing import Any, Callable, Sequence
 
 import pandas as pd

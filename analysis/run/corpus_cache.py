@@ -16,8 +16,9 @@ the others load every time, as before.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from analysis._version import __version__
 

@@ -55,6 +55,7 @@ class RssSampler:
         self.available = now is not None
         self._peak = now or 0
         self._window = now or 0
+        self._lock = threading.Lock()   # a window's reset is never lost to a sample in flight
         self._stop = threading.Event()
         self._thread = None
         if self.available:
@@ -66,17 +67,17 @@ class RssSampler:
             self._sample()
 
     def _sample(self) -> int:
-        now = _rss_bytes() or 0
-        if now > self._peak:
-            self._peak = now
-        if now > self._window:
-            self._window = now
+        with self._lock:
+            now = _rss_bytes() or 0
+            self._peak = max(self._peak, now)
+            self._window = max(self._window, now)
         return now
 
     def window(self) -> None:
         """Start a new window (its peak is read with :meth:`window_peak_mib`)."""
         if self.available:
-            self._window = _rss_bytes() or 0
+            with self._lock:
+                self._window = _rss_bytes() or 0
 
     def window_peak_mib(self) -> float | None:
         if not self.available:

@@ -454,7 +454,8 @@ def run(ctx, cfg: Settings) -> None:
     selection = pd.concat(rows.values(), ignore_index=True) if rows else None
     rule = cfg.rule
     crit = "heldout_error" if model_name == "nmf" else "heldout_loglik"
-    if rule == "heldout" and selection is not None and selection.loc[selection["model"] == model_name, crit].isna().all():
+    if (rule == "heldout" and selection is not None
+            and selection.loc[selection["model"] == model_name, crit].isna().all()):
         ctx.log("topics: no held-out units (topics.sample_frac=1): K chosen by the coherence rule")
         rule = "coherence"
     edge = ""
