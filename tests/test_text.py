@@ -113,11 +113,12 @@ def _normalize_by_patterns(text):
     import re
     import unicodedata
 
-    from analysis.text import _DASHES, _QUOTE_MAP
+    from analysis.text import _QUOTE_MAP
 
+    dashes = re.compile(r"\s*(?:[\u2012\u2013\u2014\u2015\u2212]|(?<!-)--(?!-))\s*")
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = text.translate(str.maketrans({k: (v or None) for k, v in _QUOTE_MAP.items()}))
-    text = _DASHES.sub(" - ", text)
+    text = dashes.sub(" - ", text)
     text = re.sub(r"[^\S\n]+", " ", text)
     text = "\n".join(line.strip() for line in text.split("\n"))
     text = re.sub(r"\n{3,}", "\n\n", text)

@@ -154,7 +154,7 @@ def anchor_option():
 
 
 def no_cache_option():
-    return typer.Option(False, "--no-cache", help="Recompute everything (ignore OUT/.cache).")
+    return typer.Option(False, "--no-cache", help="Recompute everything, the loaded corpus too (ignore OUT/.cache).")
 
 
 def cache_dir_option():

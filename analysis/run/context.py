@@ -150,6 +150,10 @@ class RunContext:
     _memo: dict[int, tuple[Any, str]] = field(default_factory=dict, repr=False)
     _dtms: dict[str, Any] = field(default_factory=dict, repr=False)
 
+    def __post_init__(self):
+        if not isinstance(self.tables, TableStore):  # a plain dict given by a caller
+            self.tables = TableStore(self.tables)
+
     # ------------------------------------------------------------ facts
     @property
     def fingerprint(self) -> str:
@@ -361,8 +365,6 @@ class RunContext:
         if self.stage is not None and self.stage.produces and name not in self.stage.produces:
             raise RuntimeError(f"stage {self.stage.name!r} writes table {name!r} but does not declare it "
                                f"in PRODUCES {self.stage.produces}")
-        if not isinstance(self.tables, TableStore):
-            self.tables = TableStore(self.tables)
         self.tables[name] = df
         formats = table_formats(name, df, self.run.table_format if self.run is not None else "auto")
         self.written[name] = {"stage": self.stage.name if self.stage else None, "rows": int(len(df)),
