@@ -616,3 +616,17 @@ def test_warm_run_is_byte_identical_and_recomputes_nothing(tmp_path, monkeypatch
     assert not again.errors and again.cache.misses == 1
     expected = stat_changepoints(cold.tables["frames_years"], min_size=3, seed=again.seed)
     pd.testing.assert_frame_equal(again.tables["frame_changepoints"], expected)
+
+
+def test_indices_from_only_their_frames_rows_equal_those_from_every_row():
+    """What the frames stage passes (index_frames' rows of frames and stance) gives the same indices."""
+    from analysis.framing import load_stance_dictionary
+    from analysis.framing.indices import index_frames
+
+    units = _planted_corpus(years=range(2001, 2006))
+    fu, su = stat_frames(units), stat_frames(units, load_stance_dictionary())
+    every = pd.concat([fu, su], ignore_index=True)
+    used = index_frames()
+    assert used and used < set(every["frame"])          # some rows really are dropped
+    rows = every[every["frame"].isin(used)]
+    pd.testing.assert_frame_equal(stat_indices(rows, n_boot=100, seed=3), stat_indices(every, n_boot=100, seed=3))

@@ -46,6 +46,11 @@ def _index_values(sums: np.ndarray, fidx: Mapping[str, int], spec: tuple):
 
 
 @one_blas_thread
+def _spec_frames(spec: tuple) -> list[str]:
+    """The frames one index spec reads: ``("balance", a, b)`` or ``("share", a, [a, b, ...])``."""
+    return [spec[1], spec[2]] if spec[0] == "balance" else [spec[1], *spec[2]]
+
+
 def index_frames(indices: Mapping[str, tuple] | None = None) -> set[str]:
     """The frames (dictionary keys) that the ``indices`` specs read (:func:`stat_indices`).
 
@@ -54,7 +59,7 @@ def index_frames(indices: Mapping[str, tuple] | None = None) -> set[str]:
     row of the frames and stance tables into one).
     """
     indices = DEFAULT_INDICES if indices is None else indices
-    return {f for v in indices.values() for f in ([v[1], v[2]] if v[0] == "balance" else [v[1], *v[2]])}
+    return {f for v in indices.values() for f in _spec_frames(v)}
 
 
 def stat_indices(frames_units: pd.DataFrame, indices: Mapping[str, tuple] | None = None,
@@ -88,11 +93,11 @@ def stat_indices(frames_units: pd.DataFrame, indices: Mapping[str, tuple] | None
     units, M, frames, t = _wide(frames_units)
     fidx = {f: j for j, f in enumerate(frames)}
     specs = {k: v for k, v in indices.items()
-             if all(f in fidx for f in ([v[1], v[2]] if v[0] == "balance" else [v[1], *v[2]]))}
+             if all(f in fidx for f in _spec_frames(v))}
     if not specs:
         return empty
     needed = sorted({fidx[f] for v in specs.values()
-                     for f in ([v[1], v[2]] if v[0] == "balance" else [v[1], *v[2]])})
+                     for f in _spec_frames(v)})
     M = M[:, needed]
     fidx = {frames[j]: i for i, j in enumerate(needed)}
     rows = []
