@@ -323,3 +323,48 @@ def test_a_view_renders_to_static_svg_from_the_same_specification(run_dir):
     spec = json.loads(blob)["similarity"]["spec"]
     svg = vl_convert.vegalite_to_svg(spec)
     assert svg.lstrip().startswith("<svg") and "cosine to the anchor" in svg
+
+
+def _term_kwic_full_scan(units, terms, target_docs, reference_docs, comparison, n_lines=4, window=8):
+    """stat_term_kwic's definition written out: every KWIC line of both sides, then the kept ones."""
+    import numpy as np
+
+    from analysis.textstats.evidence import TERM_KWIC_COLUMNS
+    from analysis.textstats.kwic import stat_kwic
+
+    terms = list(dict.fromkeys(terms))
+    parts = []
+    for side, ids in (("target", target_docs), ("reference", reference_docs)):
+        u = units[units["doc_id"].astype(str).isin(set(ids))]
+        k = stat_kwic(u, terms, window=window, valuetype="fixed", case_insensitive=True)
+        if k.empty:
+            continue
+        k = k.assign(_row=np.arange(len(k)))
+        k["_nth"] = k.groupby(["pattern", "doc_id"]).cumcount()
+        k = k.sort_values(["pattern", "_nth", "_row"], kind="stable").groupby("pattern", sort=False).head(n_lines)
+        parts.append(k.assign(side=side, term=k["pattern"], comparison=comparison))
+    if not parts:
+        return pd.DataFrame(columns=TERM_KWIC_COLUMNS)
+    out = pd.concat(parts, ignore_index=True)
+    rank = {t: i for i, t in enumerate(terms)}
+    out = out.assign(_t=out["term"].map(rank), _s=(out["side"] == "reference").astype(int))
+    return out.sort_values(["_t", "_s", "_row"], kind="stable").reindex(columns=TERM_KWIC_COLUMNS) \
+        .reset_index(drop=True)
+
+
+@pytest.mark.parametrize("n_lines", [1, 4, 30])
+def test_term_kwic_equals_the_full_scan_on_a_real_corpus(n_lines):
+    """Searching documents in batches until enough have a match keeps exactly the lines of a full scan."""
+    from analysis.corpus import load_corpus
+    from analysis.text import make_units
+    from analysis.textstats.evidence import stat_term_kwic
+
+    units = make_units(load_corpus("inaugural"), "paragraph")
+    ids = sorted(units["doc_id"].astype(str).unique())
+    target, reference = ids[::3], [d for d in ids if d not in ids[::3]]
+    # common words, rare words, a phrase, a word absent from the corpus, a term on one side only
+    terms = ["the", "freedom", "union", "united states", "zyzzyva", "constitution", "liberty", "god",
+             "washington"]
+    got = stat_term_kwic(units, terms, target, reference, "x", n_lines=n_lines, window=3)
+    want = _term_kwic_full_scan(units, terms, target, reference, "x", n_lines=n_lines, window=3)
+    pd.testing.assert_frame_equal(got, want)

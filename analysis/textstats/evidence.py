@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from analysis.textstats.kwic import stat_kwic
+from analysis.textstats.kwic import _kwic_units, stat_kwic
 from analysis.textstats.similarity import tfidf
 
 __all__ = ["PARAGRAPH_SIMILARITY_COLUMNS", "TERM_KWIC_COLUMNS", "stat_paragraph_similarity",
@@ -114,26 +114,54 @@ def stat_term_kwic(units: pd.DataFrame, terms: Sequence[str], target_docs: Seque
     terms = list(dict.fromkeys(str(t) for t in terms))
     if not terms or n_lines < 1:
         return pd.DataFrame(columns=TERM_KWIC_COLUMNS)
+    # KWIC's own order of the units (documents by first appearance, paragraphs by position), so a
+    # term's lines come in the order a scan of every unit gives them
+    units = _kwic_units(units, ("date", "year", "speaker"))
+    docs = units["doc_id"].astype(str)
+    rank = pd.factorize(docs)[0]
+    texts = units["text"].fillna("").astype(str)
+    sides = [(side, docs.isin(set(map(str, ids))).to_numpy())
+             for side, ids in (("target", target_docs), ("reference", reference_docs))]
     parts = []
-    # only paragraphs that contain a term's first word as a substring can match (a superset, fast)
-    firsts = sorted({t.split()[0].lower() for t in terms if t.split()})
-    may = units["text"].astype(str).str.contains("|".join(map(re.escape, firsts)), case=False, regex=True)
-    for side, ids in (("target", target_docs), ("reference", reference_docs)):
-        u = units[may & units["doc_id"].astype(str).isin(set(map(str, ids)))]
-        if u.empty:
+    for term in terms:
+        first = term.split()[0] if term.split() else ""
+        if not first:
             continue
-        k = stat_kwic(u, terms, window=window, valuetype="fixed", case_insensitive=True)
-        if k.empty:
-            continue
-        k = k.assign(_row=np.arange(len(k)))
-        k["_nth"] = k.groupby(["pattern", "doc_id"]).cumcount()
-        k = k.sort_values(["pattern", "_nth", "_row"], kind="stable")
-        k = k.groupby("pattern", sort=False).head(n_lines).sort_values("_row")
-        parts.append(k.assign(side=side, term=k["pattern"], comparison=comparison))
+        # only paragraphs holding the term's first word as a substring can match (a superset, fast)
+        may = texts.str.contains(re.escape(first), case=False, regex=True).to_numpy()
+        for side, on_side in sides:
+            cand = np.flatnonzero(may & on_side)
+            k = _first_lines(units, cand, rank, term, n_lines, window)
+            if k is not None:
+                parts.append(k.assign(side=side, term=term, comparison=comparison))
     if not parts:
         return pd.DataFrame(columns=TERM_KWIC_COLUMNS)
     out = pd.concat(parts, ignore_index=True)
-    rank = {t: i for i, t in enumerate(terms)}
-    out = out.assign(_t=out["term"].map(rank), _s=(out["side"] == "reference").astype(int))
-    out = out.sort_values(["_t", "_s", "_row"], kind="stable")
     return out.reindex(columns=TERM_KWIC_COLUMNS).reset_index(drop=True)
+
+
+def _first_lines(units: pd.DataFrame, cand: np.ndarray, rank: np.ndarray, term: str, n_lines: int,
+                 window: int) -> pd.DataFrame | None:
+    """The ``n_lines`` KWIC lines of ``term`` kept by :func:`stat_term_kwic` from the units ``cand``.
+
+    The lines kept are the first match of each document in turn (documents in
+    order), then the second, and so on. So once ``n_lines`` documents with a match
+    are found, later documents cannot change the choice: the candidate documents
+    are searched in growing batches, not all at once (the same lines, a fraction of
+    the work when a term is common).
+    """
+    if not len(cand):
+        return None
+    _, starts = np.unique(rank[cand], return_index=True)   # cand is in unit order, so ranks ascend
+    take = n_lines
+    while True:
+        sub = cand if take >= len(starts) else cand[:starts[take]]
+        k = stat_kwic(units.iloc[sub], [term], window=window, valuetype="fixed", case_insensitive=True)
+        if take >= len(starts) or k["doc_id"].nunique() >= n_lines:
+            break
+        take *= 4
+    if k.empty:
+        return None
+    k = k.assign(_row=np.arange(len(k)))
+    k["_nth"] = k.groupby("doc_id").cumcount()
+    return k.sort_values(["_nth", "_row"], kind="stable").head(n_lines).sort_values("_row")
