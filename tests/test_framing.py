@@ -629,4 +629,10 @@ def test_indices_from_only_their_frames_rows_equal_those_from_every_row():
     used = index_frames()
     assert used and used < set(every["frame"])          # some rows really are dropped
     rows = every[every["frame"].isin(used)]
-    pd.testing.assert_frame_equal(stat_indices(rows, n_boot=100, seed=3), stat_indices(every, n_boot=100, seed=3))
+    want = stat_indices(every, n_boot=100, seed=3)
+    pd.testing.assert_frame_equal(stat_indices(rows, n_boot=100, seed=3), want)
+    # and with only the columns the stage keeps for them
+    from analysis.stages.frames import INDEX_INPUT_COLUMNS
+
+    assert set(INDEX_INPUT_COLUMNS) < set(rows.columns)
+    pd.testing.assert_frame_equal(stat_indices(rows[list(INDEX_INPUT_COLUMNS)], n_boot=100, seed=3), want)

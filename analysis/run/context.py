@@ -27,6 +27,7 @@ from analysis.corpus import Corpus
 from analysis.errors import UsageError
 from analysis.run.cache import Cache
 from analysis.run.hashing import Fingerprinter
+from analysis.run.memory import release_free_memory
 from analysis.run.tables import PARQUET_MIN_ROWS, read_table, table_formats, write_csv, write_formats
 
 __all__ = ["RunContext", "StageInfo", "TableStore"]
@@ -228,6 +229,7 @@ class RunContext:
         value = self.cache.get_or_compute_key(f"{stage}/{target.__qualname__}", key, compute)
         self.profile.append((stage, target.__qualname__, time.perf_counter() - t0, bool(computed),
                              self._window_peak()))
+        release_free_memory()  # what the call freed goes back to the system, not to the next peak
         return self._remember(value, key)
 
     def _window(self) -> None:
@@ -320,6 +322,7 @@ class RunContext:
             # the tasks ran side by side: the profile records their wall time together, once
             self.profile.append((stage, f"{what} x{len(todo)}", time.perf_counter() - t0, True,
                                  self._window_peak()))
+            release_free_memory()
         return [self._remember(v, k) for v, k in zip(results, keys)]
 
     def cached(self, *a, **k):  # pragma: no cover - the old API, removed on purpose
@@ -375,6 +378,7 @@ class RunContext:
         path = write_formats(df, self.tables_dir, name, formats, csv_bytes=csv_bytes)[-1]
         if "parquet" in formats and len(df) >= PARQUET_MIN_ROWS:
             self.tables.spill(name, path)
+        release_free_memory()  # the Arrow buffers of the write
         return path
 
     def table(self, name: str) -> pd.DataFrame | None:

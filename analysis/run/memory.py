@@ -13,9 +13,10 @@ the interval can be missed by the per-call figures. Off Linux every figure is No
 from __future__ import annotations
 
 import os
+import sys
 import threading
 
-__all__ = ["RssSampler", "rss_mib"]
+__all__ = ["RssSampler", "release_free_memory", "rss_mib"]
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
@@ -37,6 +38,50 @@ def _hwm_bytes() -> int | None:
     except (OSError, ValueError, IndexError):
         pass
     return None
+
+
+def _libc_trim():
+    """glibc's ``malloc_trim`` (None elsewhere: musl, macOS, Windows)."""
+    global _TRIM
+    if _TRIM is None:
+        _TRIM = False
+        try:
+            import ctypes
+
+            _TRIM = ctypes.CDLL("libc.so.6").malloc_trim
+            _TRIM.argtypes, _TRIM.restype = [ctypes.c_size_t], ctypes.c_int
+        except (OSError, AttributeError):
+            pass
+    return _TRIM or None
+
+
+_TRIM = None
+
+
+def release_free_memory(collect: bool = False) -> None:
+    """Give memory that is already free back to the operating system.
+
+    Two allocators keep freed memory for reuse, so the resident size of a long
+    run only grows: Arrow's memory pool (mimalloc or jemalloc: pandas' ``str``
+    columns and every Parquet read live there) and glibc's heap. On the UNGDC
+    sessions 60-79, 0.9 GB of the 1.2 GB held after the frames counts were
+    deleted was such free memory. This asks Arrow's pool to release what it holds
+    unused and glibc to trim its heap (``malloc_trim``); ``collect`` runs the
+    cycle collector first. Nothing in use is touched, so results cannot change.
+    """
+    if collect:
+        import gc
+
+        gc.collect()
+    pa = sys.modules.get("pyarrow")
+    if pa is not None:
+        try:
+            pa.default_memory_pool().release_unused()
+        except Exception:  # noqa: BLE001 - an old pyarrow or an exotic pool: nothing to release
+            pass
+    trim = _libc_trim()
+    if trim is not None:
+        trim(0)
 
 
 def rss_mib() -> float | None:

@@ -36,7 +36,7 @@ from analysis.reshape import load_corpora
 from analysis.run.cache import Cache
 from analysis.run.context import RunContext, StageInfo
 from analysis.run.corpus_cache import load_with_cache
-from analysis.run.memory import RssSampler
+from analysis.run.memory import RssSampler, release_free_memory
 from analysis.run.tables import read_table, table_path, write_csv
 from analysis.settings import parse_assignments
 from analysis.run.registry import OPTIONAL_STAGES, STAGE_NAMES, settings_class, stage_module
@@ -328,6 +328,7 @@ def run_pipeline(
             finally:
                 np.random.set_state(rng_state)
                 ctx.stage = None
+                release_free_memory(collect=True)  # the stage's garbage, before the next stage's peak
             timings[name] = round(time.perf_counter() - t, 3)
             ctx.memory = None
             resources[name] = usage.done()

@@ -73,6 +73,10 @@ class Settings(StageSettings):
     units_zeros: bool = setting(True, "false: frames_units/stance_units keep only rows with matches.")
 
 
+#: the columns of the frames tables that stat_indices reads
+INDEX_INPUT_COLUMNS = ("unit_id", "doc_id", "frame", "matches", "tokens", "year")
+
+
 def _nonzero(units_table: pd.DataFrame, zeros: bool) -> pd.DataFrame:
     return units_table if zeros else units_table[units_table["matches"] > 0]
 
@@ -102,9 +106,11 @@ def run(ctx, cfg: Settings) -> None:
                              cluster=cluster, seed=seed)
     ctx.write_table("frames_source_years", by_source)
     # only the rows of the frames the indices read (each unit keeps a row per such frame, zeros included,
-    # so its words are still counted): the same indices without a copy of every row of both tables
+    # so its words are still counted), and only the columns they read: the same indices without a copy
+    # of every row and column of both tables
     used = index_frames(DEFAULT_INDICES)
-    rows = pd.concat([t[t["frame"].isin(used)] for t in (fu, su)], ignore_index=True)
+    cols = [c for c in INDEX_INPUT_COLUMNS if c in fu.columns]
+    rows = pd.concat([t.loc[t["frame"].isin(used).to_numpy(), cols] for t in (fu, su)], ignore_index=True)
     ctx.write_table("frame_indices", ctx.call(stat_indices, rows, indices=DEFAULT_INDICES, n_boot=cfg.n_boot,
                                               ci=cfg.ci, seed=seed))
     del rows
