@@ -636,3 +636,75 @@ def test_indices_from_only_their_frames_rows_equal_those_from_every_row():
 
     assert set(INDEX_INPUT_COLUMNS) < set(rows.columns)
     pd.testing.assert_frame_equal(stat_indices(rows[list(INDEX_INPUT_COLUMNS)], n_boot=100, seed=3), want)
+
+
+def _long_as_strings(units, fu):
+    """The frames table as it was built before its labels became categoricals: every label a string, per row."""
+    from analysis.framing.dictionary import KEY_SEP
+
+    frames = list(dict.fromkeys(fu["frame"].astype(str)))
+    F, n = len(frames), len(units)
+    out = pd.DataFrame({
+        "unit_id": np.repeat(units["unit_id"].astype(str).to_numpy(), F),
+        "doc_id": np.repeat(units["doc_id"].astype(str).to_numpy(), F),
+        "frame": np.tile(np.array(frames, dtype=object), n),
+        "matches": fu["matches"].to_numpy(), "tokens": fu["tokens"].to_numpy(),
+        "rate_per_1000": fu["rate_per_1000"].to_numpy(), "level": fu["level"].to_numpy(),
+        "family": np.tile(np.array([f.split(KEY_SEP)[0] for f in frames], dtype=object), n),
+    })
+    for c in ("unit_id", "doc_id", "frame", "family"):
+        out[c] = out[c].astype("str")
+    for c in ("date", "year", "speaker"):
+        if c in units.columns:
+            out[c] = np.repeat(units[c].to_numpy(), F)
+            if c == "year":
+                out[c] = out[c].astype("Int64")
+    return out
+
+
+def test_frames_labels_are_sorted_categoricals_that_give_the_string_tables(tmp_path):
+    """The categorical labels hold the strings once; every table from them is the one strings give."""
+    from analysis.framing.frames import plain_strings
+    from analysis.framing import load_stance_dictionary
+    from analysis.run.tables import write_csv, write_parquet
+    import analysis.run.tables as tables_mod
+
+    units = _planted_corpus(years=range(2001, 2007))
+    # ids out of sorted order, a missing speaker, a non-ASCII one: categories must sort like strings
+    units = units.iloc[::-1].reset_index(drop=True)
+    units["speaker"] = np.where(units["year"] % 3 == 0, "Ban Ki-moon", "António Guterres")
+    units.loc[units.index[:5], "speaker"] = None
+    units["date"] = units["year"].astype(str) + "-09-06"
+    fu = stat_frames(units)
+    for c in ("unit_id", "doc_id", "frame", "family", "speaker", "date"):
+        assert isinstance(fu[c].dtype, pd.CategoricalDtype), c
+        cats = fu[c].cat.categories.tolist()
+        assert cats == sorted(cats), c
+    assert fu["speaker"].isna().sum() == 5 * fu["frame"].nunique()
+    strings = _long_as_strings(units, fu)
+    pd.testing.assert_frame_equal(plain_strings(fu), strings)
+    # what the stage computes from it: the same tables, dtypes included
+    anchor = units["doc_id"].iloc[0]
+    su = stat_frames(units, load_stance_dictionary())
+    su_strings = _long_as_strings(units, su)
+    for by, cluster in (("year", None), ("doc_id", None), ("year", "doc_id")):
+        pd.testing.assert_frame_equal(stat_rates(fu, by=by, n_boot=50, cluster=cluster, seed=1),
+                                      stat_rates(strings, by=by, n_boot=50, cluster=cluster, seed=1))
+    from analysis.framing.frames import concat_frames
+
+    both, both_strings = concat_frames([fu, su]), pd.concat([strings, su_strings], ignore_index=True)
+    assert isinstance(both["frame"].dtype, pd.CategoricalDtype)          # codes, not a string per row
+    pd.testing.assert_frame_equal(plain_strings(both), both_strings)
+    pd.testing.assert_frame_equal(stat_indices(both, n_boot=50, seed=2), stat_indices(both_strings, n_boot=50, seed=2))
+    pd.testing.assert_frame_equal(stat_anchor_profile(fu, units, anchor), stat_anchor_profile(strings, units, anchor))
+    # written: the bytes of the string table, also when the Parquet file has several row groups
+    for rows in (tables_mod.ROW_GROUP_SIZE, 1000):
+        tables_mod.ROW_GROUP_SIZE, keep = rows, tables_mod.ROW_GROUP_SIZE
+        try:
+            a = write_parquet(fu, tmp_path / f"c{rows}.parquet").read_bytes()
+            b = write_parquet(strings, tmp_path / f"s{rows}.parquet").read_bytes()
+        finally:
+            tables_mod.ROW_GROUP_SIZE = keep
+        assert a == b, rows
+    assert len(fu) > 1000
+    assert write_csv(fu, tmp_path / "c.csv").read_bytes() == write_csv(strings, tmp_path / "s.csv").read_bytes()

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.framing.frames import _wide
+from analysis.framing.frames import _wide, plain_strings
 from analysis.stats.bootstrap import group_rng, one_blas_thread, percentile_interval, resample_sums
 from analysis.stats.parallel import chunks, pmap
 
@@ -158,8 +158,8 @@ def stat_rates(frames_units: pd.DataFrame, by: str = "year", n_boot: int = 1000,
         return out.reset_index(drop=True)
     out = out.rename(columns={"rate": "rate_per_1000"}).drop(columns="n_docs")
     dv = [c for c in ("date", "year", "speaker") if c in units.columns and c != by]
-    if dv:
-        out = out.merge(units.drop_duplicates(by)[[by, *dv]], on=by, how="left")
+    if dv:  # the docvars as strings, not as the frames table's categoricals
+        out = out.merge(plain_strings(units.drop_duplicates(by)[[by, *dv]]), on=by, how="left")
     out = out.sort_values([by, "frame"], key=lambda s: s.map(order) if s.name == "frame" else s,
                           kind="stable")
     first = [by, "frame", "matches", "tokens", "rate_per_1000", "ci_low", "ci_high", "n_units"]

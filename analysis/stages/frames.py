@@ -30,6 +30,7 @@ from analysis.framing import (
     stat_sentiment,
     stat_sentiment_years,
 )
+from analysis.framing.frames import concat_frames
 from analysis.framing.indices import index_frames
 from analysis.framing.rates import SOURCE_YEAR_COLUMNS
 from analysis.reshape import source_groups
@@ -110,7 +111,7 @@ def run(ctx, cfg: Settings) -> None:
     # of every row and column of both tables
     used = index_frames(DEFAULT_INDICES)
     cols = [c for c in INDEX_INPUT_COLUMNS if c in fu.columns]
-    rows = pd.concat([t.loc[t["frame"].isin(used).to_numpy(), cols] for t in (fu, su)], ignore_index=True)
+    rows = concat_frames([t.loc[t["frame"].isin(used).to_numpy(), cols] for t in (fu, su)])
     ctx.write_table("frame_indices", ctx.call(stat_indices, rows, indices=DEFAULT_INDICES, n_boot=cfg.n_boot,
                                               ci=cfg.ci, seed=seed))
     del rows
