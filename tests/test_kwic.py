@@ -157,3 +157,25 @@ def test_window_collocates_against_brute_force():
     assert "populations" not in set(res.collocate)
     two = stat_collocates(units, ["sovereign*", "protect"], window=1, min_count=1)
     assert set(two.node) == {"sovereign*", "protect"}
+
+
+@pytest.mark.parametrize("batch", [1, 3, 4096])
+def test_collocations_are_the_same_whatever_the_tokenising_batch(inaugural, monkeypatch, batch):
+    """Units are tokenised in batches (ids, not strings, are kept): the tables equal one pass over all words."""
+    from analysis.text import make_units
+    from analysis.textstats import kwic
+    from analysis.tokens import tokens
+
+    units = make_units(inaugural.subset(inaugural.doc_ids[-8:]))
+    texts = units["text"].tolist()
+    want_bigrams = stat_collocations(units, min_count=2)
+    want_near = kwic.stat_collocates(units, ["freedom", "nation*"], window=3, min_count=2)
+    monkeypatch.setattr(kwic, "TOKEN_BATCH", batch)
+    ids, lengths, matcher = kwic._token_ids(texts, batch=batch)
+    words = [w for t in texts for w in tokens(t, lowercase=True)]
+    codes, uniques = pd.factorize(pd.Series(words, dtype=object), sort=False)  # the one-pass definition
+    assert np.array_equal(ids, codes) and matcher.words == list(uniques)
+    assert lengths.tolist() == [len(tokens(t, lowercase=True)) for t in texts]
+    pd.testing.assert_frame_equal(stat_collocations(units, min_count=2), want_bigrams)
+    pd.testing.assert_frame_equal(kwic.stat_collocates(units, ["freedom", "nation*"], window=3, min_count=2),
+                                  want_near)
