@@ -137,6 +137,40 @@ def test_draw_figures_draws_the_set_and_skips_missing(tmp_path):
     assert any("novelty skipped" in m for m in logs) and any("style_trends failed" in m for m in logs)
 
 
+def test_lazy_tables_read_only_what_a_figure_draws_from(tmp_path):
+    full = _tables()
+    # the tables of two figures (corpus_overview, anchor_profile) and the fallback; the rest are absent
+    base = {"documents": full["documents"], "anchor_frame_profile": full["frames_units"],
+            "frames_units": full["frames_units"]}
+    read = []
+
+    def load(name):
+        read.append(name)
+        return base.get(name)
+
+    names = [*FS.FIGURE_TABLES]
+    tables = FS.LazyTables(names, load)
+    index = FS.draw_figures(tables, tmp_path / "lazy", anchor="d005", params={"formats": "svg"},
+                            log=lambda m: None)
+    status = dict(zip(index["figure"], index["status"]))
+    assert status["anchor_profile"] == "drawn" and status["corpus_overview"] == "drawn"
+    assert "frames_units" not in read and "anchor_frame_profile" in read   # the fallback is never read
+    assert len(read) == len(set(read))                                      # each table read once
+    assert "scaling" not in tables and "frames_units" in tables            # absent / present, by the loader
+    # the same figures, byte for byte, as from the tables in a dict
+    plain = FS.draw_figures(dict(base), tmp_path / "dict", anchor="d005", params={"formats": "svg"},
+                            log=lambda m: None)
+    assert plain.equals(index)
+    for f in index.loc[index["status"] == "drawn", "figure"]:
+        assert (tmp_path / "lazy" / f"{f}.svg").read_bytes() == (tmp_path / "dict" / f"{f}.svg").read_bytes(), f
+    # without the anchor's profile, the profile comes from frames_units
+    del base["anchor_frame_profile"]
+    read.clear()
+    index = FS.draw_figures(FS.LazyTables(names, load), tmp_path / "fallback", anchor="d005",
+                            params={"formats": "svg"}, log=lambda m: None)
+    assert dict(zip(index["figure"], index["status"]))["anchor_profile"] == "drawn" and "frames_units" in read
+
+
 def test_cross_year_figures_skipped_with_one_dated_document(tmp_path):
     tables = {k: v for k, v in _tables().items() if k not in ("keyness", "fightin_words", "frames_units")}
     tables["documents"] = tables["documents"].iloc[:1]

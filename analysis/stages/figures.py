@@ -250,6 +250,46 @@ def draw_figures(tables: Mapping[str, pd.DataFrame], outdir: str | os.PathLike, 
     return pd.DataFrame(rows, columns=FIGURE_INDEX_COLUMNS)
 
 
+class LazyTables(Mapping):
+    """Tables by name, each read the first time a figure asks for it and then kept.
+
+    ``load(name)`` returns the table or None (absent). The figure set names every
+    table it might read, but reads some only as a fallback (``frames_units`` when
+    the anchor's profile is missing), so reading them all up front held a
+    3.4 M-row table through the figures stage on UNGDC 60-79 for nothing.
+    """
+
+    def __init__(self, names: Sequence[str], load):
+        self._names = tuple(dict.fromkeys(names))
+        self._load = load
+        self._got: dict[str, pd.DataFrame] = {}
+        self._absent: set[str] = set()
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name in self._got:
+            return self._got[name]
+        if name in self._names and name not in self._absent:
+            t = self._load(name)
+            if t is not None:
+                self._got[name] = t
+                return t
+            self._absent.add(name)
+        raise KeyError(name)
+
+    def __contains__(self, name) -> bool:
+        try:
+            self[name]
+        except KeyError:
+            return False
+        return True
+
+    def __iter__(self):
+        return (n for n in self._names if n in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 #: every table a figure reads (the stage's CONSUMES)
 FIGURE_TABLES = ("documents", "similarity_to_anchor", "similarity_source_years", "similarity_years", "keyness",
                  "fightin_words", "topic_selection", "topic_prevalence", "topic_effects", "topic_terms_by_era", "frames_years", "frames_source_years",
@@ -286,7 +326,7 @@ def run(ctx, cfg: Settings) -> None:
     two dated documents are available, are skipped with a logged message.
     Writes ``figure_index.csv`` (figure, plot, source_tables, status, message).
     """
-    tables = {name: t for name in FIGURE_TABLES if (t := ctx.table(name)) is not None}
+    tables = LazyTables(FIGURE_TABLES, ctx.table)
     params = {"formats": ",".join(cfg.formats), "max_groups": cfg.max_groups, "n_keyness": cfg.n_keyness,
               "n_labels": cfg.n_labels}
     reuse = cfg.reuse and getattr(ctx.cache, "enabled", True)  # --no-cache redraws everything
@@ -313,15 +353,17 @@ def redraw(out: str | os.PathLike, formats: Sequence[str] | str = FORMATS, reuse
         run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     from analysis.run.tables import read_table, table_path
 
-    tables = {}
-    for name in sorted({p.stem for p in (*tdir.glob("*.csv"), *tdir.glob("*.parquet"))}):
-        if name in ("units", "kwic", "figure_index"):
-            continue
+    def load(name: str) -> pd.DataFrame | None:
         p = table_path(tdir, name)  # Parquet or CSV (run.table_format)
         try:
-            tables[name] = read_table(p)
+            return read_table(p)
         except Exception as e:  # pragma: no cover - unreadable table  # noqa: BLE001
             log(f"figures: cannot read {p} ({e}); figures from it are skipped")
+            return None
+
+    names = sorted({p.stem for p in (*tdir.glob("*.csv"), *tdir.glob("*.parquet"))}
+                   - {"units", "kwic", "figure_index"})
+    tables = LazyTables(names, load)  # each read when a figure first needs it
     corpus = run.get("corpus", {})
     meta = {"seed": run.get("seed"), "corpus": corpus.get("name"), "corpus_hash": corpus.get("hash"),
             "anchor": None, "package": "analysis", "package_version": package_version()}
