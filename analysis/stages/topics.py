@@ -515,11 +515,13 @@ def run(ctx, cfg: Settings) -> None:
     covariate = _covariate(cfg, units_m, ctx.corpus.docvars)
     ctx.facts["topics"]["covariate"] = covariate
     companion = others.get("lda")
-    eff_calls = [(effects, (model, units_m, ctx.corpus.docvars, covariate, cfg.era_breaks, cfg.spline_df,
+    # the regressions read the units' ids and docvars, not their text: the text is not sent to the workers
+    units_e = units_m.drop(columns=["text"], errors="ignore")
+    eff_calls = [(effects, (model, units_e, ctx.corpus.docvars, covariate, cfg.era_breaks, cfg.spline_df,
                             label_list, model_name, k, seed, cfg.max_levels), {})]
     if not isinstance(model, GibbsLDA) and isinstance(companion, GibbsLDA):
         lda_labels, _ = ctx.call(labels_and_terms, companion, M, cfg.frex_weight, cfg.label_lambda, cfg.n_terms)
-        eff_calls.append((effects, (companion, units_m, ctx.corpus.docvars, covariate, cfg.era_breaks,
+        eff_calls.append((effects, (companion, units_e, ctx.corpus.docvars, covariate, cfg.era_breaks,
                                     cfg.spline_df, lda_labels["label_frex"].tolist(), "lda", k, seed,
                                     cfg.max_levels), {}))
     # the two regressions (the reported model's, the LDA companion's) side by side on the workers
