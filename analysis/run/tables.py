@@ -104,7 +104,7 @@ def write_parquet(df: pd.DataFrame, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    options = dict(compression="zstd", compression_level=3, write_statistics=True, use_dictionary=True)
+    options = {"compression": "zstd", "compression_level": 3, "write_statistics": True, "use_dictionary": True}
     cats = [c for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)]
     if not cats or len(df) <= ROW_GROUP_SIZE:
         pq.write_table(_arrow_table(_plain(df, cats)), tmp, row_group_size=ROW_GROUP_SIZE, **options)
