@@ -48,7 +48,7 @@ from analysis.errors import UsageError, closest
 from analysis.text import paragraphs
 
 __all__ = ["PASSAGE_COLUMNS", "corpus_combine", "corpus_passages", "corpus_subset", "load_corpora",
-           "load_reshaped", "match_patterns", "parse_where", "passage_patterns", "source_groups", "source_label"]
+           "load_reshaped", "match_patterns", "parse_where", "passage_patterns", "plain_strings", "source_groups", "source_label"]
 
 #: docvars every passage gets beside its parent's
 PASSAGE_COLUMNS = ["parent_doc_id", "passage_n", "matched", "terms", "n_matches"]
@@ -641,3 +641,15 @@ def load_reshaped(spec: str, loader: Callable[[str], Corpus], where: str | None 
                 "set": passages if isinstance(passages, str) else list(passages), "unit": passage_unit,
                 "window": passage_window if passage_unit == "window" else None}}}
     return corpus
+
+
+def plain_strings(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with its categorical columns as columns of their categories' dtype (strings).
+
+    A copy only when there are any. The frames tables' labels are categoricals
+    (:func:`analysis.framing.stat_frames`); written tables hold the strings (``write_parquet``).
+    """
+    cats = [c for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)]
+    if not cats:
+        return df
+    return df.assign(**{c: df[c].astype(df[c].cat.categories.dtype) for c in cats})

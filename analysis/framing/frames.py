@@ -40,6 +40,7 @@ from analysis.framing.dictionary import (
     read_dictionary,
 )
 from analysis.resources import dictionary_dir
+from analysis.reshape import plain_strings
 
 __all__ = [
     "DEFAULT_INDICES",
@@ -252,14 +253,6 @@ def concat_frames(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
             dtype = pd.CategoricalDtype(pd.Index(cats, dtype="str"))
             parts = [t if t[c].dtype == dtype else t.assign(**{c: t[c].astype(dtype)}) for t in parts]
     return pd.concat(parts, ignore_index=True)
-
-
-def plain_strings(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with its categorical columns as plain string columns (a copy only when there are any)."""
-    cats = [c for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)]
-    if not cats:
-        return df
-    return df.assign(**{c: df[c].astype(df[c].cat.categories.dtype) for c in cats})
 
 
 def _wide(long: pd.DataFrame, id_col: str = "unit_id"):

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.reshape import plain_strings
+
 __all__ = ["write_csv", "write_parquet", "write_formats", "read_table", "table_path", "table_formats",
            "STRING_COLUMNS", "TABLE_FORMATS", "UNIT_TABLES", "PARQUET_MIN_ROWS", "TABLE_EXTENSIONS"]
 
@@ -107,14 +109,14 @@ def write_parquet(df: pd.DataFrame, path: str | Path) -> Path:
     options = {"compression": "zstd", "compression_level": 3, "write_statistics": True, "use_dictionary": True}
     cats = [c for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)]
     if not cats or len(df) <= ROW_GROUP_SIZE:
-        pq.write_table(_arrow_table(_plain(df, cats)), tmp, row_group_size=ROW_GROUP_SIZE, **options)
+        pq.write_table(_arrow_table(plain_strings(df)), tmp, row_group_size=ROW_GROUP_SIZE, **options)
     else:
         # categorical columns are written as their strings, one row group at a time, so the strings of a
         # long table never exist all at once; the file is the one the string columns would give
         writer = None
         try:
             for a in range(0, len(df), ROW_GROUP_SIZE):
-                part = _arrow_table(_plain(df.iloc[a:a + ROW_GROUP_SIZE], cats))
+                part = _arrow_table(plain_strings(df.iloc[a:a + ROW_GROUP_SIZE]))
                 if writer is None:
                     writer = pq.ParquetWriter(tmp, part.schema, **options)
                 writer.write_table(part, row_group_size=ROW_GROUP_SIZE)
@@ -123,13 +125,6 @@ def write_parquet(df: pd.DataFrame, path: str | Path) -> Path:
                 writer.close()
     tmp.replace(path)
     return path
-
-
-def _plain(df: pd.DataFrame, cats) -> pd.DataFrame:
-    """``df`` with its categorical columns ``cats`` as columns of their categories' dtype (strings)."""
-    if not cats:
-        return df
-    return df.assign(**{c: df[c].astype(df[c].cat.categories.dtype) for c in cats})
 
 
 def write_formats(df: pd.DataFrame, directory: str | Path, name: str, formats: tuple[str, ...],
