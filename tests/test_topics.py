@@ -315,6 +315,37 @@ def test_topic_effects_recover_planted_trend_and_speaker():
     assert one.empty and list(one.columns) == TABLE_COLUMNS["topic_effects"]
 
 
+def test_effects_tasks_get_the_arrays_they_read_and_give_the_tables_of_the_model(sim, sim_dtm):
+    """The effects tasks get a model's shares or Gibbs state, not the model; the tables are equal."""
+    import pickle
+
+    from analysis.stages.topics import effect_inputs, effects
+    from analysis.topicmod.composition import composition_effects_from_fit
+    from analysis.topicmod.gibbs import GibbsLDA
+
+    units = sim.units.drop(columns=["text"])
+    docvars = units.drop_duplicates("doc_id")[["doc_id"]]
+    lda = GibbsLDA(5, random_state=3, max_iter=60).fit(sim_dtm)
+    nmf = TopicModel(method="nmf", n_components=5, random_state=0).fit(sim_dtm)
+    labels = [f"t{i}" for i in range(5)]
+    args = (units, docvars, "speaker", None, 3, labels)
+    got_lda, notes = effects(effect_inputs(lda), *args, "lda", 5, 7, 100)
+    want_lda = composition_effects_from_fit(lda, units, covariate="speaker", spline_df=3, labels=labels,
+                                            model="lda", k=5, random_state=7)
+    assert notes == [] and (got_lda["method"] == "composition").all()
+    pd.testing.assert_frame_equal(got_lda, want_lda)
+    got_nmf, _ = effects(effect_inputs(nmf), *args, "nmf", 5, 7, 100)
+    want_nmf = stat_topic_effects(nmf.doc_topic_, units, covariate="speaker", spline_df=3, labels=labels,
+                                  model="nmf", k=5)
+    assert (got_nmf["method"] == "posthoc").all()
+    pd.testing.assert_frame_equal(got_nmf, want_nmf)
+    # what a task carries: the arrays, not the sampler's state of every token or the topic-term matrix
+    for model in (lda, nmf):
+        sent = pickle.dumps(effect_inputs(model))
+        assert len(sent) < len(pickle.dumps(model)) / 2
+        assert b"GibbsLDA" not in sent and b"TopicModel" not in sent
+
+
 SMALL = {"topics": {"k_min": 3, "k_max": 6, "k_step": 3, "n_runs": 2, "n_boot": 100, "n_terms": 10}}
 
 

@@ -51,7 +51,7 @@ from analysis.topicmod import (
     stat_topic_terms,
     stat_unit_topics,
 )
-from analysis.topicmod.composition import composition_effects_from_fit
+from analysis.topicmod.composition import stat_composition_effects
 from analysis.topicmod.dynamic import DynamicTopics, stat_topic_terms_by_era
 from analysis.topicmod.gibbs import GibbsLDA
 from analysis.topicmod.kselect import (
@@ -181,12 +181,29 @@ def labels_and_terms(model: TopicModel, M, frex_weight: float, label_lambda: flo
             stat_topic_terms(model, n=n_terms, frex_weight=frex_weight))
 
 
-def effects(model, units_m: pd.DataFrame, docvars: pd.DataFrame, covariate: str | None,
+def effect_inputs(model) -> dict[str, np.ndarray]:
+    """What :func:`effects` reads from a fitted model, as arrays.
+
+    A Gibbs LDA (or DMR, seeded) model gives its final Gibbs state,
+    ``{"doc_topic_counts": ..., "doc_topic_prior": ...}``; any other model its unit
+    topic shares, ``{"doc_topic": ...}``. The effects tasks get these instead of the
+    model: a pickled Gibbs model carries its sampler's whole state (every token's
+    topic), and an NMF its topic-term matrix, which the regressions never read.
+    The worker pool passes large arrays as memory maps, without a pickled copy.
+    """
+    if isinstance(model, GibbsLDA):
+        return {"doc_topic_counts": np.asarray(model.doc_topic_counts_),
+                "doc_topic_prior": np.asarray(model.doc_topic_prior_)}
+    return {"doc_topic": np.asarray(model.doc_topic_)}
+
+
+def effects(fit: dict, units_m: pd.DataFrame, docvars: pd.DataFrame, covariate: str | None,
             era_breaks, spline_df: int, labels: list, model_name: str, k: int, seed: int = 0,
             max_levels: int = 100):
     """The effects table with the covariate resolved; returns (table, log messages).
 
-    A Gibbs LDA model gets the method of composition (Treier & Jackman 2008; its
+    ``fit`` is :func:`effect_inputs` of the fitted model. A Gibbs LDA model (its
+    Gibbs state) gets the method of composition (Treier & Jackman 2008; its
     posterior over topic assignments propagated, ``method = "composition"``);
     other models the post-hoc regression of their shares (``method = "posthoc"``,
     narrower intervals: the topic model's uncertainty is ignored). A covariate
@@ -209,11 +226,12 @@ def effects(model, units_m: pd.DataFrame, docvars: pd.DataFrame, covariate: str 
         notes.append(f"topics: covariate {cov!r} has {units_m[cov].nunique()} levels (> topics.max_levels="
                      f"{max_levels}); regression on time only (set topics.covariate to a coarser docvar)")
         cov = None
-    if isinstance(model, GibbsLDA):
-        eff = composition_effects_from_fit(model, units_m, covariate=cov, spline_df=spline_df, labels=labels,
-                                           model=model_name, k=k, random_state=seed)
+    if "doc_topic_counts" in fit:
+        eff = stat_composition_effects(fit["doc_topic_counts"], fit["doc_topic_prior"], units_m, covariate=cov,
+                                       spline_df=spline_df, labels=labels, model=model_name, k=k,
+                                       random_state=seed)
     else:
-        eff = stat_topic_effects(model.doc_topic_, units_m, covariate=cov, spline_df=spline_df,
+        eff = stat_topic_effects(fit["doc_topic"], units_m, covariate=cov, spline_df=spline_df,
                                  labels=labels, model=model_name, k=k)
     if eff.empty:
         notes.append("topics: too few documents or years for the effects regression; empty topic_effects")
@@ -515,13 +533,14 @@ def run(ctx, cfg: Settings) -> None:
     covariate = _covariate(cfg, units_m, ctx.corpus.docvars)
     ctx.facts["topics"]["covariate"] = covariate
     companion = others.get("lda")
-    # the regressions read the units' ids and docvars, not their text: the text is not sent to the workers
+    # the regressions read the units' ids and docvars, not their text, and the model's shares or Gibbs
+    # state, not the model: neither the text nor the fitted models are sent to the workers
     units_e = units_m.drop(columns=["text"], errors="ignore")
-    eff_calls = [(effects, (model, units_e, ctx.corpus.docvars, covariate, cfg.era_breaks, cfg.spline_df,
+    eff_calls = [(effects, (effect_inputs(model), units_e, ctx.corpus.docvars, covariate, cfg.era_breaks, cfg.spline_df,
                             label_list, model_name, k, seed, cfg.max_levels), {})]
     if not isinstance(model, GibbsLDA) and isinstance(companion, GibbsLDA):
         lda_labels, _ = ctx.call(labels_and_terms, companion, M, cfg.frex_weight, cfg.label_lambda, cfg.n_terms)
-        eff_calls.append((effects, (companion, units_e, ctx.corpus.docvars, covariate, cfg.era_breaks,
+        eff_calls.append((effects, (effect_inputs(companion), units_e, ctx.corpus.docvars, covariate, cfg.era_breaks,
                                     cfg.spline_df, lda_labels["label_frex"].tolist(), "lda", k, seed,
                                     cfg.max_levels), {}))
     # the two regressions (the reported model's, the LDA companion's) side by side on the workers
