@@ -87,13 +87,16 @@ class Fingerprinter:
             self._tag(h, f"frame{obj.shape}")
             self._feed(h, [str(c) for c in obj.columns])
             self._feed(h, [str(t) for t in obj.dtypes])
-            h.update(pd.util.hash_pandas_object(obj, index=True, categorize=False).to_numpy().tobytes())
+            self._feed_index(h, obj.index)
+            for j in range(obj.shape[1]):
+                self._feed_values(h, obj.iloc[:, j].array)
         elif isinstance(obj, pd.Series):
             self._tag(h, f"series{obj.shape}{obj.dtype}")
             self._feed(h, str(obj.name))
-            h.update(pd.util.hash_pandas_object(obj, index=True, categorize=False).to_numpy().tobytes())
+            self._feed_index(h, obj.index)
+            self._feed_values(h, obj.array)
         elif isinstance(obj, pd.Index):
-            self._feed(h, obj.to_series())
+            self._feed_index(h, obj)
         elif hasattr(obj, "fingerprint") and callable(obj.fingerprint):  # Corpus
             self._tag(h, type(obj).__qualname__)
             h.update(str(obj.fingerprint()).encode())
@@ -115,6 +118,63 @@ class Fingerprinter:
         else:
             self._tag(h, f"pickle:{type(obj).__module__}.{type(obj).__qualname__}")
             h.update(pickle.dumps(obj, protocol=4))
+
+
+    def _feed_index(self, h, index: pd.Index) -> None:
+        if isinstance(index, pd.RangeIndex):
+            self._tag(h, f"range({index.start},{index.stop},{index.step})")
+        elif isinstance(index, pd.MultiIndex):
+            self._tag(h, f"multiindex[{index.nlevels}]{len(index)}")
+            for i in range(index.nlevels):
+                self._feed_index(h, index.get_level_values(i))
+        else:
+            self._tag(h, f"index{index.dtype}{len(index)}")
+            self._feed(h, str(index.name))
+            self._feed_values(h, index.array)
+
+    def _feed_values(self, h, values) -> None:
+        """The content of one column (a pandas array), by kind.
+
+        - string (pyarrow) columns: the missing positions, the offsets from the first and
+          the UTF-8 bytes between them, so slices and chunkings of equal strings agree and
+          no Python string is made per row;
+        - categoricals: their codes and their categories;
+        - NumPy columns of numbers, booleans or dates: their bytes;
+        - anything else (objects, masked integers): ``pandas.util.hash_pandas_object``, and for
+          objects the type of each value too (that hash renders objects as strings).
+        """
+        dtype = values.dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            self._tag(h, f"categorical{dtype.ordered}")
+            codes = np.asarray(values.codes)
+            h.update(codes.astype(np.int64, copy=False).tobytes())
+            self._feed_index(h, dtype.categories)
+        elif hasattr(values, "__arrow_array__") and isinstance(dtype, pd.StringDtype):
+            import pyarrow as pa
+
+            arr = pa.chunked_array(values.__arrow_array__()).cast(pa.large_string()).combine_chunks()
+            self._tag(h, f"arrow-strings{len(arr)}")
+            if len(arr) == 0:
+                return
+            h.update(np.flatnonzero(arr.is_null().to_numpy(zero_copy_only=False)).astype(np.int64).tobytes())
+            offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset:arr.offset + len(arr) + 1]
+            h.update((offsets - offsets[0]).tobytes())
+            data = arr.buffers()[2]
+            if data is not None and offsets[-1] > offsets[0]:
+                h.update(memoryview(data)[int(offsets[0]):int(offsets[-1])])
+        else:
+            a = values.to_numpy() if not isinstance(values, np.ndarray) else values
+            if isinstance(a, np.ndarray) and a.dtype.kind in "biufcmM?" and type(values).__name__ in (
+                    "NumpyExtensionArray", "DatetimeArray", "TimedeltaArray", "ndarray"):
+                self._tag(h, f"ndarray{a.dtype.str}{a.shape}")
+                h.update(np.ascontiguousarray(a).tobytes())
+            else:
+                self._tag(h, f"pandas-hash{dtype}")
+                column = pd.Series(values)
+                h.update(pd.util.hash_pandas_object(column, index=False, categorize=False).to_numpy().tobytes())
+                if column.dtype == object:  # that hash renders objects as str: 1 and "1" would agree
+                    kinds = column.map(lambda x: type(x).__qualname__).astype(object)
+                    h.update(pd.util.hash_pandas_object(kinds, index=False, categorize=False).to_numpy().tobytes())
 
 
 def fingerprint(*parts: Any) -> str:
