@@ -652,4 +652,17 @@ def plain_strings(df: pd.DataFrame) -> pd.DataFrame:
     cats = [c for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)]
     if not cats:
         return df
-    return df.assign(**{c: df[c].astype(df[c].cat.categories.dtype) for c in cats})
+    return df.assign(**{c: _category_values(df[c]) for c in cats})
+
+
+def _category_values(s: pd.Series) -> pd.Series:
+    """``s.astype(s.cat.categories.dtype)``; for string categories, by taking them at the codes.
+
+    The take is pyarrow's, so a column of 10^6 labels needs no Python string per row (the
+    ``astype`` goes through a NumPy array of objects); the result is the same Series.
+    """
+    categories = s.cat.categories
+    if not isinstance(categories.dtype, pd.StringDtype):
+        return s.astype(categories.dtype)
+    values = categories.array.take(s.cat.codes.to_numpy(), allow_fill=True)  # code -1: missing
+    return pd.Series(values, index=s.index, name=s.name)
