@@ -102,13 +102,20 @@ class TomotopyEstimator(TransformerMixin, BaseEstimator):
             raise UsageError(f"workers must be a fixed number >= 1 (results depend on it), got {self.workers}")
 
     # --- the tomotopy model: kept out of the learned attributes (``vars``) that the run layer
-    # hashes, and pickled as its saved bytes (the run cache stores fitted models)
+    # hashes, and pickled as its saved bytes (the run cache stores fitted models). An
+    # unpickled estimator keeps those bytes until ``model_`` is first read: a warm run that
+    # reads only the cached shares never rebuilds the sampler's state (1.6 s on UNGDC 60-79)
     @property
     def model_(self):
         try:
-            return self.__dict__["_tomotopy_model"]
+            mdl = self.__dict__["_tomotopy_model"]
         except KeyError:
             raise AttributeError("model_") from None
+        if isinstance(mdl, tuple):
+            name, blob = mdl
+            mdl = getattr(_tomotopy(), name).loads(blob)
+            self.__dict__["_tomotopy_model"] = mdl
+        return mdl
 
     @model_.setter
     def model_(self, value):
@@ -122,11 +129,7 @@ class TomotopyEstimator(TransformerMixin, BaseEstimator):
         return state
 
     def __setstate__(self, state):
-        mdl = state.get("_tomotopy_model")
-        if isinstance(mdl, tuple):
-            name, blob = mdl
-            state = {**state, "_tomotopy_model": getattr(_tomotopy(), name).loads(blob)}
-        self.__dict__.update(state)
+        self.__dict__.update(state)  # the model's bytes stay bytes until ``model_`` is read
 
     # --- hooks
     def _add_doc(self, mdl, words, row):
