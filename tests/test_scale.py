@@ -77,6 +77,28 @@ def test_two_runs_write_byte_identical_parquet(tiny, tmp_path):
     assert one == two
 
 
+def test_a_warm_run_copies_the_cached_table_bytes(tiny, tmp_path, monkeypatch):
+    """Large tables' file bytes come from the cache on a warm run, the bytes the writers give."""
+    import analysis.run.context as context_mod
+
+    monkeypatch.setattr(context_mod, "CSV_CACHE_MIN_ROWS", 10)
+    monkeypatch.setattr(tables_mod, "PARQUET_MIN_ROWS", 10)
+    ov = {**FAST, "run": {"table_format": "both"}}
+    out = tmp_path / "run"
+    cold = run_pipeline(tiny, out, overrides=ov, only=["frames"], verbose=False, progress=False)
+    first = {**_files(out, "parquet"), **_files(out, "csv")}
+    warm = run_pipeline(tiny, out, overrides=ov, only=["frames"], verbose=False, progress=False)
+    steps = lambda ctx, how: [s.split("/")[-1] for s, h in ctx.cache.log if h == how]  # noqa: E731
+    assert "_render_parquet" in steps(cold, "computed") and "_render_csv" in steps(cold, "computed")
+    assert "_render_parquet" in steps(warm, "cached") and "_render_csv" in steps(warm, "cached")
+    assert "_render_parquet" not in steps(warm, "computed")
+    assert {**_files(out, "parquet"), **_files(out, "csv")} == first
+    # the cached bytes are those the writers give the table (a run without the cache calls them)
+    no_cache = run_pipeline(tiny, tmp_path / "plain", overrides=ov, only=["frames"], verbose=False,
+                            progress=False, use_cache=False)
+    assert no_cache.errors == [] and {**_files(tmp_path / "plain", "parquet"), **_files(tmp_path / "plain", "csv")} == first
+
+
 def test_readers_accept_parquet_and_a_switch_removes_the_other_format(tiny, tmp_path):
     from analysis.notebook import Tables
     from analysis.stages.figures import redraw

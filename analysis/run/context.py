@@ -28,11 +28,11 @@ from analysis.errors import UsageError
 from analysis.run.cache import Cache
 from analysis.run.hashing import Fingerprinter
 from analysis.run.memory import release_free_memory
-from analysis.run.tables import PARQUET_MIN_ROWS, read_table, table_formats, write_csv, write_formats
+from analysis.run.tables import PARQUET_MIN_ROWS, read_table, table_formats, write_csv, write_formats, write_parquet
 
 __all__ = ["RunContext", "StageInfo", "TableStore"]
 
-#: tables larger than this many rows have their rendered CSV bytes cached
+#: tables of at least this many rows have their rendered CSV and Parquet bytes cached
 CSV_CACHE_MIN_ROWS = 20_000
 
 
@@ -372,10 +372,14 @@ class RunContext:
         formats = table_formats(name, df, self.run.table_format if self.run is not None else "auto")
         self.written[name] = {"stage": self.stage.name if self.stage else None, "rows": int(len(df)),
                               "files": [f"{name}.{f}" for f in formats]}
-        csv_bytes = None
-        if "csv" in formats and len(df) >= CSV_CACHE_MIN_ROWS and self.cache.enabled:
-            csv_bytes = zlib.decompress(self.call(_render_csv, df))
-        path = write_formats(df, self.tables_dir, name, formats, csv_bytes=csv_bytes)[-1]
+        csv_bytes = parquet_bytes = None
+        if len(df) >= CSV_CACHE_MIN_ROWS and self.cache.enabled:
+            if "csv" in formats:
+                csv_bytes = zlib.decompress(self.call(_render_csv, df))
+            if "parquet" in formats:
+                parquet_bytes = self.call(_render_parquet, df)
+        path = write_formats(df, self.tables_dir, name, formats, csv_bytes=csv_bytes,
+                             parquet_bytes=parquet_bytes)[-1]
         if "parquet" in formats and len(df) >= PARQUET_MIN_ROWS:
             self.tables.spill(name, path)
         release_free_memory()  # the Arrow buffers of the write
@@ -431,6 +435,22 @@ def _check_pure(fn: Callable) -> None:
 def _apply(fn: Callable, args: tuple, kwargs: dict) -> Any:
     """``fn(*args, **kwargs)`` (a task of :meth:`RunContext.call_many`)."""
     return fn(*args, **kwargs)
+
+
+def _render_parquet(df: pd.DataFrame) -> bytes:
+    """The bytes :func:`write_parquet` writes for ``df`` (for the cache: a warm run copies them
+    instead of converting and compressing the table again)."""
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(suffix=".parquet")
+    os.close(fd)
+    try:
+        write_parquet(df, tmp)
+        with open(tmp, "rb") as f:
+            return f.read()
+    finally:
+        os.unlink(tmp)
 
 
 def _render_csv(df: pd.DataFrame) -> bytes:

@@ -128,10 +128,11 @@ def write_parquet(df: pd.DataFrame, path: str | Path) -> Path:
 
 
 def write_formats(df: pd.DataFrame, directory: str | Path, name: str, formats: tuple[str, ...],
-                  csv_bytes: bytes | None = None) -> list[Path]:
+                  csv_bytes: bytes | None = None, parquet_bytes: bytes | None = None) -> list[Path]:
     """Write ``directory/name.csv`` and/or ``.parquet`` and remove the format not written.
 
-    ``csv_bytes``, when given, are the CSV file's bytes already rendered (from the cache).
+    ``csv_bytes`` and ``parquet_bytes``, when given, are the files' bytes already rendered
+    (from the cache) by :func:`write_csv` and :func:`write_parquet`.
     """
     directory = Path(directory)
     paths = []
@@ -141,14 +142,15 @@ def write_formats(df: pd.DataFrame, directory: str | Path, name: str, formats: t
             if path.exists():
                 path.unlink()
             continue
-        if fmt == "parquet":
-            paths.append(write_parquet(df, path))
-        elif csv_bytes is not None:
+        rendered = parquet_bytes if fmt == "parquet" else csv_bytes
+        if rendered is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".csv.tmp")
-            tmp.write_bytes(csv_bytes)
+            tmp = path.with_suffix(path.suffix + ".tmp")
+            tmp.write_bytes(rendered)
             tmp.replace(path)
             paths.append(path)
+        elif fmt == "parquet":
+            paths.append(write_parquet(df, path))
         else:
             paths.append(write_csv(df, path))
     return paths
