@@ -88,7 +88,7 @@ def test_a_warm_run_copies_the_cached_table_bytes(tiny, tmp_path, monkeypatch):
     cold = run_pipeline(tiny, out, overrides=ov, only=["frames"], verbose=False, progress=False)
     first = {**_files(out, "parquet"), **_files(out, "csv")}
     warm = run_pipeline(tiny, out, overrides=ov, only=["frames"], verbose=False, progress=False)
-    steps = lambda ctx, how: [s.split("/")[-1] for s, h in ctx.cache.log if h == how]  # noqa: E731
+    steps = lambda ctx, how: [s.split("/")[-1] for s, h in ctx.cache.log if h == how]
     assert "_render_parquet" in steps(cold, "computed") and "_render_csv" in steps(cold, "computed")
     assert "_render_parquet" in steps(warm, "cached") and "_render_csv" in steps(warm, "cached")
     assert "_render_parquet" not in steps(warm, "computed")

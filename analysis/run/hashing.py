@@ -119,7 +119,6 @@ class Fingerprinter:
             self._tag(h, f"pickle:{type(obj).__module__}.{type(obj).__qualname__}")
             h.update(pickle.dumps(obj, protocol=4))
 
-
     def _feed_index(self, h, index: pd.Index) -> None:
         if isinstance(index, pd.RangeIndex):
             self._tag(h, f"range({index.start},{index.stop},{index.step})")

@@ -15,6 +15,7 @@ import matplotlib
 import os
 import pandas as pd
 import re
+from analysis.run.hashing import fingerprint
 from analysis.settings import StageSettings, setting
 from analysis.plots.save import (FORMATS, STYLE_PATH, _clean_json, package_version, save_figure)
 
@@ -150,9 +151,8 @@ def _n_dated(tables: Mapping[str, pd.DataFrame], corpus=None) -> int:
 
 
 def _hash_frame(h, df: pd.DataFrame) -> None:
-    h.update(repr([str(c) for c in df.columns]).encode())
-    h.update(repr([str(t) for t in df.dtypes]).encode())
-    h.update(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
+    """The table's content without its index, by the run layer's fingerprint (names, dtypes, values)."""
+    h.update(fingerprint(df.reset_index(drop=True)).encode())
 
 
 def inputs_key(spec: Mapping[str, Any], tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any],
