@@ -1,6 +1,7 @@
 """Gibbs LDA (tomotopy) estimator and the method of composition: determinism, recovery, coverage."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 from sklearn.base import clone
@@ -9,6 +10,7 @@ from analysis.errors import UsageError
 from analysis.topicmod.alignment import match_topics
 from analysis.topicmod.composition import (
     EFFECT_COLUMNS,
+    ClusterOLS,
     posterior_theta_draws,
     stat_composition_effects,
 )
@@ -112,6 +114,58 @@ def test_posterior_draws_are_dirichlet():
     var = a * (a.sum(1, keepdims=True) - a) / (a.sum(1, keepdims=True) ** 2 * (a.sum(1, keepdims=True) + 1))
     np.testing.assert_allclose(d.var(axis=0), var, rtol=0.15)
     assert np.array_equal(d, posterior_theta_draws(counts, prior, 4000, random_state=1))
+
+
+def test_cluster_ols_gives_statsmodels_estimates_and_cluster_covariances():
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(3)
+    for n, p, n_groups, k in ((60, 3, 7, 2), (2000, 9, 150, 4)):
+        X = np.column_stack([np.ones(n), rng.normal(size=(n, p - 1))])
+        X[:, -1] = (rng.random(n) < 0.3).astype(float)             # a dummy column, as C(speaker) gives
+        Y = rng.dirichlet(np.ones(k), size=n)
+        groups = np.sort(rng.integers(0, n_groups, n)) * 7 + 3     # labels need not be 0..G-1
+        params, covs = ClusterOLS(X, groups).fit(Y)
+        for j in range(k):
+            ref = sm.OLS(Y[:, j], X).fit(cov_type="cluster", cov_kwds={"groups": groups})
+            np.testing.assert_allclose(params[j], ref.params, rtol=1e-10, atol=1e-14)
+            np.testing.assert_allclose(covs[j], ref.cov_params(), rtol=1e-9, atol=1e-16)
+    with pytest.raises(UsageError, match="two clusters"):
+        ClusterOLS(X, np.zeros(len(X)))
+
+
+def test_composition_effects_equal_one_statsmodels_fit_per_draw_and_topic():
+    """The table is the one the per-fit loop (one statsmodels OLS per draw and topic) gives."""
+    import statsmodels.api as sm
+    from scipy.stats import norm
+
+    from analysis.topicmod.composition import effect_design, iter_theta_draws
+
+    sim = simulate_covariate_corpus(random_state=5)
+    fit = GibbsLDA(4, random_state=5, max_iter=100).fit(sim.counts, terms=sim.vocabulary)
+    counts, prior = fit.doc_topic_counts_, fit.doc_topic_prior_
+    eff = stat_composition_effects(counts, prior, sim.units, covariate="speaker", n_draws=12, random_state=4)
+    # the reference: the loop as it was written before ClusterOLS
+    units = sim.units.reset_index(drop=True)
+    nonempty = counts.sum(axis=1) > 0
+    keep, X, names, _info, data = effect_design(units[nonempty], "speaker", 4)
+    rows = np.flatnonzero(nonempty)[keep]
+    groups = pd.factorize(data["doc_id"])[0]
+    rng = np.random.default_rng([4, 1])
+    B = np.empty((12, counts.shape[1], X.shape[1]))
+    for m, theta in enumerate(iter_theta_draws(counts[rows], prior[rows], 12, 4)):
+        for j in range(counts.shape[1]):
+            res = sm.OLS(theta[:, j], X).fit(cov_type="cluster", cov_kwds={"groups": groups})
+            cov = np.asarray(res.cov_params())
+            B[m, j] = rng.multivariate_normal(np.asarray(res.params), (cov + cov.T) / 2, method="eigh")
+    coef = eff[eff["kind"] == "coefficient"]
+    for j in range(counts.shape[1]):
+        got = coef[coef["topic"] == j + 1].set_index("term").loc[names]
+        np.testing.assert_allclose(got["estimate"], B[:, j].mean(axis=0), rtol=1e-8, atol=1e-12)
+        np.testing.assert_allclose(got["std_err"], B[:, j].std(axis=0, ddof=1), rtol=1e-8, atol=1e-12)
+        z = norm.ppf(0.975)  # the intervals: estimate -/+ z * std_err of these draws
+        np.testing.assert_allclose(got["ci_low"], B[:, j].mean(axis=0) - z * B[:, j].std(axis=0, ddof=1),
+                                   rtol=1e-8, atol=1e-12)
 
 
 def _composition_run(seed, n_draws=30):

@@ -8,8 +8,9 @@ Jackman 2008), which stm's ``estimateEffect(uncertainty = "Global")`` uses
 
 1. draw a full set of document-topic proportions ``theta^(m)`` from the fitted
    model's posterior;
-2. regress each draw on the covariate design (statsmodels OLS, standard errors
-   clustered by document, as the post-hoc regression);
+2. regress each draw on the covariate design (OLS, standard errors clustered by
+   document, as the post-hoc regression; :class:`ClusterOLS` factorises the shared
+   design once and gives statsmodels' estimates and covariances);
 3. draw one coefficient vector from each regression's sampling distribution,
    ``beta^(m) ~ Normal(beta_hat^(m), V^(m))``, and pool the ``beta^(m)``: their
    mean is the estimate, their standard deviation the standard error, and the
@@ -37,7 +38,7 @@ from scipy.stats import norm
 from analysis.errors import UsageError, require_columns
 from analysis.topicmod.tables import TABLE_COLUMNS
 
-__all__ = ["EFFECT_COLUMNS", "composition_effects_from_fit", "effect_design", "iter_theta_draws",
+__all__ = ["EFFECT_COLUMNS", "ClusterOLS", "composition_effects_from_fit", "effect_design", "iter_theta_draws",
            "posterior_theta_draws", "stat_composition_effects"]
 
 #: ``topic_effects`` columns (``analysis.topicmod.tables.TABLE_COLUMNS``, ending with ``method``).
@@ -77,6 +78,58 @@ def iter_theta_draws(counts: np.ndarray, prior: np.ndarray, n_draws: int, random
     for m in range(int(n_draws)):
         g = rng.standard_gamma(c[m % len(c)] + a)
         yield g / g.sum(axis=1, keepdims=True)
+
+
+class ClusterOLS:
+    """Least squares of many responses on one design, with cluster-robust (CRV1) covariances.
+
+    For each column ``y`` of ``Y``, :meth:`fit` gives what statsmodels'
+    ``OLS(y, X).fit(cov_type="cluster", cov_kwds={"groups": groups})`` gives as
+    ``params`` and ``cov_params()``: the pseudo-inverse estimate and the sandwich
+    ``(X'X)^-1 (sum_g X_g' e_g e_g' X_g) (X'X)^-1`` times the small-sample factor
+    ``G/(G-1) (n-1)/(n-p)`` (Liang & Zeger 1986; Cameron & Miller 2015, eq. 11-12).
+    The pseudo-inverse, the bread and the cluster indicator are computed once, so
+    50 posterior draws of 40 topics cost 50 products with the design instead of
+    2,000 separate fits (tested against statsmodels).
+
+    References
+    ----------
+    Liang, K.-Y., & Zeger, S. L. (1986). Longitudinal data analysis using generalized
+    linear models. *Biometrika*, 73(1), 13-22.
+    Cameron, A. C., & Miller, D. L. (2015). A practitioner's guide to cluster-robust
+    inference. *Journal of Human Resources*, 50(2), 317-372.
+    """
+
+    def __init__(self, X: np.ndarray, groups: np.ndarray):
+        import scipy.sparse as sp
+
+        self.X = np.asarray(X, dtype=np.float64)
+        n, p = self.X.shape
+        groups = np.asarray(groups)
+        if groups.shape != (n,):
+            raise UsageError(f"groups must have one entry per row of X ({n}), got shape {groups.shape}")
+        codes, labels = pd.factorize(groups)
+        n_groups = len(labels)
+        if n_groups < 2:
+            raise UsageError("cluster-robust errors need at least two clusters (documents)")
+        self.pinv = np.linalg.pinv(self.X)          # (p, n), as statsmodels' pinv_wexog
+        self.bread = self.pinv @ self.pinv.T         # its normalized_cov_params
+        self.indicator = sp.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(n_groups, n))
+        self.correction = n_groups / (n_groups - 1.0) * ((n - 1.0) / float(n - p))
+
+    def fit(self, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(params, covs)``: (K, p) estimates and (K, p, p) covariances of the columns of ``Y``."""
+        Y = np.asarray(Y, dtype=np.float64)
+        if Y.ndim == 1:
+            Y = Y[:, None]
+        params = self.pinv @ Y                      # (p, K)
+        resid = Y - self.X @ params
+        p = self.X.shape[1]
+        covs = np.empty((Y.shape[1], p, p))
+        for j in range(Y.shape[1]):
+            scores = self.indicator @ (self.X * resid[:, j:j + 1])   # (G, p): sum of x_i e_i per cluster
+            covs[j] = self.bread @ (scores.T @ scores) @ self.bread.T * self.correction
+        return params.T, covs
 
 
 def effect_design(units: pd.DataFrame, covariate: str | None = "speaker", spline_df: int = 4):
@@ -156,7 +209,6 @@ def stat_composition_effects(counts: np.ndarray, prior: np.ndarray, units: pd.Da
     cluster-robust inference. *Journal of Human Resources*, 50(2), 317-372.
     """
     import patsy
-    import statsmodels.api as sm
 
     if not 0 < level < 1:
         raise UsageError(f"level must be in (0, 1), got {level}")
@@ -183,11 +235,12 @@ def stat_composition_effects(counts: np.ndarray, prior: np.ndarray, units: pd.Da
     Xnew = np.asarray(patsy.build_design_matrices([info], newdata)[0])
     rng = np.random.default_rng([int(random_state), 1])
     B = np.empty((int(n_draws), K, X.shape[1]))
+    ols = ClusterOLS(X, groups)  # one design for every draw and topic: factorised once
     for m, theta in enumerate(draws):
+        params, covs = ols.fit(theta)
         for j in range(K):
-            res = sm.OLS(theta[:, j], X).fit(cov_type="cluster", cov_kwds={"groups": groups})
-            cov = np.asarray(res.cov_params())
-            B[m, j] = rng.multivariate_normal(np.asarray(res.params), (cov + cov.T) / 2, method="eigh")
+            cov = covs[j]
+            B[m, j] = rng.multivariate_normal(params[j], (cov + cov.T) / 2, method="eigh")
     z = norm.ppf((1 + level) / 2)
     kk = K if k is None else int(k)
     out = []
