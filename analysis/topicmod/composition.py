@@ -87,7 +87,7 @@ class ClusterOLS:
     ``OLS(y, X).fit(cov_type="cluster", cov_kwds={"groups": groups})`` gives as
     ``params`` and ``cov_params()``: the pseudo-inverse estimate and the sandwich
     ``(X'X)^-1 (sum_g X_g' e_g e_g' X_g) (X'X)^-1`` times the small-sample factor
-    ``G/(G-1) (n-1)/(n-p)`` (Liang & Zeger 1986; Cameron & Miller 2015, eq. 11-12).
+    ``G/(G-1) (n-1)/(n-p)`` (Liang & Zeger 1986; the factor as in Cameron & Miller 2015).
     The pseudo-inverse, the bread and the cluster indicator are computed once, so
     50 posterior draws of 40 topics cost 50 products with the design instead of
     2,000 separate fits (tested against statsmodels).
