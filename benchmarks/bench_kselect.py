@@ -11,8 +11,13 @@ picks K. Success: the chosen K is within 20% of the truth in at least 8 of 10 se
 per K (issue 13). The same study runs under ``pytest -m study``
 (tests/test_kselect.py).
 
+The whole grid is scanned; K is chosen as the stage chooses it, on the rows up to
+where the early stop (``topics.scan_patience=2``, :func:`analysis.topicmod.kselect.scan_stop`)
+ends the scan, and also on every row, so the study checks that the stop changes no K.
+
 Output: one line per replicate, then the recovery table (true K, seeds, hits, chosen
-K values, edge flags, mean wall time per replicate).
+K values, edge flags, scans stopped early, K equal to the whole grid's, the share of
+the grid's cost (sum of K) the stopped scan fitted, mean wall time per replicate).
 
 Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_kselect.py [--seeds 10]
 [--model nmf|lda] [--ks 5,10,20,40] [--first-seed 100] [--save-tables scans.csv]``; ``--model lda`` scans collapsed-Gibbs LDA
@@ -48,11 +53,17 @@ def study(ks=(5, 10, 20, 40), seeds=10, model="nmf", n_runs=1, first_seed=100, l
                 warnings.simplefilter("ignore")
                 r = recovery_run(k, first_seed + s, model=model, n_runs=n_runs)
             r["seconds"] = time.perf_counter() - t0
+            r["same_as_full"] = r["chosen_k"] == r["chosen_k_full"]
+            # the share of the grid's cost (sum of K) that the stopped scan fitted
+            r["k_scanned"] = (sum(x for x in r["grid"] if r["stopped_at"] is None or x <= r["stopped_at"])
+                              / sum(r["grid"]))
             table = r.pop("table")
             if tables is not None:
                 tables.append(table.assign(true_k=k, seed=first_seed + s))
+            stop = f"; scan stopped at K={r['stopped_at']}" if r["stopped_at"] is not None else ""
+            full = f", whole grid {r['chosen_k_full']}" if r["chosen_k_full"] != r["chosen_k"] else ""
             log(f"  K={k} seed={first_seed + s}: chose {r['chosen_k']}{' (' + r['edge'] + ' edge)' if r['edge'] else ''}"
-                f" in {r['seconds']:.1f}s")
+                f"{full}{stop} in {r['seconds']:.1f}s")
             rows.append(r)
     return pd.DataFrame(rows)
 
@@ -61,6 +72,8 @@ def summary(df: pd.DataFrame) -> pd.DataFrame:
     return df.groupby("true_k").agg(
         n_units=("n_units", "first"), seeds=("seed", "size"), hits=("within_20pct", "sum"),
         chosen=("chosen_k", lambda v: ",".join(map(str, v))), edges=("edge", lambda v: int((v != "").sum())),
+        stopped=("stopped_at", lambda v: int(v.notna().sum())), same_as_full=("same_as_full", "sum"),
+        k_scanned=("k_scanned", "mean"),
         sec_per_run=("seconds", "mean"),
     ).reset_index()
 

@@ -7,6 +7,8 @@
   stability; LDA by variational Bayes (scikit-learn) or collapsed Gibbs (tomotopy);
 * :func:`choose_k_heldout` - the default rule: the K with the best held-out criterion,
   with its edge-of-grid flag (:func:`edge_of_grid`);
+* :func:`scan_stop` / :func:`worse_run` - where an ascending scan may stop once the
+  held-out criterion has turned (early stopping with a patience);
 * :func:`frontier` - the coherence-exclusivity Pareto frontier (what stm users inspect).
 
 The default rule is validated by simulation (tests/test_kselect.py, the full study in
@@ -40,7 +42,9 @@ __all__ = [
     "frontier",
     "heldout_criterion",
     "nmf_heldout_error",
+    "scan_stop",
     "stat_k_scan",
+    "worse_run",
 ]
 
 #: (fewest units, grid): the grid of the largest threshold not above the number of units
@@ -335,10 +339,7 @@ def choose_k_heldout(selection: pd.DataFrame, model: str, tolerance: float | Non
     sel = selection[selection["model"] == model]
     if sel.empty:
         raise ValueError(f"no rows for model {model!r} in the selection table")
-    if model == "nmf":
-        score = -sel["heldout_error"].astype(float)
-    else:
-        score = sel["heldout_loglik"].astype(float)
+    score = _heldout_score(sel, model)
     if score.isna().all():
         k = int(sel["k"].min())
     else:
@@ -346,6 +347,63 @@ def choose_k_heldout(selection: pd.DataFrame, model: str, tolerance: float | Non
         best = score.max()
         k = int(sel.loc[score >= best - tol, "k"].min())
     return k, edge_of_grid(selection, model, k)
+
+
+def _heldout_score(sel: pd.DataFrame, model: str) -> pd.Series:
+    """The held-out criterion of ``model``'s rows as a score (higher is better)."""
+    return -sel["heldout_error"].astype(float) if model == "nmf" else sel["heldout_loglik"].astype(float)
+
+
+def scan_stop(selection: pd.DataFrame, model: str, patience: int, tolerance: float | None = None) -> int | None:
+    """Where an ascending K scan may stop: the K after which no larger K is needed, or None.
+
+    The scan walks ``model``'s rows of ``selection`` in ascending K and keeps the
+    best held-out score so far (the criterion of :func:`choose_k_heldout`). A K
+    whose score is below that best by more than ``tolerance`` (the rule's tie
+    tolerance, :data:`HELDOUT_TOLERANCE` by default) is *worse*; once ``patience``
+    K in a row are worse, the scan stops at the last of them. This is early
+    stopping on a validation curve with a patience, as in the training of neural
+    networks (Prechelt 1998), applied to the cross-validation curve over K: every
+    row is fitted and scored on its own (seeded by its run, not by the others), so
+    the rows of a stopped scan are exactly the first rows of the whole grid's, and
+    :func:`choose_k_heldout` on them gives the whole grid's K unless a K past the
+    stop scores better than the best before it. ``patience=0``, a missing
+    criterion (no held-out units) or too few rows give None: scan on.
+
+    References
+    ----------
+    Prechelt, L. (1998). Early stopping - but when? In G. B. Orr & K.-R. Müller
+    (Eds.), *Neural Networks: Tricks of the Trade*, LNCS 1524, 55-69. Springer.
+    Wold, S. (1978). Cross-validatory estimation of the number of components in
+    factor and principal components models. *Technometrics*, 20(4), 397-405.
+    """
+    if patience <= 0:
+        return None
+    ks, worse = worse_run(selection, model, tolerance)
+    hit = np.flatnonzero(worse >= patience)
+    return int(ks[hit[0]]) if len(hit) else None
+
+
+def worse_run(selection: pd.DataFrame, model: str, tolerance: float | None = None):
+    """``(ks, worse)``: ``model``'s K in ascending order and, at each, how many K in a row up to it
+    were worse than the best before them (the count :func:`scan_stop` compares with its patience).
+
+    After a missing criterion every count is 0 (the scan never stops on it).
+    """
+    sel = selection[selection["model"] == model].sort_values("k", kind="stable")
+    score = _heldout_score(sel, model).to_numpy()
+    tol = HELDOUT_TOLERANCE.get(model, 0.0) if tolerance is None else float(tolerance)
+    best, run, out, missing = -np.inf, 0, [], False
+    for s in score:
+        missing = missing or not np.isfinite(s)
+        if missing:
+            run = 0
+        elif s < best - tol:
+            run += 1
+        else:  # a new best, or a tie with the best: the curve has not turned yet
+            best, run = max(best, s), 0
+        out.append(run)
+    return sel["k"].astype(int).to_numpy(), np.asarray(out, dtype=np.int64)
 
 
 def frontier(selection: pd.DataFrame, model: str) -> pd.DataFrame:
@@ -374,7 +432,7 @@ STUDY_UNITS = {5: 2000, 10: 3000, 20: 5000, 40: 12000}
 
 def recovery_run(true_k: int, seed: int, n_units: int | None = None, model: str = "nmf", n_runs: int = 1,
                  lda_engine: str = "gibbs", gibbs_iter: int = 500, ks: Sequence[int] | None = None,
-                 max_units: int | None = 20000, lda_max_units: int | None = 5000) -> dict:
+                 max_units: int | None = 20000, lda_max_units: int | None = 5000, patience: int = 2) -> dict:
     """One replicate of the K-recovery study: simulate, scan the adaptive grid, apply the rule.
 
     The corpus is :func:`analysis.topicmod.simulate_more.simulate_speech_corpus`
@@ -384,8 +442,10 @@ def recovery_run(true_k: int, seed: int, n_units: int | None = None, model: str 
     chosen K, whether it is within 20%, the edge flag, the grid (``ks``
     replaces the adaptive grid, for quick checks on small corpora) and the scan table.
     ``max_units`` / ``lda_max_units`` are the stage's scan subsamples
-    (``topics.scan_max_units``, ``topics.lda_scan_max_units``), so the study scans
-    as the stage does.
+    (``topics.scan_max_units``, ``topics.lda_scan_max_units``), and ``patience``
+    its early stop (``topics.scan_patience``, :func:`scan_stop`), so the study scans
+    as the stage does: the whole grid is scanned, ``chosen_k`` is the rule's K on
+    the rows up to ``stopped_at`` (the stage's), ``chosen_k_full`` on every row.
     """
     from analysis.topicmod.simulate_more import simulate_speech_corpus
 
@@ -398,6 +458,9 @@ def recovery_run(true_k: int, seed: int, n_units: int | None = None, model: str 
     table = stat_k_scan(M, terms, ks=ks, methods=(model,), n_runs=n_runs, random_state=seed,
                         lda_engine=lda_engine, gibbs_iter=gibbs_iter, max_units=max_units,
                         lda_max_units=lda_max_units)
-    k, edge = choose_k_heldout(table, model)
+    stop = scan_stop(table, model, patience)
+    k, edge = choose_k_heldout(table if stop is None else table[table["k"] <= stop], model)
+    k_full, _ = choose_k_heldout(table, model)
     return {"true_k": true_k, "seed": seed, "n_units": n, "model": model, "chosen_k": k,
-            "within_20pct": abs(k - true_k) <= 0.2 * true_k, "edge": edge, "grid": ks, "table": table}
+            "within_20pct": abs(k - true_k) <= 0.2 * true_k, "edge": edge, "grid": ks, "stopped_at": stop,
+            "chosen_k_full": k_full, "table": table}
