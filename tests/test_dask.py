@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from analysis.errors import UsageError
 from analysis.run.runner import run_pipeline
-from analysis.stats.parallel import SchedulerError, parse_scheduler, pmap, scheduler, use_scheduler
+from analysis.stats.parallel import SchedulerError, parse_scheduler, pmap, scheduler, slots, use_scheduler, use_workers
 
 distributed = pytest.importorskip("distributed")
 
@@ -70,7 +70,11 @@ def test_pmap_on_the_cluster_keeps_task_order_and_shares_arguments(cluster):
             [1000.0 + i for i in range(6)]
         assert pmap(_nested, [(3,), (2,)]) == [[1.0, 2.0, 3.0], [1.0, 2.0]]
         assert len(client.has_what()) == 2
+        assert slots() == 2                              # the cluster's threads, whatever --workers says
     assert scheduler() is None
+    with use_workers(3):
+        assert slots() == 3
+    assert slots() == 1
 
 
 def test_an_unreachable_scheduler_is_a_clear_error(monkeypatch):

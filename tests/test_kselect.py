@@ -16,7 +16,9 @@ from analysis.topicmod.kselect import (
     heldout_criterion,
     nmf_heldout_error,
     recovery_run,
+    scan_stop,
     stat_k_scan,
+    worse_run,
 )
 from analysis.topicmod.model import TopicModel
 from analysis.topicmod.kselect import _named
@@ -100,6 +102,59 @@ def test_rule_ties_edges_and_frontier():
     with pytest.raises(ValueError, match="gibbs"):
         choose_k_heldout(sel, "gibbs")
     assert frontier(sel, "lda")["k"].tolist() == [4, 12, 16]         # 8 is dominated by 12
+
+
+def _curve(model, ks, values):
+    col = "heldout_error" if model == "nmf" else "heldout_loglik"
+    return pd.DataFrame({"model": model, "k": ks, col: values})
+
+
+def test_scan_stop_by_hand():
+    ks = [5, 10, 15, 20, 25, 30]
+    # NMF (lower error is better, no tolerance): best at 10, worse at 15 and 20, a better one at 25
+    nmf = _curve("nmf", ks, [1.0, 0.9, 0.95, 0.97, 0.85, 0.99])
+    assert worse_run(nmf, "nmf")[1].tolist() == [0, 0, 1, 2, 0, 1]
+    assert scan_stop(nmf, "nmf", 2) == 20
+    assert scan_stop(nmf, "nmf", 3) is None and scan_stop(nmf, "nmf", 0) is None
+    # the documented exception: a K past the stop that beats the best before it is never seen
+    assert choose_k_heldout(nmf[nmf["k"] <= 20], "nmf")[0] == 10 and choose_k_heldout(nmf, "nmf")[0] == 25
+    # LDA (higher is better) with the rule's 0.005-nat tolerance: a tie resets the count
+    lda = _curve("lda", ks, [-6.0, -5.5, -5.503, -5.52, -5.53, -5.4])
+    assert worse_run(lda, "lda")[1].tolist() == [0, 0, 0, 1, 2, 0]
+    assert scan_stop(lda, "lda", 2) == 25 and scan_stop(lda, "lda", 2, tolerance=0) == 20
+    # rows in any order are read in ascending K; a missing criterion never stops the scan
+    assert scan_stop(nmf.iloc[::-1], "nmf", 2) == 20
+    assert scan_stop(nmf.assign(heldout_error=np.nan), "nmf", 1) is None
+    assert scan_stop(_curve("nmf", ks, [1.0, np.nan, 1.1, 1.2, 1.3, 1.4]), "nmf", 1) is None
+
+
+@pytest.mark.parametrize("model", ["nmf", "lda"])
+def test_stopped_scan_keeps_the_rules_k_when_nothing_past_the_stop_is_better(model):
+    """On random curves, the rule on the rows up to the stop gives the whole grid's K whenever
+    no K past the stop scores better than the best before it (and, with NMF's zero tolerance,
+    only then)."""
+    rng = np.random.default_rng(7)
+    ks = [5, 10, 15, 20, 25, 30, 35, 40, 50, 60]
+    checked = stopped = 0
+    for _ in range(400):
+        true = rng.integers(0, len(ks))
+        base = 0.02 * np.abs(np.arange(len(ks)) - true) + rng.normal(0, 0.008, len(ks))  # U-shaped plus noise
+        values = 1.0 + base if model == "nmf" else -5.0 - base
+        sel = _curve(model, ks, values)
+        stop = scan_stop(sel, model, 2)
+        if stop is None:
+            continue
+        stopped += 1
+        score = -sel["heldout_error"] if model == "nmf" else sel["heldout_loglik"]
+        head = sel["k"] <= stop
+        later_better = score[~head].max() > score[head].max() if (~head).any() else False
+        same = choose_k_heldout(sel[head], model)[0] == choose_k_heldout(sel, model)[0]
+        if not later_better:
+            assert same
+            checked += 1
+        elif model == "nmf":
+            assert not same
+    assert stopped > 300 and checked > 200
 
 
 #: small corpora and grids around the truth: one seed per K, as CI runs it
@@ -203,3 +258,51 @@ def test_lda_scan_runs_on_its_own_smaller_subsample():
     pd.testing.assert_frame_equal(cap, direct)
     nmf = stat_k_scan(M, sim.vocabulary, ks=[3], methods=("nmf",), n_runs=1, lda_max_units=100)
     assert nmf.equals(stat_k_scan(M, sim.vocabulary, ks=[3], methods=("nmf",), n_runs=1))
+
+
+def test_stage_stops_the_scan_early_with_the_whole_grids_rows_and_k(tmp_path):
+    """topics.scan_patience: the stopped scan's rows are the whole grid's first rows (both models on
+    the same K), its K is the whole grid's, the grid's ends stay the edges, run.json says where it
+    stopped, and two workers give the same table."""
+    import json
+
+    from analysis.run.runner import run_pipeline
+    from analysis.topicmod import TABLE_COLUMNS
+    from analysis.topicmod.simulate import simulate_topic_corpus
+
+    corpus = simulate_topic_corpus(n_topics=3, years=(2001, 2008), docs_per_year=3, paragraphs_per_doc=(4, 6),
+                                   random_state=4).to_corpus()
+    ov = {"topics": {"k_min": 2, "k_max": 9, "k_step": 1, "n_runs": 2, "n_boot": 10, "model": "nmf",
+                     "lda_engine": "sklearn", "dynamic": False}}
+
+    def run(name, workers=1, **more):
+        o = {"topics": {**ov["topics"], **more}}
+        ctx = run_pipeline(corpus, out=tmp_path / name, only=["topics"], overrides=o, use_cache=False,
+                           verbose=False, progress=False, workers=workers)
+        assert ctx.errors == []
+        facts = json.loads((tmp_path / name / "run.json").read_text())["facts"]["topics"]
+        return ctx.tables["topic_selection"], facts, ctx.messages
+
+    stopped, facts, messages = run("stopped")
+    whole, facts_whole, _ = run("whole", scan_patience=0)
+    assert facts["grid"] == facts_whole["grid"] == facts_whole["scanned"] == list(range(2, 10))
+    stop = facts["scan_stopped_at"]
+    assert stop is not None and stop < 9 and facts["scanned"] == list(range(2, stop + 1))
+    assert facts_whole["scan_stopped_at"] is None
+    assert any(f"the scan stopped at K={stop}" in m for m in messages)
+    assert facts["k"] == facts_whole["k"] < stop
+    scan_cols = [c for c in TABLE_COLUMNS["topic_selection"] if c not in ("frontier", "at_edge", "scan_stopped")]
+    head = whole[whole["k"] <= stop].reset_index(drop=True)
+    pd.testing.assert_frame_equal(stopped[scan_cols].reset_index(drop=True), head[scan_cols])
+    assert set(stopped.groupby("model")["k"].max()) == {stop}       # LDA scanned on the same K
+    assert set(stopped.loc[stopped["at_edge"], "k"]) == {2}           # the grid's end, not the last K scanned
+    assert stopped.loc[stopped["scan_stopped"], "k"].tolist() == [stop, stop] and not whole["scan_stopped"].any()
+    from analysis.plots import plot_topic_selection
+
+    fig, _ = plot_topic_selection(stopped)
+    assert f"the scan stopped at K={stop}" in fig._suptitle.get_text()
+    fig, _ = plot_topic_selection(whole)
+    assert "stopped" not in fig._suptitle.get_text()
+    two, facts_two, _ = run("two", workers=2)
+    pd.testing.assert_frame_equal(two, stopped)
+    assert facts_two["scanned"] == facts["scanned"]

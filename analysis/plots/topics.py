@@ -40,13 +40,15 @@ def plot_topic_selection(data: pd.DataFrame, axes=None) -> tuple[Figure, pd.Data
     then, when NPMI and exclusivity are present, the panel stm users read: mean
     exclusivity against mean NPMI, one point per K, the Pareto frontier
     (``frontier`` column, or computed) joined by a line. A selected K on the edge of
-    its grid (``at_edge``) is marked with a triangle and named in the title.
+    its grid (``at_edge``) is marked with a triangle and named in the title, and so
+    is the K where an early stop ended the scan (``scan_stopped``).
 
     Parameters
     ----------
     data : DataFrame
         ``topic_selection.csv``: model, k, npmi, umass, exclusivity, perplexity,
-        heldout_loglik, heldout_error, stability, selected, frontier, at_edge.
+        heldout_loglik, heldout_error, stability, selected, frontier, at_edge,
+        scan_stopped.
         Metrics that are missing or all-NaN are left out.
 
     Returns
@@ -111,6 +113,11 @@ def plot_topic_selection(data: pd.DataFrame, axes=None) -> tuple[Figure, pd.Data
         if edge.any():
             k_edge = int(data.loc[edge, "k"].iloc[0])
             title += f"\nselected K={k_edge} is on the edge of the grid (\u25b3): the best K may lie beyond it"
+        stopped = data["scan_stopped"].astype(bool) if "scan_stopped" in data.columns else None
+        if stopped is not None and stopped.any():
+            k_stop = int(data.loc[stopped, "k"].iloc[0])
+            title += (f"\nthe scan stopped at K={k_stop}: the held-out criterion had turned "
+                      "(larger K of the grid not fitted)")
         fig.suptitle(title)
     return fig, pd.concat(rows, ignore_index=True)
 

@@ -1,8 +1,9 @@
 """Stage ``topics``: choose K, fit, label, prevalence per year, effects, examples, alignment.
 
 K is chosen on an adaptive grid (:func:`analysis.topicmod.kselect.auto_k_grid`) by the
-held-out rule (:func:`analysis.topicmod.kselect.choose_k_heldout`); a K on the edge of
-the grid is flagged (``at_edge``), logged and recorded in ``run.json``
+held-out rule (:func:`analysis.topicmod.kselect.choose_k_heldout`), scanning the K in
+ascending order until the criterion has turned (``topics.scan_patience``,
+:func:`analysis.topicmod.kselect.scan_stop`); a K on the edge of the grid is flagged (``at_edge``), logged and recorded in ``run.json``
 (``facts.topics``). LDA runs at every corpus size: scikit-learn's variational Bayes up
 to ``auto_lda_max_units`` units, collapsed Gibbs (tomotopy) above, whose effects come
 from the method of composition (``topic_effects.method``).
@@ -61,7 +62,9 @@ from analysis.topicmod.kselect import (
     choose_k_heldout,
     edge_of_grid,
     frontier,
+    scan_stop,
     stat_k_scan,
+    worse_run,
 )
 from analysis.topicmod.seeded import SeededLDA, stat_seeded_topic_terms
 
@@ -104,6 +107,10 @@ class Settings(StageSettings):
     lda_scan_max_units: int = setting(5000, "LDA's scan fits use a further seeded subsample of at most this many "
                                       "units (0: as scan_max_units); collapsed Gibbs costs about 20 NMF fits "
                                       "per unit.", ge=0, alt=100)
+    scan_patience: int = setting(2, "Stop the K scan once the reported model's held-out criterion has been worse "
+                                 "than its best at this many larger K in a row; the other models are scanned on "
+                                 "the same K (0: the whole grid). Only with rule=heldout and no fixed k.", ge=0,
+                                 alt=0)
     n_runs: int | str = setting("auto", "Seeds / subsamples per K for the held-out mean and the stability "
                                 "criterion (auto: 5 below 10,000 units, else 3).", choices=("auto",), ge=1, alt=2)
     sample_frac: float = setting(0.8, "Share of units fitted in each scan run (the rest are held out).", gt=0, le=1)
@@ -357,16 +364,20 @@ def _grid(cfg: Settings, n_units: int, n_terms: int) -> list[int]:
                   int(cfg.k_step))
 
 
-def _selection_flags(selection: pd.DataFrame, model_name: str, k: int) -> pd.DataFrame:
+def _selection_flags(selection: pd.DataFrame, model_name: str, k: int, grid: list[int],
+                     stop: int | None = None) -> pd.DataFrame:
+    """``selected``, ``frontier``, ``at_edge`` (a K at either end of the grid, scanned or not) and
+    ``scan_stopped`` (the K where the early stop ended the scan, ``stop``)."""
     selection = selection.copy()
     selection["selected"] = (selection["model"] == model_name) & (selection["k"] == k)
     on, edge = [], []
+    ends = [min(grid), max(grid)] if len(set(grid)) > 1 else []
     for m, sub in selection.groupby("model", sort=False):
         on.extend(frontier(selection, m).index)
-        if sub["k"].nunique() > 1:
-            edge.extend(sub.index[sub["k"].isin([sub["k"].min(), sub["k"].max()])])
+        edge.extend(sub.index[sub["k"].isin(ends)])
     selection["frontier"] = selection.index.isin(on)
     selection["at_edge"] = selection.index.isin(edge)
+    selection["scan_stopped"] = selection["k"] == stop if stop is not None else False
     return selection
 
 
@@ -407,6 +418,42 @@ def _scan_calls(M, terms, ks, methods, cfg: Settings, seed: int, engine: str, sc
             calls[(m, int(k))] = (stat_k_scan, (M, terms), kw)
             costs[(m, int(k))] = n_runs * cfg.sample_frac * _fit_cost(m, int(k), units, engine, cfg.gibbs_iter)
     return calls, costs
+
+
+def _scan_first(ctx, scan: dict, cost: dict, first: list, model_name: str, patience: int):
+    """The reported model's scan rows in ascending K, stopped early by :func:`scan_stop`; ``(rows, stop)``.
+
+    With ``patience`` 0 every K of ``first`` is one batch on the workers. Otherwise
+    the K are run in rounds of as many calls as run at once (:func:`analysis.stats.parallel.slots`;
+    fewer when fewer
+    can end the scan), in ascending K, and the rule is applied to the rows in K order
+    after each round; rows past the stopping K (computed in the same round) are
+    dropped, so the table is the same for any number of workers. ``stop`` is the
+    last K kept, or None when the scan was not stopped.
+    """
+    from analysis.stats.parallel import slots
+
+    if not first:
+        return {}, None
+    if patience <= 0:
+        done = ctx.call_each([scan[mk] for mk in first], order=_by_cost([cost[mk] for mk in first]),
+                             label="topics: K scan")
+        return dict(zip(first, done)), None
+    todo = sorted(first, key=lambda mk: mk[1])
+    rows: dict = {}
+    width = slots()
+    while todo:
+        # only as many K as can still end the scan once it has turned (the larger K cost the most)
+        need = patience - int(worse_run(pd.concat(rows.values()), model_name)[1][-1]) if rows else width
+        n = max(min(width, need), 1)
+        batch, todo = todo[:n], todo[n:]
+        done = ctx.call_each([scan[mk] for mk in batch], order=_by_cost([cost[mk] for mk in batch]),
+                             label=f"topics: K scan (K={', '.join(str(mk[1]) for mk in batch)})")
+        rows.update(zip(batch, done))
+        stop = scan_stop(pd.concat(rows.values(), ignore_index=True), model_name, patience)
+        if stop is not None:
+            return {mk: r for mk, r in rows.items() if mk[1] <= stop}, stop
+    return rows, None
 
 
 def _fit_cost(method: str, k: int, n_units: int, engine: str, gibbs_iter: int) -> float:
@@ -466,9 +513,16 @@ def run(ctx, cfg: Settings) -> None:
     # Every call is the one ctx.call would make (same key, same result).
     scan, scan_cost = _scan_calls(M, terms, ks, methods, cfg, seed, engine, scan_units)
     first = [] if k_fixed is not None else [mk for mk in scan if mk[0] == model_name]
-    rows = dict(zip(first, ctx.call_each([scan[mk] for mk in first],
-                                         order=_by_cost([scan_cost[mk] for mk in first]),
-                                         label="topics: K scan")))
+    patience = cfg.scan_patience if cfg.rule == "heldout" else 0
+    rows, stop = _scan_first(ctx, scan, scan_cost, first, model_name, patience)
+    grid = list(ks)
+    if stop is not None:
+        skipped = [x for x in ks if x > stop]
+        ks = [x for x in ks if x <= stop]
+        scan = {mk: c for mk, c in scan.items() if mk[1] <= stop}
+        ctx.log(f"topics: {model_name}'s held-out criterion was worse than its best at {patience} larger K in a "
+                f"row; the scan stopped at K={stop} (not scanned: K={skipped}; topics.scan_patience=0 scans "
+                "the whole grid)")
     selection = pd.concat(rows.values(), ignore_index=True) if rows else None
     rule = cfg.rule
     crit = "heldout_error" if model_name == "nmf" else "heldout_loglik"
@@ -492,7 +546,7 @@ def run(ctx, cfg: Settings) -> None:
     note = ""
     if edge:
         fix = "raise topics.k_max" if edge == "upper" else "lower topics.k_min"
-        note = (f"K={k} is on the {edge} edge of the grid {ks}: the criterion may keep improving beyond it "
+        note = (f"K={k} is on the {edge} edge of the grid {grid}: the criterion may keep improving beyond it "
                 f"({fix} to see)")
         ctx.log(f"topics: {note}")
     rest = [mk for mk in scan if mk not in rows]
@@ -508,9 +562,10 @@ def run(ctx, cfg: Settings) -> None:
     if k_fixed is None and len(stab) and stab.iloc[0] < cfg.min_stability:
         ctx.log(f"topics: stability at K={k} is {stab.iloc[0]:.2f} < {cfg.min_stability}")
     ctx.facts["topics"] = {"model": model_name, "k": int(k), "rule": "fixed" if k_fixed is not None else rule,
-                           "grid": [int(x) for x in ks], "lda_engine": engine, "edge": edge or None,
+                           "grid": [int(x) for x in grid], "scanned": [int(x) for x in ks],
+                           "scan_stopped_at": stop, "lda_engine": engine, "edge": edge or None,
                            "note": note or None, "n_runs": _n_runs(cfg, M.shape[0])}
-    selection = _selection_flags(selection, model_name, k)
+    selection = _selection_flags(selection, model_name, k, grid, stop)
     ctx.write_table("topic_selection", selection[TABLE_COLUMNS["topic_selection"]])
 
     model = fits[model_name]

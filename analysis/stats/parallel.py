@@ -36,8 +36,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["SchedulerError", "use_workers", "use_scheduler", "n_workers", "scheduler", "pmap", "pimap", "chunks",
-           "parse_scheduler"]
+__all__ = ["SchedulerError", "use_workers", "use_scheduler", "n_workers", "slots", "scheduler", "pmap", "pimap",
+           "chunks", "parse_scheduler"]
 
 #: seconds to wait for a scheduler address to answer
 CONNECT_TIMEOUT = 30
@@ -154,6 +154,21 @@ def _check_workers(client, spec: str) -> None:
 def n_workers() -> int:
     """The number of workers :func:`pmap` uses here (1 inside a task)."""
     return 1 if getattr(_LOCAL, "in_task", False) else _STATE["workers"]
+
+
+def slots() -> int:
+    """How many tasks :func:`pmap` runs at once here: the Dask cluster's worker threads when a
+    scheduler is set, else :func:`n_workers` (1 inside a task).
+
+    For callers that submit work in rounds (the K scan's early stop); results never depend on it.
+    """
+    client = None if getattr(_LOCAL, "in_task", False) else _STATE["client"]
+    if client is not None:
+        try:
+            return max(sum(client.nthreads().values()), 1)
+        except (OSError, TimeoutError):  # pragma: no cover - a cluster that stopped answering
+            return 1
+    return max(n_workers(), 1)
 
 
 def scheduler() -> str | None:

@@ -7,7 +7,7 @@ __all__ = ["OPTIONAL_TABLES", "TABLE_COLUMNS"]
 TABLE_COLUMNS = {
     "topic_selection": ["model", "k", "npmi", "umass", "exclusivity", "perplexity", "stability", "selected",
                         "heldout_loglik", "heldout_error", "heldout_sd", "npmi_sd", "n_runs", "engine",
-                        "frontier", "at_edge"],
+                        "frontier", "at_edge", "scan_stopped"],
     "topic_terms": ["model", "k", "topic", "rank", "term", "weight", "frex", "engine"],
     "doc_topics": ["unit_id", "doc_id", "topic", "share"],
     "document_topics": ["doc_id", "year", "date", "topic", "share"],
