@@ -306,3 +306,45 @@ def test_stage_stops_the_scan_early_with_the_whole_grids_rows_and_k(tmp_path):
     two, facts_two, _ = run("two", workers=2)
     pd.testing.assert_frame_equal(two, stopped)
     assert facts_two["scanned"] == facts["scanned"]
+
+
+def _row(model, k, err):
+    return pd.DataFrame({"model": [model], "k": [k], "heldout_error": [err]})
+
+
+class _SerialCtx:
+    """What ``_scan_first`` needs of a run context: ``call_each`` computing each call in order."""
+
+    def __init__(self):
+        self.rounds = []
+
+    def call_each(self, calls, order=None, label=None):
+        self.rounds.append([c[1][1] for c in calls])
+        return [fn(*a, **kw) for fn, a, kw in calls]
+
+
+@pytest.mark.parametrize("errors,stop", [
+    ([1.0, 0.9, 0.95, 0.97, 0.85, 0.99], 20),          # turns at 15, 20: stops there
+    ([1.0, 0.9, 0.8, 0.7, 0.75, 0.76], None),          # turns only at the grid's last K: nothing skipped
+    ([1.0, 0.9, 0.8, 0.7, 0.6, 0.5], None),            # never turns
+    ([1.0, 0.9, 0.8, 0.7, 0.6, 0.65, 0.7, 0.5], 35),   # turns in the middle of a last round of three
+], ids=["turns", "turns-at-end", "never", "mid-round"])
+def test_scan_rounds_give_the_sequential_scan_for_any_width(monkeypatch, errors, stop):
+    from analysis.stages import topics
+    from analysis.stats import parallel
+
+    ks = [5, 10, 15, 20, 25, 30, 35, 40][:len(errors)]
+    scan = {("nmf", k): (_row, ("nmf", k, e), {}) for k, e in zip(ks, errors)}
+    cost = dict.fromkeys(scan, 1.0)
+    results = {}
+    for width in (1, 2, 3, 5, 8):
+        monkeypatch.setattr(parallel, "slots", lambda w=width: w)
+        ctx = _SerialCtx()
+        rows, got = topics._scan_first(ctx, scan, cost, list(scan), "nmf", patience=2)
+        assert all(len(r) <= width for r in ctx.rounds)
+        results[width] = (got, pd.concat(rows.values(), ignore_index=True))
+    for width, (got, table) in results.items():
+        assert got == stop, width
+        kept = [k for k in ks if stop is None or k <= stop]
+        assert table["k"].tolist() == kept, width
+        pd.testing.assert_frame_equal(table, results[1][1])

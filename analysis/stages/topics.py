@@ -429,7 +429,7 @@ def _scan_first(ctx, scan: dict, cost: dict, first: list, model_name: str, patie
     can end the scan), in ascending K, and the rule is applied to the rows in K order
     after each round; rows past the stopping K (computed in the same round) are
     dropped, so the table is the same for any number of workers. ``stop`` is the
-    last K kept, or None when the scan was not stopped.
+    last K kept, or None when the scan was not stopped before the grid's last K.
     """
     from analysis.stats.parallel import slots
 
@@ -440,6 +440,7 @@ def _scan_first(ctx, scan: dict, cost: dict, first: list, model_name: str, patie
                              label="topics: K scan")
         return dict(zip(first, done)), None
     todo = sorted(first, key=lambda mk: mk[1])
+    last = todo[-1][1]
     rows: dict = {}
     width = slots()
     while todo:
@@ -451,7 +452,7 @@ def _scan_first(ctx, scan: dict, cost: dict, first: list, model_name: str, patie
                              label=f"topics: K scan (K={', '.join(str(mk[1]) for mk in batch)})")
         rows.update(zip(batch, done))
         stop = scan_stop(pd.concat(rows.values(), ignore_index=True), model_name, patience)
-        if stop is not None:
+        if stop is not None and stop < last:  # (a stop at the grid's last K skips nothing)
             return {mk: r for mk, r in rows.items() if mk[1] <= stop}, stop
     return rows, None
 

@@ -459,6 +459,7 @@ def recovery_run(true_k: int, seed: int, n_units: int | None = None, model: str 
                         lda_engine=lda_engine, gibbs_iter=gibbs_iter, max_units=max_units,
                         lda_max_units=lda_max_units)
     stop = scan_stop(table, model, patience)
+    stop = None if stop is not None and stop >= max(ks) else stop  # a stop at the grid's end skips nothing
     k, edge = choose_k_heldout(table if stop is None else table[table["k"] <= stop], model)
     k_full, _ = choose_k_heldout(table, model)
     return {"true_k": true_k, "seed": seed, "n_units": n, "model": model, "chosen_k": k,
