@@ -17,7 +17,15 @@ from typer.testing import CliRunner
 
 from analysis.errors import UsageError
 from analysis.run.runner import run_pipeline
-from analysis.stats.parallel import SchedulerError, parse_scheduler, pmap, scheduler, slots, use_scheduler, use_workers
+from analysis.stats.parallel import (
+    SchedulerError,
+    parse_scheduler,
+    pmap,
+    scheduler,
+    slots,
+    use_scheduler,
+    use_workers,
+)
 
 distributed = pytest.importorskip("distributed")
 
