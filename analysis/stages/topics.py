@@ -3,10 +3,11 @@
 K is chosen on an adaptive grid (:func:`analysis.topicmod.kselect.auto_k_grid`) by the
 held-out rule (:func:`analysis.topicmod.kselect.choose_k_heldout`), scanning the K in
 ascending order until the criterion has turned (``topics.scan_patience``,
-:func:`analysis.topicmod.kselect.scan_stop`); a K on the edge of the grid is flagged (``at_edge``), logged and recorded in ``run.json``
-(``facts.topics``). LDA runs at every corpus size: scikit-learn's variational Bayes up
-to ``auto_lda_max_units`` units, collapsed Gibbs (tomotopy) above, whose effects come
-from the method of composition (``topic_effects.method``).
+:func:`analysis.topicmod.kselect.scan_stop`); a K on the edge of the grid is flagged
+(``at_edge``), logged and recorded in ``run.json`` (``facts.topics``). LDA runs at
+every corpus size: scikit-learn's variational Bayes up to ``auto_lda_max_units``
+units, collapsed Gibbs (tomotopy) above, whose effects come from the method of
+composition (``topic_effects.method``).
 
 With ``topics.seeds`` a seeded LDA (:class:`analysis.topicmod.seeded.SeededLDA`,
 one topic per dictionary key with a seed-word prior, plus free topics) is fitted
@@ -424,11 +425,11 @@ def _scan_first(ctx, scan: dict, cost: dict, first: list, model_name: str, patie
     """The reported model's scan rows in ascending K, stopped early by :func:`scan_stop`; ``(rows, stop)``.
 
     With ``patience`` 0 every K of ``first`` is one batch on the workers. Otherwise
-    the K are run in rounds of as many calls as run at once (:func:`analysis.stats.parallel.slots`;
-    fewer when fewer
-    can end the scan), in ascending K, and the rule is applied to the rows in K order
-    after each round; rows past the stopping K (computed in the same round) are
-    dropped, so the table is the same for any number of workers. ``stop`` is the
+    the K are run in ascending order, in rounds of as many calls as run at once
+    (:func:`analysis.stats.parallel.slots`; fewer when fewer can end the scan), and
+    the rule is applied to the rows in K order after each round; rows past the
+    stopping K (computed in the same round) are dropped, so the table is the same
+    for any number of workers. ``stop`` is the
     last K kept, or None when the scan was not stopped before the grid's last K.
     """
     from analysis.stats.parallel import slots
