@@ -116,6 +116,7 @@ def test_scan_stop_by_hand():
     assert worse_run(nmf, "nmf")[1].tolist() == [0, 0, 1, 2, 0, 1]
     assert scan_stop(nmf, "nmf", 2) == 20
     assert scan_stop(nmf, "nmf", 3) is None and scan_stop(nmf, "nmf", 0) is None
+    assert scan_stop(nmf, "nmf", 2, last=30) == 20 and scan_stop(nmf.iloc[:4], "nmf", 2, last=20) is None
     # the documented exception: a K past the stop that beats the best before it is never seen
     assert choose_k_heldout(nmf[nmf["k"] <= 20], "nmf")[0] == 10 and choose_k_heldout(nmf, "nmf")[0] == 25
     # LDA (higher is better) with the rule's 0.005-nat tolerance: a tie resets the count

@@ -443,18 +443,19 @@ def _scan_first(ctx, scan: dict, cost: dict, first: list, model_name: str, patie
     todo = sorted(first, key=lambda mk: mk[1])
     last = todo[-1][1]
     rows: dict = {}
-    width = slots()
+    width = need = slots()
     while todo:
         # only as many K as can still end the scan once it has turned (the larger K cost the most)
-        need = patience - int(worse_run(pd.concat(rows.values()), model_name)[1][-1]) if rows else width
         n = max(min(width, need), 1)
         batch, todo = todo[:n], todo[n:]
         done = ctx.call_each([scan[mk] for mk in batch], order=_by_cost([cost[mk] for mk in batch]),
                              label=f"topics: K scan (K={', '.join(str(mk[1]) for mk in batch)})")
         rows.update(zip(batch, done))
-        stop = scan_stop(pd.concat(rows.values(), ignore_index=True), model_name, patience)
-        if stop is not None and stop < last:  # (a stop at the grid's last K skips nothing)
+        table = pd.concat(rows.values(), ignore_index=True)
+        stop = scan_stop(table, model_name, patience, last=last)
+        if stop is not None:
             return {mk: r for mk, r in rows.items() if mk[1] <= stop}, stop
+        need = patience - int(worse_run(table, model_name)[1][-1])
     return rows, None
 
 

@@ -354,7 +354,8 @@ def _heldout_score(sel: pd.DataFrame, model: str) -> pd.Series:
     return -sel["heldout_error"].astype(float) if model == "nmf" else sel["heldout_loglik"].astype(float)
 
 
-def scan_stop(selection: pd.DataFrame, model: str, patience: int, tolerance: float | None = None) -> int | None:
+def scan_stop(selection: pd.DataFrame, model: str, patience: int, tolerance: float | None = None,
+              last: int | None = None) -> int | None:
     """Where an ascending K scan may stop: the K after which no larger K is needed, or None.
 
     The scan walks ``model``'s rows of ``selection`` in ascending K and keeps the
@@ -368,7 +369,8 @@ def scan_stop(selection: pd.DataFrame, model: str, patience: int, tolerance: flo
     the rows of a stopped scan are exactly the first rows of the whole grid's, and
     :func:`choose_k_heldout` on them gives the whole grid's K unless a K past the
     stop scores better than the best before it. ``patience=0``, a missing
-    criterion (no held-out units) or too few rows give None: scan on.
+    criterion (no held-out units) or too few rows give None: scan on. ``last``
+    is the grid's largest K: a stop there skips nothing and is None too.
 
     References
     ----------
@@ -381,7 +383,9 @@ def scan_stop(selection: pd.DataFrame, model: str, patience: int, tolerance: flo
         return None
     ks, worse = worse_run(selection, model, tolerance)
     hit = np.flatnonzero(worse >= patience)
-    return int(ks[hit[0]]) if len(hit) else None
+    if not len(hit) or (last is not None and ks[hit[0]] >= last):
+        return None
+    return int(ks[hit[0]])
 
 
 def worse_run(selection: pd.DataFrame, model: str, tolerance: float | None = None):
@@ -458,8 +462,7 @@ def recovery_run(true_k: int, seed: int, n_units: int | None = None, model: str 
     table = stat_k_scan(M, terms, ks=ks, methods=(model,), n_runs=n_runs, random_state=seed,
                         lda_engine=lda_engine, gibbs_iter=gibbs_iter, max_units=max_units,
                         lda_max_units=lda_max_units)
-    stop = scan_stop(table, model, patience)
-    stop = None if stop is not None and stop >= max(ks) else stop  # a stop at the grid's end skips nothing
+    stop = scan_stop(table, model, patience, last=max(ks))
     k, edge = choose_k_heldout(table if stop is None else table[table["k"] <= stop], model)
     k_full, _ = choose_k_heldout(table, model)
     return {"true_k": true_k, "seed": seed, "n_units": n, "model": model, "chosen_k": k,
