@@ -1,0 +1,1 @@
+"""Conformance: the toolkit's numbers against numbers the field's references printed."""
