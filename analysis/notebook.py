@@ -5,6 +5,8 @@
 >>> run.stages("compare")                      # cached by inputs and settings, as `r2p run --only compare`
 >>> run.tables["similarity_to_anchor"].head()
 >>> run.show(plot_similarity_to_anchor, "similarity_to_anchor", anchor=run.anchor)
+>>> run.show(plot_similarity_to_anchor, "similarity_to_anchor", anchor=run.anchor,
+...          save_as="fig1_similarity", preset="double", save_dir="paper")   # PDF/PNG/SVG + CSV + JSON
 
 A table that no stage has written reads as an empty frame with a printed note,
 so a notebook on a corpus without (say) a topic model still runs to the end.
@@ -13,7 +15,7 @@ The anchor is the run's one anchor (``--anchor``, recorded in ``run.json``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Callable
 
@@ -60,19 +62,78 @@ class Tables(Mapping):
         return len(list(iter(self)))
 
 
-def show(plot: Callable, *args, display: bool = True, **kwargs):
+def show(plot: Callable, *args, display: bool = True, save_as: str | None = None,
+         preset: str | None = None, save_dir: str | Path = "figures/paper",
+         formats: Sequence[str] | None = None, meta: Mapping[str, Any] | None = None, **kwargs):
     """Draw a ``plot_*`` function's figure in the notebook, or say why it cannot be drawn.
 
-    Returns the plotted data (or None when the figure could not be drawn).
+    With ``save_as`` the figure shown is also saved for a paper, in one call:
+    ``<save_dir>/<save_as>.pdf``/``.png``/``.svg``, the CSV of exactly the data
+    plotted and a JSON sidecar (parameters, preset, package version), written by
+    :func:`analysis.plots.save.save_figure` (the same deterministic bytes as
+    ``r2p run``).
+
+    Parameters
+    ----------
+    plot : callable
+        A ``plot_*`` function returning ``(fig, data)``.
+    *args, **kwargs
+        Passed to ``plot``.
+    display : bool
+        Show the figure in the notebook.
+    save_as : str, optional
+        File stem to save the figure under (letters, digits, ``_``, ``-``, ``.``).
+    preset : str, optional
+        A journal preset of :data:`analysis.plots.presets.PRESETS` (``"single"``,
+        ``"double"``, ``"single-large"``, ``"double-large"``, ``"slide"``): the figure
+        is drawn with the preset's font sizes and sized to its width. Default: the
+        package style as drawn (``"single"`` sizes for most figures).
+    save_dir : path
+        Folder for the saved files (created if needed).
+    formats : sequence of str, optional
+        Image formats (subset of ``pdf``, ``png``, ``svg``); default the preset's (all three).
+    meta : mapping, optional
+        Extra sidecar fields (corpus, seed, source table...).
+
+    Returns
+    -------
+    DataFrame or None
+        The plotted data (None when the figure could not be drawn). When saved,
+        ``data.attrs["figure_files"]`` maps each format to the path written.
     """
+    import contextlib
+
     from analysis.plots.save import style_context
 
+    ctx = contextlib.nullcontext()
+    p = None
+    if preset is not None:
+        from analysis.plots.presets import get_preset, preset_context
+
+        p = get_preset(preset)
+        ctx = preset_context(p)
     try:
-        with style_context():
+        with style_context(), ctx:
             fig, data = plot(*args, **kwargs)
     except (ValueError, KeyError, TypeError) as e:
         print(f"{getattr(plot, '__name__', plot)}: not drawn ({e})")
         return None
+    if p is not None:
+        fig.set_size_inches(*p.size_for(fig.get_size_inches()))
+    if save_as is not None:
+        from analysis.plots.save import save_figure
+
+        sidecar = {"plot": getattr(plot, "__name__", str(plot)),
+                   "plot_kwargs": {k: v for k, v in kwargs.items() if isinstance(v, (str, int, float, bool))}}
+        if p is not None:
+            sidecar["preset"] = p.describe()
+        sidecar.update(dict(meta or {}))
+        fmts = tuple(formats) if formats is not None else (p.formats if p is not None else
+                                                            ("pdf", "png", "svg"))
+        with (preset_context(p) if p is not None else style_context()):
+            paths = save_figure(fig, data, save_as, save_dir, meta=sidecar, formats=fmts)
+        data.attrs["figure_files"] = {k: str(v) for k, v in paths.items()}
+        print("saved " + ", ".join(str(v) for v in paths.values()))
     if display:
         try:
             from IPython.display import display as _display
@@ -173,6 +234,26 @@ class Run:
         return list(self.context.messages) if self.context is not None else []
 
     def show(self, plot: Callable, table: str | pd.DataFrame, *args, **kwargs):
-        """``show(plot, self.tables[table], ...)``: draw a figure from one of the run's tables."""
+        """``show(plot, self.tables[table], ...)``: draw a figure from one of the run's tables.
+
+        Takes :func:`show`'s ``save_as``/``preset``/``save_dir``/``formats``; a saved
+        figure's sidecar also records the run folder, seed, source table and the
+        corpus name and hash from ``run.json``.
+        """
         data = self.tables[table] if isinstance(table, str) else table
+        if kwargs.get("save_as") is not None:
+            meta: dict[str, Any] = {"run": str(self.out), "seed": self.seed}
+            rec = self.out / "run.json"
+            if self.context is not None:
+                meta.update(self.context.figure_meta())
+            elif rec.exists():
+                import json
+
+                corpus = json.loads(rec.read_text(encoding="utf-8")).get("corpus") or {}
+                meta.update({"corpus": corpus.get("name"), "corpus_hash": corpus.get("hash"),
+                             "anchor": corpus.get("anchor")})
+            if isinstance(table, str):
+                meta["source_table"] = table
+            meta.update(dict(kwargs.pop("meta", None) or {}))
+            kwargs["meta"] = meta
         return show(plot, data, *args, **kwargs)

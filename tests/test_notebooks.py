@@ -97,3 +97,55 @@ def test_two_pipeline_runs_give_identical_tables_and_figure_bytes(tiny, tmp_path
     assert differ == []
     meta = json.loads((first / "figures" / "corpus_overview.json").read_text())
     assert meta["corpus_hash"] == ctx.fingerprint and meta["seed"] == ctx.seed
+
+
+def test_show_saves_the_displayed_figure_at_a_journal_preset(tiny, tmp_path):
+    """One call from a notebook: PDF at the double-column preset, the plotted data, the sidecar."""
+    from matplotlib.figure import Figure
+
+    from analysis import plots
+    from analysis.errors import UsageError
+    from analysis.notebook import Run, show
+    from analysis.plots.presets import PRESETS
+
+    root, csv = tiny
+    run = Run(str(csv), out=root / "tiny")
+    drawn = {}
+
+    def spy(*a, **k):  # the figure show() draws is the one it saves
+        fig, data = plots.plot_similarity_to_anchor(*a, **k)
+        drawn["fig"] = fig
+        return fig, data
+
+    spy.__name__ = "plot_similarity_to_anchor"
+    data = run.show(spy, "similarity_to_anchor", display=False, save_as="fig1_similarity",
+                    preset="double", save_dir=tmp_path / "paper", formats=("pdf", "svg"))
+    out = tmp_path / "paper"
+    assert sorted(p.name for p in out.iterdir()) == [
+        "fig1_similarity.csv", "fig1_similarity.json", "fig1_similarity.pdf", "fig1_similarity.svg"]
+    pdf = (out / "fig1_similarity.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and b"CreationDate" not in pdf
+    # the PDF page is the double-column width (7.2 in = 518.4 pt)
+    import re
+
+    box = [float(v) for v in re.search(rb"/MediaBox\s*\[\s*([\d.\s]+)\]", pdf).group(1).split()]
+    assert abs(box[2] - box[0] - PRESETS["double"].width * 72) < 0.5, box
+    assert isinstance(drawn["fig"], Figure)
+    assert abs(drawn["fig"].get_size_inches()[0] - 7.2) < 1e-9
+    # the data file is exactly the frame plotted
+    written = pd.read_csv(out / "fig1_similarity.csv")
+    assert len(written) == len(data) and list(written.columns) == [str(c) for c in data.columns]
+    meta = json.loads((out / "fig1_similarity.json").read_text())
+    assert meta["preset"]["name"] == "double" and meta["preset"]["font_size"] == 8
+    assert meta["size_inches"][0] == 7.2 and meta["source_table"] == "similarity_to_anchor"
+    assert meta["corpus_hash"] and meta["plot"] == "plot_similarity_to_anchor"
+    assert data.attrs["figure_files"]["pdf"].endswith("fig1_similarity.pdf")
+    # the preset's font sizes were in force while drawing
+    ticks = drawn["fig"].axes[0].get_xticklabels()
+    assert ticks and {t.get_fontsize() for t in ticks} == {PRESETS["double"].tick_size}
+    # the same call again gives the same bytes (the saver is deterministic)
+    show(plots.plot_similarity_to_anchor, run.tables["similarity_to_anchor"], display=False,
+         save_as="again", preset="double", save_dir=out, formats=("pdf",))
+    assert (out / "again.pdf").read_bytes() == pdf
+    with pytest.raises(UsageError, match="did you mean double"):
+        show(plots.plot_similarity_to_anchor, data, display=False, save_as="x", preset="doubel")
