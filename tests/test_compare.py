@@ -67,6 +67,26 @@ def test_cosine_matches_dense_numpy(toy):
     assert sim.ci_low.isna().all()
 
 
+def test_an_anchor_without_terms_is_a_usage_error_naming_it(toy):
+    """A stopwords-only anchor has a zero TF-IDF vector: every cosine would be 0 with no
+    warning. It must stop with a UsageError that names the anchor's doc_id."""
+    from analysis.errors import UsageError
+
+    units = make_units(toy, kind="paragraph")
+    stop_only = pd.DataFrame({"unit_id": ["z-1", "z-2"], "doc_id": ["z", "z"],
+                              "text": ["And the of to it.", "We are, and they were."],
+                              "position": [0, 1]})
+    units = pd.concat([units, stop_only.reindex(columns=units.columns)], ignore_index=True)
+    dv = pd.concat([toy.docvars, pd.DataFrame({"doc_id": ["z"], "year": [2018], "speaker": ["G"],
+                                               "date": ["2018-01-01"]})], ignore_index=True)
+    with pytest.raises(UsageError, match="anchor 'z' has no terms"):
+        stat_similarity_to_anchor(units, dv, "z", n_boot=0)
+    # the same document as a non-anchor only gets NaN, and the others keep their cosines
+    sim = stat_similarity_to_anchor(units, dv, "a", n_boot=0)
+    assert np.isnan(sim.set_index("doc_id").loc["z", "cosine"])
+    assert sim.set_index("doc_id").loc["a", "cosine"] == pytest.approx(1.0)
+
+
 @pytest.mark.parametrize("method", ["normal", "percentile", "basic"])
 def test_bootstrap_intervals_against_explicit_resampling(toy, method):
     units = make_units(toy, kind="paragraph")

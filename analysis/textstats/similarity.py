@@ -17,6 +17,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfTransformer
 
+from analysis.errors import UsageError
 from analysis.profiles import get_profile
 from analysis.dtm import DTM, build_dtm
 from analysis.stats.bootstrap import group_rng, percentile_interval, resample_counts
@@ -148,6 +149,14 @@ def stat_similarity_to_anchor(units: pd.DataFrame, docvars: pd.DataFrame, anchor
     DataFrame with ``doc_id, year, speaker, cosine, ci_low, ci_high``; the anchor
     itself has cosine 1 (its interval shows how much its own paragraphs vary).
 
+    Raises
+    ------
+    UsageError
+        When the anchor has no terms (an empty text, or only stopwords, one-letter words
+        or terms dropped by ``min_df``): its TF-IDF vector is zero, so every cosine to it
+        would be 0, a table of artefacts. The error names the anchor's doc_id. (A document
+        other than the anchor with no terms gets a NaN cosine, not an error.)
+
     Notes
     -----
     With unit count rows p_j of a document, bootstrap weights w (multinomial),
@@ -187,8 +196,15 @@ def stat_similarity_to_anchor(units: pd.DataFrame, docvars: pd.DataFrame, anchor
         out["ci_low"] = np.nan
         out["ci_high"] = np.nan
         return out.reindex(columns=SIMILARITY_COLUMNS)
-    X, idf = tfidf(ddtm.matrix)
     ai = ids.index(anchor)
+    if ddtm.matrix[ai].sum() == 0:
+        # a zero anchor vector makes every cosine 0 (or NaN): a table, figure and by-source means
+        # of artefacts; stop and say which document and why instead of publishing them
+        raise UsageError(
+            f"the anchor {anchor!r} has no terms after tokenising (its text is empty, or every word is "
+            "a stopword, too short or below min_df), so its cosine to every document would be 0; "
+            "check its text or choose another anchor (--anchor DOC_ID)")
+    X, idf = tfidf(ddtm.matrix)
     a = X[ai].toarray().ravel()
     cos = np.asarray(X @ a).ravel()
     empty = np.asarray(ddtm.matrix.sum(axis=1)).ravel() == 0
