@@ -22,14 +22,14 @@ import dataclasses
 import math
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import yaml
 
 from analysis.errors import UsageError, closest
 
-__all__ = ["StageSettings", "SettingSpec", "setting", "parse_assignments", "coerce_value"]
+__all__ = ["StageSettings", "SettingSpec", "Constraint", "ordered", "setting", "parse_assignments", "coerce_value"]
 
 class _NoAlt:
     def __repr__(self):
@@ -77,6 +77,8 @@ class SettingSpec:
     lt: float | None = None
     sep: str = ";"
     alt: Any = _MISSING
+    #: the texts of the group's cross-setting constraints that name this setting
+    relations: tuple[str, ...] = ()
 
     @property
     def type_name(self) -> str:
@@ -92,7 +94,29 @@ class SettingSpec:
             bound = getattr(self, op)
             if bound is not None:
                 parts.append(f"{v} {bound:g}")
+        parts.extend(self.relations)
         return "; ".join(parts)
+
+    def forms(self) -> str:
+        """Every form a value may take, in words (``a whole number >= 1, or auto``), for error messages."""
+        base, optional = _unwrap_optional(self.type)
+        members = base.members if isinstance(base, _Union) else (base,)
+        if typing.get_origin(base) is tuple:
+            members = tuple(a for a in typing.get_args(base) if a is not Ellipsis)
+        bounds = [f"{v} {getattr(self, op):g}" for op, v in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<"))
+                  if getattr(self, op) is not None]
+        out = []
+        for m in members:
+            if m in (int, float):
+                out.append(("a whole number" if m is int else "a number") + (" " + " and ".join(bounds)
+                                                                             if bounds else ""))
+            elif m is bool:
+                out.append("true or false")
+            elif m is str:
+                out.append(", ".join(map(str, self.choices)) if self.choices else "a string")
+        if optional:
+            out.append("none")
+        return ", or ".join(out)
 
     def alternative(self) -> Any:
         """A valid value different from the default (declared ``alt`` or derived)."""
@@ -123,6 +147,57 @@ class SettingSpec:
         raise NotImplementedError(f"{self.group}.{self.name}: declare alt= for the settings test")
 
 
+@dataclasses.dataclass(frozen=True)
+class Constraint:
+    """A rule that ties settings of one group together (a range that depends on another setting).
+
+    scikit-learn declares each parameter's constraints beside it
+    (``_parameter_constraints``, ``sklearn.utils._param_validation.Interval``); a rule
+    across parameters is declared here, once, on the settings class
+    (``constraints = (ordered("k_min", "k_max", ...),)``), so that it is checked
+    wherever settings are made (``--set``, notebooks, Python), and its ``text``
+    shows in ``r2p settings`` (the *allowed* column of each key it names) and in
+    the docs generated from the declarations.
+
+    Parameters
+    ----------
+    keys : the settings it ties.
+    text : the rule in words (``k_min <= k_max``).
+    problem : ``settings -> str | None``: what is wrong with these values, or None.
+    """
+
+    keys: tuple[str, ...]
+    text: str
+    problem: Callable[[Any], str | None]
+
+
+def ordered(lo: str, hi: str, *, auto: str = "auto", auto_lo: float | None = None, auto_hi: float | None = None,
+            why: str = "") -> Constraint:
+    """The constraint ``lo <= hi`` between two numeric settings that may also be ``auto``.
+
+    ``auto_lo`` / ``auto_hi`` say what an ``auto`` value counts as in the comparison
+    (the value ``auto`` may come to, the worst case); ``None`` skips the check when
+    that setting is ``auto``.
+    """
+    def eff(v, stand_in):
+        return stand_in if v == auto else v
+
+    def problem(s):
+        a, b = eff(getattr(s, lo), auto_lo), eff(getattr(s, hi), auto_hi)
+        if a is None or b is None or isinstance(a, str) or isinstance(b, str) or a <= b:
+            return None
+        def show(key, stand_in):
+            v = getattr(s, key)
+            return f"{s.group}.{key}={v!r}" + (f" (counts as {stand_in:g})" if v == auto else "")
+
+        return (f"{show(lo, auto_lo)} and {show(hi, auto_hi)}: need {lo} <= {hi}"
+                + (f"; {why}" if why else ""))
+
+    stand = [f"{k}={auto} counts as {v:g}" for k, v in ((lo, auto_lo), (hi, auto_hi)) if v is not None]
+    text = f"{lo} <= {hi}" + (f" ({', '.join(stand)})" if stand else "")
+    return Constraint((lo, hi), text, problem)
+
+
 class StageSettings:
     """Base of every settings dataclass (a stage's, or the ``text`` group's).
 
@@ -133,6 +208,18 @@ class StageSettings:
     group: ClassVar[str] = ""
     #: old keys still accepted: ``{old: (new or None, note)}``; a note is logged
     deprecated: ClassVar[dict[str, tuple[str | None, str]]] = {}
+    #: rules across settings (:class:`Constraint`), checked whenever settings are made
+    constraints: ClassVar[tuple[Constraint, ...]] = ()
+
+    def __post_init__(self):
+        self.check_constraints()
+
+    def check_constraints(self) -> None:
+        """Raise UsageError naming the settings, their values and the rule of the first broken constraint."""
+        for c in type(self).constraints:
+            msg = c.problem(self)
+            if msg:
+                raise UsageError(msg + f" (see `r2p settings {self.group}`)")
 
     @classmethod
     def specs(cls) -> list[SettingSpec]:
@@ -142,7 +229,8 @@ class StageSettings:
             m = f.metadata
             out.append(SettingSpec(cls.group, f.name, hints[f.name], f.default, m.get("help", ""),
                                    m.get("choices"), m.get("ge"), m.get("gt"), m.get("le"), m.get("lt"),
-                                   m.get("sep", ";"), m.get("alt", _MISSING)))
+                                   m.get("sep", ";"), m.get("alt", _MISSING),
+                                   tuple(c.text for c in cls.constraints if f.name in c.keys)))
         return out
 
     @classmethod
@@ -178,7 +266,9 @@ class StageSettings:
             if key not in specs:
                 raise cls._unknown(key)
             kwargs[key] = coerce_value(specs[key], value)
-        return cls(**kwargs)
+        obj = cls(**kwargs)
+        obj.check_constraints()  # also when a subclass's own __post_init__ does not call ours
+        return obj
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready values (tuples as lists)."""
@@ -291,7 +381,8 @@ def _check_rules(spec: SettingSpec, v):
                        ("lt", lambda b: v < b)):
             bound = getattr(spec, op)
             if bound is not None and not ok(bound):
-                raise _bad(spec, v, "a value")
+                raise UsageError(f"{spec.group}.{spec.name}={v!r} is out of range: allowed {spec.forms()}"
+                                 f" — {spec.help}")
     return v
 
 
@@ -315,13 +406,13 @@ def coerce_value(spec: SettingSpec, value):
         item_spec = dataclasses.replace(spec, type=item)
         return tuple(_check_rules(spec, _coerce_scalar(item_spec, item, p)) for p in parts)
     if isinstance(base, _Union):
-        errors = []
         for member in base.members:
             try:
                 return _check_rules(spec, _coerce_scalar(spec, member, value))
-            except UsageError as e:
-                errors.append(e)
-        raise errors[-1]
+            except UsageError:
+                pass
+        # name every accepted form (``a whole number >= 1, or auto``), not only the last one tried
+        raise UsageError(f"{spec.group}.{spec.name}={value!r}: expected {spec.forms()} — {spec.help}")
     return _check_rules(spec, _coerce_scalar(spec, base, value))
 
 

@@ -21,7 +21,7 @@ __all__ = ["console", "out_console", "CORPUS_HELP", "cli_errors", "load_corpus_o
            "where_option", "passages_option", "passage_unit_option", "passage_window_option", "reshaping",
            "out_option", "seed_option", "set_option", "anchor_option", "no_cache_option", "cache_dir_option",
            "quiet_option", "threads_option",
-           "workers_option", "scheduler_option"]
+           "workers_option", "scheduler_option", "check_out_dir"]
 
 console = Console(stderr=True)
 out_console = Console()
@@ -95,6 +95,36 @@ def cli_errors():
     except _problem_types() as e:
         console.print(f"[red]error:[/] {escape(str(e))}")
         raise typer.Exit(1) from None
+
+
+def check_out_dir(out: Path, option: str = "--out") -> Path:
+    """Check that ``out`` can be a run's output folder, before anything is loaded or computed.
+
+    It must be a folder we can write in, or not exist yet under a folder we can
+    write in (it is created by the run). A file, a read-only folder, or a path
+    under a file or a read-only folder raises :class:`analysis.errors.UsageError`
+    naming the option, the path and what is wrong.
+    """
+    import os
+
+    from analysis.errors import UsageError
+
+    out = Path(out).expanduser()
+    if out.exists():
+        if not out.is_dir():
+            raise UsageError(f"{option} {out}: is a file, not a folder (give a folder: it holds tables/, "
+                             "figures/ and run.json)")
+        if not os.access(out, os.W_OK | os.X_OK):
+            raise UsageError(f"{option} {out}: the folder is not writable (choose a folder you can write in)")
+        return out
+    parent = out.absolute().parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise UsageError(f"{option} {out}: cannot be created, {parent} is a file, not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"{option} {out}: cannot be created, {parent} is not writable")
+    return out
 
 
 def load_corpus_or_exit(corpus: str, where: Optional[str] = None, passages: Optional[str] = None,

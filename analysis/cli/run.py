@@ -17,6 +17,7 @@ from rich.table import Table
 from analysis.cli.options import (
     anchor_option,
     cache_dir_option,
+    check_out_dir,
     cli_errors,
     console,
     corpus_option,
@@ -58,11 +59,15 @@ def run_command(corpus: str, out: Path, *, seed: int = 20170906, sets: list[str]
     from analysis.settings import parse_assignments
 
     with cli_errors():
+        check_out_dir(out)  # a file, a read-only folder: a usage error before the corpus loads
         overrides = parse_assignments(sets)
         for group, values in (flags or {}).items():
             overrides.setdefault(group, {}).update({k: v for k, v in values.items() if v is not None})
-        if reshaping(corpus, where, passages):
-            resolve_settings(overrides)  # a bad --set is reported before a large corpus is read
+        run_group = {k: v for k, v in (("workers", workers), ("scheduler", scheduler)) if v is not None}
+        # a bad --set, --workers or --scheduler is reported before a (large) corpus is read
+        check = {g: {k: v for k, v in vals.items() if (g, k) != ("compare", "anchor")}  # deprecated, still read
+                 for g, vals in overrides.items()}
+        resolve_settings({**check, "run": {**check.get("run", {}), **run_group}})
     if reshaping(corpus, where, passages):
         corpus = load_corpus_or_exit(corpus, where=where, passages=passages, passage_unit=passage_unit,
                                      passage_window=passage_window)

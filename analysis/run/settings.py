@@ -33,7 +33,8 @@ class RunSettings(StageSettings):
                                 f"{PARQUET_MIN_ROWS:,} rows, else CSV), csv, parquet, or both.",
                                 choices=TABLE_FORMATS, alt="parquet")
     workers: int = setting(1, "Worker processes for the K scan, the bootstraps and the dictionary counts "
-                           "(identical tables for any value; `r2p run --workers N`).", ge=1, alt=2)
+                           "(identical tables for any value; `r2p run --workers N`; more than 256 local processes is refused: "
+                           "use --scheduler for a cluster).", ge=1, le=256, alt=2)
     scheduler: str | None = setting(None, "Dask cluster for those tasks instead of local processes: `local:N` "
                                     "(a LocalCluster of N workers) or `tcp://HOST:PORT`; none = local "
                                     "(`pip install r2p-analysis[dask]`; identical tables).", alt="local:1")

@@ -35,7 +35,7 @@ import pandas as pd
 
 from analysis.dtm import build_dtm
 from analysis.errors import UsageError
-from analysis.settings import StageSettings, setting
+from analysis.settings import StageSettings, ordered, setting
 from analysis.text import make_units
 from analysis.topicmod import (
     TABLE_COLUMNS,
@@ -57,6 +57,7 @@ from analysis.topicmod.composition import stat_composition_effects
 from analysis.topicmod.dynamic import DynamicTopics, stat_topic_terms_by_era
 from analysis.topicmod.gibbs import GibbsLDA
 from analysis.topicmod.kselect import (
+    AUTO_GRIDS,
     _split,
     auto_k_grid,
     auto_k_max,
@@ -83,6 +84,17 @@ class Settings(StageSettings):
 
     group: ClassVar[str] = "topics"
     deprecated: ClassVar[dict] = {"lambda": ("label_lambda", "renamed topics.label_lambda")}
+    # The K grid may never come out empty (it used to fall back to units/5, e.g. K=3582 on sotu with
+    # k_max=4): an auto end stands for its worst case over corpus sizes, checked before the corpus loads.
+    constraints: ClassVar[tuple] = (
+        ordered("k_min", "k_max", auto_lo=max(g[0] for _, g in AUTO_GRIDS),
+                auto_hi=min(g[-1] for _, g in AUTO_GRIDS),
+                why="else the K grid is empty; the automatic grid starts at "
+                    + ", ".join(dict.fromkeys(str(g[0]) for _, g in AUTO_GRIDS)) + " and ends at "
+                    + ", ".join(str(g[-1]) for _, g in AUTO_GRIDS) + " as the corpus grows, so a k_max below "
+                    f"{max(g[0] for _, g in AUTO_GRIDS)} or a k_min above {min(g[-1] for _, g in AUTO_GRIDS)} "
+                    "needs the other end set too"),
+    )
 
     model: str = setting("nmf", "Model whose K is selected and reported.", choices=MODELS)
     models: tuple[str, ...] = setting(("auto",), "Models scanned over K (`lda, nmf`); auto: both, at every "
@@ -100,7 +112,7 @@ class Settings(StageSettings):
     k_min: int | str = setting("auto", "Smallest K of the grid (auto: from the corpus size).", choices=("auto",),
                                ge=2, alt=3)
     k_max: int | str = setting("auto", "Largest K of the grid (auto: 20 below 2,000 units, 40 below 10,000, "
-                               "80 below 50,000, else 100).", choices=("auto",), ge=2, alt=3)
+                               "80 below 50,000, else 100).", choices=("auto",), ge=2, alt=12)
     k_step: int | str = setting("auto", "Step of the K grid (auto: the adaptive grid, denser at small K).",
                                 choices=("auto",), ge=1, alt=1)
     scan_max_units: int = setting(20000, "The K scan runs on a seeded subsample of at most this many units "
@@ -121,7 +133,8 @@ class Settings(StageSettings):
     unit: str = setting("paragraph", "Units modelled.", choices=("paragraph", "document", "window"))
     window: int = setting(200, "Words per unit when unit=window.", ge=10)
     min_unit_tokens: int = setting(5, "Merge units with fewer model tokens into their neighbour.", ge=0)
-    min_df: int | str = setting("auto", "Fewest units a term must appear in (auto: 1 below 100 units, else 2).",
+    min_df: int | str = setting("auto", "Fewest units a term must appear in: a whole number of units (a share "
+                                "of units is not accepted here), or auto (1 below 100 units, else 2).",
                                 choices=("auto",), ge=1, alt=1)
     max_df: float = setting(0.5, "Drop terms in more than this share of units.", gt=0, le=1)
     n_boot: int = setting(500, "Bootstrap replicates of the prevalence intervals.", ge=0)
