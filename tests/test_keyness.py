@@ -1,4 +1,9 @@
-"""Keyness (G2, chi2, log ratio, BH) and Fightin' Words against independent computations."""
+"""Keyness (chi2, G2, PMI, log ratio, BH) and Fightin' Words against independent computations.
+
+quanteda.textstats' rules (see ``keyness_stats``): Yates' continuity correction only for a
+2x2 table with an expected cell below 5 (and |a - E| >= 0.5), applied to chi2 and G2 by
+``correction="default"``; Williams' q divides; quanteda's epsilon 1e-9 inside the logs.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2 as chi2_dist
 from scipy.stats import chi2_contingency
+from scipy.stats.contingency import expected_freq
 from statsmodels.stats.multitest import multipletests
 
 from analysis.dtm import build_dtm
@@ -26,47 +32,143 @@ A = np.array([7, 3, 0, 12, 40, 1])
 B = np.array([2, 7, 5, 1, 38, 30])
 
 
-def _table(i):
-    return np.array([[A[i], B[i]], [A.sum() - A[i], B.sum() - B[i]]])
+def _table(i, a=A, b=B):
+    return np.array([[a[i], b[i]], [a.sum() - a[i], b.sum() - b[i]]])
+
+
+def _williams_q(t):
+    """Williams (1976) q for an r x c table: 1 + (N sum 1/R_i - 1)(N sum 1/C_j - 1) / (6N (r-1)(c-1))."""
+    n = t.sum()
+    r, c = t.sum(axis=1), t.sum(axis=0)
+    return 1 + (n * (1 / r).sum() - 1) * (n * (1 / c).sum() - 1) / (6 * n * (t.shape[0] - 1) * (t.shape[1] - 1))
 
 
 @pytest.mark.parametrize("i", range(len(A)))
-def test_g2_and_chi2_match_scipy(i):
+def test_uncorrected_g2_and_chi2_match_scipy(i):
     t = _table(i)
-    none = keyness_stats(A, B, correction="none")
-    yates = keyness_stats(A, B, correction="yates")
-    default = keyness_stats(A, B, correction="default")
-    g_plain = chi2_contingency(t, correction=False, lambda_="log-likelihood")[0]
-    g_yates = chi2_contingency(t, correction=True, lambda_="log-likelihood")[0]
-    x_plain = chi2_contingency(t, correction=False)[0]
-    x_yates = chi2_contingency(t, correction=True)[0]
-    assert abs(none.g2[i]) == pytest.approx(g_plain, rel=1e-10)
-    assert abs(none.chi2[i]) == pytest.approx(x_plain, rel=1e-10)
-    assert abs(yates.g2[i]) == pytest.approx(g_yates, rel=1e-10)
-    assert abs(yates.chi2[i]) == pytest.approx(x_yates, rel=1e-10)
-    # quanteda's default: Yates for chi2, Williams for G2
-    assert abs(default.chi2[i]) == pytest.approx(x_yates, rel=1e-10)
-    n = t.sum()
-    r, c = t.sum(axis=1), t.sum(axis=0)
-    q = 1 + (n / r[0] + n / r[1] - 1) * (n / c[0] + n / c[1] - 1) / (6 * n)
-    assert abs(default.g2[i]) == pytest.approx(g_plain / q, rel=1e-10)
-    # p-value from the (default) G2 measure
-    assert default.p_value[i] == pytest.approx(chi2_dist.sf(g_plain / q, 1), rel=1e-9)
+    none = keyness_stats(A, B, correction="none", epsilon=0)
+    assert abs(none.g2[i]) == pytest.approx(chi2_contingency(t, correction=False, lambda_="log-likelihood")[0],
+                                            rel=1e-10)
+    assert abs(none.chi2[i]) == pytest.approx(chi2_contingency(t, correction=False)[0], rel=1e-10)
+    assert none.p_value[i] == pytest.approx(chi2_dist.sf(abs(none.g2[i]), 1), rel=1e-12)
+    # quanteda's epsilon (1e-9 inside each log) raises |G2| by 2e-9 * (sum of E over cells with O > 0),
+    # to first order; at most 2e-9 * N
+    eps = keyness_stats(A, B, correction="none")
+    e = expected_freq(t)
+    assert abs(eps.g2[i]) - abs(none.g2[i]) == pytest.approx(2e-9 * e[t > 0].sum(), rel=1e-5)
+
+
+@pytest.mark.parametrize("i", range(len(A)))
+def test_default_yates_only_when_an_expected_cell_is_below_5(i):
+    # the rule from quanteda.textstats src/keyness.cpp, checked with scipy's two fixed corrections
+    t = _table(i)
+    e = expected_freq(t)
+    small = e.min() < 5 and abs(t[0, 0] - e[0, 0]) >= 0.5
+    for corr in ("default", "yates"):
+        res = keyness_stats(A, B, correction=corr, epsilon=0)
+        x = chi2_contingency(t, correction=small)[0]
+        g = chi2_contingency(t, correction=small, lambda_="log-likelihood")[0]
+        assert abs(res.chi2[i]) == pytest.approx(x, rel=1e-10)
+        assert abs(res.g2[i]) == pytest.approx(g, rel=1e-10)
+    assert keyness_stats(A, B, correction="default").p_value[i] == pytest.approx(
+        chi2_dist.sf(abs(keyness_stats(A, B, correction="default").g2[i]), 1), rel=1e-12)
+
+
+def test_yates_applied_for_small_expected_cell():
+    # quanteda's toy table (tests/testthat/test-textstat_keyness.R): d1 = 7 b + 3 a, d2 = 2 b + 7 a;
+    # expected count of "b" in d2 is 9 * 9 / 19 = 4.26 < 5, so Yates applies
+    a, b = np.array([3, 7]), np.array([7, 2])
+    t = np.array([[7, 2], [3, 7]])
+    assert expected_freq(t).min() < 5
+    res = keyness_stats(a, b, correction="default", epsilon=0)
+    assert res.chi2[1] == pytest.approx(chi2_contingency(t, correction=True)[0], rel=1e-12)
+    assert res.chi2[1] != pytest.approx(chi2_contingency(t, correction=False)[0], rel=1e-3)
+    assert res.g2[1] == pytest.approx(chi2_contingency(t, correction=True, lambda_="log-likelihood")[0], rel=1e-12)
+    # hand Yates: N (|ad - bc| - N/2)^2 / (R1 R2 C1 C2)
+    n = 19
+    assert res.chi2[1] == pytest.approx(n * (abs(7 * 7 - 2 * 3) - n / 2) ** 2 / (9 * 10 * 10 * 9), rel=1e-12)
+    assert res.chi2[0] == pytest.approx(-res.chi2[1])
+
+
+def test_no_yates_when_all_expected_cells_reach_5():
+    a, b = np.array([300, 4700]), np.array([200, 5800])
+    t = np.array([[300, 200], [4700, 5800]])
+    assert expected_freq(t).min() >= 5
+    res = keyness_stats(a, b, correction="default", epsilon=0)
+    none = keyness_stats(a, b, correction="none", epsilon=0)
+    assert res.chi2[0] == pytest.approx(chi2_contingency(t, correction=False)[0], rel=1e-12)
+    assert res.chi2[0] != pytest.approx(chi2_contingency(t, correction=True)[0], rel=1e-6)
+    assert res.g2[0] == pytest.approx(chi2_contingency(t, correction=False, lambda_="log-likelihood")[0], rel=1e-12)
+    np.testing.assert_array_equal(res.chi2, none.chi2)
+    np.testing.assert_array_equal(res.g2, none.g2)
+
+
+def test_no_yates_when_observed_within_half_of_expected():
+    # an expected cell below 5, but |a - E| < 0.5 (|ad - bc| < N/2): quanteda leaves the table
+    # uncorrected, where R's chisq.test and scipy move the cell by |a - E| and return 0
+    a, b = np.array([3, 7]), np.array([3, 8])
+    t = np.array([[3, 3], [7, 8]])
+    e = expected_freq(t)
+    assert e.min() < 5 and abs(3 - e[0, 0]) < 0.5
+    res = keyness_stats(a, b, correction="default", epsilon=0)
+    hand = ((t - e) ** 2 / e).sum()
+    assert abs(res.chi2[0]) == pytest.approx(hand, rel=1e-12)
+    assert chi2_contingency(t, correction=True)[0] == pytest.approx(0, abs=1e-12)
+
+
+def test_williams_divides_by_q():
+    t = _table(4)
+    q = _williams_q(t)
+    res = keyness_stats(A, B, correction="williams", epsilon=0)
+    assert abs(res.g2[4]) == pytest.approx(chi2_contingency(t, correction=False, lambda_="log-likelihood")[0] / q,
+                                           rel=1e-10)
+    assert abs(res.chi2[4]) == pytest.approx(chi2_contingency(t, correction=False)[0] / q, rel=1e-10)
+    # a table with a zero cell keeps Williams' q (quanteda would use q = 1 there)
+    t2 = _table(2)
+    res2 = keyness_stats(A, B, correction="williams", epsilon=0)
+    assert abs(res2.g2[2]) == pytest.approx(
+        chi2_contingency(t2, correction=False, lambda_="log-likelihood")[0] / _williams_q(t2), rel=1e-10)
 
 
 def test_quanteda_williams_chi2_value():
-    # quanteda's own test: d1 = "b b b b b b b a a a", d2 = "a a a a a a a b b",
-    # chi2 with the Williams correction = 4.017626 for feature "b" (target d1)
+    # quanteda's (commented-out) test: d1 = "b b b b b b b a a a", d2 = "a a a a a a a b b",
+    # chi2 with the Williams correction = 4.017626 for feature "b" (target d1): chi2 / q
     res = keyness_stats([3, 7], [7, 2], correction="williams", measure="chi2")
     assert res.chi2[1] == pytest.approx(4.017626, abs=1e-6)
     assert res.chi2[0] == pytest.approx(-4.017626, abs=1e-6)
 
 
-def test_sign_log_ratio_and_bh():
-    res = keyness_stats(A, B, correction="none")
+def test_williams_g2_matches_deducer_likelihood_test():
+    # quanteda's lr test compares with Deducer's likelihood.test(conservative = TRUE): 2 sum O ln(O/E) / q
+    t = np.array([[3.0, 7.0], [7.0, 2.0]])
+    e = expected_freq(t)
+    g = 2 * (t * np.log(t / e)).sum() / _williams_q(t)
+    res = keyness_stats([3, 7], [7, 2], correction="williams", measure="g2", epsilon=0)
+    assert abs(res.g2[0]) == pytest.approx(g, rel=1e-12)
+    assert res.p_value[0] == pytest.approx(chi2_dist.sf(g, 1), rel=1e-10)
+
+
+def test_pmi_and_sign():
+    res = keyness_stats(A, B)
+    n = A.sum() + B.sum()
+    with np.errstate(divide="ignore"):
+        hand = np.log(A * n / ((A + B) * A.sum()) + 1e-9)
+    np.testing.assert_allclose(res.pmi, hand, rtol=1e-12)
+    assert res.pmi[2] == pytest.approx(np.log(1e-9))   # absent from the target
     expected_sign = np.sign(A / A.sum() - B / B.sum())
-    assert np.array_equal(np.sign(res.g2), expected_sign)
-    assert np.array_equal(np.sign(res.chi2), expected_sign)
+    for col in ("g2", "chi2", "pmi"):
+        assert np.array_equal(np.sign(res[col]), expected_sign)
+
+
+def test_sign_at_expectation_and_absent_terms():
+    # a term exactly at its expectation gets quanteda's negative sign (-0); an absent term 0, p 1
+    res = keyness_stats([2, 0, 8], [2, 0, 8], correction="none")
+    assert res.chi2[0] == 0 and np.signbit(res.chi2[0])
+    assert res.g2[1] == 0 and res.chi2[1] == 0 and res.p_value[1] == 1 and np.isnan(res.pmi[1])
+
+
+def test_log_ratio_and_bh():
+    res = keyness_stats(A, B, correction="none")
     lr = np.log2((np.maximum(A, 0.5) / A.sum()) / (np.maximum(B, 0.5) / B.sum()))
     np.testing.assert_allclose(res.log_ratio, lr)
     assert res.log_ratio[2] == pytest.approx(np.log2((0.5 / A.sum()) / (5 / B.sum())))
@@ -81,6 +183,8 @@ def test_bad_input_messages():
         keyness_stats([1, 2], [1, 2, 3])
     with pytest.raises(ValueError, match="exceeds its group total"):
         keyness_stats([5], [1], total_target=3, total_reference=10)
+    with pytest.raises(ValueError, match="epsilon"):
+        keyness_stats([5], [1], epsilon=-1)
     with pytest.raises(ValueError, match="alpha_0"):
         fightin_words_stats([1, 2], [2, 1], alpha_0=0)
 

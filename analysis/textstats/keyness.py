@@ -2,11 +2,12 @@
 
 Two families of term-level comparison between two groups of documents:
 
-* :func:`keyness_stats` / :func:`stat_keyness`: Dunning's log-likelihood G2,
-  Pearson's chi2 (each with the Yates or Williams corrections that quanteda's
-  ``textstat_keyness`` offers), Hardie's log ratio, p-values and a
-  Benjamini-Hochberg adjustment. Statistics are *signed toward the target*:
-  positive when the term is relatively more frequent in the target group.
+* :func:`keyness_stats` / :func:`stat_keyness`: Pearson's chi2, Dunning's
+  log-likelihood G2 and pointwise mutual information computed as quanteda.textstats'
+  ``textstat_keyness`` computes them (its C++ code, not its help page: see the Notes of
+  :func:`keyness_stats`), Hardie's log ratio, p-values and a Benjamini-Hochberg
+  adjustment. Statistics are *signed toward the target*: positive when the term is
+  relatively more frequent in the target group.
 * :func:`fightin_words_stats` / :func:`stat_fightin_words`: the log-odds ratio
   with an informative Dirichlet prior of Monroe, Colaresi & Quinn (2008).
 
@@ -31,6 +32,7 @@ __all__ = [
     "CORRECTIONS",
     "FIGHTIN_WORDS_COLUMNS",
     "KEYNESS_COLUMNS",
+    "QUANTEDA_EPSILON",
     "Comparison",
     "bh_adjust",
     "fightin_words_stats",
@@ -44,7 +46,7 @@ __all__ = [
 CORRECTIONS = ("default", "yates", "williams", "none")
 KEYNESS_COLUMNS = [
     "comparison", "term", "count_target", "count_reference", "total_target",
-    "total_reference", "g2", "chi2", "log_ratio", "p_value", "p_adjusted", "correction",
+    "total_reference", "g2", "chi2", "log_ratio", "pmi", "p_value", "p_adjusted", "correction",
 ]
 FIGHTIN_WORDS_COLUMNS = ["comparison", "term", "count_a", "count_b", "delta", "variance", "z"]
 
@@ -52,6 +54,11 @@ FIGHTIN_WORDS_COLUMNS = ["comparison", "term", "count_a", "count_b", "delta", "v
 # ---------------------------------------------------------------------------
 # 2x2 tables
 # ---------------------------------------------------------------------------
+#: The constant quanteda.textstats adds inside each logarithm of G2 and PMI
+#: (``epsilon`` in its ``src/keyness.cpp``).
+QUANTEDA_EPSILON = 1e-9
+
+
 def _tables(a, b, total_a, total_b):
     """Observed and expected 2x2 cells for each term (arrays of shape (4, V)).
 
@@ -74,28 +81,61 @@ def _tables(a, b, total_a, total_b):
 
 
 def _williams_q(n, margins):
-    """Williams' (1976) correction factor q for a 2x2 table."""
+    """Williams' (1976) correction factor q for a 2x2 table (from its margins only)."""
     row1, row2, col1, col2 = margins
     with np.errstate(divide="ignore", invalid="ignore"):
         return 1.0 + (n / row1 + n / row2 - 1.0) * (n / col1 + n / col2 - 1.0) / (6.0 * n)
 
 
-def _yates_adjust(obs, exp):
-    """Move each observed cell 0.5 toward its expectation (never past it)."""
-    diff = exp - obs
-    step = np.minimum(0.5, np.abs(diff))
-    return obs + np.sign(diff) * step
+def _yates_delta(obs, exp, n):
+    """quanteda's Yates step: 0.5 where some expected cell is below 5 and |ad - bc| >= N/2.
+
+    Returns an array (one value per term) of 0.5 or 0.0.
+    """
+    a, b, c, d = obs
+    with np.errstate(invalid="ignore"):
+        small = np.nanmin(np.where(np.isnan(exp), np.inf, exp), axis=0) < 5.0
+        big_enough = np.abs(a * d - b * c) >= n / 2.0
+    return np.where(small & big_enough, 0.5, 0.0)
 
 
 def _g2(obs, exp):
+    """Dunning's G2 = 2 sum O ln(O/E) (cells with O = 0 contribute 0)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(obs > 0, obs * np.log(obs / exp), 0.0)
     return 2.0 * terms.sum(axis=0)
 
 
+def _g2_quanteda(obs, exp, epsilon):
+    """G2 as quanteda sums it: 2 sum O ln(O/E + epsilon) (0 * ln(epsilon) = 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(obs > 0, obs * np.log(obs / exp + epsilon), 0.0)
+    return 2.0 * terms.sum(axis=0)
+
+
 def _chi2(obs, exp):
+    """Pearson's chi2 = sum (O - E)^2 / E."""
     with np.errstate(divide="ignore", invalid="ignore"):
         return ((obs - exp) ** 2 / exp).sum(axis=0)
+
+
+def _chi2_2x2(obs, n, margins, delta):
+    """Pearson's chi2 of a 2x2 table in closed form, N (|ad - bc| - N delta)^2 / (R1 R2 C1 C2).
+
+    With ``delta = 0.5`` this is Yates' (1934) continuity-corrected statistic; quanteda
+    evaluates exactly this expression.
+    """
+    a, b, c, d = obs
+    row1, row2, col1, col2 = margins
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return n * (np.abs(a * d - b * c) - n * delta) ** 2 / (row1 * row2 * col1 * col2)
+
+
+def _yates_cells(obs, delta):
+    """Each cell moved ``delta`` toward its expectation (a, d one way, b, c the other)."""
+    a, b, c, d = obs
+    s = np.where(a * d - b * c > 0, 1.0, -1.0)
+    return np.vstack([a - s * delta, b + s * delta, c + s * delta, d - s * delta])
 
 
 def bh_adjust(p_values) -> np.ndarray:
@@ -117,8 +157,8 @@ def bh_adjust(p_values) -> np.ndarray:
 
 def keyness_stats(count_target, count_reference, total_target=None, total_reference=None,
                   correction: str = "default", measure: str = "g2",
-                  log_ratio_floor: float = 0.5) -> pd.DataFrame:
-    """Signed G2, chi2 and log ratio for each term of a target vs a reference group.
+                  log_ratio_floor: float = 0.5, epsilon: float = QUANTEDA_EPSILON) -> pd.DataFrame:
+    """Signed chi2, G2, PMI and log ratio for each term of a target vs a reference group.
 
     Parameters
     ----------
@@ -127,50 +167,106 @@ def keyness_stats(count_target, count_reference, total_target=None, total_refere
     total_target, total_reference : int, optional
         Total tokens in each group; default: the sum of the counts.
     correction : {"default", "yates", "williams", "none"}
-        As in quanteda's ``textstat_keyness``: ``"default"`` applies Yates' continuity
-        correction to chi2 and Williams' correction to G2; ``"yates"`` applies Yates to
-        both (for G2: each observed cell moved 0.5 toward its expectation, as in
-        ``scipy.stats.chi2_contingency(correction=True, lambda_="log-likelihood")``);
-        ``"williams"`` divides both by Williams' q; ``"none"`` applies none.
+        As quanteda.textstats' ``textstat_keyness`` computes it (see Notes):
+        ``"default"`` and ``"yates"`` (identical) apply Yates' continuity correction to
+        chi2 *and* G2, but only for a table with an expected cell below 5;
+        ``"williams"`` divides chi2 and G2 by Williams' q; ``"none"`` applies none.
+        PMI and the log ratio are never corrected.
     measure : {"g2", "chi2"}
         The statistic whose chi-square(1) tail probability is reported as ``p_value``.
     log_ratio_floor : float
         Zero counts are replaced by this value in the log ratio (Hardie 2014 uses 0.5).
+    epsilon : float
+        Added inside each logarithm of G2 and PMI, as quanteda does (1e-9). It raises
+        |G2| by about ``2 * epsilon * N`` (N = both totals) and gives a term absent from
+        the target the PMI ln(1e-9) = -20.72 instead of minus infinity. Pass 0 for
+        Dunning's G2 exactly.
 
     Returns
     -------
     DataFrame
         Columns count_target, count_reference, total_target, total_reference, g2, chi2,
-        log_ratio, p_value, p_adjusted (Benjamini-Hochberg over all terms), correction.
-        ``g2`` and ``chi2`` are signed: positive when the term's relative frequency is
-        higher in the target than expected under independence, negative otherwise.
+        log_ratio, pmi, p_value, p_adjusted (Benjamini-Hochberg over all terms),
+        correction. ``g2``, ``chi2`` and ``pmi`` are signed: positive when the term's
+        target count exceeds its expectation under independence (quanteda's rule
+        ``a > E``; a term exactly at its expectation gets the negative sign, i.e. -0).
 
     Notes
     -----
-    G2 = 2 * sum_ij O_ij ln(O_ij / E_ij) over the 2x2 table (term / other words x
-    target / reference); chi2 = sum_ij (O_ij - E_ij)^2 / E_ij. Williams' correction
-    divides by q = 1 + (N/R1 + N/R2 - 1)(N/C1 + N/C2 - 1) / (6N).
-    log_ratio = log2((y_t / n_t) / (y_r / n_r)) with zero counts floored at 0.5.
+    For each term the 2x2 table is a (term in target), b (term in reference),
+    c = n_target - a, d = n_reference - b, N = a + b + c + d, with row totals
+    R1 = a + b, R2 = c + d, column totals C1 = a + c, C2 = b + d and expected cells
+    E_ij = R_i C_j / N.
+
+    * chi2 = N (|ad - bc| - N delta)^2 / (R1 R2 C1 C2), Pearson's statistic, with Yates'
+      (1934) continuity correction when delta = 0.5.
+    * G2 = 2 sum_ij O_ij ln(O_ij / E_ij + epsilon) (Dunning 1993; cells with O_ij = 0
+      add 0). Under Yates a, d move delta toward their expectations and b, c the other
+      way (the margins stay), then G2 is computed on the moved cells.
+    * pmi = ln(a / E_11 + epsilon), natural logarithm, never corrected.
+    * Williams (1976): q = 1 + (N/R1 + N/R2 - 1)(N/C1 + N/C2 - 1) / (6N);
+      corrected statistic = statistic / q.
+    * delta (quanteda's conditional Yates) = 0.5 if |ad - bc| >= N/2 and at least one
+      E_ij < 5, else 0. With ``correction="default"`` or ``"yates"`` this applies to both
+      chi2 and G2.
+    * p_value = upper chi-square(1) tail of |G2| or |chi2| (``measure``).
+      quanteda computes ``1 - pchisq(|stat|, 1)``, which is 0 below about 1e-16;
+      ours (``scipy.stats.chi2.sf``) keeps the small values. quanteda also gives PMI a
+      p-value the same way; it has no such meaning and we report none for it.
+
+    Where quanteda's documentation and its code differ (quanteda.textstats 0.97.x,
+    ``R/textstat_keyness.R`` and ``src/keyness.cpp`` at commit 9fc27080, July 2025), this
+    function follows the code, which produced the values printed on its help page:
+
+    * the help page says ``"default"`` applies Yates to chi2 and Williams to G2 ("lr");
+      the code applies the conditional Yates step to both and Williams to neither, and
+      only when some expected cell is below 5 (the classic rule of thumb), where the help
+      page implies always. Williams is used only with ``correction="williams"``. (The
+      printed G2 example fits the code to 4e-8 and fits no Williams reading.)
+
+    Where we differ from quanteda's code on purpose:
+
+    * ``"williams"`` on chi2: quanteda's code multiplies chi2 by q (it divides the
+      denominator by q), so its value is larger than the uncorrected one; we divide, as
+      Williams (1976) does (its own test expecting 4.017626 on a toy table, which is the
+      division, is commented out).
+    * quanteda sets q = 1 when any cell is 0; we use Williams' q, which depends on the
+      margins only.
+    * terms with no occurrences in either group (and tables with an empty margin) get
+      G2 = chi2 = 0, PMI NaN and p = 1 where quanteda returns NaN (0/0).
+    * quanteda's ``measure="exact"`` (Fisher's exact test, reporting R's conditional
+      maximum-likelihood odds ratio and its two-sided p) is not computed here;
+      ``scipy.stats.contingency.odds_ratio(kind="conditional")`` and
+      ``scipy.stats.fisher_exact`` compute the same quantities for one table.
+
+    log_ratio = log2((y_t / n_t) / (y_r / n_r)) with zero counts floored at 0.5 (Hardie
+    2014); quanteda has no log ratio.
 
     References
     ----------
     Dunning, T. (1993). Accurate methods for the statistics of surprise and
     coincidence. *Computational Linguistics*, 19(1), 61-74.
 
-    Hardie, A. (2014). Log Ratio: an informal introduction. ESRC Centre for
-    Corpus Approaches to Social Science (CASS), Lancaster University.
+    Yates, F. (1934). Contingency tables involving small numbers and the chi2 test.
+    *Supplement to the Journal of the Royal Statistical Society*, 1(2), 217-235.
 
     Williams, D. A. (1976). Improved likelihood ratio tests for complete
     contingency tables. *Biometrika*, 63(1), 33-37.
 
+    Hardie, A. (2014). Log Ratio: an informal introduction. ESRC Centre for
+    Corpus Approaches to Social Science (CASS), Lancaster University.
+
     Benoit, K. et al. (2018). quanteda: An R package for the quantitative analysis
     of textual data. *Journal of Open Source Software*, 3(30), 774
-    (``textstat_keyness``).
+    (``textstat_keyness`` in quanteda.textstats).
     """
     if correction not in CORRECTIONS:
         raise ValueError(f"correction must be one of {CORRECTIONS}, got {correction!r}")
     if measure not in ("g2", "chi2"):
         raise ValueError(f"measure must be 'g2' or 'chi2', got {measure!r}")
+    epsilon = float(epsilon)
+    if not np.isfinite(epsilon) or epsilon < 0:
+        raise ValueError(f"epsilon must be a non-negative number, got {epsilon!r}")
     a = np.asarray(count_target, dtype=float).ravel()
     b = np.asarray(count_reference, dtype=float).ravel()
     if a.shape != b.shape:
@@ -183,27 +279,25 @@ def keyness_stats(count_target, count_reference, total_target=None, total_refere
         raise ValueError(f"both groups need tokens (target total {nt:g}, reference total {nr:g})")
     obs, exp, n, margins = _tables(a, b, nt, nr)
 
-    if correction in ("yates",):
-        g2 = _g2(_yates_adjust(obs, exp), exp)
-    else:
-        g2 = _g2(obs, exp)
-    if correction in ("default", "yates"):
-        chi2 = _chi2(_yates_adjust(obs, exp), exp)
-    else:
-        chi2 = _chi2(obs, exp)
-    if correction in ("default", "williams"):
-        g2 = g2 / _williams_q(n, margins)
+    delta = _yates_delta(obs, exp, n) if correction in ("default", "yates") else np.zeros_like(a)
+    chi2 = _chi2_2x2(obs, n, margins, delta)
+    g2 = _g2_quanteda(_yates_cells(obs, delta), exp, epsilon)
     if correction == "williams":
-        chi2 = chi2 / _williams_q(n, margins)
+        q = _williams_q(n, margins)
+        chi2 = chi2 / q
+        g2 = g2 / q
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pmi = np.log(a / exp[0] + epsilon)
 
-    # terms absent from both groups carry no information
-    absent = (a + b) == 0
-    g2 = np.where(absent, 0.0, g2)
-    chi2 = np.where(absent, 0.0, chi2)
-    sign = np.where(a >= exp[0], 1.0, -1.0)
+    # terms absent from both groups (or a table with an empty margin) carry no information
+    degenerate = (np.asarray(margins) == 0).any(axis=0)
+    g2 = np.where(degenerate, 0.0, g2)
+    chi2 = np.where(degenerate, 0.0, chi2)
+    pmi = np.where(degenerate, np.nan, pmi)
+    sign = np.where(a > exp[0], 1.0, -1.0)
     stat = g2 if measure == "g2" else chi2
     p = stats.chi2.sf(np.abs(stat), df=1)
-    p = np.where(absent, 1.0, p)
+    p = np.where(degenerate, 1.0, p)
     floor = float(log_ratio_floor)
     log_ratio = np.log2((np.maximum(a, floor) / nt) / (np.maximum(b, floor) / nr))
     return pd.DataFrame({
@@ -214,6 +308,7 @@ def keyness_stats(count_target, count_reference, total_target=None, total_refere
         "g2": sign * np.abs(g2),
         "chi2": sign * np.abs(chi2),
         "log_ratio": log_ratio,
+        "pmi": pmi,
         "p_value": p,
         "p_adjusted": bh_adjust(p),
         "correction": correction,
