@@ -106,6 +106,16 @@ def anchor_nb():
         new_markdown_cell("## Similarity to the anchor"),
         new_code_cell('sim = t["similarity_to_anchor"]\nif len(sim):\n    display(sim.sort_values("cosine", ascending=False).head(10))'),
         new_code_cell('d = show(plots.plot_similarity_to_anchor, sim, docvars=docs, anchor=anchor)'),
+        new_markdown_cell("### Saving a figure for a paper\n\nThe same call with `save_as=` also writes the "
+                          "figure shown as PDF, PNG and SVG, the CSV of exactly the data plotted and a JSON "
+                          "sidecar (parameters, preset, seed, corpus hash), at a journal preset: `single` "
+                          "(3.5 in) or `double` (7.2 in) column width with 8/7 pt text, `single-large`/"
+                          "`double-large` (9/8 pt) or `slide` (`analysis.plots.presets.PRESETS`). The PDF and "
+                          "SVG bytes are the same on every machine."),
+        new_code_cell('d = run.show(plots.plot_similarity_to_anchor, "similarity_to_anchor", docvars=docs, anchor=anchor,\n'
+                      '             save_as="fig1_similarity_to_anchor", preset="double",\n'
+                      '             save_dir=Path(OUT) / "paper")\n'
+                      'sorted(p.name for p in (Path(OUT) / "paper").glob("fig1_similarity_to_anchor.*"))'),
         new_code_cell('d = show(plots.plot_similarity_heatmap, t["similarity_years"])'),
         new_code_cell('t.get("centroid_distance", pd.DataFrame()).head(10)'),
         new_markdown_cell("## Keyness and Fightin' Words\n\nScores are signed toward the first group of each "
@@ -125,9 +135,19 @@ def anchor_nb():
 
 def topics_nb():
     return nb([
-        new_markdown_cell("# 03 Topics over time\n\nTopic models on paragraphs (LDA and NMF), K chosen over a "
-                          "grid by NPMI coherence and stability across seeds (Greene et al. 2014), topic "
-                          "labels by FREX, and prevalence per year with bootstrap intervals."),
+        new_markdown_cell("# 03 Topics over time\n\nTopic models on paragraphs (NMF by default, LDA with "
+                          "`topics.model=lda`), topic labels by FREX, and prevalence per year with bootstrap "
+                          "intervals.\n\n**Choosing K.** The stage scans a grid of K that grows with the "
+                          "corpus and picks the K with the best *held-out criterion*: document completion on "
+                          "20% of the units left out of each fit (LDA: held-out log-likelihood; NMF: held-out "
+                          "reconstruction error), averaged over fits on random 80% subsets with different "
+                          "seeds. The scan of the ascending grid stops early once the criterion has been worse "
+                          "than its best at `topics.scan_patience` (2) larger K in a row "
+                          "(`analysis.topicmod.kselect.choose_k_heldout`, `analysis.topicmod.kselect.scan_stop`). "
+                          "NPMI and UMass coherence, exclusivity (FREX) and stability across seeds (Greene et "
+                          "al. 2014) are reported beside it for the plot below; `at_edge` flags a K at the "
+                          "grid's end (widen the grid), `scan_stopped` the K where the scan ended. A fixed K: "
+                          "`OVERRIDES = {\"topics\": {\"k\": 12}}`."),
         params_cell("sg-r2p"),
         new_code_cell(SETUP),
         new_code_cell('ctx = run.stages("topics")\nt = ctx.tables\nsel = t["topic_selection"]\nsel'),
