@@ -83,6 +83,13 @@ class TableStore(MutableMapping):
     def in_memory(self) -> list[str]:
         return list(self._frames)
 
+    def relocate(self, old: Path, new: Path) -> None:
+        """Point the files kept under folder ``old`` (the staging folder) to the same names under ``new``."""
+        old, new = Path(old), Path(new)
+        for name, path in self._files.items():
+            if path.is_relative_to(old):
+                self._files[name] = new / path.relative_to(old)
+
 
 @dataclass(frozen=True)
 class StageInfo:
@@ -117,6 +124,12 @@ class RunContext:
         Each stage's declared settings object, by stage name (and ``"run"``).
     run : RunSettings
         The ``run`` group: table format, workers and Dask scheduler (never part of a cache key).
+    out : Path
+        The output folder as published (``OUT``): what earlier runs left is read from here.
+    staging : Path or None
+        Where this run writes (:class:`analysis.run.publish.Staging`), published in ``OUT``
+        when the run completes; None writes into ``out`` directly. Stages write through
+        :attr:`tables_dir`, :attr:`figures_dir` and :attr:`write_dir`, never ``out``.
     """
 
     corpus: Corpus
@@ -147,6 +160,7 @@ class RunContext:
     profile: list[tuple[str, str, float, bool, float | None]] = field(default_factory=list, repr=False)
     #: the stage's memory sampler (:class:`analysis.run.memory.RssSampler`), set by the runner
     memory: Any = field(default=None, repr=False)
+    staging: Path | None = None
     _fingerprint: str | None = None
     _memo: dict[int, tuple[Any, str]] = field(default_factory=dict, repr=False)
     _dtms: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -168,12 +182,17 @@ class RunContext:
         return self.text
 
     @property
+    def write_dir(self) -> Path:
+        """The folder this run writes into (the staging folder; published as ``OUT`` at the end)."""
+        return Path(self.staging) if self.staging is not None else Path(self.out)
+
+    @property
     def tables_dir(self) -> Path:
-        return self.out / "tables"
+        return self.write_dir / "tables"
 
     @property
     def figures_dir(self) -> Path:
-        return self.out / "figures"
+        return self.write_dir / "figures"
 
     def register_artifact(self, obj: Any, key: str) -> Any:
         """Mark a run-level artifact (units, a matrix) with its key; artifacts are read-only."""
@@ -375,7 +394,11 @@ class RunContext:
         csv_bytes = parquet_bytes = None
         if len(df) >= CSV_CACHE_MIN_ROWS and self.cache.enabled:
             if "csv" in formats:
-                csv_bytes = zlib.decompress(self.call(_render_csv, df))
+                try:
+                    csv_bytes = zlib.decompress(self.call(_render_csv, df))
+                except zlib.error as e:  # cannot happen with a checked entry; never write what did not decompress
+                    self.log(f"cache: the rendered {name}.csv did not decompress ({e}); written from the table")
+                    csv_bytes = None
             if "parquet" in formats:
                 parquet_bytes = self.call(_render_parquet, df)
         path = write_formats(df, self.tables_dir, name, formats, csv_bytes=csv_bytes,

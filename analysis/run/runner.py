@@ -21,7 +21,7 @@ import sys
 import time
 import traceback
 import warnings
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,7 @@ from analysis.run.cache import Cache
 from analysis.run.context import RunContext, StageInfo
 from analysis.run.corpus_cache import load_with_cache
 from analysis.run.memory import RssSampler, release_free_memory
+from analysis.run.publish import DirLock, RunWriteError, Staging, describe_write_failure, is_write_failure, recover
 from analysis.run.tables import read_table, table_path, write_csv
 from analysis.settings import parse_assignments
 from analysis.run.registry import OPTIONAL_STAGES, STAGE_NAMES, settings_class, stage_module
@@ -232,157 +233,179 @@ def run_pipeline(
 
     cache = Cache(cache_dir or out / ".cache", enabled=use_cache, salt=__version__)
 
-    def load():
-        full = corpus if isinstance(corpus, Corpus) else load_corpora(corpus, load_corpus)  # "A+B" combines
-        # transcript annotations ([Laughter], (spoke in French)...) are not speech: removed once, here,
-        # before the corpus hash, the units and every count; what was removed goes to annotations.csv
-        return corpus_strip_annotations(full, text.annotations)
+    with ExitStack() as held:
+        # one run at a time writes OUT (and uses the cache); a second one is a clear error naming the first
+        held.enter_context(DirLock(out, "output folder"))
+        if cache.enabled:
+            held.enter_context(DirLock(cache.directory, "cache"))
+        try:
+            recovered = recover(out)  # what a killed run left: completed (a commit) or removed
+            staging = Staging(out)
+            held.callback(staging.abort)  # nothing of an unfinished run stays (a no-op after the commit)
+            def load():
+                full = corpus if isinstance(corpus, Corpus) else load_corpora(corpus, load_corpus)  # "A+B" combines
+                # transcript annotations ([Laughter], (spoke in French)...) are not speech: removed once, here,
+                # before the corpus hash, the units and every count; what was removed goes to annotations.csv
+                return corpus_strip_annotations(full, text.annotations)
 
-    # a folder or file corpus is cached by the bytes of its files (analysis.run.corpus_cache)
-    full, annotations, corpus_cached = load_with_cache(corpus, load, cache, text.annotations)
-    timings["load"] = time.perf_counter() - t0
-    avail = full.available()
-    record = _read_record(out)
-    recorded_anchor = None
-    same_corpus = record.get("corpus", {}).get("hash") == avail.fingerprint()
-    if same_corpus:
-        recorded_anchor = (record.get("facts", {}).get("anchor") or {}).get("doc_id")
-    anchor_id, anchor_source = resolve_anchor(avail, anchor, recorded_anchor)
-    out.mkdir(parents=True, exist_ok=True)
-    ctx = RunContext(corpus=avail, full_corpus=full, out=out, seed=int(seed), text=text, anchor=anchor_id,
-                     settings=cfgs, cache=cache, verbose=verbose, annotations=annotations, run=run_cfg)
-    ctx._fingerprint = avail.fingerprint()
-    for n in notes:
-        ctx.log(n)
-    if anchor_id != full.anchor:
-        ctx.log(f"anchor: {anchor_id} ({anchor_source})")
+            # a folder or file corpus is cached by the bytes of its files (analysis.run.corpus_cache)
+            full, annotations, corpus_cached = load_with_cache(corpus, load, cache, text.annotations)
+            timings["load"] = time.perf_counter() - t0
+            avail = full.available()
+            record = _read_record(out)
+            recorded_anchor = None
+            same_corpus = record.get("corpus", {}).get("hash") == avail.fingerprint()
+            if same_corpus:
+                recorded_anchor = (record.get("facts", {}).get("anchor") or {}).get("doc_id")
+            anchor_id, anchor_source = resolve_anchor(avail, anchor, recorded_anchor)
+            ctx = RunContext(corpus=avail, full_corpus=full, out=out, seed=int(seed), text=text, anchor=anchor_id,
+                             settings=cfgs, cache=cache, verbose=verbose, annotations=annotations, run=run_cfg,
+                             staging=staging.path)
+            ctx._fingerprint = avail.fingerprint()
+            for n in [*recovered, *notes]:
+                ctx.log(n)
+            for path, reason in cache.corrupt:  # found while loading the corpus, before the log existed
+                ctx.log(f"cache: {path} is corrupt: {reason}; recomputed (never served)")
+            cache.warn = ctx.log
+            if anchor_id != full.anchor:
+                ctx.log(f"anchor: {anchor_id} ({anchor_source})")
 
-    # tables of an earlier run in OUT that this run may read
-    stale: list[str] = []
-    rec_facts = record.get("facts", {})
-    compatible = (same_corpus and (rec_facts.get("anchor") or {}).get("doc_id") == anchor_id
-                  and record.get("seed") == ctx.seed and record.get("text_settings") == _jsonable(text.to_dict()))
-    for name, prov in (record.get("tables") or {}).items():
-        if not isinstance(prov, dict) or prov.get("stage") in selected:
-            continue
-        path = table_path(out / "tables", name)
-        if compatible and path is not None:
-            ctx.recorded_tables[name] = path
-        elif path is not None:
-            stale.append(name)
-    if stale:
-        ctx.log(f"{len(stale)} table(s) in {out / 'tables'} were made with another corpus, anchor, seed or "
-                f"text settings and are not read: {', '.join(sorted(stale)[:6])}{'...' if len(stale) > 6 else ''} "
-                "(rerun their stages to refresh them)")
+            # tables of an earlier run in OUT that this run may read
+            stale: list[str] = []
+            rec_facts = record.get("facts", {})
+            compatible = (same_corpus and (rec_facts.get("anchor") or {}).get("doc_id") == anchor_id
+                          and record.get("seed") == ctx.seed and record.get("text_settings") == _jsonable(text.to_dict()))
+            for name, prov in (record.get("tables") or {}).items():
+                if not isinstance(prov, dict) or prov.get("stage") in selected:
+                    continue
+                path = table_path(out / "tables", name)
+                if compatible and path is not None:
+                    ctx.recorded_tables[name] = path
+                elif path is not None:
+                    stale.append(name)
+            if stale:
+                ctx.log(f"{len(stale)} table(s) in {out / 'tables'} were made with another corpus, anchor, seed or "
+                        f"text settings and are not read: {', '.join(sorted(stale)[:6])}{'...' if len(stale) > 6 else ''} "
+                        "(rerun their stages to refresh them)")
 
-    t = time.perf_counter()
-    ctx.units = ctx.call(make_units, avail, "paragraph")
-    ctx.register_artifact(ctx.units, ctx.key_of(ctx.units))
-    timings["units"] = time.perf_counter() - t
-    ctx.facts = {
-        "anchor": {"doc_id": anchor_id, "source": anchor_source},
-        "units": {"kind": "paragraph", "n": int(len(ctx.units)), "key": ctx.key_of(ctx.units)[:16]},
-        "tokens": text.to_dict(),
-        "annotations": {"patterns": list(text.annotations), "removed": int(annotations["n_removed"].sum()),
-                        "documents": int(annotations["doc_id"].nunique())},
-        "matrices": {},
-    }
-    if "reshape" in full.settings or "sources" in full.settings:  # --corpus A+B, --where, --passages
-        ctx.facts["corpus"] = {**(full.settings.get("reshape") or {"corpus": full.name}),
-                               "sources": full.settings.get("sources"),
-                               "passages_made": (full.settings.get("passages") or {}).get("passages")}
-
-    from threadpoolctl import threadpool_limits
-
-    from analysis.stats.parallel import use_scheduler, use_workers
-
-    progress_ctx = _progress(progress and verbose, len(selected))
-    limits = threadpool_limits(limits=threads) if threads else nullcontext()
-    if run_cfg.scheduler:
-        ctx.log(f"tasks run on the Dask cluster {run_cfg.scheduler}")
-    with (limits, use_workers(run_cfg.workers, threads=threads or 1),
-          use_scheduler(run_cfg.scheduler, threads=threads or 1), progress_ctx as bar):
-        ctx.bar = bar
-        for name in selected:
-            bar.describe(name)
             t = time.perf_counter()
-            usage = _StageUsage()
-            ctx.memory = usage.memory
-            rng_state = np.random.get_state()
-            mod = stage_module(name)
-            ctx.stage = StageInfo(name, str(mod.VERSION), tuple(mod.PRODUCES), tuple(getattr(mod, "CONSUMES", ())))
-            try:
-                with warnings.catch_warnings(record=True) as caught:
-                    warnings.simplefilter("always")
-                    mod.run(ctx, cfgs[name])
-                for w in caught:
-                    if issubclass(w.category, DeprecationWarning) and "analysis" not in str(w.filename):
-                        continue
-                    msg = f"{name}: {w.category.__name__}: {w.message}"
-                    if msg not in ctx.messages:
-                        ctx.log(msg)
-            except Exception as e:  # a failed stage is recorded; later stages go on
-                ctx.errors.append({"stage": name, "error": f"{type(e).__name__}: {e}",
-                                   "traceback": traceback.format_exc()})
-                ctx.log(f"stage {name!r} failed: {type(e).__name__}: {e}")
-            finally:
-                np.random.set_state(rng_state)
-                ctx.stage = None
-                release_free_memory(collect=True)  # the stage's garbage, before the next stage's peak
-            timings[name] = round(time.perf_counter() - t, 3)
-            ctx.memory = None
-            resources[name] = usage.done()
-            bar.advance()
-        ctx.bar = None
-    timings["total"] = round(time.perf_counter() - t0, 3)
+            ctx.units = ctx.call(make_units, avail, "paragraph")
+            ctx.register_artifact(ctx.units, ctx.key_of(ctx.units))
+            timings["units"] = time.perf_counter() - t
+            ctx.facts = {
+                "anchor": {"doc_id": anchor_id, "source": anchor_source},
+                "units": {"kind": "paragraph", "n": int(len(ctx.units)), "key": ctx.key_of(ctx.units)[:16]},
+                "tokens": text.to_dict(),
+                "annotations": {"patterns": list(text.annotations), "removed": int(annotations["n_removed"].sum()),
+                                "documents": int(annotations["doc_id"].nunique())},
+                "matrices": {},
+            }
+            if "reshape" in full.settings or "sources" in full.settings:  # --corpus A+B, --where, --passages
+                ctx.facts["corpus"] = {**(full.settings.get("reshape") or {"corpus": full.name}),
+                                       "sources": full.settings.get("sources"),
+                                       "passages_made": (full.settings.get("passages") or {}).get("passages")}
 
-    tables = {n: {**p} for n, p in (record.get("tables") or {}).items()
-              if isinstance(p, dict) and n in ctx.recorded_tables}
-    tables.update({n: {**p, "run": "this"} for n, p in ctx.written.items()})
-    for p in tables.values():
-        p.setdefault("run", "earlier")
-    settings_record = {n: cfgs[n].to_dict() for n in selected if n in cfgs}
-    run = {
-        "command": " ".join(sys.argv),
-        "corpus": {
-            "name": full.name,
-            "hash": ctx.fingerprint,
-            "documents": len(full),
-            "available": len(avail),
-            "anchor": full.anchor,
-            "loader": full.settings,
-            # read from the cache (analysis.run.corpus_cache: keyed by every file's bytes) or loaded
-            "loaded_from_cache": corpus_cached,
-        },
-        "seed": ctx.seed,
-        "threads": threads,
-        "workers": run_cfg.workers,
-        "scheduler": run_cfg.scheduler,
-        "run_settings": run_cfg.to_dict(),
-        "facts": ctx.facts,
-        "text_settings": _jsonable(text.to_dict()),
-        "settings": settings_record,
-        "settings_changed": {n: cfgs[n].changed() for n in selected if n in cfgs and cfgs[n].changed()},
-        "parameters": settings_record,
-        "units": {"kind": "paragraph", "n": int(len(ctx.units))},
-        "stages": selected,
-        "tables": dict(sorted(tables.items())),
-        "stale_tables": sorted(stale),
-        "versions": library_versions(),
-        "cache": {"dir": str(cache.directory) if cache.enabled else None, "hits": cache.hits,
-                  "misses": cache.misses},
-        "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
-        # per stage: CPU seconds of this process (workers' CPU is not in it) and its peak
-        # resident memory during the stage (Linux; None elsewhere)
-        "resources": resources,
-        # per stage: the wall seconds of its ctx.call functions, largest first (a profile)
-        "profile": _profile(ctx.profile, timings),
-        "messages": ctx.messages,
-        "errors": ctx.errors,
-    }
-    tmp = out / "run.json.tmp"
-    tmp.write_text(json.dumps(run, indent=2, default=str, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(out / "run.json")
+            from threadpoolctl import threadpool_limits
+
+            from analysis.stats.parallel import use_scheduler, use_workers
+
+            progress_ctx = _progress(progress and verbose, len(selected))
+            limits = threadpool_limits(limits=threads) if threads else nullcontext()
+            if run_cfg.scheduler:
+                ctx.log(f"tasks run on the Dask cluster {run_cfg.scheduler}")
+            with (limits, use_workers(run_cfg.workers, threads=threads or 1),
+                  use_scheduler(run_cfg.scheduler, threads=threads or 1), progress_ctx as bar):
+                ctx.bar = bar
+                for name in selected:
+                    bar.describe(name)
+                    t = time.perf_counter()
+                    usage = _StageUsage()
+                    ctx.memory = usage.memory
+                    rng_state = np.random.get_state()
+                    mod = stage_module(name)
+                    ctx.stage = StageInfo(name, str(mod.VERSION), tuple(mod.PRODUCES), tuple(getattr(mod, "CONSUMES", ())))
+                    try:
+                        with warnings.catch_warnings(record=True) as caught:
+                            warnings.simplefilter("always")
+                            mod.run(ctx, cfgs[name])
+                        for w in caught:
+                            if issubclass(w.category, DeprecationWarning) and "analysis" not in str(w.filename):
+                                continue
+                            msg = f"{name}: {w.category.__name__}: {w.message}"
+                            if msg not in ctx.messages:
+                                ctx.log(msg)
+                    except Exception as e:  # a failed stage is recorded; later stages go on
+                        if is_write_failure(e):  # a full disk or a read-only folder: nothing is published
+                            raise
+                        ctx.errors.append({"stage": name, "error": f"{type(e).__name__}: {e}",
+                                           "traceback": traceback.format_exc()})
+                        ctx.log(f"stage {name!r} failed: {type(e).__name__}: {e}")
+                    finally:
+                        np.random.set_state(rng_state)
+                        ctx.stage = None
+                        release_free_memory(collect=True)  # the stage's garbage, before the next stage's peak
+                    timings[name] = round(time.perf_counter() - t, 3)
+                    ctx.memory = None
+                    resources[name] = usage.done()
+                    bar.advance()
+                ctx.bar = None
+            timings["total"] = round(time.perf_counter() - t0, 3)
+
+            tables = {n: {**p} for n, p in (record.get("tables") or {}).items()
+                      if isinstance(p, dict) and n in ctx.recorded_tables}
+            tables.update({n: {**p, "run": "this"} for n, p in ctx.written.items()})
+            for p in tables.values():
+                p.setdefault("run", "earlier")
+            settings_record = {n: cfgs[n].to_dict() for n in selected if n in cfgs}
+            run = {
+                "command": " ".join(sys.argv),
+                "corpus": {
+                    "name": full.name,
+                    "hash": ctx.fingerprint,
+                    "documents": len(full),
+                    "available": len(avail),
+                    "anchor": full.anchor,
+                    "loader": full.settings,
+                    # read from the cache (analysis.run.corpus_cache: keyed by every file's bytes) or loaded
+                    "loaded_from_cache": corpus_cached,
+                },
+                "seed": ctx.seed,
+                "threads": threads,
+                "workers": run_cfg.workers,
+                "scheduler": run_cfg.scheduler,
+                "run_settings": run_cfg.to_dict(),
+                "facts": ctx.facts,
+                "text_settings": _jsonable(text.to_dict()),
+                "settings": settings_record,
+                "settings_changed": {n: cfgs[n].changed() for n in selected if n in cfgs and cfgs[n].changed()},
+                "parameters": settings_record,
+                "units": {"kind": "paragraph", "n": int(len(ctx.units))},
+                "stages": selected,
+                "tables": dict(sorted(tables.items())),
+                "stale_tables": sorted(stale),
+                "versions": library_versions(),
+                "cache": {"dir": str(cache.directory) if cache.enabled else None, "hits": cache.hits,
+                          "misses": cache.misses,
+                          # entries whose checksum (or unpickling) failed: recomputed, never served
+                          "corrupt": [{"file": f, "reason": r} for f, r in cache.corrupt]},
+                "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
+                # per stage: CPU seconds of this process (workers' CPU is not in it) and its peak
+                # resident memory during the stage (Linux; None elsewhere)
+                "resources": resources,
+                # per stage: the wall seconds of its ctx.call functions, largest first (a profile)
+                "profile": _profile(ctx.profile, timings),
+                "messages": ctx.messages,
+                "errors": ctx.errors,
+            }
+            # run.json goes into the staging folder with the tables and figures; the commit publishes them together
+            (staging.path / "run.json").write_text(json.dumps(run, indent=2, default=str, ensure_ascii=False) + "\n",
+                                                   encoding="utf-8")
+            staging.commit()
+        except OSError as e:
+            if is_write_failure(e):
+                raise RunWriteError(describe_write_failure(e, out)) from e
+            raise
+        ctx.tables.relocate(staging.path, out)
     return ctx
 
 

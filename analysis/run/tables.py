@@ -21,11 +21,14 @@ row groups are fixed in size.
 
 from __future__ import annotations
 
+import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 
 from analysis.reshape import plain_strings
+from analysis.run.checked import unique_tmp
 
 __all__ = ["write_csv", "write_parquet", "write_formats", "read_table", "table_path", "table_formats",
            "STRING_COLUMNS", "TABLE_FORMATS", "UNIT_TABLES", "PARQUET_MIN_ROWS", "TABLE_EXTENSIONS"]
@@ -62,15 +65,30 @@ def table_formats(name: str, df: pd.DataFrame, table_format: str = "auto") -> tu
 def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
     """Write a table deterministically: no index, '\\n' line ends, 10 significant digits.
 
-    The file is written to a temporary name and renamed, so a crash never leaves
-    half a table under the real name.
+    The file is written to a temporary name unique to the process and call and
+    renamed, so a crash never leaves half a table under the real name, and a
+    failed write (a full disk) leaves no temporary file.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    df.to_csv(tmp, index=False, float_format="%.10g", lineterminator="\n")
-    tmp.replace(path)
+    with _replacing(path) as tmp:
+        df.to_csv(tmp, index=False, float_format="%.10g", lineterminator="\n")
     return path
+
+
+@contextmanager
+def _replacing(path: Path):
+    """A unique temporary name beside ``path``, renamed over it when the block ends, removed if it fails."""
+    tmp = unique_tmp(path)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def _arrow_table(df: pd.DataFrame):
@@ -105,25 +123,24 @@ def write_parquet(df: pd.DataFrame, path: str | Path) -> Path:
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
     options = {"compression": "zstd", "compression_level": 3, "write_statistics": True, "use_dictionary": True}
     cats = [c for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)]
-    if not cats or len(df) <= ROW_GROUP_SIZE:
-        pq.write_table(_arrow_table(plain_strings(df)), tmp, row_group_size=ROW_GROUP_SIZE, **options)
-    else:
-        # categorical columns are written as their strings, one row group at a time, so the strings of a
-        # long table never exist all at once; the file is the one the string columns would give
-        writer = None
-        try:
-            for a in range(0, len(df), ROW_GROUP_SIZE):
-                part = _arrow_table(plain_strings(df.iloc[a:a + ROW_GROUP_SIZE]))
-                if writer is None:
-                    writer = pq.ParquetWriter(tmp, part.schema, **options)
-                writer.write_table(part, row_group_size=ROW_GROUP_SIZE)
-        finally:
-            if writer is not None:
-                writer.close()
-    tmp.replace(path)
+    with _replacing(path) as tmp:
+        if not cats or len(df) <= ROW_GROUP_SIZE:
+            pq.write_table(_arrow_table(plain_strings(df)), tmp, row_group_size=ROW_GROUP_SIZE, **options)
+        else:
+            # categorical columns are written as their strings, one row group at a time, so the strings of a
+            # long table never exist all at once; the file is the one the string columns would give
+            writer = None
+            try:
+                for a in range(0, len(df), ROW_GROUP_SIZE):
+                    part = _arrow_table(plain_strings(df.iloc[a:a + ROW_GROUP_SIZE]))
+                    if writer is None:
+                        writer = pq.ParquetWriter(tmp, part.schema, **options)
+                    writer.write_table(part, row_group_size=ROW_GROUP_SIZE)
+            finally:
+                if writer is not None:
+                    writer.close()
     return path
 
 
@@ -145,9 +162,8 @@ def write_formats(df: pd.DataFrame, directory: str | Path, name: str, formats: t
         rendered = parquet_bytes if fmt == "parquet" else csv_bytes
         if rendered is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(path.suffix + ".tmp")
-            tmp.write_bytes(rendered)
-            tmp.replace(path)
+            with _replacing(path) as tmp:
+                tmp.write_bytes(rendered)
             paths.append(path)
         elif fmt == "parquet":
             paths.append(write_parquet(df, path))

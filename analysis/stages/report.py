@@ -86,7 +86,7 @@ def run(ctx, cfg: Settings) -> None:
         notes.append(f"Only {len(ctx.corpus)} document with text (fetch the corpus for the comparisons): the "
                      "views across documents are empty; the anchor view still shows its frames.")
     status: dict = {}
-    path = write_report(ctx.out, tables, prov, caps=caps(cfg), notes=notes, status=status)
+    path = write_report(ctx.write_dir, tables, prov, caps=caps(cfg), notes=notes, status=status)
     ctx.write_table("report_index", index_table(path, status))
     ctx.log(f"report: {path} ({path.stat().st_size / 1e6:.1f} MB)")
 
