@@ -19,6 +19,13 @@ a fit's own seed) and the results come back in task order. Neither the number of
 workers nor the scheduler is therefore part of any cache key. A task that itself
 calls :func:`pmap` runs its inner tasks serially, in its own worker.
 
+Worker processes never outlive the run: each ``loky`` worker starts a watchdog
+thread (:func:`_watch_parent`) that ends the worker within
+:data:`WATCH_INTERVAL` seconds of its parent's death, however the parent died
+(``kill -9`` included). With the workers gone, ``loky``'s resource tracker sees
+its pipe close and removes the shared-memory folders (``/dev/shm/joblib_*``) it
+tracks, then exits.
+
 References
 ----------
 Varoquaux, G. et al. joblib: running Python functions as pipeline jobs
@@ -30,8 +37,10 @@ scheduling. Proceedings of the 14th Python in Science Conference, 130-136
 
 from __future__ import annotations
 
+import os
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -41,6 +50,8 @@ __all__ = ["SchedulerError", "use_workers", "use_scheduler", "n_workers", "slots
 
 #: seconds to wait for a scheduler address to answer
 CONNECT_TIMEOUT = 30
+#: seconds between a worker's checks that its parent is alive
+WATCH_INTERVAL = 0.5
 
 _STATE: dict[str, Any] = {"workers": 1, "threads": 1, "client": None, "address": None}
 #: set while a task runs (in a worker thread of an in-process cluster too): nested pmap is serial
@@ -223,8 +234,37 @@ def pimap(fn: Callable[..., Any], tasks: Iterable[Sequence[Any]], *, workers: in
         # change its arguments in place as it may in a serial run (scipy sorting a sparse
         # matrix's indices, for one) without writing to the shared file
         par = Parallel(n_jobs=n, backend="loky", inner_max_num_threads=_STATE["threads"], batch_size=1,
-                       pre_dispatch="all", return_as="generator_unordered", mmap_mode="c")
+                       pre_dispatch="all", return_as="generator_unordered", mmap_mode="c",
+                       initializer=_watch_parent, initargs=(os.getpid(),))
         yield from par(delayed(_indexed)(i, fn, tasks[i]) for i in order)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - a pid reused by another user's process
+        return False
+    return True
+
+
+def _watch_parent(parent: int) -> None:
+    """In a worker: end this process (``os._exit``) soon after ``parent`` dies.
+
+    The worker's parent process id changes when its parent dies (it is adopted by
+    init or a subreaper), even while the dead parent is not yet reaped; that and
+    ``parent`` no longer existing are checked every :data:`WATCH_INTERVAL` seconds.
+    """
+    ppid = os.getppid()
+
+    def watch():
+        while True:
+            time.sleep(WATCH_INTERVAL)
+            if os.getppid() != ppid or not _alive(parent):
+                os._exit(70)  # EX_SOFTWARE: no cleanup that could wait on the dead parent
+
+    threading.Thread(target=watch, name="r2p-watch-parent", daemon=True).start()
 
 
 def _indexed(i: int, fn: Callable, args: tuple) -> tuple[int, Any]:
