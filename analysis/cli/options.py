@@ -77,9 +77,11 @@ def _problem_types():
     from analysis.corpus import CorpusError
     from analysis.framing.dictionary import DictionaryError
     from analysis.manifest import ManifestError
+    from analysis.run.publish import RunWriteError
     from analysis.stats.parallel import SchedulerError
 
-    return (CorpusError, DictionaryError, ManifestError, SchedulerError, FileNotFoundError, PermissionError)
+    return (CorpusError, DictionaryError, ManifestError, SchedulerError, RunWriteError, FileNotFoundError,
+            PermissionError)
 
 
 @contextmanager
