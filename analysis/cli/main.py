@@ -320,6 +320,10 @@ from analysis.cli.report import register as _register_report  # noqa: E402
 
 _register_report(app, console, out_console)
 
+from analysis.cli.cache import register as _register_cache  # noqa: E402
+
+_register_cache(app)
+
 
 # ------------------------------------------------------------------ figures and notebooks
 @app.command("figures")
