@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.loaders.base import outside_folder
+
 __all__ = [
     "Problem",
     "ManifestError",
@@ -123,7 +125,8 @@ def validate_manifest(folder: str | Path, check_texts: bool = True) -> list[Prob
 
     Checks: required columns, unique ids, ISO dates, year agreeing with date,
     types, enumerations and patterns of the schema, one anchor at most; and for
-    each text file named: present (a missing file is an error when the row says
+    each text file named: inside the folder (a path or link out of it is an error,
+    never read), present (a missing file is an error when the row says
     the text is bundled or records its sha256, otherwise a note that it is not
     fetched yet), UTF-8, non-empty, sha256 agreeing where recorded. Read-only.
     """
@@ -216,6 +219,11 @@ def _check_text_files(folder: Path, df: pd.DataFrame, mname: str) -> list[Proble
         if not isinstance(tf, str) or not tf.strip():
             continue
         p = folder / tf
+        outside = outside_folder(p, folder)
+        if outside:  # never read: ../../etc/passwd, an absolute path, a link out of the folder
+            out.append(Problem(mname, line, "text_file", f"text_file {tf!r}: {outside}",
+                               "give a path inside the corpus folder (copy the file in; a link must stay inside)"))
+            continue
         recorded = row.get("sha256") if "sha256" in df.columns else None
         recorded = recorded if isinstance(recorded, str) and recorded.strip() else None
         bundled = str(row.get("source_kind", "")) == "bundled"

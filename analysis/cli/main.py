@@ -123,7 +123,8 @@ def corpus_validate(
 
     Never modifies anything. Lists every problem with its file (and row, column) and
     what to do: a speech file that breaks the naming rule, an empty or non-UTF-8
-    file, a manifest row against the schema or the lock. Exit code 1 when any error
+    file, a manifest row against the schema or the lock, a text file (manifest path or
+    symbolic link) that resolves outside the corpus folder (refused, never read). Exit code 1 when any error
     or warning is found; notes (e.g. a code outside ISO 3166 kept, texts not fetched
     yet) are listed with --notes.
     """
@@ -139,6 +140,8 @@ def corpus_validate(
         problems = validate_corpus_folder(folder)
         try:  # the texts' own problems (empty, not UTF-8); a manifest that does not load is reported above
             issues = load_manifest_folder(folder).issues
+            # a text_file outside the folder is already a manifest problem above (with its line): once
+            issues = issues[issues["action"] != "refused"]
         except (CorpusError, ManifestError):
             issues = None
     else:

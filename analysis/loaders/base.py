@@ -22,7 +22,7 @@ import pandas as pd
 from analysis.resources import corpus_folder
 
 __all__ = ["Corpus", "CorpusError", "Issues", "ISSUE_COLUMNS", "CORE_DOCVARS", "BUILTIN_CORPORA",
-           "corpus_dir", "decode_text", "empty_issues"]
+           "corpus_dir", "decode_text", "empty_issues", "outside_folder", "REFUSED"]
 
 BUILTIN_CORPORA = ("sg-r2p", "sotu", "inaugural", "state_union", "ungdc")
 
@@ -54,6 +54,29 @@ class Issues:
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows, columns=ISSUE_COLUMNS) if self.rows else empty_issues()
+
+
+#: the ``action`` of an issue for a file refused because it lies outside the corpus folder
+REFUSED = "refused"
+
+
+def outside_folder(path: str | os.PathLike, folder: str | os.PathLike) -> str | None:
+    """Why ``path`` may not be read as part of the corpus in ``folder``, or None when it may.
+
+    A corpus reads only its own files: ``path`` is resolved (``..``, an absolute
+    path, a symbolic link at any step, including links to links) and must lie
+    inside ``folder`` resolved the same way. A manifest row ``text_file =
+    ../../etc/passwd``, or a speech file that is a link to a system file, would
+    otherwise be loaded as a text. Links that stay inside the folder are fine, and so
+    is a corpus folder that is itself a link.
+    """
+    root = os.path.realpath(folder)
+    real = os.path.realpath(path)
+    if real == root or real.startswith(root.rstrip(os.sep) + os.sep):
+        return None
+    how = "is a symbolic link to" if os.path.islink(path) else "resolves to"
+    return (f"{path} {how} {real}, outside the corpus folder {root}: refused (a corpus reads only its own "
+            "files; copy the file into the folder)")
 
 
 def decode_text(data: bytes) -> str:

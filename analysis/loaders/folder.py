@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from analysis.loaders.base import Corpus, CorpusError, Issues, decode_text, non_utf8_problem
+from analysis.loaders.base import REFUSED, Corpus, CorpusError, Issues, decode_text, non_utf8_problem, outside_folder
 from analysis.text import prepare
 
 __all__ = ["load_manifest_folder", "read_text_file"]
@@ -46,7 +46,10 @@ def load_manifest_folder(
     :meth:`Corpus.missing` with their URLs), never dropped. A text file that is
     empty or not UTF-8 is recorded in :attr:`Corpus.issues` and its document kept
     as unavailable. With ``strict`` a missing, empty or unreadable text raises
-    instead. An ``anchor`` column marks the anchor document.
+    instead. An ``anchor`` column marks the anchor document. A ``text_file`` that
+    resolves outside the folder (``..``, an absolute path, a symbolic link out of
+    it) is never read: it is recorded as an error naming the row and the path
+    (:func:`analysis.loaders.base.outside_folder`), and raises with ``strict``.
     """
     from analysis.manifest import read_manifest
 
@@ -65,6 +68,12 @@ def load_manifest_folder(
                 continue
             p = folder / tf
             what = f"{folder / 'manifest.csv'} row {i + 2} ({doc_id})"
+            outside = outside_folder(p, folder)
+            if outside:  # ../../etc/passwd, an absolute path, a link out of the folder
+                if strict:
+                    raise CorpusError(f"{what}: text_file {tf!r}: {outside}")
+                issues.add(p, f"{what}: text_file {tf!r}: {outside}", REFUSED, "error")
+                continue
             if not p.exists():
                 if strict:
                     raise CorpusError(f"{what}: text file {p} does not exist")

@@ -36,7 +36,8 @@ from typing import Callable, Iterator
 
 import pandas as pd
 
-from analysis.loaders.base import Corpus, CorpusError, Issues, decode_text, non_utf8_problem
+from analysis.loaders.base import (REFUSED, Corpus, CorpusError, Issues, decode_text, non_utf8_problem,
+                                   outside_folder)
 from analysis.loaders.countries import country_name, is_iso3, region_of
 from analysis.text import prepare
 
@@ -290,6 +291,9 @@ def load_ungdc(path: str | os.PathLike | None = None, un_header: bool = True, sp
     for name, read in members:
         p = PurePosixPath(name)
         where = f"{base}:{name}" if archive is not None else str(path / name)
+        if archive is None and (outside := outside_folder(path / name, path)):  # a link out of the folder
+            issues.add(where, outside, REFUSED, "error")
+            continue
         if _is_system(p):
             system += 1
             continue

@@ -37,7 +37,8 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
-from analysis.loaders.base import Corpus, CorpusError, Issues, decode_text, non_utf8_problem
+from analysis.loaders.base import (REFUSED, Corpus, CorpusError, Issues, decode_text, non_utf8_problem,
+                                   outside_folder)
 from analysis.text import prepare
 
 __all__ = ["load_unsc", "load_unsc_meetings", "speaker_role", "meeting_symbol", "MEETINGS_COLUMNS",
@@ -113,6 +114,9 @@ def _speech_files(folder: Path, issues: Issues) -> dict[str, bytes]:
     if sp.is_dir():
         for p in sorted(sp.rglob("*.txt")):
             if p.name.startswith("._"):
+                continue
+            if outside := outside_folder(p, folder):  # a link out of the folder
+                issues.add(p, outside, REFUSED, "error")
                 continue
             out.setdefault(p.name, p.read_bytes())
         return out
