@@ -23,11 +23,63 @@ import pandas as pd
 
 from analysis.errors import UsageError, require_columns
 
-__all__ = ["UNIT_COLUMNS", "UNITS_HINT", "validate_units"]
+__all__ = ["UNIT_COLUMNS", "UNITS_HINT", "SENTENCE_FINAL", "ends_mid_sentence", "units_profile",
+           "validate_units"]
 
 #: The columns every units frame has, in this order (docvars follow).
 UNIT_COLUMNS = ["unit_id", "doc_id", "position", "n_tokens", "text"]
 UNITS_HINT = "build units with analysis.text.make_units(corpus, kind='paragraph')"
+
+
+#: the characters that end a sentence (full stop, question and exclamation marks, ellipsis)
+SENTENCE_FINAL = ".!?\u2026"
+#: what may follow a sentence's final character and still close the sentence: closing quotes
+#: and brackets, and Markdown emphasis (``**Thank you.**``)
+_CLOSERS = "\"')]}\u201d\u2019\u00bb*_ "
+
+
+def ends_mid_sentence(text: str) -> bool:
+    """Whether a unit's text ends in the middle of a sentence.
+
+    Definition: after dropping trailing white space and the closing characters
+    ``" ' ) ] } \u201d \u2019 \u00bb * _``, the last character is not one of
+    :data:`SENTENCE_FINAL` (``. ! ? \u2026``). So ``'...aside from 25'``, ``'and the'``,
+    ``'Mr. President,'``, a heading (``'Climate change'``) and ``'as follows:'`` end
+    mid-sentence; ``'We will act.'``, ``'"Never again."'`` and ``'(Applause.)'`` do not.
+    An empty text does not (it has no sentence).
+
+    This is the one definition used by ``r2p corpus info``, the unit rule of
+    :func:`analysis.text.paragraphs` (a block that ends mid-sentence is joined to
+    the next) and the tests.
+    """
+    t = text.rstrip(_CLOSERS + "\n\t")
+    return bool(t) and t[-1] not in SENTENCE_FINAL
+
+
+def units_profile(units: pd.DataFrame) -> dict:
+    """Counts that show whether units are real paragraphs: number, length, share cut mid-sentence.
+
+    Returns
+    -------
+    dict
+        ``units`` (number of units), ``words_median``, ``words_p90``, ``words_max``
+        (``n_tokens``: running words, :func:`analysis.tokens.count_words`; p90 is the
+        90th percentile, linear interpolation as numpy's default), ``mid_sentence``
+        (units whose text ends mid-sentence, :func:`ends_mid_sentence`) and
+        ``mid_sentence_share`` (that number over ``units``; NaN without units).
+    """
+    units = validate_units(units, what="units_profile: units")
+    n = int(len(units))
+    words = units["n_tokens"].to_numpy()
+    mid = int(sum(ends_mid_sentence(str(t)) for t in units["text"].fillna("")))
+    if n == 0:
+        return {"units": 0, "words_median": float("nan"), "words_p90": float("nan"),
+                "words_max": 0, "mid_sentence": 0, "mid_sentence_share": float("nan")}
+    import numpy as np
+
+    return {"units": n, "words_median": float(np.median(words)),
+            "words_p90": float(np.percentile(words, 90)), "words_max": int(words.max()),
+            "mid_sentence": mid, "mid_sentence_share": mid / n}
 
 
 def _examples(values) -> str:

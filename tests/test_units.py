@@ -117,13 +117,16 @@ def test_kwic_context_stops_at_unit_boundaries():
 
 
 def test_style_on_units_equals_style_of_the_raw_documents(small_corpus, units):
-    """Rejoining paragraph units keeps the paragraph breaks sentence splitting uses."""
-    from analysis.text import sentence_tokenizer
+    """Rejoining paragraph units keeps the paragraph breaks sentence splitting uses.
+
+    Punkt is trained on the texts as the units carry them (the unit rule joins a
+    heading or "fellow citizens:" to the paragraph it opens), as stat_style does."""
+    from analysis.text import paragraphs, sentence_tokenizer
     from analysis.textstats.style import STYLE_COLUMNS, punkt_training_sample, style_measures
 
     av = small_corpus.available()
     raw = [av.texts[d] for d in av.doc_ids]
-    tok = sentence_tokenizer(punkt_training_sample(raw))
+    tok = sentence_tokenizer(punkt_training_sample(["\n\n".join(paragraphs(t)) for t in raw]))
     expected = pd.DataFrame([style_measures(t, tok) for t in raw], columns=STYLE_COLUMNS)
     got = stat_style(units)
     assert got["doc_id"].tolist() == av.doc_ids
