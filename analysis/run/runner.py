@@ -289,7 +289,7 @@ def run_pipeline(
                         "(rerun their stages to refresh them)")
 
             t = time.perf_counter()
-            ctx.units = ctx.call(make_units, avail, "paragraph")
+            ctx.units = ctx.call(make_units, avail, "paragraph", **text.unit_rule())
             ctx.register_artifact(ctx.units, ctx.key_of(ctx.units))
             timings["units"] = time.perf_counter() - t
             ctx.facts = {
