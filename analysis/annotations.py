@@ -148,9 +148,10 @@ PATTERNS: dict[str, AnnotationPattern] = {p.name: p for p in (
         "[There was a disruption in the audience.]"),
     AnnotationPattern(
         "spoke_in",
-        r"[(\[]\s*spoke\s+in\s+(?-i:[A-Z])[A-Za-z-]+(?:\s*[;,][^()\[\]]{0,160}?|\s+via\s+\w+)?\s*[)\]]",
+        r"[(\[]\s*spoke\s+in\s+(?-i:[A-Z])[A-Za-z-]+[*\u2020]*"
+        r"(?:\s*[;,][^()\[\]]{0,160}?|\s+via\s+\w+)?\s*[)\]]",
         "UN verbatim language notes: (spoke in French), (spoke in Kyrgyz; English text provided "
-        "by the delegation)",
+        "by the delegation), (spoke in Creole*) (a footnote mark after the language)",
         "(spoke in French)"),
     AnnotationPattern(
         "interpretation",

@@ -54,6 +54,10 @@ HAND_WORKED = [
      "Monsieur le Président, I thank you.", {"spoke_in": 2}),
     ("(spoke in Kyrgyz; English text provided by the delegation) We welcome the report.",
      "We welcome the report.", {"spoke_in": 1}),
+    # regression: the full UNGDC has "(spoke in Creole*)", a footnote mark after the language,
+    # which the pattern left in the units' text
+    ("(spoke in Creole*)\n\nMr. President, I bring greetings. (spoke in English\u2020) Thank you.",
+     "Mr. President, I bring greetings. Thank you.", {"spoke_in": 2}),
     ("Mr. President (interpretation from Arabic): I congratulate you. [Original: Russian]",
      "Mr. President : I congratulate you.", {"interpretation": 2}),
     ("We remember them. [Moment of silence] And we go on. [pause] Thank you.",
@@ -74,6 +78,7 @@ KEPT = [
     "He delivered the address (as he had promised) in person.",
     "Congress shall have power [to] regulate commerce among [the States].",
     "I spoke in French yesterday, and she spoke in Arabic.",
+    "Footnotes are marked (see note*) and (Creole*) stays: no 'spoke in'.",
     "(The Holy Bible, Isaiah 2:4) They shall beat their swords into ploughshares.",
     "The president. The audience was large.",
     "[We cannot continue to pay lip service to climate change.] So we act.",
