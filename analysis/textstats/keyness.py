@@ -178,9 +178,10 @@ def keyness_stats(count_target, count_reference, total_target=None, total_refere
         Zero counts are replaced by this value in the log ratio (Hardie 2014 uses 0.5).
     epsilon : float
         Added inside each logarithm of G2 and PMI, as quanteda does (1e-9). It raises
-        |G2| by about ``2 * epsilon * N`` (N = both totals) and gives a term absent from
-        the target the PMI ln(1e-9) = -20.72 instead of minus infinity. Pass 0 for
-        Dunning's G2 exactly.
+        |G2| by at most about ``2 * epsilon * N`` (N = both totals; 3e-4 for N = 150,000,
+        which shows in quanteda's printed values) and gives a term absent from the target
+        the PMI ln(1e-9) = -20.72 instead of minus infinity. Pass 0 for Dunning's G2
+        exactly.
 
     Returns
     -------
@@ -513,7 +514,9 @@ def stat_keyness(dtm, comparison="anchor", anchor=None, correction: str = "defau
     anchor : str, optional
         doc_id of the anchor (for the ``anchor`` spec).
     correction, measure
-        See :func:`keyness_stats`.
+        See :func:`keyness_stats`. ``correction="default"`` gives the chi2 and G2 values
+        that quanteda.textstats' ``textstat_keyness`` prints (Yates' correction only for
+        a table with an expected cell below 5).
     min_count : int
         Keep terms with at least this many occurrences in both groups together.
     sort : bool
@@ -528,6 +531,12 @@ def stat_keyness(dtm, comparison="anchor", anchor=None, correction: str = "defau
     ----------
     Dunning, T. (1993). Accurate methods for the statistics of surprise and
     coincidence. *Computational Linguistics*, 19(1), 61-74.
+
+    Yates, F. (1934). Contingency tables involving small numbers and the chi2 test.
+    *Supplement to the Journal of the Royal Statistical Society*, 1(2), 217-235.
+
+    Williams, D. A. (1976). Improved likelihood ratio tests for complete
+    contingency tables. *Biometrika*, 63(1), 33-37.
 
     Hardie, A. (2014). Log Ratio: an informal introduction. CASS, Lancaster University.
     """
