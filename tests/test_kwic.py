@@ -100,6 +100,31 @@ def test_collocations_match_nltk_and_scipy():
     assert "protect political" not in set(stat_collocations(units, min_count=1).collocation)
 
 
+def test_collocations_do_not_cross_punctuation_and_lambda_is_the_smoothed_log_odds_ratio():
+    """Pairs stop at punctuation (quanteda's textstat_collocations; a sentence end is no pair),
+    and lambda/z are the log odds ratio of the pair table with 0.5 per cell and its Wald z,
+    computed here by hand from the pairs."""
+    text = "early warning. Warning signs, early warning and early action"
+    co = stat_collocations([text], min_count=1, remove_stopwords=False).set_index("collocation")
+    assert "warning warning" not in co.index and "signs early" not in co.index
+    pairs = [("early", "warning"), ("warning", "signs"), ("early", "warning"), ("warning", "and"),
+             ("and", "early"), ("early", "action")]
+    assert co.loc["early warning", "count"] == 2 and len(co) == 5
+    n = len(pairs)
+    for (w1, w2) in set(pairs):
+        c11 = sum(p == (w1, w2) for p in pairs)
+        c10 = sum(p[0] == w1 and p[1] != w2 for p in pairs)
+        c01 = sum(p[0] != w1 and p[1] == w2 for p in pairs)
+        c00 = n - c11 - c10 - c01
+        cells = np.array([c11, c10, c01, c00]) + 0.5
+        lam = np.log(cells[0] * cells[3] / (cells[1] * cells[2]))
+        row = co.loc[f"{w1} {w2}"]
+        assert row["lambda"] == pytest.approx(lam, rel=1e-12)
+        assert row["z"] == pytest.approx(lam / np.sqrt((1 / cells).sum()), rel=1e-12)
+    # word counts (the PMI/G2 margins) still count every running word
+    assert co.loc["early warning", "count_word1"] == 3 and co.loc["early warning", "n_words"] == 9
+
+
 def test_cli_kwic_and_keyness(tmp_path):
     from typer.testing import CliRunner
 
