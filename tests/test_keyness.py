@@ -271,3 +271,28 @@ def test_comparison_specs():
         parse_comparison("Guterres")
     with pytest.raises(ValueError, match="needs a corpus anchor"):
         resolve_comparison("anchor", dv)
+
+
+def test_exact_matches_scipy_fisher_and_conditional_odds_ratio():
+    from scipy.stats import fisher_exact
+    from scipy.stats.contingency import odds_ratio
+
+    from analysis.textstats.keyness import keyness_exact
+
+    res = keyness_exact(A, B)
+    for i in range(len(A)):
+        t = _table(i)
+        assert res.p_value[i] == pytest.approx(fisher_exact(t).pvalue, rel=1e-9)
+        want = odds_ratio(t, kind="conditional").statistic
+        if np.isfinite(want) and want > 0:
+            assert res.odds_ratio[i] == pytest.approx(want, rel=1e-6)
+        else:
+            assert res.odds_ratio[i] == want
+    assert res.odds_ratio[2] == 0                                  # absent from the target
+    assert np.array_equal(res.odds_ratio > 1, A / A.sum() > B / B.sum())
+    # quanteda's toy table (the "b" column: 7 of 10 in d1, 2 of 9 in d2)
+    toy = keyness_exact([7], [2], 10, 9)
+    assert toy.p_value[0] == pytest.approx(fisher_exact([[7, 2], [3, 7]]).pvalue, rel=1e-9)
+    assert toy.odds_ratio[0] == pytest.approx(odds_ratio([[7, 2], [3, 7]], kind="conditional").statistic, rel=1e-6)
+    with pytest.raises(ValueError, match="integer"):
+        keyness_exact([1.5], [2])
