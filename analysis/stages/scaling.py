@@ -92,7 +92,7 @@ def run(ctx, cfg: Settings) -> None:
                                     se=cfg.se, n_boot=cfg.n_boot, level=cfg.ci, random_state=ctx.seed)
         ctx.facts.setdefault("scaling", {})["convergence"] = conv
         if not conv.get("converged", True):
-            ctx.log(f"scaling: Wordfish stopped after {conv.get('n_sweeps')} sweeps without meeting tol")
+            ctx.log(f"scaling: Wordfish did not converge: {conv.get('message')}")
     else:
         if not cfg.reference:
             raise UsageError("scaling.model=wordscores needs scaling.reference='unit=score, unit=score'")
