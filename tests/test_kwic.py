@@ -48,6 +48,34 @@ def test_kwic_globs_phrases_and_context(toy):
     assert stat_kwic(toy, "Prevention", case_insensitive=False).shape[0] == 1
     assert stat_kwic(toy, "protect(s|ed)?", valuetype="regex").keyword.tolist() == [
         "protect", "protects", "Protect"]
+    # a regular expression matches anywhere in a word, as quanteda's valuetype = "regex"
+    # (kwic(x, "secur", valuetype = "regex") finds "security" and "secured"); ^...$ anchors it
+    assert stat_kwic(toy, "vent", valuetype="regex").keyword.tolist() == ["Prevention", "preventing"]
+    assert stat_kwic(toy, "^protect$", valuetype="regex").keyword.tolist() == ["protect", "Protect"]
+    assert stat_kwic(toy, "^sov", valuetype="regex").keyword.tolist() == ["Sovereignty"]
+    assert stat_kwic(toy, "ity$", valuetype="regex").keyword.tolist() == ["responsibility",
+                                                                          "Responsibility", "responsibility"]
+
+
+def test_a_phrase_does_not_match_across_punctuation():
+    """quanteda keeps punctuation marks as tokens, so "war, against" is no match of the phrase
+    "war against" (its kwic on the inaugural addresses finds 5 lines, not 2009-Obama's
+    "at war, against"); single words are unaffected."""
+    units = ["Our nation is at war, against a network. We wage war against poverty.",
+             "war -- against all odds; war against want"]
+    k = stat_kwic(units_frame(units), "war against", window=2)
+    assert k.keyword.tolist() == ["war against", "war against"]
+    assert k.position.tolist() == [10, 4]
+    assert stat_kwic(units_frame(units), "against", window=1).shape[0] == 4
+    d = stat_dispersion(units_frame(units), "war against")
+    assert d.position.tolist() == [10, 4]
+
+
+def units_frame(texts):
+    from analysis.corpus import Corpus
+
+    ids = [f"u{i}" for i in range(len(texts))]
+    return Corpus("t", pd.DataFrame({"doc_id": ids, "year": 2000}), dict(zip(ids, texts)))
 
 
 def test_find_matches_against_brute_force():

@@ -61,7 +61,9 @@ def _piece_regex(piece: str, valuetype: str, case_insensitive: bool) -> re.Patte
             re.compile(piece)
         except re.error as e:
             raise UsageError(f"invalid regular expression {piece!r} in KWIC pattern: {e}") from None
-        rx = rf"(?:{piece})\Z"
+        # quanteda's "regex" valuetype: the expression may match anywhere in the word
+        # (R's grepl); anchor it with ^ and $ to match whole words
+        rx = rf"(?s:.*?)(?:{piece})"
     elif valuetype == "fixed":
         rx = re.escape(piece) + r"\Z"
     else:
@@ -74,7 +76,9 @@ def compile_pattern(pattern: str, valuetype: str = "glob", case_insensitive: boo
 
     ``"protect*"`` matches one word by glob; ``"responsibility to protect"`` matches
     three consecutive words; with ``valuetype="regex"`` each space-separated piece
-    is a regular expression that must match the whole word.
+    is a regular expression that matches a word when it occurs anywhere in it, as in
+    quanteda (``"secur"`` matches "security" and "insecure"; ``"^protect(s|ed)?$"``
+    only whole words).
     """
     pieces = str(pattern).split()
     if not pieces:
@@ -246,12 +250,21 @@ def _scan(units, patterns, valuetype, case_insensitive):
             ids = matcher.ids(parts[1::2])
             n = len(ids)
             for j, (p, comp) in enumerate(compiled):
-                hits.extend((j, offset + i, parts, n, offset, p, len(comp), i)
-                            for i in matcher.find(ids, comp))
+                k = len(comp)
+                hits.extend((j, offset + i, parts, n, offset, p, k, i)
+                            for i in matcher.find(ids, comp)
+                            if k == 1 or not _crosses_punct(parts, i, k))
             offset += n
         hits.sort(key=lambda h: h[:2])  # pattern by pattern, then by position in the document
         for _, _, parts, n, offset, p, k, i in hits:
             yield doc_id, parts, n, offset, n_doc, p, k, i
+
+
+def _crosses_punct(parts, i: int, k: int) -> bool:
+    """Whether punctuation stands between the words i..i+k-1 (word m is parts[2m + 1]): a phrase
+    does not match across it ("war, against" is not "war against"), as in quanteda, where the
+    punctuation mark is a token of its own."""
+    return any(_has_punct(parts[2 * (i + m) + 2]) for m in range(k - 1))
 
 
 def _kwic_row(doc_id, parts, n, offset, n_doc, p, k, i, window):
@@ -314,10 +327,15 @@ def stat_kwic(units, patterns, window: int = 5, valuetype: str = "glob",
         document (corpus order), so context runs across paragraphs.
     patterns : str or list of str
         Words, globs (``prevent*``) or phrases (``"responsibility to protect"``);
-        a comma-separated string is split into several patterns.
+        a comma-separated string is split into several patterns. A phrase matches
+        consecutive words with no punctuation between them ("war, against" is not
+        "war against").
     window : int
         Words of context on each side.
     valuetype : {"glob", "regex", "fixed"}
+        As quanteda's: a glob matches the whole word (``prevent*``), ``fixed`` the
+        exact word, a regular expression anywhere in the word (anchor it with ``^``
+        and ``$`` for whole words).
     case_insensitive : bool
 
     Returns
