@@ -176,8 +176,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
 
 
-@pytest.fixture(scope="module")
-def browser(run_dir):
+def _chrome():
     if not CHROMIUM or not DRIVER:
         pytest.skip("no Chromium: install Debian's chromium and chromium-driver (apt-get install -y chromium "
                     "chromium-driver; .ci/run does) to run the browser tests")
@@ -191,7 +190,12 @@ def browser(run_dir):
               "--window-size=1200,1000", "--no-proxy-server", "--disable-background-networking"):
         opts.add_argument(a)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    d = webdriver.Chrome(service=Service(DRIVER), options=opts)
+    return webdriver.Chrome(service=Service(DRIVER), options=opts)
+
+
+@pytest.fixture(scope="module")
+def browser(run_dir):
+    d = _chrome()
     out, _ = run_dir
     t0 = time.perf_counter()
     d.get((out / "report" / "index.html").as_uri())
@@ -368,3 +372,141 @@ def test_term_kwic_equals_the_full_scan_on_a_real_corpus(n_lines):
     got = stat_term_kwic(units, terms, target, reference, "x", n_lines=n_lines, window=3)
     want = _term_kwic_full_scan(units, terms, target, reference, "x", n_lines=n_lines, window=3)
     pd.testing.assert_frame_equal(got, want)
+
+
+# ------------------------------------------------------------ a report no text can break (issue 27)
+#: strings that broke the page: an HTML comment opener made the embedded JSON invalid ("Bad escaped
+#: character in JSON"), a topic term ``constructor`` made Vega's stack transform throw ("d.push is not a
+#: function"), names of Object.prototype looked up as data; the rest are the classic script breakers
+HOSTILE = ("<!--", "</script>", "constructor", "__proto__", "toString", "hasOwnProperty", "valueOf",
+           "<script>alert(1)</script>", "\u2028", "\u2029", "&amp;", "-->")
+
+
+def _hostile_corpus(inaugural):
+    """Five inaugural addresses whose texts and docvars carry :data:`HOSTILE`: ``constructor``,
+    ``tostring``, ``hasownproperty`` and ``valueof`` are frequent enough to be a topic's top terms, and the
+    speakers and venues (the overview's groups) are ``constructor``, ``__proto__``, ``toString``, ``<!--``..."""
+    from analysis.corpus import Corpus
+
+    dv = inaugural.docvars
+    small = inaugural.subset(((dv["year"] >= 1993) & (dv["year"] <= 2009)).to_numpy())
+    para = ("The constructor of peace builds prototype freedom; constructor constructor valueof tostring "
+            "hasownproperty proto. " + " ".join(HOSTILE) + " line & more.")
+    texts = {d: t + "\n\n" + "\n\n".join([para] * 6) + f"\n\n__proto__ constructor toString {i}"
+             for i, (d, t) in enumerate(small.texts.items())}
+    dv = small.docvars.drop(columns=["available"]).copy()
+    dv["speaker"] = ["constructor", "__proto__", "toString", "<!--", "</script>"]
+    dv["venue"] = ["__proto__", "constructor", "hasOwnProperty", "<!-- x", "</script><b>"]
+    return Corpus("hostile <!-- </script>", dv, texts, small.doc_ids[-1])
+
+
+@pytest.fixture(scope="module")
+def hostile_run(tmp_path_factory, inaugural):
+    from analysis.run.runner import run_pipeline
+
+    out = tmp_path_factory.mktemp("hostile_run")
+    ctx = run_pipeline(_hostile_corpus(inaugural), out=out, only=["compare", "frames", "topics", "report"],
+                       use_cache=False, verbose=False, progress=False, overrides=FAST)
+    assert ctx.errors == []
+    return out, ctx
+
+
+def _embedded(html: str) -> str:
+    return re.search(r'<script type="application/json" id="r2p-data">(.*?)</script>', html, re.S).group(1)
+
+
+def test_embedded_json_is_script_safe_and_round_trips():
+    from analysis.report.page import build_report, script_safe_json
+
+    values = {"x": " ".join(HOSTILE), "<!--": ["</script>", "\u2028"], "__proto__": {"constructor": "&"}}
+    blob = script_safe_json(json.dumps(values, ensure_ascii=False))
+    assert json.loads(blob) == values  # the same JSON, every value intact
+    assert not set(blob) & {"<", ">", "&", "\u2028", "\u2029"}
+    docs = pd.DataFrame({"doc_id": ["a<!--", "b"], "year": [2000, 2001], "speaker": ["</script>", "__proto__"],
+                         "available": [True, True]})
+    html = build_report({"documents": docs}, {"corpus": {"name": "<!-- x"}})
+    data = _embedded(html)
+    assert "<" not in data and ">" not in data
+    got = json.loads(data)
+    assert got["meta"]["corpus"] == "<!-- x"
+    assert got["overview"]["by"] == "speaker"
+    assert got["overview"]["docs"]["2000"]["</script>"] == [["a<!--", "</script>"]]
+    assert got["overview"]["docs"]["2001"]["__proto__"] == [["b", "__proto__"]]
+
+
+def test_chart_data_never_hold_a_bare_prototype_name():
+    from analysis.report.views import JS_PROTOTYPE_NAMES, VEGA_KEY_SUFFIX, overview_view, vega_safe
+
+    assert vega_safe({"data": [{"term": "constructor", "n": 1}, {"term": "peace"}], "constructor": "x"}) == {
+        "data": [{"term": "constructor" + VEGA_KEY_SUFFIX, "n": 1}, {"term": "peace"}], "constructor": "x"}
+    docs = pd.DataFrame({"doc_id": list("abcd"), "year": [2000, 2000, 2001, 2001],
+                         "venue": ["__proto__", "constructor", "toString", "peace"], "available": [True] * 4})
+    v = overview_view(docs)
+    flat = json.dumps(v["spec"])
+    assert not any(f'"{n}"' in flat for n in JS_PROTOTYPE_NAMES)
+    assert set(v["docs"]["2000"]) == {"__proto__", "constructor"}  # the evidence keeps the real names
+
+
+def test_hostile_texts_and_docvars_give_a_valid_page(hostile_run):
+    from typer.testing import CliRunner
+
+    from analysis.cli.main import app
+
+    out, ctx = hostile_run
+    res = CliRunner().invoke(app, ["report", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    html = (out / "report" / "index.html").read_text(encoding="utf-8")
+    data = json.loads(_embedded(html))  # the browser's JSON.parse failed on "<\\!--" here before
+    assert {"constructor", "tostring", "hasownproperty"} <= {t for tp in data["topics"]["topics"] for t in tp["prob"]}
+    assert {"__proto__", "constructor"} <= set().union(*(set(g) for g in data["overview"]["docs"].values()))
+
+
+@pytest.fixture(scope="module")
+def hostile_browser(hostile_run):
+    d = _chrome()
+    out, _ = hostile_run
+    d.get((out / "report" / "index.html").as_uri())
+    yield d
+    d.quit()
+
+
+def test_browser_hostile_strings_render_every_view_without_console_errors(hostile_browser):
+    from selenium.webdriver.support.ui import Select
+
+    d, By = hostile_browser, _by()
+    for name in ("overview", "similarity", "terms", "topics", "frames"):
+        sec = _tab(d, name)
+        assert sec.find_elements(By.CSS_SELECTOR, "svg.marks path, svg.marks text"), name
+    assert _tab(d, "anchor").find_elements(By.CSS_SELECTOR, ".anchor-para")
+    # the overview's legend has every venue, __proto__ and constructor included (Vega's grouping in
+    # plain objects dropped them or threw)
+    sec = _tab(d, "overview")
+    legend = {t.text for t in sec.find_elements(By.CSS_SELECTOR, "g.role-legend-label text")}
+    assert {"__proto__", "constructor", "hasOwnProperty", "<!-- x", "</script><b>"} <= legend, legend
+    # every topic, the one whose top term is 'constructor' included, draws its bars and its evidence
+    _tab(d, "topics")
+    sel = Select(d.find_element(By.ID, "topic-select"))
+    seen = set()
+    for i in range(len(sel.options)):
+        sel.select_by_index(i)
+        time.sleep(0.3)
+        seen |= {t.text for t in d.find_elements(By.CSS_SELECTOR, "#chart-topics g.role-axis-label text")}
+        assert "Probability" in d.find_element(By.ID, "ev-topics").text
+    assert {"constructor", "tostring", "hasownproperty"} <= seen
+    # a term named like a prototype property: its own (absent) KWIC lines, not Object.prototype's
+    _tab(d, "terms")
+    box = d.find_element(By.ID, "term-search")
+    box.send_keys("constructor")
+    button = _wait(lambda: [b for b in d.find_elements(By.CSS_SELECTOR, "#term-list button")
+                            if b.text == "constructor"])[0]
+    button.click()
+    ev = d.find_element(By.ID, "ev-terms").text
+    assert "constructor" in ev and ("No KWIC lines stored" in ev or "in context" in ev)
+    # the overview's year list shows the hostile names as text
+    _tab(d, "overview")
+    ys = Select(d.find_element(By.ID, "overview-year"))
+    ys.select_by_index(1)
+    assert "__proto__" in d.find_element(By.ID, "ev-overview").text
+    assert d.execute_script("return ({}).polluted === undefined && typeof ({}).constructor === 'function'")
+    errors = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []

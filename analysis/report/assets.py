@@ -46,6 +46,17 @@ function el(tag, attrs, html){const e=document.createElement(tag); for(const k i
 function note(sec, text){sec.appendChild(el('p',{'class':'note'},esc(text)));}
 async function embed(div, spec, name){const r = await vegaEmbed(div, spec, OPTS); views[name]=r.view; return r.view;}
 function datumOf(item){while(item && !(item.datum && Object.keys(item.datum).length)) item=item.mark && item.mark.group || null; return item ? item.datum : null;}
+// Names from the data (a term, a speaker, a frame) are never looked up through the prototype chain:
+// own(o, k) reads only o's own property, so a term 'constructor' or a docvar '__proto__' is data, not
+// Object.prototype's. The charts' data carry such names with a zero-width suffix (see views.vega_safe,
+// Vega groups rows in plain objects): vk() adds it to a value sent to a chart, unvk() strips it from a datum.
+const HAS = Object.prototype.hasOwnProperty;
+function own(o, k){return (o!=null && HAS.call(o, k)) ? o[k] : undefined;}
+const PROTO = new Set(['constructor','__proto__','__defineGetter__','__defineSetter__','__lookupGetter__','__lookupSetter__','hasOwnProperty','isPrototypeOf','propertyIsEnumerable','toLocaleString','toString','valueOf']);
+const VK = '\u200b';
+function vk(s){return PROTO.has(s) ? s+VK : s;}
+function unvk(s){return (typeof s==='string' && s.endsWith(VK) && PROTO.has(s.slice(0,-1))) ? s.slice(0,-1) : s;}
+function datumOfSafe(item){const d=datumOf(item); if(!d) return d; const o={}; Object.keys(d).forEach(k=>{o[k]=unvk(d[k]);}); return o;}
 
 // ---------------------------------------------------------------- tabs (arrow keys move between them)
 const tabs = Array.from(document.querySelectorAll('[role=tab]'));
@@ -68,16 +79,16 @@ function renderOverview(sec){
   sel.appendChild(el('option',{value:''},'(pick a year)')); Object.keys(v.docs).sort().forEach(y=>sel.appendChild(el('option',{value:y},esc(y))));
   lab.appendChild(sel); c.appendChild(lab); sec.appendChild(c);
   const ev = el('div',{'class':'evidence',id:'ev-overview','aria-live':'polite'}); sec.appendChild(ev);
-  sel.addEventListener('change',()=>{const g=v.docs[sel.value]||{}; let h='<p><b>'+esc(sel.value)+'</b></p><ul>';
-    Object.keys(g).sort().forEach(k=>g[k].forEach(r=>{h+='<li>'+esc(k)+': '+r.map(esc).join(' &middot; ')+'</li>';})); ev.innerHTML=h+'</ul>';});
-  embed(div, v.spec, 'overview').then(view=>view.addEventListener('click',(e,item)=>{const d=datumOf(item); if(!d) return;
-    const rows=((v.docs[String(d.year)]||{})[d.group])||[];
+  sel.addEventListener('change',()=>{const g=own(v.docs, sel.value)||{}; let h='<p><b>'+esc(sel.value)+'</b></p><ul>';
+    Object.keys(g).sort().forEach(k=>own(g,k).forEach(r=>{h+='<li>'+esc(k)+': '+r.map(esc).join(' &middot; ')+'</li>';})); ev.innerHTML=h+'</ul>';});
+  embed(div, v.spec, 'overview').then(view=>view.addEventListener('click',(e,item)=>{const d=datumOfSafe(item); if(!d) return;
+    const rows=own(own(v.docs, String(d.year))||{}, d.group)||[];
     ev.innerHTML='<p><b>'+esc(d.year)+', '+esc(d.group)+'</b>: '+rows.length+' document(s)</p><ul>'+rows.map(r=>'<li>'+r.map(esc).join(' &middot; ')+'</li>').join('')+'</ul>';}));
 }
 
 // ---------------------------------------------------------------- similarity
 function showParagraphs(ev, doc){
-  const v=D.similarity, m=v.docs[doc]||[], ps=v.paragraphs[doc]||[];
+  const v=D.similarity, m=own(v.docs, doc)||[], ps=own(v.paragraphs, doc)||[];
   let h='<p><b>'+esc(doc)+'</b> ('+esc(m[0]||'')+', '+esc(m[1]||'')+'): cosine '+esc(m[2])+'. Paragraphs closest to the anchor:</p>';
   if(!ps.length) h+='<p class="note">No paragraphs recorded for this document.</p>';
   ps.forEach(p=>{h+='<p class="para" data-unit="'+esc(p[2])+'"><b>#'+p[0]+'</b> (cosine '+p[1]+', '+esc(p[2])+') '+esc(p[3])+'</p>';});
@@ -89,11 +100,11 @@ function renderSimilarity(sec){
   sec.appendChild(el('p',{},'Cosine (TF-IDF) of each document to the anchor, with its paragraph-bootstrap interval. Hover a point for the document; click it (or pick it below) for its paragraphs closest to the anchor.'));
   const div=el('div',{id:'chart-similarity'}); sec.appendChild(div);
   const lab=el('label',{},'Document: '); const sel=el('select',{id:'sim-doc'});
-  Object.keys(v.docs).sort((a,b)=>v.docs[b][2]-v.docs[a][2]).forEach(d=>sel.appendChild(el('option',{value:d},esc(d+' ('+v.docs[d][2]+')'))));
+  Object.keys(v.docs).sort((a,b)=>own(v.docs,b)[2]-own(v.docs,a)[2]).forEach(d=>sel.appendChild(el('option',{value:d},esc(d+' ('+own(v.docs,d)[2]+')'))));
   lab.appendChild(sel); const c=el('div',{'class':'controls'}); c.appendChild(lab); sec.appendChild(c);
   const ev=el('div',{'class':'evidence',id:'ev-similarity','aria-live':'polite'}); sec.appendChild(ev);
   sel.addEventListener('change',()=>showParagraphs(ev, sel.value));
-  embed(div, v.spec, 'similarity').then(view=>view.addEventListener('click',(e,item)=>{const d=datumOf(item); if(d&&d.doc_id){sel.value=d.doc_id; showParagraphs(ev, d.doc_id);}}));
+  embed(div, v.spec, 'similarity').then(view=>view.addEventListener('click',(e,item)=>{const d=datumOfSafe(item); if(d&&d.doc_id){sel.value=d.doc_id; showParagraphs(ev, d.doc_id);}}));
 }
 
 // ---------------------------------------------------------------- terms
@@ -102,7 +113,7 @@ function kwicTable(rows){
   return '<table class="kwic">'+rows.map(r=>'<tr><td class="pre">'+esc(r[2])+'</td><td class="kw">'+esc(r[3])+'</td><td>'+esc(r[4])+'</td><td class="note">'+esc(r[0])+'</td></tr>').join('')+'</table>';
 }
 function showKwic(ev, comp, term){
-  const k=comp.kwic[term];
+  const k=own(comp.kwic, term);
   let h='<p><b>'+esc(term)+'</b> in context</p>';
   if(!k){h+='<p class="note">No KWIC lines stored for this term: the run keeps them for the most distinctive terms of each side (compare.evidence_terms).</p>'; ev.innerHTML=h; return;}
   h+='<div class="kwic-sides"><div><h3>'+esc(comp.target)+'</h3>'+kwicTable(k.target)+'</div><div><h3>'+esc(comp.reference)+'</h3>'+kwicTable(k.reference)+'</div></div>';
@@ -125,7 +136,7 @@ function renderTerms(sec){
   function search(){const s=q.value.trim().toLowerCase(); if(views.terms){views.terms.signal('q', s).runAsync();}
     buttons(s?comp().terms.filter(t=>t.toLowerCase().indexOf(s)>=0):comp().top);}
   async function draw(){const cp=comp(); const spec=cp.specs[ms.value]||cp.specs.z; div.innerHTML='';
-    const view=await embed(div, spec, 'terms'); view.addEventListener('click',(e,item)=>{const d=datumOf(item); if(d&&d.term) showKwic(ev, cp, d.term);}); search();}
+    const view=await embed(div, spec, 'terms'); view.addEventListener('click',(e,item)=>{const d=datumOfSafe(item); if(d&&d.term) showKwic(ev, cp, d.term);}); search();}
   cs.addEventListener('change',draw); ms.addEventListener('change',draw); q.addEventListener('input',search);
   draw();
 }
@@ -158,15 +169,15 @@ function renderFrames(sec){
   const years=el('div',{'class':'yearlist',id:'frame-years'}); sec.appendChild(years);
   const ev=el('div',{'class':'evidence',id:'ev-frames','aria-live':'polite'}); sec.appendChild(ev);
   function fam(f){return f.split('.')[0];}
-  function passages(f, year){const rows=((v.passages[fam(f)]||{})[String(year)]||[]).filter(r=>f.indexOf('.')<0||r[0]===f);
+  function passages(f, year){const rows=(own(own(v.passages, fam(f))||{}, String(year))||[]).filter(r=>f.indexOf('.')<0||r[0]===f);
     let h='<p><b>'+esc(f)+', '+esc(year)+'</b>: '+rows.length+' passage(s)</p>';
     if(!rows.length) h+='<p class="note">No matched passage recorded for this frame and year.</p>';
     rows.forEach(r=>{h+='<p class="passage">'+hl(r[3],r[4],r[5])+' <span class="note">('+esc(r[1])+'; entry '+esc(r[2])+')</span></p>';}); ev.innerHTML=h;}
-  function yearButtons(){const f=sel.value; years.innerHTML=''; Object.keys(v.passages[fam(f)]||{}).sort().forEach(y=>{
+  function yearButtons(){const f=sel.value; years.innerHTML=''; Object.keys(own(v.passages, fam(f))||{}).sort().forEach(y=>{
     const b=el('button',{type:'button','data-year':y},esc(y)); b.addEventListener('click',()=>passages(sel.value,y)); years.appendChild(b);});
-    const cp=v.changepoints[f]; if(cp) years.appendChild(el('span',{'class':'note'},' change points: '+esc(cp.join(', '))));}
-  sel.addEventListener('change',()=>{if(views.frames) views.frames.signal('frame', sel.value).runAsync(); yearButtons();});
-  embed(div, v.spec, 'frames').then(view=>{yearButtons(); view.addEventListener('click',(e,item)=>{const d=datumOf(item); if(d&&d.year!=null) passages(sel.value, d.year);});});
+    const cp=own(v.changepoints, f); if(cp) years.appendChild(el('span',{'class':'note'},' change points: '+esc(cp.join(', '))));}
+  sel.addEventListener('change',()=>{if(views.frames) views.frames.signal('frame', vk(sel.value)).runAsync(); yearButtons();});
+  embed(div, v.spec, 'frames').then(view=>{yearButtons(); view.addEventListener('click',(e,item)=>{const d=datumOfSafe(item); if(d&&d.year!=null) passages(sel.value, d.year);});});
 }
 
 // ---------------------------------------------------------------- anchor
@@ -174,9 +185,9 @@ function renderAnchor(sec){
   const v=D.anchor; if(!v.paragraphs){note(sec, v.note); return;}
   if(v.note) note(sec, v.note);
   sec.appendChild(el('p',{},esc('The anchor, '+D.meta.anchor+', paragraph by paragraph; each frame match is highlighted in its family\'s colour.')));
-  const lg=el('p',{'class':'legend'}); v.families.forEach(f=>lg.innerHTML+='<span><i style="background:'+v.colours[f]+'"></i>'+esc(f)+'</span>'); sec.appendChild(lg);
+  const lg=el('p',{'class':'legend'}); v.families.forEach(f=>lg.innerHTML+='<span><i style="background:'+esc(own(v.colours,f))+'"></i>'+esc(f)+'</span>'); sec.appendChild(lg);
   v.paragraphs.forEach((p,i)=>{let h='', at=0; const fams=new Set();
-    p.spans.forEach(s=>{if(s[0]<at) return; h+=esc(p.text.slice(at,s[0]))+'<mark data-frame="'+esc(s[3])+'" title="'+esc(s[3])+'" style="background:'+v.colours[s[2]]+'55;border-bottom:2px solid '+v.colours[s[2]]+'">'+esc(p.text.slice(s[0],s[1]))+'</mark>'; at=s[1]; fams.add(s[2]);});
+    p.spans.forEach(s=>{if(s[0]<at) return; h+=esc(p.text.slice(at,s[0]))+'<mark data-frame="'+esc(s[3])+'" title="'+esc(s[3])+'" style="background:'+esc(own(v.colours,s[2]))+'55;border-bottom:2px solid '+esc(own(v.colours,s[2]))+'">'+esc(p.text.slice(s[0],s[1]))+'</mark>'; at=s[1]; fams.add(s[2]);});
     h+=esc(p.text.slice(at));
     const d=el('div',{'class':'anchor-para',id:'para-'+i,tabindex:'0'}, '<p>'+h+'</p><p class="frames">'+esc(p.unit_id)+(fams.size?': '+esc(Array.from(fams).join(', ')):'')+'</p>');
     sec.appendChild(d);});

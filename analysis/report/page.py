@@ -20,7 +20,7 @@ import pandas as pd
 from analysis.report import views
 from analysis.report.assets import PAGE_CSS, PAGE_JS
 
-__all__ = ["build_report", "write_report", "vega_bundle"]
+__all__ = ["build_report", "write_report", "vega_bundle", "script_safe_json"]
 
 _BUNDLE: list[str] = []
 
@@ -72,6 +72,26 @@ def _footer(p: Mapping[str, Any]) -> str:
             "The page needs no network connection.</p></footer>")
 
 
+#: characters escaped in JSON embedded in a <script> element (see :func:`script_safe_json`)
+_SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_SCRIPT_TABLE = {ord(k): v for k, v in _SCRIPT_ESCAPES.items()}
+
+
+def script_safe_json(blob: str) -> str:
+    """JSON text made safe inside an HTML ``<script>`` element, still the same JSON.
+
+    ``<``, ``>`` and ``&`` become ``\\u003c``, ``\\u003e`` and ``\\u0026``, and the
+    line and paragraph separators U+2028/U+2029 ``\\u2028``/``\\u2029``: no text in
+    the data can then close the element (``</script>``), open an HTML comment
+    (``<!--``, which switches the HTML parser into the "script data escaped" state) or
+    end a JavaScript line. Outside strings JSON has none of these characters, so the
+    replacement touches string contents only, and ``JSON.parse`` returns exactly the
+    original values (the escaping of Django's ``json_script`` and Rails' ``json_escape``;
+    the rule: HTML Living Standard, 4.12.1.3 "Restrictions for contents of script elements").
+    """
+    return blob.translate(_SCRIPT_TABLE)
+
+
 def _finite(obj):
     """``obj`` with every NaN, missing value and infinity replaced by None (JSON null)."""
     if isinstance(obj, dict):
@@ -109,7 +129,7 @@ def build_report(tables: Mapping[str, pd.DataFrame], provenance: Mapping[str, An
                     "notes": list(notes or [])}
     blob = json.dumps(_finite(data), ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str,
                       allow_nan=False)  # NaN is not JSON: the browser's JSON.parse would reject the page
-    blob = blob.replace("</", "<\\/").replace("<!--", "<\\!--")
+    blob = script_safe_json(blob)
     bundle = vega_bundle().replace("</script", "<\\/script")
     tabs = "".join(f'<button role="tab" id="tab-{k}" aria-controls="view-{k}" aria-selected="false" '
                    f'tabindex="-1">{html.escape(v)}</button>' for k, v in TABS)

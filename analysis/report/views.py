@@ -18,7 +18,7 @@ import pandas as pd
 from analysis.plots.save import OKABE_ITO, PALETTE
 from analysis.report.labels import from_pixels, place_labels, to_pixels
 
-__all__ = ["WIDTH", "HEIGHT", "overview_view", "similarity_view", "terms_view", "topics_view", "frames_view",
+__all__ = ["WIDTH", "HEIGHT", "JS_PROTOTYPE_NAMES", "VEGA_KEY_SUFFIX", "vega_safe", "overview_view", "similarity_view", "terms_view", "topics_view", "frames_view",
            "anchor_view"]
 
 WIDTH, HEIGHT = 620, 340
@@ -34,11 +34,36 @@ def _clip(text, n: int) -> str:
     return s if len(s) <= n else s[:n].rsplit(" ", 1)[0] + " ..."
 
 
+#: the property names of JavaScript's ``Object.prototype``: a data value equal to one of them is
+#: a key that plain-object maps inside Vega (its aggregate, stack and window transforms group rows
+#: in ``{}``) confuse with the prototype's property, e.g. a topic term ``constructor`` ("d.push is
+#: not a function") or a legend that silently drops a group named ``__proto__``
+JS_PROTOTYPE_NAMES = frozenset({
+    "constructor", "__proto__", "__defineGetter__", "__defineSetter__", "__lookupGetter__", "__lookupSetter__",
+    "hasOwnProperty", "isPrototypeOf", "propertyIsEnumerable", "toLocaleString", "toString", "valueOf"})
+#: appended to such a value in the charts' data (U+200B ZERO WIDTH SPACE: it does not show); the page's
+#: script removes it from every datum it reads (``unvk``) and adds it to every value it signals (``vk``)
+VEGA_KEY_SUFFIX = "\u200b"
+
+
+def vega_safe(obj):
+    """``obj`` (a chart specification) with every string value that is a name of
+    ``Object.prototype`` suffixed by :data:`VEGA_KEY_SUFFIX` (keys, i.e. column and
+    property names, are left alone)."""
+    if isinstance(obj, dict):
+        return {k: vega_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [vega_safe(v) for v in obj]
+    if isinstance(obj, str) and obj in JS_PROTOTYPE_NAMES:
+        return obj + VEGA_KEY_SUFFIX
+    return obj
+
+
 def _spec(chart) -> dict:
     with alt.data_transformers.disable_max_rows():
         d = chart.to_dict()
     d.pop("$schema", None)
-    return d
+    return vega_safe(d)
 
 
 def _config(chart):
