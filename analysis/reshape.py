@@ -207,6 +207,34 @@ def _normalise(expr: str) -> str:
     return tokenize.untokenize(out).strip()
 
 
+#: the deepest nesting of not/and/or/comparisons a ``--where`` expression may have (the checks and
+#: the evaluation recurse over it; 5,000 nested ``not`` used to end in a RecursionError traceback)
+WHERE_MAX_DEPTH = 100
+#: the longest ``--where`` expression, in characters
+WHERE_MAX_CHARS = 100_000
+
+
+def _short(expr: str, n: int = 80) -> str:
+    """``expr`` quoted, cut to ``n`` characters for a message."""
+    return repr(expr) if len(expr) <= n else repr(expr[:n]) + f"... ({len(expr):,} characters)"
+
+
+def _depth(node) -> int:
+    """The nesting depth of an expression's not/and/or tree, a comparison counting one (iterative: any
+    depth is safe; stops counting past :data:`WHERE_MAX_DEPTH`)."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        n, d = stack.pop()
+        deepest = max(deepest, d)
+        if d > WHERE_MAX_DEPTH:  # enough to refuse it
+            return d
+        if isinstance(n, ast.BoolOp):
+            stack.extend((v, d + 1) for v in n.values)
+        elif isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.Not):
+            stack.append((n.operand, d + 1))
+    return deepest  # a comparison, a name: one level (their sides are checked flat)
+
+
 def parse_where(expr: str) -> ast.Expression:
     """Parse a ``--where`` expression and check it against the grammar's whitelist.
 
@@ -214,15 +242,27 @@ def parse_where(expr: str) -> ast.Expression:
     True/False/None) or a tuple/list of literals (``in``/``not in``), chained
     comparisons (``2005 <= year < 2010``), ``and``/``or``/``not``, parentheses,
     and a bare boolean docvar. Anything else (calls, attributes, arithmetic,
-    subscripts, comprehensions...) is a :class:`UsageError`.
+    subscripts, comprehensions...) is a :class:`UsageError`, and so is an
+    expression nested more than :data:`WHERE_MAX_DEPTH` levels deep or longer
+    than :data:`WHERE_MAX_CHARS` characters.
     """
     if not isinstance(expr, str) or not expr.strip():
         raise UsageError(f"--where needs an expression: {_GRAMMAR}")
+    if len(expr) > WHERE_MAX_CHARS:
+        raise UsageError(f"--where {_short(expr)}: {len(expr):,} characters, more than the {WHERE_MAX_CHARS:,} "
+                         "allowed; select with fewer conditions (e.g. one `COLUMN in (...)` list)")
     text = _normalise(expr)
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as e:
-        raise UsageError(f"--where {expr!r}: not an expression ({e.msg}); use {_GRAMMAR}") from None
+        raise UsageError(f"--where {_short(expr)}: not an expression ({e.msg}); use {_GRAMMAR}") from None
+    except (RecursionError, MemoryError):  # Python's parser gives up on deep nesting (5,000 x `not`)
+        raise UsageError(f"--where {_short(expr)}: nested too deeply (at most {WHERE_MAX_DEPTH} levels of "
+                         "not/and/or/parentheses); simplify the expression") from None
+    depth = _depth(tree.body)
+    if depth > WHERE_MAX_DEPTH:
+        raise UsageError(f"--where {_short(expr)}: nested more than {WHERE_MAX_DEPTH} levels deep (the most "
+                         "allowed, counting not/and/or); simplify the expression")
 
     def check(node, literal_ok=False):
         if isinstance(node, ast.BoolOp):

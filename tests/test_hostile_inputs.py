@@ -144,3 +144,30 @@ def test_unsc_speech_symlink_to_an_outside_file_is_not_loaded(tmp_path):
     c = load_corpus(root)
     assert SECRET not in "".join(c.texts.values()) and "UNSC_2014_SPV.7155_spch004" not in c.texts
     assert (c.issues["action"] == "refused").sum() == 1
+
+
+# ------------------------------------------------------------------- --where nesting
+@pytest.mark.parametrize("n", [101, 1000, 5000, 30000])
+def test_deeply_nested_where_is_a_usage_error(n):
+    from analysis.errors import UsageError
+    from analysis.reshape import WHERE_MAX_DEPTH, corpus_subset, parse_where
+
+    expr = "not " * n + "year > 2000"
+    with pytest.raises(UsageError, match=r"nested (more than|too deeply)|characters, more than") as e:
+        parse_where(expr)
+    assert len(str(e.value)) < 400  # the expression is not echoed whole
+    # the deepest allowed still works, and gives the right documents
+    ok = "not " * (WHERE_MAX_DEPTH - 2) + "year > 2000"  # an even number of not: year > 2000
+    import analysis.corpus as C
+
+    docs = pd.DataFrame({"doc_id": ["a", "b"], "year": [1999, 2001]})
+    c = C.Corpus("t", docs, {"a": "x", "b": "y"})
+    assert corpus_subset(c, ok).doc_ids == ["b"]
+
+
+def test_deeply_nested_where_on_the_command_line(tmp_path):
+    res = runner.invoke(app, ["run", "--corpus", "/nonexistent/r2p-corpus", "--out", str(tmp_path / "o"),
+                              "--where", "not " * 5000 + "year > 2000"])
+    assert res.exit_code == 2, res.output
+    assert "nested too deeply" in " ".join(res.output.split())
+    assert "Traceback" not in res.output

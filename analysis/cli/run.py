@@ -60,6 +60,10 @@ def run_command(corpus: str, out: Path, *, seed: int = 20170906, sets: list[str]
 
     with cli_errors():
         check_out_dir(out)  # a file, a read-only folder: a usage error before the corpus loads
+        if where:
+            from analysis.reshape import parse_where
+
+            parse_where(where)  # its grammar and depth, before the corpus loads (it is applied after)
         overrides = parse_assignments(sets)
         for group, values in (flags or {}).items():
             overrides.setdefault(group, {}).update({k: v for k, v in values.items() if v is not None})
