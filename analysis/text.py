@@ -42,6 +42,7 @@ __all__ = [
     "paragraphs",
     "layout",
     "corpus_layout",
+    "units_report",
     "LAYOUT_ARTEFACTS",
     "LAYOUT_COUNTS",
     "sentences",
@@ -316,9 +317,10 @@ LAYOUT_ARTEFACTS = {
                    "PDF, e.g. '25' between 'aside from' and 'the')",
     "document_number": "a line holding only a UN job number with or without a page number or bar code "
                        "('05-51226 11', '12 05-51226', '17-29597 (E) *1729597*')",
-    "running_head": "a line holding only a UN document symbol with or without a date or page number "
-                    "('A/63/PV.13', '26/09/2008 A/63/PV.13'), or any short line with a digit repeated three "
-                    "times or more in the text with only its digits changing ('Page 3 of 12')",
+    "running_head": "a line holding only a verbatim record's symbol ('A/63/PV.13') or a UN document symbol "
+                    "beside a date or page number ('26/09/2008 A/63/PV.13'), or a short line with a digit (at "
+                    "most six words, two of them of four letters or more) repeated three times or more in the "
+                    "text with only its digits changing ('Page 3 of 12')",
     "rule": "a horizontal rule ('---', '***'): a paragraph break",
 }
 #: further counts of :func:`layout` (not removals)
@@ -330,10 +332,12 @@ LAYOUT_COUNTS = {
                        "text.max_unit_words)",
 }
 _PAGE_NUMBER = re.compile(r"\d{1,3}")
-_JOB_NUMBER = re.compile(r"(?:\d{1,4}\s+)?\d{2}-\d{5}(?:\s*\([A-Z]\))?(?:\s*\*\d{7,}\*)?(?:\s+\d{1,4})?")
+_JOB_NUMBER = re.compile(r"(?:\d{1,4}\s+|\d{1,2}/\d{1,2}(?:/\d{2,4})?\s+)?\d{2}-\d{5}(?:\s*\([A-Z]\))?(?:\s*\*\d{7,}\*)?"
+                         r"(?:\s+(?:\d{1,4}|\d{1,2}/\d{1,2}(?:/\d{2,4})?))?")
 _DATE_NUM = r"(?:\d{1,2}/\d{1,2}/\d{2,4}|\d{1,4})"
-_SYMBOL_HEAD = re.compile(rf"(?:{_DATE_NUM}\s+)?[A-Z]{{1,2}}/(?:[A-Z.]+/)?\d+(?:/[A-Z0-9.()-]+)*"
-                          rf"(?:\s+{_DATE_NUM})?")
+_SYMBOL = r"[A-Z]{1,2}/(?:[A-Z.]+/)?\d+(?:/[A-Z0-9.]*[A-Z0-9])*"
+#: a verbatim record's symbol (A/63/PV.13) alone, or any symbol beside a date or page number
+_SYMBOL_HEAD = re.compile(rf"[A-Z]{{1,2}}/\d+/PV\.\d+|{_DATE_NUM}\s+{_SYMBOL}|{_SYMBOL}\s+{_DATE_NUM}")
 _RULE = re.compile(r"[-*_=~\u2500]{3,}")
 _SENTENCE_PUNCT_END = re.compile(r"[.!?,;:]['\")\]]*$")
 
@@ -354,6 +358,7 @@ def _artefact(line: str, repeated: set[str]) -> str | None:
 
 
 _DIGITS = re.compile(r"\d+")
+_LONG_WORD = re.compile(r"[^\W\d_]{4,}")
 
 
 def _repeated_heads(lines: list[str]) -> set[str]:
@@ -361,8 +366,8 @@ def _repeated_heads(lines: list[str]) -> set[str]:
     from collections import Counter
 
     c = Counter(_DIGITS.sub("9", ln) for ln in lines
-                if ln and len(ln) <= 80 and any(ch.isdigit() for ch in ln) and not _SENTENCE_PUNCT_END.search(ln)
-                and len(ln.split()) <= 10)
+                if ln and len(ln) <= 60 and any(ch.isdigit() for ch in ln) and not _SENTENCE_PUNCT_END.search(ln)
+                and len(ln.split()) <= 6 and len(_LONG_WORD.findall(ln)) <= 2)
     return {k for k, n in c.items() if n >= 3}
 
 
@@ -775,6 +780,35 @@ def make_units(
     if dv:
         units = units.merge(corpus.docvars[["doc_id", *dv]], on="doc_id", how="left")
     return validate_units(units, what="make_units")
+
+
+def units_report(corpus: "Corpus", settings: TextSettings | None = None) -> dict:
+    """The paragraph units of a corpus as a run makes them, profiled (``r2p corpus info``).
+
+    The available texts lose their transcript annotations (``settings.annotations``,
+    :func:`analysis.annotations.corpus_strip_annotations`) and are cut by the unit
+    rule (:meth:`TextSettings.unit_rule`, :func:`make_units`).
+
+    Returns
+    -------
+    dict
+        :func:`analysis.units.units_profile` (``units``, ``words_median``,
+        ``words_p90``, ``words_max``, ``mid_sentence``, ``mid_sentence_share``),
+        ``rule`` (the unit settings), ``annotations_removed`` and ``layout``:
+        ``{item: (number, documents)}`` of :func:`corpus_layout`, artefacts first.
+    """
+    from analysis.annotations import corpus_strip_annotations
+    from analysis.units import units_profile
+
+    settings = settings or TextSettings()
+    av, ann = corpus_strip_annotations(corpus.available(), settings.annotations)
+    rule = settings.unit_rule()
+    prof = units_profile(make_units(av, "paragraph", **rule))
+    lay = corpus_layout(av, **rule)
+    by = lay.groupby("item", sort=False).agg(n=("n", "sum"), docs=("doc_id", "nunique"))
+    order = [k for k in (*LAYOUT_ARTEFACTS, *LAYOUT_COUNTS) if k in by.index]
+    return {**prof, "rule": rule, "annotations_removed": int(ann["n_removed"].sum()),
+            "layout": {k: (int(by.loc[k, "n"]), int(by.loc[k, "docs"])) for k in order}}
 
 
 def as_units(data, kind: str = "paragraph", docvars: Iterable[str] = ("date", "year", "speaker"),

@@ -6,6 +6,8 @@ import warnings
 import pytest
 
 from analysis import text as T
+from analysis.errors import UsageError
+from analysis.units import ends_mid_sentence
 
 
 def test_normalize_quotes_dashes_spaces():
@@ -138,3 +140,169 @@ def test_normalize_equals_the_pattern_definition_on_fuzzed_text():
         assert normalize(s) == _normalize_by_patterns(s), repr(s)
     assert normalize("1990\u20131999  and\u00a0 prevention \u2014\n and -- response") == \
         "1990 - 1999 and prevention - and - response"
+
+
+# ------------------------------------------------------- the unit rule (layout)
+#: a hand-made speech as the UNGDC release has it: hard-wrapped at about 55 characters, a
+#: running head and a page footer inside a sentence, a lone page number, indented paragraphs
+WRAPPED_RAW = """\
+It is an honour to speak in this Hall again. Since we
+met a year ago, the world has faced many hard trials,
+from floods and droughts to wars and rising prices, and
+all of them demand an answer from the Organization.
+ Our country has supported resolution 1674 since its
+adoption in 2006, and we count some 500
+peacekeepers in the field today. We ask the Secretary-
+General to continue his work on prevention.
+7
+A/63/PV.13 26/09/2008
+ The Council must
+12 08-53129
+listen to the voices of the smaller States, which
+carry the weight of every crisis. We will keep our
+promise.
+A/63/PV.13 26/09/2008
+ Thank you.
+"""
+
+
+def test_hard_wrapped_text_gives_its_paragraphs_and_counts_the_artefacts():
+    prepared = T.prepare(WRAPPED_RAW)
+    paras, counts, first = T.layout(prepared)
+    assert paras == [
+        "It is an honour to speak in this Hall again. Since we met a year ago, the world has faced many hard "
+        "trials, from floods and droughts to wars and rising prices, and all of them demand an answer from "
+        "the Organization.",
+        # numbers of the text stay, at a line end too ("some 500"); the hyphen at the line end is kept
+        "Our country has supported resolution 1674 since its adoption in 2006, and we count some 500 "
+        "peacekeepers in the field today. We ask the Secretary-General to continue his work on prevention.",
+        # the footer (page 12, job number) inside the sentence is removed and the sentence joined
+        "The Council must listen to the voices of the smaller States, which carry the weight of every "
+        "crisis. We will keep our promise.",
+        "Thank you.",
+    ]
+    assert counts["page_number"] == 1 and first["page_number"] == "7"
+    assert counts["document_number"] == 1 and first["document_number"] == "12 08-53129"
+    assert counts["running_head"] == 2 and first["running_head"] == "A/63/PV.13 26/09/2008"
+    assert counts["line_breaks_joined"] == 8
+    assert "sentence_groups" not in counts
+    assert T.paragraphs(prepared) == paras
+    assert not any(ends_mid_sentence(p) for p in paras)
+
+
+def test_unwrap_never_keeps_the_source_lines():
+    prepared = T.prepare(WRAPPED_RAW)
+    paras, counts, _ = T.layout(prepared, unwrap="never")
+    assert counts == {}
+    # blank lines (from the indentation) separate blocks; the page number stays in the text
+    assert paras[1].endswith("continue his work on prevention. 7 A/63/PV.13 26/09/2008")
+    with pytest.raises(UsageError, match="unwrap"):
+        T.layout(prepared, unwrap="sometimes")
+
+
+def test_hard_wrapped_text_without_paragraph_marks_gives_sentence_groups():
+    sents = [f"Sentence number {w} of the speech is here." for w in
+             ("one", "two", "three", "four", "five", "six", "seven")]
+    flat = " ".join(sents)
+    # wrapped at 30 characters, no blank line, no indentation: no paragraph marks
+    lines, line = [], ""
+    for word in flat.split():
+        if len(line) + len(word) + 1 > 30:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    wrapped = "\n".join(lines)
+    paras, counts, _ = T.layout(T.prepare(wrapped), sentences_per_unit=3)
+    assert paras == [" ".join(sents[0:3]), " ".join(sents[3:6]), sents[6]]
+    assert counts["sentence_groups"] == 3
+    # the same text with no line break at all gives the same units
+    assert T.paragraphs(flat, sentences_per_unit=3) == paras
+    assert T.paragraphs(flat, sentences_per_unit=2) == [" ".join(sents[i:i + 2]) for i in range(0, 7, 2)]
+
+
+def test_sentence_groups_are_bounded_by_max_unit_words():
+    text = " ".join(["Alpha beta gamma delta epsilon zeta eta theta iota kappa."] * 10)  # 10 x 10 words
+    groups = T.paragraphs(text, sentences_per_unit=5, max_unit_words=25)
+    assert [T.count_words(g) for g in groups] == [20] * 5
+    # a paragraph over the bound is cut even where paragraphs are marked; one within it is not
+    long_para = text + "\n\nA short paragraph."
+    assert T.paragraphs(long_para, sentences_per_unit=3, max_unit_words=40)[-1] == "A short paragraph."
+    assert len(T.paragraphs(long_para, sentences_per_unit=3, max_unit_words=0)) == 2
+
+
+def test_sentence_ends_skip_abbreviations_and_initials():
+    para = ("Mr. President, the U.S. delegation and Dr. Ban met No. 10 staff. J. F. Kennedy spoke then! "
+            "Was it (see para. 4) right? \"Yes.\" 2005 was a year.")
+    cuts = [0, *T._sentence_ends(para)]
+    parts = [para[a:b].strip() for a, b in zip(cuts, cuts[1:] + [len(para)])]
+    assert parts == ["Mr. President, the U.S. delegation and Dr. Ban met No. 10 staff.",
+                     "J. F. Kennedy spoke then!", "Was it (see para. 4) right?", "\"Yes.\"", "2005 was a year."]
+
+
+def test_line_per_paragraph_text_joins_only_broken_lines():
+    text = ("Mr. President,\nWe meet in hard times.\nThe Charter guides us, and\n"
+            "its principles hold.\nWe will act.\nWe will not wait.\n---\nClimate change\n"
+            "It is the threat of our age.\nIt needs us all.")
+    paras, counts, _ = T.layout(text)
+    assert paras == ["Mr. President, We meet in hard times.", "The Charter guides us, and its principles hold.",
+                     "We will act.", "We will not wait.", "Climate change It is the threat of our age.",
+                     "It needs us all."]
+    assert counts == {"rule": 1, "line_breaks_joined": 3}
+
+
+def test_blank_line_blocks_ending_mid_sentence_are_joined():
+    text = "Mr. President,\n\nI congratulate you. The world\n\nwatches us.\n\nThank you."
+    paras, counts, _ = T.layout(text)
+    assert paras == ["Mr. President, I congratulate you. The world watches us.", "Thank you."]
+    assert counts == {"blocks_joined": 2}
+
+
+def test_lone_numbers_and_repeated_heads_only_when_they_are_layout():
+    # a lone year or a four-digit number is not a page number; a repeated text line is not a head
+    text = ("The summit of\n2005\nset the goal.\nWe cannot achieve a post-2015 agenda\nwithout you.\n"
+            "We cannot achieve a post-2015 agenda\nalone.\nWe cannot achieve a post-2015 agenda\neasily.")
+    paras, counts, _ = T.layout(text)
+    assert "page_number" not in counts and "running_head" not in counts
+    assert "2005" in paras[0] and sum(p.count("post-2015") for p in paras) == 3
+    heads = "\n".join(f"Page {i} of 3\nThe text of page {i} goes on and on\nwithout a stop" for i in (1, 2, 3))
+    paras, counts, first = T.layout(heads + ".")
+    assert counts["running_head"] == 3 and first["running_head"] == "Page 1 of 3"
+    assert not any("Page" in p for p in paras)
+
+
+def test_indentation_marks_paragraphs_only_when_most_lines_are_flush():
+    raw = "First paragraph starts\nand goes on.\n  Second one\nends here.\n  Third one\nends too."
+    assert T.prepare(raw, un_header=False).split("\n\n") == [
+        "First paragraph starts\nand goes on.", "Second one\nends here.", "Third one\nends too."]
+    indented_throughout = "  one line\n  another line\n  a third line"
+    assert "\n\n" not in T.prepare(indented_throughout, un_header=False)
+
+
+def test_anchor_paragraphs_unchanged_by_the_unit_rule(anchor_text):
+    prepared = T.prepare(anchor_text)
+    blocks = [" ".join(b.split()) for b in re.split(r"\n\s*\n", prepared) if b.strip()]
+    assert T.paragraphs(prepared) == T.paragraphs(prepared, unwrap="never") == blocks
+    assert T.layout(prepared)[1] == {}
+
+
+def test_unit_rule_settings_are_declared():
+    s = T.TextSettings()
+    assert s.unit_rule() == {"unwrap": "auto", "sentences_per_unit": 3, "max_unit_words": 400}
+    assert T.TextSettings.from_mapping({"unwrap": "never", "sentences_per_unit": 4}).unit_rule()["unwrap"] == "never"
+    for bad in ({"unwrap": "maybe"}, {"sentences_per_unit": 0}, {"max_unit_words": -1}):
+        with pytest.raises(UsageError):
+            T.TextSettings.from_mapping(bad)
+    d = s.to_dict()
+    assert (d["unwrap"], d["sentences_per_unit"], d["max_unit_words"]) == ("auto", 3, 400)
+
+
+def test_sentences_ignore_hard_line_breaks():
+    wrapped = ("Diphtheria used to kill many\nbabies. Today no child need die\nof it. It is one of the\n"
+               "diseases we treat well.")
+    flat = " ".join(wrapped.split())
+    tok = T.train_punkt([flat])
+    assert T.sentences(wrapped, tok) == T.sentences(flat, tok)
+    # the lines as paragraphs (the rule before): every line break ends a sentence
+    assert len(T.sentences(wrapped, tok, unwrap="never")) > len(T.sentences(flat, tok))

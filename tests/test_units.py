@@ -20,7 +20,7 @@ from analysis.textstats.kwic import (
 )
 from analysis.textstats.novelty import topic_matrix
 from analysis.textstats.style import stat_style
-from analysis.units import validate_units
+from analysis.units import ends_mid_sentence, units_profile, validate_units
 
 
 @pytest.fixture(scope="module")
@@ -134,3 +134,74 @@ def test_style_on_units_equals_style_of_the_raw_documents(small_corpus, units):
     # units in any row order give the same table
     pd.testing.assert_frame_equal(stat_style(units.iloc[::-1]).set_index("doc_id").loc[av.doc_ids],
                                   got.set_index("doc_id"))
+
+
+# ------------------------------------------------------------ ends mid-sentence
+@pytest.mark.parametrize("text,mid", [
+    ("We will act.", False), ("Will we act?", False), ("Act now!", False), ("And so on\u2026", False),
+    ('He said: "Never again."', False), ("(Applause.)", False), ("**Thank you.**", False),
+    ("We will act. ", False), ("", False),
+    ("... aside from 25", True), ("and the", True), ("Mr. President,", True), ("Climate change", True),
+    ("as follows:", True), ("the first; the second;", True), ("**Mr. President,**", True),
+])
+def test_ends_mid_sentence(text, mid):
+    assert ends_mid_sentence(text) is mid
+
+
+def test_units_profile_counts_lengths_and_cut_units():
+    texts = ["One two three.", "One two three four five and", "One.", "A b c d e f g h i j k l m n o p q r s t."]
+    u = pd.DataFrame({"unit_id": [f"d#p{i}" for i in range(4)], "doc_id": "d", "position": np.arange(4),
+                      "n_tokens": [3, 6, 1, 20], "text": texts})
+    p = units_profile(u)
+    # p90 of 1, 3, 6, 20 by linear interpolation: position 0.9 * 3 = 2.7, 6 + 0.7 * 14 = 15.8
+    assert p == {"units": 4, "words_median": 4.5, "words_p90": pytest.approx(15.8),
+                 "words_max": 20, "mid_sentence": 1, "mid_sentence_share": 0.25}
+    empty = units_profile(u.iloc[:0])
+    assert empty["units"] == 0 and np.isnan(empty["mid_sentence_share"])
+
+
+def test_make_units_follow_the_unit_rule(tmp_path):
+    """Units of a hard-wrapped speech are its paragraphs (not its lines) and none ends mid-sentence."""
+    from analysis.loaders.base import Corpus
+    from analysis.text import prepare
+    from tests.test_text import WRAPPED_RAW
+
+    dv = pd.DataFrame({"doc_id": ["a", "b"], "date": ["2008-09-26"] * 2, "year": [2008, 2008],
+                       "speaker": ["x", "y"], "available": [True, True]})
+    c = Corpus(name="t", docvars=dv, texts={"a": prepare(WRAPPED_RAW), "b": " ".join(["One sentence here."] * 7)})
+    u = make_units(c)
+    assert u.groupby("doc_id").size().to_dict() == {"a": 4, "b": 3}
+    assert not u["text"].map(ends_mid_sentence).any()
+    never = make_units(c, unwrap="never")
+    assert never.groupby("doc_id").size().to_dict() == {"a": 4, "b": 1}
+    # "... prevention. 7 A/63/PV.13 26/09/2008" and "... promise. A/63/PV.13 26/09/2008"
+    assert never["text"].map(ends_mid_sentence).sum() == 2
+    assert make_units(c, sentences_per_unit=7)["doc_id"].tolist() == ["a"] * 4 + ["b"]
+
+
+def test_corpus_info_reports_units_and_layout(tmp_path):
+    """`r2p corpus info` on a UNGDC-layout folder with a hard-wrapped speech."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from analysis.cli.main import app
+    from tests.test_loaders_ungdc import release_files, write_tree
+    from tests.test_text import WRAPPED_RAW
+
+    root = write_tree(tmp_path / "ungdc", release_files({"TXT/Session 63 - 2008/LIE_63_2008.txt":
+                                                         WRAPPED_RAW.encode()}))
+    r = CliRunner().invoke(app, ["corpus", "info", "--corpus", str(root), "--json", "--no-missing"])
+    assert r.exit_code == 0, r.output
+    got = json.loads(r.output)["units"]
+    # six one-sentence speeches (one unit each) and the wrapped speech's four paragraphs
+    # the longest unit is the wrapped speech's first paragraph, 42 words (counted by hand)
+    assert got["units"] == 10 and got["mid_sentence"] == 0 and got["words_max"] == 42
+    assert got["layout"]["page_number"] == [1, 1] and got["layout"]["running_head"] == [2, 1]
+    assert got["layout"]["document_number"] == [1, 1]
+    assert got["rule"] == {"unwrap": "auto", "sentences_per_unit": 3, "max_unit_words": 400}
+    r = CliRunner().invoke(app, ["corpus", "info", "--corpus", str(root), "--no-missing",
+                                 "--set", "text.unwrap=never"])
+    assert r.exit_code == 0 and "units ending mid-sentence" in r.output and "layout:" not in r.output
+    r = CliRunner().invoke(app, ["corpus", "info", "--corpus", str(root), "--set", "topics.k=3"])
+    assert r.exit_code == 2

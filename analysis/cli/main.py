@@ -55,15 +55,41 @@ def corpus_info(
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", help=DATA_DIR_HELP),
     where: Optional[str] = typer.Option(None, "--where", help=WHERE_HELP),
     passages: Optional[str] = typer.Option(None, "--passages", help=PASSAGES_HELP),
+    units: bool = typer.Option(True, "--units/--no-units", help="Also make the paragraph units and report their "
+                               "number, length, share ending mid-sentence and the layout artefacts removed."),
+    sets: Optional[List[str]] = typer.Option(None, "--set", help="A text setting of the unit rule, e.g. "
+                                             "text.unwrap=never, text.sentences_per_unit=4 (repeatable)."),
 ) -> None:
     """Summarise a corpus: documents, years, speakers, anchor, countries and regions, what is missing or skipped.
 
     With `--corpus A+B`, `--where` or `--passages`, the reshaped corpus is summarised
-    (documents per source when there are several).
+    (documents per source when there are several). With `--units` (the default) the
+    paragraph units are made as a run makes them (transcript annotations removed, then
+    the unit rule of the `text` settings) and reported: their number, their length in
+    running words (median, 90th percentile, maximum), the share that ends mid-sentence
+    (analysis.units.ends_mid_sentence) and the layout artefacts removed or joined
+    (page numbers, UN job numbers, running heads, line breaks joined, sentence groups).
     """
+    from analysis.cli.options import cli_errors
+
     _use_data_dir(data_dir)
+    with cli_errors():
+        from analysis.settings import parse_assignments
+        from analysis.text import TextSettings
+
+        overrides = parse_assignments(sets)
+        unknown = sorted(set(overrides) - {"text"})
+        if unknown:
+            from analysis.errors import UsageError
+
+            raise UsageError(f"corpus info --set takes text settings only (text.KEY=VALUE), not {unknown[0]}.*")
+        text_settings = TextSettings.from_mapping(overrides.get("text", {}))
     c = load_corpus_or_exit(corpus, where=where, passages=passages)
     s = c.summary()
+    if units:
+        from analysis.text import units_report
+
+        s["units"] = units_report(c, text_settings)
     if "source" in c.docvars.columns and c.docvars["source"].nunique() > 1:
         s["sources"] = {str(k): int(v) for k, v in c.docvars["source"].value_counts(sort=False).items()}
     if "passages" in c.settings:
@@ -90,6 +116,18 @@ def corpus_info(
     if s["issues"]:
         rows.append(("issues", ", ".join(f"{n} {k}(s)" for k, n in sorted(s["issues"].items()))
                      + " (r2p corpus validate lists them)"))
+    if units:
+        u = s["units"]
+        share = u["mid_sentence_share"]
+        rows += [
+            ("units (paragraphs)", f"{u['units']} (text.unwrap={u['rule']['unwrap']}, sentences_per_unit="
+                                   f"{u['rule']['sentences_per_unit']}, max_unit_words={u['rule']['max_unit_words']})"),
+            ("unit words: median / p90 / max", f"{u['words_median']:g} / {u['words_p90']:g} / {u['words_max']}"),
+            ("units ending mid-sentence", f"{u['mid_sentence']} ({share:.2%})" if share == share else "0"),
+            ("annotations removed", str(u["annotations_removed"])),
+        ]
+        for item, (n, docs) in u["layout"].items():
+            rows.append((f"layout: {item.replace('_', ' ')}", f"{n} in {docs} document(s)"))
     for k, v in rows:
         t.add_row(k, str(v))
     out_console.print(t)
