@@ -77,3 +77,41 @@ def _():
 def _():
     docs, X = _dfm("inaugural_reagan_trimmed.csv")
     return float(cosine_matrix(X)[docs.index("1981-Reagan"), docs.index("1985-Reagan")])
+
+
+QUANTEDA_TFIDF = "quanteda/quanteda docs/reference/dfm_tfidf.html @ 00e66482dc7bd504ed2d8408eafd314d65a6db17"
+_WIKI_TERMS = ["this", "is", "a", "sample", "another", "example"]
+_WIKI = np.array([[1, 1, 2, 1, 0, 0], [1, 1, 0, 0, 2, 3]], dtype=float)
+
+
+def _tfidf_differs(ours, published):
+    """Terms in one document only: the same relative weights as quanteda (both tf x idf with one
+    idf for them); terms in every document: 0 in quanteda, positive in ours (smoothed idf)."""
+    o, p = np.asarray(ours, float).reshape(2, 6), np.asarray(published, float).reshape(2, 6)
+    ubiquitous = (_WIKI > 0).all(axis=0)
+    if not ((p[:, ubiquitous] == 0).all() and (o[:, ubiquitous] > 0).all()):
+        return False, "expected: ubiquitous terms 0 in quanteda, positive in ours"
+    for d in range(2):
+        rare = (~ubiquitous) & (_WIKI[d] > 0)
+        ratio_o, ratio_p = o[d, rare] / o[d, rare].max(), p[d, rare] / p[d, rare].max()
+        if not np.allclose(ratio_o, ratio_p, atol=0.08):     # quanteda prints 2 decimals
+            return False, f"document {d + 1}: relative weights {ratio_o} vs quanteda {ratio_p}"
+    return True, ("same relative weights for the terms of one document; 'this' and 'is' (in both "
+                  "documents) weigh 0 in quanteda, " + f"{o[0, 0]:.3f} in ours")
+
+
+@case(id="simil-tfidf-weighting-differs", family="similarity", method="TF-IDF weights (the vectors of similarity to the anchor)",
+      reference="quanteda dfm_tfidf(wiki_dfm, scheme_tf = 'prop') (base 10, idf log10(N / df))",
+      source=f"{QUANTEDA_TFIDF}, example 'replication of worked example from Wikipedia'",
+      data="the example's 2 x 6 count matrix (this is a sample / this is another example)",
+      published=[0, 0, 0.12, 0.06, 0, 0, 0, 0, 0, 0, 0.09, 0.13], check=_tfidf_differs,
+      reason="We weight by scikit-learn's smoothed idf, ln((1 + N) / (1 + df)) + 1, and l2-normalise; "
+             "quanteda's default idf, log10(N / df), is 0 for a term in every document, so with two "
+             "documents (the anchor and one other) every shared term weighs 0 and their cosine is 0 "
+             "whatever they say. Cosines on our vectors therefore differ from textstat_simil(dfm_tfidf(x)); "
+             "on raw counts they agree (the cases above).")
+def _():
+    from analysis.textstats.similarity import tfidf
+
+    X, _ = tfidf(sp.csr_matrix(_WIKI))
+    return X.toarray().ravel()
