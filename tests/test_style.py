@@ -90,6 +90,11 @@ def test_readability_agrees_with_textstat_within_tolerance(texts, monkeypatch):
     ("responsibility", 6), ("atrocity", 4), ("crimes", 1), ("table", 2), ("needed", 2),
     ("walked", 1), ("media", 3), ("cooperation", 5), ("being", 2), ("terrorism", 4),
     ("international", 5), ("genocide", 3), ("society", 4), ("makes", 1), ("states", 1),
+    # "re-", "pre-", "de-" before a vowel: a syllable of its own only where the letters are not one vowel
+    ("readability", 5), ("read", 1), ("ready", 2), ("reach", 1), ("real", 1), ("reason", 2),
+    ("deep", 1), ("deal", 1), ("death", 1), ("reaffirm", 3), ("reality", 4), ("reopen", 3),
+    ("reiterate", 4), ("reunite", 3), ("deactivate", 4), ("preeminent", 4), ("reelect", 3),
+    ("deescalate", 4), ("reign", 1),
 ])
 def test_syllable_counter_on_dictionary_words(word, n):
     assert count_syllables(word) == n
@@ -106,3 +111,19 @@ def test_first_person_shares_and_columns(small_corpus):
     assert list(df.columns) == ["doc_id", "date", "year", "speaker", *STYLE_COLUMNS]
     assert len(df) == len(small_corpus.available().docvars)
     assert df["mtld"].between(20, 200).all()
+
+
+def test_hard_line_breaks_do_not_end_sentences():
+    """A passage hard-wrapped inside its sentences (Dale & Chall 1948, as quanteda.textstats'
+    tests print it) has the sentences, words and Flesch score of the same text on one line."""
+    from analysis.text import train_punkt
+    from tests.conformance.cases_readability import DALE_CHALL
+
+    for text in DALE_CHALL.values():
+        flat = " ".join(text.split())
+        tok = train_punkt([flat])
+        wrapped, one_line = style_measures(text, tok), style_measures(flat, tok)
+        assert wrapped == pytest.approx(one_line, nan_ok=True)
+    # counted by hand: 9 and 6 sentences (quanteda's counts, tests/conformance/cases_readability.py)
+    tok = train_punkt(list(DALE_CHALL.values()))
+    assert [style_measures(DALE_CHALL[k], tok)["sentences"] for k in ("dc2", "dc3")] == [9, 6]

@@ -82,7 +82,15 @@ _ADD = [  # hiatus patterns that the vowel-group count under-counts
     re.compile(r"uo"),                       # duo, fluorine
     re.compile(r"[aeiou]ing$"),              # being, going
     re.compile(r"ism$"),                     # terrorism
-    re.compile(r"^(?:re|pre|de)[aeiou]"),    # reaffirm, preeminent, deactivate
+    # a prefix before a vowel of the stem: reopen, reunite, reiterate, preoccupied, deoxidise ...
+    re.compile(r"^(?:re|pre|de)[iou](?!gn)"),
+    # ... and before "a" or "e" only in stems where the letters are not one vowel ("read", "real",
+    # "reach", "reason", "deep", "deal", "death", "dear", "reef" have one): reaffirm, react,
+    # reassure, reality, realign, reelect, reestablish, preeminent, preamble, deactivate, deescalate
+    re.compile(r"^re(?:a(?:ff|ct|pp|ss|lig|lloc|lis|lit|dj|rm|wak|ttach|dmit)|"
+               r"e(?:lect|nter|stab|xam|merg|valu|ngag|nforc))"),
+    re.compile(r"^pre(?:e[mx]|am)"),
+    re.compile(r"^de(?:a(?:ctiv|ccel)|e(?:scal|mphas))"),
 ]
 
 
@@ -93,7 +101,8 @@ def count_syllables(word: str) -> int:
     Counts groups of vowels (a, e, i, o, u, y), subtracts silent endings
     ("-e" except "-le", "-es" except after sibilants, "-ed" except after t/d) and
     adds common hiatus patterns (final "-ia", "io", "ua", "coop-", "-ing" after a
-    vowel, "-ism", "re-"/"pre-"/"de-" before a vowel).
+    vowel, "-ism", "re-"/"pre-"/"de-" before a vowel of the stem: "reopen", "reaffirm",
+    but not "read", "real", "reason", "deep", "deal", where the two letters are one vowel).
     Every word has at least one syllable. A heuristic, not a pronouncing
     dictionary: it errs on some words (for example "sovereignty": 4, not 3). The
     tests check it on a list of dictionary words and check that document-level
@@ -237,8 +246,13 @@ def style_measures(text: str, tokenizer=None, mattr_window: int = 100,
                    mtld_threshold: float = 0.72) -> dict:
     """All style measures of one text as a dict keyed by :data:`STYLE_COLUMNS`.
 
-    Sentences come from :func:`analysis.text.sentences` (Punkt); sentences without
-    any word (headings of digits, stray punctuation) are not counted.
+    Sentences come from :func:`analysis.text.sentences` (Punkt) on the paragraphs of
+    the unit rule: a hard-wrapped text is unwrapped first, so a line break inside a
+    sentence does not end it (quanteda's sentence count on the Dale & Chall 1948
+    passages of its tests, ``tests/conformance/cases_readability.py``); sentences
+    without any word (headings of digits, stray punctuation) are not counted. Words
+    are words of letters (:func:`analysis.tokens.tokens`): numbers are not counted,
+    where quanteda counts them.
 
     References
     ----------
