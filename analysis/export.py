@@ -5,9 +5,24 @@ and ``*.parquet``) into
 
 - Stata ``.dta`` files (pyreadstat) with a variable label on every column,
 - R ``.rds`` files (pyreadr), one data frame each,
+- CSV files for spreadsheets (``to="csv"``: UTF-8 with a byte-order mark, so Excel
+  reads the accents; every table, Parquet ones included),
 - or the document-term matrix in Matrix Market form (``dtm.mtx`` with
   ``vocabulary.csv`` and ``docvars.csv``), for ``Matrix::readMM``,
   ``quanteda::as.dfm``, stm or keyATM, and ``scipy.io.mmread``.
+
+Spreadsheet formulas (CSV or formula injection). A text or docvar that starts with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return (``=HYPERLINK(...)``,
+``+cmd|' /C calc'!A0``) is a formula to Excel, LibreOffice and Google Sheets when a
+file is opened there. **By default every value is written verbatim**, in every
+format, as the run's own ``tables/*.csv`` are: the data must round-trip exactly
+(a speech that begins with "-" stays that speech). ``formula_escape=True``
+(``r2p export --escape-formulas``) prefixes such a cell, and such a column name or
+label, with a single quote ``'``, as the OWASP guidance on CSV injection advises; a
+spreadsheet then shows the text, never runs it. Escaped files no longer
+round-trip (the quote is part of the value): use them to open in a spreadsheet,
+not as data for R, Stata or Python. Only text cells are touched; numbers
+(``-0.5`` in a numeric column) are not.
 
 A run does not store its document-term matrix: :func:`export_dtm` rebuilds it
 from ``RUN_DIR/tables/units.csv`` with :func:`analysis.dtm.build_dtm` and the text
@@ -50,9 +65,38 @@ from analysis.errors import UsageError, require_columns
 from analysis.text import TextSettings
 
 __all__ = ["FORMATS", "export_run", "export_tables", "export_dtm", "safe_names", "prepare_table",
-           "read_run_table"]
+           "read_run_table", "escape_formula", "escape_formulas", "FORMULA_PREFIXES"]
 
-FORMATS = ("stata", "r", "mm")
+FORMATS = ("stata", "r", "csv", "mm")
+
+#: first characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_formula(value):
+    """``value`` with a ``'`` in front when it is text a spreadsheet would run as a formula.
+
+    Text starting with one of :data:`FORMULA_PREFIXES` gets the quote; anything
+    else (other text, numbers, missing values) is returned unchanged.
+
+    References
+    ----------
+    OWASP Foundation. CSV Injection. https://owasp.org/www-community/attacks/CSV_Injection
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def escape_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with :func:`escape_formula` applied to every text cell and column name."""
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if s.dtype == object or pd.api.types.is_string_dtype(s):
+            out[col] = s.map(escape_formula).astype(object)
+    out.columns = [escape_formula(str(c)) if isinstance(c, str) else c for c in out.columns]
+    return out
 
 R_RESERVED = {"if", "else", "repeat", "while", "function", "for", "next", "break", "true", "false",
               "null", "inf", "nan", "na", "na_integer_", "na_real_", "na_character_", "na_complex_", "in"}
@@ -107,8 +151,12 @@ def read_run_table(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, keep_default_na=True, low_memory=False)
 
 
-def prepare_table(df: pd.DataFrame, to: str) -> tuple[pd.DataFrame, dict[str, str]]:
-    """The frame as it is written for ``to`` ("stata" or "r"), and the name mapping."""
+def prepare_table(df: pd.DataFrame, to: str, formula_escape: bool = False) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The frame as it is written for ``to`` ("stata" or "r"), and the name mapping.
+
+    ``formula_escape``: quote text cells a spreadsheet would run as formulas
+    (:func:`escape_formula`; off by default: values are written verbatim).
+    """
     if to not in ("stata", "r"):
         raise UsageError(f"prepare_table: to must be 'stata' or 'r', got {to!r}")
     names = safe_names(df.columns)
@@ -127,6 +175,8 @@ def prepare_table(df: pd.DataFrame, to: str) -> tuple[pd.DataFrame, dict[str, st
             s = s.map(lambda v: None if pd.isna(v) else int(v)).astype("float64") if to == "stata" else s
         elif pd.api.types.is_string_dtype(s) or s.dtype == object:
             s = s.map(lambda v: None if pd.isna(v) else str(v)).astype(object)
+            if formula_escape:
+                s = s.map(escape_formula).astype(object)
             if to == "stata":
                 s = s.fillna("")
         out[names[str(col)]] = s
@@ -143,27 +193,39 @@ def _run_tables(run_dir: Path) -> list[Path]:
     return files
 
 
-def export_tables(run_dir, to: str, dest=None) -> list[Path]:
-    """Write every table of ``run_dir`` as Stata ``.dta`` (``to="stata"``) or R ``.rds`` (``to="r"``).
+def export_tables(run_dir, to: str, dest=None, formula_escape: bool = False) -> list[Path]:
+    """Write every table of ``run_dir`` as Stata ``.dta`` (``to="stata"``), R ``.rds`` (``to="r"``)
+    or CSV for spreadsheets (``to="csv"``).
 
     Returns the written paths; ``dest`` defaults to ``RUN_DIR/export/<to>/``. A
-    ``column_names.csv`` (table, column, exported_name, label) records the renaming.
+    ``column_names.csv`` (table, column, exported_name, label) records the renaming
+    (CSV keeps the run's column names). ``formula_escape`` quotes text a
+    spreadsheet would run as a formula (see the module docstring); by default
+    every value is written verbatim.
     """
     run_dir = Path(run_dir)
-    if to not in ("stata", "r"):
-        raise UsageError(f"export_tables: to must be 'stata' or 'r', got {to!r}")
+    if to not in ("stata", "r", "csv"):
+        raise UsageError(f"export_tables: to must be 'stata', 'r' or 'csv', got {to!r}")
     dest = Path(dest) if dest else run_dir / "export" / to
     dest.mkdir(parents=True, exist_ok=True)
     written, mapping = [], []
     for path in _run_tables(run_dir):
         df = read_run_table(path)
-        out, names = prepare_table(df, to)
+        if to == "csv":
+            out = escape_formulas(df) if formula_escape else df
+            target = dest / f"{path.stem}.csv"
+            out.to_csv(target, index=False, encoding="utf-8-sig")
+            written.append(target)
+            mapping.extend({"table": path.stem, "column": str(c), "exported_name": str(e), "label": str(e)}
+                           for c, e in zip(df.columns, out.columns))
+            continue
+        out, names = prepare_table(df, to, formula_escape=formula_escape)
         labels = {}
         for orig, new in names.items():
             label = LABELS.get(orig, orig)
             if new != orig and orig not in LABELS:
                 label = f"{orig} (renamed)"
-            labels[new] = label[:80]
+            labels[new] = (escape_formula(label[:79]) if formula_escape else label)[:80]
             mapping.append({"table": path.stem, "column": orig, "exported_name": new, "label": labels[new]})
         if to == "stata":
             import pyreadstat
@@ -178,7 +240,8 @@ def export_tables(run_dir, to: str, dest=None) -> list[Path]:
             pyreadr.write_rds(str(target), out, compress="gzip")
         written.append(target)
     names_path = dest / "column_names.csv"
-    pd.DataFrame(mapping).to_csv(names_path, index=False)
+    names_df = pd.DataFrame(mapping)
+    (escape_formulas(names_df) if formula_escape else names_df).to_csv(names_path, index=False)
     return [*written, names_path]
 
 
@@ -195,7 +258,7 @@ def _run_text_settings(run_dir: Path) -> TextSettings:
     return TextSettings.from_dict(meta["text_settings"])
 
 
-def export_dtm(run_dir, dest=None, level: str = "document") -> list[Path]:
+def export_dtm(run_dir, dest=None, level: str = "document", formula_escape: bool = False) -> list[Path]:
     """Write the run's document-term matrix as Matrix Market with vocabulary and docvars.
 
     The matrix is rebuilt from ``RUN_DIR/tables/units.csv`` and the ``text_settings``
@@ -204,6 +267,8 @@ def export_dtm(run_dir, dest=None, level: str = "document") -> list[Path]:
     Writes ``dtm.mtx`` (integer coordinates, rows = documents), ``vocabulary.csv``
     (``term``, in column order) and ``docvars.csv`` (one row per matrix row, with
     the document variables of ``documents.csv`` when the run has it).
+    ``formula_escape`` quotes text a spreadsheet would run as a formula in the two
+    CSV files (see the module docstring); by default every value is verbatim.
     """
     run_dir = Path(run_dir)
     if level not in ("document", "unit"):
@@ -238,19 +303,26 @@ def export_dtm(run_dir, dest=None, level: str = "document") -> list[Path]:
     scipy.io.mmwrite(str(mtx), sp.coo_matrix(dtm.matrix.astype(np.int64)), field="integer",
                      comment=f"r2p-analysis document-term matrix ({level} level) of {run_dir.name}")
     vocab = dest / "vocabulary.csv"
-    pd.DataFrame({"term": dtm.terms}).to_csv(vocab, index=False)
+    terms = pd.DataFrame({"term": dtm.terms})
+    (escape_formulas(terms) if formula_escape else terms).to_csv(vocab, index=False)
     dv = dest / "docvars.csv"
-    docvars.to_csv(dv, index=False)
+    (escape_formulas(docvars) if formula_escape else docvars).to_csv(dv, index=False)
     return [mtx, vocab, dv]
 
 
-def export_run(run_dir, to: str, dest=None, level: str = "document") -> list[Path]:
-    """Export a run for ``to`` in ``stata``, ``r`` (every table) or ``mm`` (the DTM)."""
+def export_run(run_dir, to: str, dest=None, level: str = "document", formula_escape: bool = False) -> list[Path]:
+    """Export a run for ``to`` in ``stata``, ``r``, ``csv`` (every table) or ``mm`` (the DTM).
+
+    ``formula_escape=True`` quotes every text cell that starts with ``= + - @``,
+    a tab or a carriage return (OWASP's advice against CSV injection) so that a
+    spreadsheet shows it instead of running it. Off by default: values are written
+    verbatim so that the data round-trip (see the module docstring).
+    """
     if to not in FORMATS:
         raise UsageError(f"unknown export format {to!r}: choose one of {', '.join(FORMATS)}")
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise UsageError(f"run folder {run_dir} does not exist")
     if to == "mm":
-        return export_dtm(run_dir, dest, level=level)
-    return export_tables(run_dir, to, dest)
+        return export_dtm(run_dir, dest, level=level, formula_escape=formula_escape)
+    return export_tables(run_dir, to, dest, formula_escape=formula_escape)

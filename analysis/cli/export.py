@@ -17,18 +17,28 @@ def register(app: typer.Typer, console, out_console) -> None:
     @app.command("export")
     def export_cmd(
         out: Path = typer.Option(..., "--out", "-o", help="The run folder (the --out of 'r2p run')."),
-        to: str = typer.Option(..., "--to", "-t", help="stata (.dta per table), r (.rds per table) or "
-                               "mm (document-term matrix in Matrix Market, with vocabulary and docvars)."),
+        to: str = typer.Option(..., "--to", "-t", help="stata (.dta per table), r (.rds per table), csv (.csv "
+                               "per table, for spreadsheets) or mm (document-term matrix in Matrix Market, with "
+                               "vocabulary and docvars)."),
         dest: Path | None = typer.Option(None, "--dest", "-d", help="Folder to write into "
                                          "(default RUN_DIR/export/<format>/)."),
         level: str = typer.Option("document", "--level", help="mm only: rows are documents or units (paragraphs)."),
+        escape_formulas: bool = typer.Option(
+            False, "--escape-formulas", help="Put a ' before every text cell (and column name) that starts with "
+            "= + - @, a tab or a carriage return, so that Excel, LibreOffice or Google Sheets show it instead of "
+            "running it as a formula (OWASP: CSV injection). Off by default: values are exported verbatim, "
+            "so the data round-trip; escaped files are for opening in a spreadsheet, not for analysis."),
     ) -> None:
-        """Export a run's tables and matrix for R and Stata users (names made valid; see column_names.csv)."""
+        """Export a run's tables and matrix for R and Stata users (names made valid; see column_names.csv).
+
+        --to csv writes every table as CSV for spreadsheets (UTF-8 with BOM). A text or docvar such as
+        =HYPERLINK(...) or +cmd|... is exported verbatim unless --escape-formulas is given.
+        """
         from analysis.errors import UsageError
         from analysis.export import export_run
 
         try:
-            paths = export_run(out, to, dest, level=level)
+            paths = export_run(out, to, dest, level=level, formula_escape=escape_formulas)
         except UsageError as e:
             console.print(f"[red]error:[/] {e}")
             raise typer.Exit(2)
