@@ -69,6 +69,10 @@ def test_a_phrase_does_not_match_across_punctuation():
     assert stat_kwic(units_frame(units), "against", window=1).shape[0] == 4
     d = stat_dispersion(units_frame(units), "war against")
     assert d.position.tolist() == [10, 4]
+    from analysis.textstats.kwic import stat_collocates
+
+    c = stat_collocates(units, "war against", window=1, min_count=1, remove_stopwords=False)
+    assert sorted(c.collocate) == ["odds", "poverty", "wage", "want"]   # not "at" or "a" ("at war, against a")
 
 
 def units_frame(texts):

@@ -515,9 +515,9 @@ def stat_collocates(texts, nodes, window: int = 5, min_count: int = 3,
     """Words that occur near a node word or phrase (window collocates).
 
     For each match of a node (a word, glob or phrase, as in :func:`stat_kwic`;
-    case-insensitive) the ``window`` words on each side form its window (clipped
-    at unit boundaries; a word covered by two overlapping windows counts once;
-    the node's own words are not counted). A word's ``count`` is its occurrences
+    case-insensitive; a phrase does not match across punctuation) the ``window``
+    words on each side form its window (clipped at unit boundaries; a word covered
+    by two overlapping windows counts once; the node's own words are not counted). A word's ``count`` is its occurrences
     inside the windows; the 2x2 table is (inside / outside the windows) x (this
     word / other words).
 
@@ -565,7 +565,7 @@ def stat_collocates(texts, nodes, window: int = 5, min_count: int = 3,
         raise UsageError("sort_by must be 'g2', 'pmi' or 'count'")
     nodes = _as_list(nodes)
     window = _check_window(window)
-    ids, lengths, matcher = _token_ids(texts)
+    ids, lengths, matcher, punct = _token_ids(texts, punct_gaps=True)
     empty = pd.DataFrame(columns=COLLOCATE_COLUMNS)
     if not len(ids):
         return empty
@@ -587,6 +587,11 @@ def stat_collocates(texts, nodes, window: int = 5, min_count: int = 3,
         starts = np.asarray(matcher.find(ids, comp), dtype=np.int64)
         if len(starts):
             starts = starts[unit[starts] == unit[np.minimum(starts + k - 1, n - 1)]]  # phrase within a unit
+        if len(starts) and k > 1:   # and with no punctuation inside it, as in stat_kwic
+            inside = np.zeros(len(starts), dtype=bool)
+            for m in range(k - 1):
+                inside |= punct[starts + m]
+            starts = starts[~inside]
         if not len(starts):
             continue
         lo = np.maximum(starts - window, unit_start[starts])
