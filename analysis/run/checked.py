@@ -93,11 +93,13 @@ def write_checked(path: str | os.PathLike, write: Callable[[BinaryIO], None], fs
             if fsync:
                 os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(e, OSError) and e.filename is None:  # name the entry (a full disk says nothing else)
+            e.filename = str(path)
         raise
     return path
 

@@ -83,11 +83,13 @@ def _replacing(path: Path):
     try:
         yield tmp
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(e, OSError) and (e.filename is None or str(e.filename) == str(tmp)):
+            e.filename = str(path)  # the table, not its temporary name
         raise
 
 
