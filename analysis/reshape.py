@@ -207,32 +207,20 @@ def _normalise(expr: str) -> str:
     return tokenize.untokenize(out).strip()
 
 
-#: the deepest nesting of not/and/or/comparisons a ``--where`` expression may have (the checks and
-#: the evaluation recurse over it; 5,000 nested ``not`` used to end in a RecursionError traceback)
-WHERE_MAX_DEPTH = 100
-#: the longest ``--where`` expression, in characters
-WHERE_MAX_CHARS = 100_000
-
-
-def _short(expr: str, n: int = 80) -> str:
-    """``expr`` quoted, cut to ``n`` characters for a message."""
-    return repr(expr) if len(expr) <= n else repr(expr[:n]) + f"... ({len(expr):,} characters)"
+#: limits of a ``--where`` expression: not/and/or nesting (the checks and the evaluation recurse over
+#: it; 5,000 nested ``not`` was a RecursionError traceback) and length in characters
+WHERE_MAX_DEPTH, WHERE_MAX_CHARS = 100, 100_000
 
 
 def _depth(node) -> int:
-    """The nesting depth of an expression's not/and/or tree, a comparison counting one (iterative: any
-    depth is safe; stops counting past :data:`WHERE_MAX_DEPTH`)."""
+    """Nesting depth of the not/and/or tree, a comparison counting one (iterative; stops past the limit)."""
     deepest, stack = 0, [(node, 1)]
-    while stack:
+    while stack and deepest <= WHERE_MAX_DEPTH:
         n, d = stack.pop()
         deepest = max(deepest, d)
-        if d > WHERE_MAX_DEPTH:  # enough to refuse it
-            return d
-        if isinstance(n, ast.BoolOp):
-            stack.extend((v, d + 1) for v in n.values)
-        elif isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.Not):
-            stack.append((n.operand, d + 1))
-    return deepest  # a comparison, a name: one level (their sides are checked flat)
+        kids = n.values if isinstance(n, ast.BoolOp) else [n.operand] if isinstance(n, ast.UnaryOp) else []
+        stack.extend((v, d + 1) for v in kids)
+    return deepest
 
 
 def parse_where(expr: str) -> ast.Expression:
@@ -248,21 +236,20 @@ def parse_where(expr: str) -> ast.Expression:
     """
     if not isinstance(expr, str) or not expr.strip():
         raise UsageError(f"--where needs an expression: {_GRAMMAR}")
+    short = repr(expr) if len(expr) <= 80 else repr(expr[:80]) + f"... ({len(expr):,} characters)"
+    deep = UsageError(f"--where {short}: nested more than {WHERE_MAX_DEPTH} levels deep (not/and/or, parentheses) "
+                      f"or longer than {WHERE_MAX_CHARS:,} characters; simplify the expression")
     if len(expr) > WHERE_MAX_CHARS:
-        raise UsageError(f"--where {_short(expr)}: {len(expr):,} characters, more than the {WHERE_MAX_CHARS:,} "
-                         "allowed; select with fewer conditions (e.g. one `COLUMN in (...)` list)")
+        raise deep
     text = _normalise(expr)
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as e:
-        raise UsageError(f"--where {_short(expr)}: not an expression ({e.msg}); use {_GRAMMAR}") from None
+        raise UsageError(f"--where {short}: not an expression ({e.msg}); use {_GRAMMAR}") from None
     except (RecursionError, MemoryError):  # Python's parser gives up on deep nesting (5,000 x `not`)
-        raise UsageError(f"--where {_short(expr)}: nested too deeply (at most {WHERE_MAX_DEPTH} levels of "
-                         "not/and/or/parentheses); simplify the expression") from None
-    depth = _depth(tree.body)
-    if depth > WHERE_MAX_DEPTH:
-        raise UsageError(f"--where {_short(expr)}: nested more than {WHERE_MAX_DEPTH} levels deep (the most "
-                         "allowed, counting not/and/or); simplify the expression")
+        raise deep from None
+    if _depth(tree.body) > WHERE_MAX_DEPTH:
+        raise deep
 
     def check(node, literal_ok=False):
         if isinstance(node, ast.BoolOp):
