@@ -358,7 +358,11 @@ def _artefact(line: str, repeated: set[str]) -> str | None:
 
 
 _DIGITS = re.compile(r"\d+")
-_LONG_WORD = re.compile(r"[^\W\d_]{4,}")
+
+
+def _long_words(line: str) -> int:
+    """Words of a line with four letters or more."""
+    return sum(1 for w in line.split() if sum(ch.isalpha() for ch in w) >= 4)
 
 
 def _repeated_heads(lines: list[str]) -> set[str]:
@@ -367,7 +371,7 @@ def _repeated_heads(lines: list[str]) -> set[str]:
 
     c = Counter(_DIGITS.sub("9", ln) for ln in lines
                 if ln and len(ln) <= 60 and any(ch.isdigit() for ch in ln) and not _SENTENCE_PUNCT_END.search(ln)
-                and len(ln.split()) <= 6 and len(_LONG_WORD.findall(ln)) <= 2)
+                and len(ln.split()) <= 6 and _long_words(ln) <= 2)
     return {k for k, n in c.items() if n >= 3}
 
 
