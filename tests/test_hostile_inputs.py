@@ -22,7 +22,6 @@ from typer.testing import CliRunner
 
 from analysis.cli import app
 from analysis.corpus import CorpusError, load_corpus
-from analysis.loaders.base import outside_folder
 from analysis.loaders.folder import load_manifest_folder
 from analysis.manifest import validate_manifest
 
@@ -107,6 +106,8 @@ def test_links_inside_the_folder_and_a_linked_corpus_folder_still_load(tmp_path)
         c = load_manifest_folder(f)
         assert set(c.texts) == {"good", "alias"} and not len(c.issues)
         assert not [p for p in validate_manifest(f) if p.severity == "error"]
+    from analysis.loaders.base import outside_folder
+
     assert outside_folder(folder / "texts" / "good.txt", link) is None
 
 
