@@ -269,3 +269,19 @@ def test_bootstrap_replicates_follow_the_corrected_fit():
     assert np.isfinite(m.theta_boot_).all()
     assert np.corrcoef(np.mean(m.theta_boot_, axis=0), m.theta_)[0, 1] > 0.95
     assert 0.3 < np.median(m.se_theta_ / m.se_hessian_) < 3
+
+
+def test_random_starts_reach_the_same_maximum_on_the_irish_debate():
+    from analysis.scaling.wordfish import _fit_map
+
+    Y = MATRICES["irish-speakers"]
+    ref = Wordfish(dir=(5, 4)).fit(Y)
+    for seed in (1, 2):
+        rng = np.random.default_rng(seed)
+        a, _, p, _ = _start(Y)
+        start = (a, rng.normal(size=Y.shape[0]), p, rng.normal(scale=0.5, size=Y.shape[1]))
+        (_, theta, _, _), rec = _fit_map(Y, start, 3.0, 1e-8, 500)
+        theta = theta if theta[5] < theta[4] else -theta
+        assert rec["converged"]
+        assert rec["objective"] == pytest.approx(ref.objective_, rel=1e-12)
+        assert theta == pytest.approx(ref.theta_, abs=1e-6)
