@@ -372,7 +372,7 @@ def _repeated_heads(lines: list[str]) -> set[str]:
     from collections import Counter
 
     c = Counter(_DIGITS.sub("9", ln) for ln in lines
-                if ln and len(ln) <= 60 and any(ch.isdigit() for ch in ln) and not _SENTENCE_PUNCT_END.search(ln)
+                if ln and len(ln) <= 60 and _DIGITS.search(ln) and not _SENTENCE_PUNCT_END.search(ln)
                 and len(ln.split()) <= 6 and _long_words(ln) <= 2
                 and any(ch.isalpha() for ch in ln))
     return {k for k, n in c.items() if n >= 3}
@@ -560,7 +560,9 @@ def layout(text: str, unwrap: str = "auto", sentences_per_unit: int = 3, max_uni
         out = []
         n_groups = 0
         for p in paras:
-            if not marked or (max_unit_words and count_words(p) > max_unit_words):
+            # a word takes two characters with its separator: a shorter text cannot pass the bound
+            if not marked or (max_unit_words and len(p) > 2 * max_unit_words
+                              and count_words(p) > max_unit_words):
                 g = _group_sentences(p, sentences_per_unit, max_unit_words)
                 n_groups += len(g)
                 out.extend(g)
