@@ -584,7 +584,7 @@ def paragraphs(text: str, unwrap: str = "auto", sentences_per_unit: int = 3,
     Where the source marks no paragraphs, groups of ``sentences_per_unit``
     sentences are the paragraphs, and a paragraph over ``max_unit_words`` words is
     cut into such groups. ``unwrap="never"``: blank lines or, without any, line
-    breaks (the rule before version 0.x: a hard-wrapped text gives its lines).
+    breaks (the earlier rule: a hard-wrapped text gives its lines).
     Line breaks inside a paragraph become spaces; empty paragraphs are dropped.
     """
     return layout(text, unwrap, sentences_per_unit, max_unit_words)[0]
