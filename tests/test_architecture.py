@@ -16,7 +16,7 @@ PKG = Path(__file__).resolve().parent.parent / "analysis"
 #: layer of each top-level module or subpackage (lower numbers are lower layers)
 LAYERS = {
     "errors": 0, "settings": 0, "_compat": 0, "_version": 0,
-    "tokens": 1, "text": 1, "units": 1, "dtm": 1, "corpus": 1, "manifest": 1, "resources": 1,
+    "tokens": 1, "text": 1, "layout": 1, "units": 1, "dtm": 1, "corpus": 1, "manifest": 1, "resources": 1,
     "profiles": 1, "annotations": 1, "loaders": 1, "reshape": 1,
     "stats": 2, "acquire": 2, "textstats": 2, "topicmod": 2, "framing": 2, "plots": 2, "scaling": 2,
     "semantic": 2, "export": 2, "report": 2,

@@ -235,7 +235,9 @@ def test_sentence_groups_are_bounded_by_max_unit_words():
 def test_sentence_ends_skip_abbreviations_and_initials():
     para = ("Mr. President, the U.S. delegation and Dr. Ban met No. 10 staff. J. F. Kennedy spoke then! "
             "Was it (see para. 4) right? \"Yes.\" 2005 was a year.")
-    cuts = [0, *T._sentence_ends(para)]
+    from analysis.layout import _sentence_ends
+
+    cuts = [0, *_sentence_ends(para)]
     parts = [para[a:b].strip() for a, b in zip(cuts, cuts[1:] + [len(para)])]
     assert parts == ["Mr. President, the U.S. delegation and Dr. Ban met No. 10 staff.",
                      "J. F. Kennedy spoke then!", "Was it (see para. 4) right?", "\"Yes.\"", "2005 was a year."]
