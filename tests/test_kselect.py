@@ -349,3 +349,20 @@ def test_scan_rounds_give_the_sequential_scan_for_any_width(monkeypatch, errors,
         kept = [k for k in ks if stop is None or k <= stop]
         assert table["k"].tolist() == kept, width
         pd.testing.assert_frame_equal(table, results[1][1])
+
+
+def test_auto_k_grid_never_falls_back_outside_the_users_bounds():
+    # issue: k_max=3 on inaugural scanned K=[299] (units/5), k_min=10 k_max=6 likewise
+    import pytest
+
+    from analysis.errors import UsageError
+    from analysis.topicmod.kselect import auto_k_grid
+
+    with pytest.raises(UsageError, match="k_min"):
+        auto_k_grid(1500, 8000, k_max=3)
+    with pytest.raises(UsageError, match="K grid is empty"):
+        auto_k_grid(1500, 8000, k_min=10, k_max=6)
+    assert auto_k_grid(1500, 8000, k_min=2, k_max=3) == [2]
+    # a corpus too small for the grid gets its cap only inside the bounds
+    assert auto_k_grid(15, 8000) == [3]
+    assert auto_k_grid(15, 8000, k_min=8) == []

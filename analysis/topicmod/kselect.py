@@ -29,6 +29,7 @@ from analysis.topicmod.alignment import stability
 from analysis.topicmod.coherence import exclusivity, npmi_coherence, top_term_indices, umass_coherence
 from analysis.topicmod.gibbs import GibbsLDA, document_completion_split
 from analysis.dtm import DTM
+from analysis.errors import UsageError
 from analysis.topicmod.model import TopicModel, _matrix_and_terms
 
 __all__ = [
@@ -71,6 +72,9 @@ def auto_k_grid(n_units: int, n_terms: int, k_min: int | None = None, k_max: int
     :func:`analysis.topicmod.selection.k_grid`. A larger grid is cheap for NMF
     and affordable for Gibbs LDA; a grid that stops short of the corpus's K shows
     up as a chosen K on the edge (:func:`edge_of_grid`), never silently.
+    Bounds that leave no K (``k_min > k_max``, or ``k_max`` below the grid) are a
+    UsageError; a corpus too small for every K of the grid gets its cap, when the
+    cap is not below ``k_min``.
     """
     grid = list(next(g for lo, g in reversed(AUTO_GRIDS) if n_units >= lo))
     if k_max is not None and k_max > grid[-1]:  # extend with the grid's last spacing, up to k_max
@@ -81,10 +85,13 @@ def auto_k_grid(n_units: int, n_terms: int, k_min: int | None = None, k_max: int
     if k_min is not None and k_min < grid[0]:
         grid = [k_min, *grid]
     grid = [k for k in grid if (k_min is None or k >= k_min) and (k_max is None or k <= k_max)]
+    if not grid:
+        raise UsageError(f"the K grid is empty: no K with k_min={k_min} <= K <= k_max={k_max}; "
+                         "set k_min <= k_max (topics.k_min, topics.k_max)")
     cap = min(n_units // units_per_topic, n_terms // 5)
     feasible = [k for k in grid if k <= cap]
-    if not feasible and cap >= 2:
-        feasible = [cap]
+    if not feasible and cap >= 2 and (k_min is None or cap >= k_min):
+        feasible = [cap]  # a corpus too small for the whole grid: its largest feasible K, inside the bounds
     return feasible
 
 
