@@ -268,8 +268,9 @@ def register(app: typer.Typer) -> None:
             None, "--compare", help="Target vs reference (compare.comparisons): 'anchor', 'speaker=António "
             "Guterres vs Ban Ki-moon', 'year>=2017', 'venue=report' (reference: the rest). Default: the corpus default."),
         measure: Optional[str] = typer.Option(None, "--measure", help="g2 or chi2 (compare.measure)."),
-        correction: Optional[str] = typer.Option(None, "--correction", help="default (Yates for chi2, Williams "
-                                                 "for G2), yates, williams, none (compare.correction)."),
+        correction: Optional[str] = typer.Option(None, "--correction", help="default or yates (Yates' correction for "
+                                                 "chi2 and G2 where an expected cell is below 5, as quanteda "
+                                                 "computes it), williams, none (compare.correction)."),
         fightin_words: bool = typer.Option(False, "--fightin-words", help="Fightin' Words (Monroe et al. 2008) instead."),
         alpha0: Optional[float] = typer.Option(None, "--alpha0", help="Fightin' Words prior scale (compare.fw_alpha0)."),
         top: int = typer.Option(20, "--top", "-n", min=1, help="Terms to print for each side."),

@@ -489,7 +489,7 @@ def run(ctx, cfg: Settings) -> None:
     if cfg.unit == "paragraph":
         units = ctx.units
     else:
-        units = ctx.call(make_units, ctx.corpus, cfg.unit, window=cfg.window)
+        units = ctx.call(make_units, ctx.corpus, cfg.unit, window=cfg.window, **ctx.text.unit_rule())
     methods = _methods(cfg)
     if units is None or len(units) == 0:
         _write_empty(ctx, "no units")
