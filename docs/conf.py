@@ -81,6 +81,7 @@ html_theme_options = {
     "secondary_sidebar_items": ["page-toc"],
     "icon_links": [],
 }
+html_context = {"default_mode": "auto"}  # an empty mode logs a console error in the theme
 html_sidebars = {"index": [], "changelog": [], "citing": []}
 html_show_sourcelink = False
 html_last_updated_fmt = None
