@@ -8,6 +8,9 @@ cache under a key derived from the package version, the annotation patterns, the
 resolved path and the SHA-256 of every file under it (names and bytes), so any
 change to any file, or to the package, is a cold load again.
 
+The entry is a checked cache entry like any other (:mod:`analysis.run.checked`): a
+damaged one is reported with its file and loaded again, never unpickled.
+
 Only loaders that read nothing outside that path are cached (:data:`SELF_CONTAINED`;
 not a manifest folder, whose texts may be fetched elsewhere, nor a built-in corpus);
 the others load every time, as before.

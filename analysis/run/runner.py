@@ -7,6 +7,15 @@ settings; the shared matrices as stages ask for them), runs the stages of
 and writes ``OUT/run.json``: settings, seed, versions, corpus hash, facts, which
 stage wrote which table, cache hits, timings and any stage errors.
 
+A run commits, or leaves the previous run intact (:mod:`analysis.run.publish`): it
+holds a lock on ``OUT`` and on its cache (a second run is a usage error naming the
+first), writes into a private staging folder, and publishes tables, figures, the
+report and ``run.json`` together at the end; a killed run leaves ``OUT`` as the last
+completed run left it, and the next run resumes from the cache. Every cache entry
+is checked before it is read (:mod:`analysis.run.checked`). A full disk or a
+read-only folder is a :class:`~analysis.run.publish.RunWriteError` with nothing
+published.
+
 An earlier run's tables in the same ``OUT`` are available to the stages of a
 later run (``r2p run --only figures`` after ``--only compare``) when the corpus,
 anchor, seed and text settings are the same; otherwise they are listed as
@@ -194,7 +203,11 @@ def run_pipeline(
     Raises
     ------
     UsageError
-        An unknown stage, settings group or key, a bad value, or an unknown anchor.
+        An unknown stage, settings group or key, a bad value, or an unknown anchor;
+        :class:`~analysis.run.publish.Busy` when another run writes ``out`` or uses the cache.
+    RunWriteError
+        ``out`` or the cache cannot be written (a full disk, a read-only folder): nothing
+        was published and no temporary file remains.
     """
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
@@ -236,7 +249,7 @@ def run_pipeline(
     with ExitStack() as held:
         # one run at a time writes OUT (and uses the cache); a second one is a clear error naming the first
         held.enter_context(DirLock(out, "output folder"))
-        if cache.enabled:
+        if cache.enabled and Path(cache.directory).resolve() != out.resolve():
             held.enter_context(DirLock(cache.directory, "cache"))
         try:
             recovered = recover(out)  # what a killed run left: completed (a commit) or removed
