@@ -285,3 +285,24 @@ def test_random_starts_reach_the_same_maximum_on_the_irish_debate():
         assert rec["converged"]
         assert rec["objective"] == pytest.approx(ref.objective_, rel=1e-12)
         assert theta == pytest.approx(ref.theta_, abs=1e-6)
+
+
+def test_newton_blocks_and_conjugate_gradients_reach_the_same_maximum(monkeypatch):
+    """The Schur complement formed over small blocks of words, and the conjugate-gradient
+    Newton steps used for many documents, give the fit of the default path."""
+    import analysis.scaling.wordfish as wf
+
+    for name in ("irish-parties", "lbg"):
+        Y = MATRICES[name]
+        ref = Wordfish().fit(Y)
+        monkeypatch.setattr(wf, "_CHUNK", 100)  # blocks of a few words
+        chunked = Wordfish().fit(Y)
+        assert chunked.objective_ == pytest.approx(ref.objective_, rel=1e-13)
+        assert chunked.theta_ == pytest.approx(ref.theta_, abs=1e-8)
+        monkeypatch.setattr(wf, "NEWTON_FLOPS", 0)
+        cg = Wordfish().fit(Y)
+        assert cg.convergence_["converged"] and cg.convergence_["n_newton"] > 0
+        assert np.diff(cg.convergence_["objective_history"]).min() >= -1e-12 * abs(cg.objective_)
+        assert cg.objective_ == pytest.approx(ref.objective_, rel=1e-12)
+        assert cg.theta_ == pytest.approx(ref.theta_, abs=1e-6)
+        monkeypatch.undo()

@@ -32,8 +32,10 @@ on ``H``, or, where that cannot raise ``H``, a block-coordinate sweep: every wor
 ``(psi_j, beta_j)`` given the documents, then every document's ``(alpha_i, theta_i)``
 under the minorant ``-c/2 sum(theta_i^2)``, ``c = sum(beta^2) / (9 (N - 1))``
 (``var(theta) <= sum(theta^2)/(N - 1)``, equal at mean 0), then re-standardising.
-Neither kind of step lowers the objective (its history is ``convergence_["objective_history"]``);
-``converged`` is True only when every component of the gradient of ``H`` at the
+Neither kind of step lowers the objective (its history is ``convergence_["objective_history"]``).
+A direct Newton step costs about ``(2N)^2 K`` operations, so for many documents the
+Newton system is solved by preconditioned conjugate gradients instead (a truncated Newton
+method; Nocedal & Wright 2006, ch. 7). ``converged`` is True only when every component of the gradient of ``H`` at the
 standardised point, divided by 1 + the count mass it sums over, is below ``tol``.
 
 quanteda.textmodels (0.9.x) alternates the same conditional Newton steps but
@@ -62,6 +64,13 @@ Lowe, W. (2016). austin: Do things with words. R package (``wordfish``).
 
 Benoit, K. et al. (2021). quanteda.textmodels: Scaling models and classifiers for
 textual data. R package (``textmodel_wordfish``).
+
+Nocedal, J., & Wright, S. J. (2006). *Numerical Optimization* (2nd ed.). Springer
+(line searches, ch. 3; truncated Newton-CG, ch. 7).
+
+Lange, K., Hunter, D. R., & Yang, I. (2000). Optimization transfer using surrogate
+objective functions. *Journal of Computational and Graphical Statistics* 9(1), 1-20
+(the minorise-maximise sweeps).
 """
 
 from __future__ import annotations
@@ -111,19 +120,24 @@ def _newton_rows(Y, own_a, own_b, other_a, other_b, prec, max_inner=25, step_tol
         det = np.where(ok, det, 1.0)
         d_a = np.where(ok, (h_bb * g_a - h_ab * g_b) / det, g_a / np.maximum(h_aa, 1e-300))
         d_b = np.where(ok, (h_aa * g_b - h_ab * g_a) / det, 0.0)
-        rows = np.flatnonzero(np.maximum(np.abs(d_a), np.abs(d_b)) > step_tol)
+        # rows still moving whose predicted gain (half the Newton decrement) is above rounding
+        gain = 0.5 * (g_a * d_a + g_b * d_b)
+        rows = np.flatnonzero((np.maximum(np.abs(d_a), np.abs(d_b)) > step_tol)
+                              & (gain > 1e-13 * np.maximum(np.abs(f0), 1.0)))
         if rows.size == 0:
             break
         a0, b0, da, db, fr = a[rows], b[rows], d_a[rows], d_b[rows], f0[rows]
         t = np.ones(rows.size)
+        f1 = np.empty(rows.size)
+        todo = np.arange(rows.size)
         for _ in range(50):
-            f1 = rowobj(rows, a0 + t * da, b0 + t * db)
-            worse = ~(f1 >= fr)
-            if not worse.any():
+            f1[todo] = rowobj(rows[todo], a0[todo] + t[todo] * da[todo], b0[todo] + t[todo] * db[todo])
+            todo = todo[~(f1[todo] >= fr[todo])]
+            if todo.size == 0:
                 break
-            t = np.where(worse, t / 2, t)
-        t = np.where(worse, 0.0, t)  # no improving step: keep the row as it is
-        f1 = np.where(worse, fr, f1)
+            t[todo] /= 2
+        t[todo] = 0.0  # no improving step: keep the row as it is
+        f1[todo] = fr[todo]
         a[rows], b[rows], f0[rows] = a0 + t * da, b0 + t * db, f1
     return a, b
 
@@ -202,23 +216,30 @@ def _sweep(Y, YT, params, prec):
     return _standardise(alpha, theta, psi, beta)
 
 
+NEWTON_FLOPS = 2e9  # a direct Newton step costs about (2N)^2 K multiplications; above this, conjugate gradients
+_CHUNK = 4_000_000  # entries of a (2N - 1) x words block formed at once
+
+
 def _newton_step(Y, params, prec, f0):
     """A joint Newton step on all parameters with a backtracking line search on ``_objective``.
 
     The negative Hessian's word part is block diagonal (2 x 2 per word), so the words are
-    eliminated (Schur complement) and a (2N - 1)-square system is solved. Three directions
-    leave the objective unchanged (alpha/psi shift, theta shift and theta scale, absorbed by
-    psi and beta); a positive term along the theta shift and scale directions, which vanishes
-    on the step's gradient, makes the system definite, and Levenberg damping is added while
-    its Cholesky factorisation fails. Returns the new parameters and objective, or ``None``
-    when no step size raises the objective.
+    eliminated (Schur complement, formed over blocks of words to bound memory) and a
+    (2N - 1)-square system is solved for ``alpha_2..alpha_N`` and ``theta`` (``alpha_1 = 0``
+    removes the alpha/psi shift). Two more directions leave the objective unchanged (a
+    shift and a rescaling of theta, absorbed by psi and beta); a positive multiple of the
+    projection onto them is added to the theta block to fix them, Levenberg damping is
+    added while the Cholesky factorisation fails, and the line search on the objective
+    itself keeps every accepted step an ascent step. Returns ``(parameters, objective)``,
+    or ``None`` when no step size raises the objective.
     """
     alpha, theta, psi, beta = params
     n, k = Y.shape
     g, mu, R = _gradient(Y, alpha, theta, psi, beta, prec)
     B = float(beta @ beta)
     ga, gt, gp, gb = g[:n - 1], g[n - 1:2 * n - 1], g[2 * n - 1:2 * n - 1 + k], g[2 * n - 1 + k:]
-    # word blocks
+    tc = theta - theta.mean()
+    # word blocks and their inverses
     w_pp = mu.sum(axis=0)
     w_pb = theta @ mu
     w_bb = (theta**2) @ mu + prec
@@ -227,23 +248,32 @@ def _newton_step(Y, params, prec, f0):
     # document block (alpha_2..alpha_N, theta_1..theta_N)
     d = 2 * n - 1
     A = np.zeros((d, d))
-    ra = np.arange(1, n)
-    A[np.arange(n - 1), np.arange(n - 1)] = mu.sum(axis=1)[1:]
-    tt = (mu @ beta**2)
-    A[n - 1:, n - 1:] = np.diag(tt) + prec * B / (n - 1) * (np.eye(n) - 1.0 / n)
+    ra = np.arange(n - 1)
+    A[ra, ra] = mu.sum(axis=1)[1:]
+    A[n - 1:, n - 1:] = np.diag(mu @ beta**2) + prec * B / (n - 1) * (np.eye(n) - 1.0 / n)
     at = mu @ beta
-    A[np.arange(n - 1), n - 1 + ra] = at[1:]
-    A[n - 1 + ra, np.arange(n - 1)] = at[1:]
-    # cross terms with the words (rows: documents; columns: psi, beta)
-    P = np.vstack([mu[1:], mu * beta[None, :]])
-    Q = np.vstack([mu[1:] * theta[1:, None],
-                   mu * np.outer(theta, beta) - R + 2 * prec * np.outer(theta - theta.mean(), beta) / (n - 1)])
-    S = A - (P * i_pp) @ P.T - (P * i_pb) @ Q.T - (Q * i_pb) @ P.T - (Q * i_bb) @ Q.T
-    rhs = np.concatenate([ga, gt]) - (P @ (i_pp * gp + i_pb * gb) + Q @ (i_pb * gp + i_bb * gb))
+    A[ra, n + ra] = at[1:]
+    A[n + ra, ra] = at[1:]
+
+    def cross(cols):
+        """Rows: documents; P: their cross terms with psi, Q: with beta (words ``cols``)."""
+        m, b = mu[:, cols], beta[cols]
+        P = np.vstack([m[1:], m * b[None, :]])
+        Q = np.vstack([m[1:] * theta[1:, None],
+                       m * np.outer(theta, b) - R[:, cols] + 2 * prec * np.outer(tc, b) / (n - 1)])
+        return P, Q
+
+    blocks = [slice(j, j + max(1, _CHUNK // d)) for j in range(0, k, max(1, _CHUNK // d))]
+    S = A
+    rhs = np.concatenate([ga, gt])
+    for c in blocks:
+        P, Q = cross(c)
+        S = S - (P * i_pp[c]) @ P.T - (P * i_pb[c]) @ Q.T - (Q * i_pb[c]) @ P.T - (Q * i_bb[c]) @ Q.T
+        rhs = rhs - (P @ (i_pp[c] * gp[c] + i_pb[c] * gb[c]) + Q @ (i_pb[c] * gp[c] + i_bb[c] * gb[c]))
     u = np.zeros(d)
     u[n - 1:] = 1.0 / np.sqrt(n)
     v = np.zeros(d)
-    v[n - 1:] = (theta - theta.mean()) / np.sqrt(float(((theta - theta.mean())**2).sum()))
+    v[n - 1:] = tc / np.sqrt(float(tc @ tc))
     scale = float(np.mean(np.abs(np.diag(S)))) or 1.0
     S = S + scale * (np.outer(u, u) + np.outer(v, v))
     lam = 0.0
@@ -256,19 +286,107 @@ def _newton_step(Y, params, prec, f0):
     else:
         return None
     dd = np.linalg.solve(L.T, np.linalg.solve(L, rhs))
-    rp = gp - P.T @ dd
-    rb = gb - Q.T @ dd
+    rp, rb = gp.copy(), gb.copy()
+    for c in blocks:
+        P, Q = cross(c)
+        rp[c] -= P.T @ dd
+        rb[c] -= Q.T @ dd
     dp, db = i_pp * rp + i_pb * rb, i_pb * rp + i_bb * rb
     da, dt = np.concatenate([[0.0], dd[:n - 1]]), dd[n - 1:]
+    return _line_search(Y, params, (da, dt, dp, db), prec, f0)
+
+
+def _line_search(Y, params, step, prec, f0):
+    """Halve the step until ``_objective`` does not fall; ``None`` if that never happens."""
     t = 1.0
     for _ in range(40):
-        cand = (alpha + t * da, theta + t * dt, psi + t * dp, beta + t * db)
+        cand = tuple(p + t * d for p, d in zip(params, step))
         with np.errstate(over="ignore", invalid="ignore"):
             f1 = _objective(Y, *cand, prec)
         if np.isfinite(f1) and f1 >= f0:
             return _standardise(*cand), f1
         t /= 2
     return None
+
+
+def _newton_cg_step(Y, params, prec, f0, max_cg=250):
+    """The Newton step of :func:`_newton_step` solved by preconditioned conjugate gradients.
+
+    For matrices too large for the Schur complement: each product with the negative Hessian
+    costs a few passes over the N x K matrix; the preconditioner is the 2 x 2 blocks of every
+    word and every document. CG stops at a relative residual of ``min(0.1, sqrt(|g|))`` (a
+    truncated Newton method, Nocedal & Wright 2006, ch. 7) or at negative curvature, keeping
+    the last iterate (or the preconditioned gradient), and the line search keeps the step an
+    ascent step.
+    """
+    alpha, theta, psi, beta = params
+    n, k = Y.shape
+    g, mu, R = _gradient(Y, alpha, theta, psi, beta, prec)
+    B = float(beta @ beta)
+    tc = theta - theta.mean()
+    cb = 2 * prec / (n - 1)
+    w_pp, w_pb, w_bb = mu.sum(axis=0), theta @ mu, (theta**2) @ mu + prec
+    a_aa, a_at = mu.sum(axis=1), mu @ beta
+    a_tt = mu @ beta**2 + prec * B / (n - 1)
+    ctt = prec * B / (n - 1)
+    scale = float(np.mean(a_tt)) or 1.0
+    u = np.full(n, 1.0 / np.sqrt(n))
+    v = tc / np.sqrt(float(tc @ tc))
+
+    def split(x):
+        return (np.concatenate([[0.0], x[:n - 1]]), x[n - 1:2 * n - 1],
+                x[2 * n - 1:2 * n - 1 + k], x[2 * n - 1 + k:])
+
+    def hess(x):
+        va, vt, vp, vb = split(x)
+        mvp, mbvb = mu @ vp, mu @ (beta * vb)
+        h_a = a_aa * va + a_at * vt + mvp + theta * (mu @ vb)
+        h_t = (a_at * va + (a_tt - ctt) * vt + ctt * (vt - vt.mean()) + mu @ (beta * vp)
+               + theta * mbvb - R @ vb + cb * tc * float(beta @ vb)
+               + scale * (u * float(u @ vt) + v * float(v @ vt)))
+        mt = vt @ mu
+        h_p = w_pp * vp + w_pb * vb + va @ mu + beta * mt
+        h_b = (w_pb * vp + w_bb * vb + (theta * va) @ mu + beta * ((theta * vt) @ mu) - vt @ R
+               + cb * beta * float(tc @ vt))
+        return np.concatenate([h_a[1:], h_t, h_p, h_b])
+
+    # block-diagonal preconditioner: documents (alpha_i, theta_i), words (psi_j, beta_j)
+    d_det = a_aa * a_tt - a_at**2
+    w_det = w_pp * w_bb - w_pb**2
+
+    def precond(r):
+        ra, rt, rp, rb = split(r)
+        za = (a_tt * ra - a_at * rt) / d_det
+        zt = (a_aa * rt - a_at * ra) / d_det
+        zt[0] = rt[0] / a_tt[0]  # alpha_1 is fixed
+        zp = (w_bb * rp - w_pb * rb) / w_det
+        zb = (w_pp * rb - w_pb * rp) / w_det
+        return np.concatenate([za[1:], zt, zp, zb])
+
+    x = np.zeros_like(g)
+    r = g.copy()
+    z = precond(r)
+    p = z.copy()
+    rz = float(r @ z)
+    gn = float(np.sqrt(g @ g))
+    target = min(0.1, np.sqrt(gn)) * gn
+    for _ in range(max_cg):
+        hp = hess(p)
+        curv = float(p @ hp)
+        if curv <= 0:
+            if not x.any():
+                x = z
+            break
+        step = rz / curv
+        x = x + step * p
+        r = r - step * hp
+        if float(np.sqrt(r @ r)) <= target:
+            break
+        z = precond(r)
+        rz_new = float(r @ z)
+        p = z + (rz_new / rz) * p
+        rz = rz_new
+    return _line_search(Y, params, split(x), prec, f0)
 
 
 def _grad_scale(Y, theta, beta):
@@ -279,9 +397,11 @@ def _grad_scale(Y, theta, beta):
 def _fit_map(Y, start, beta_sd, tol, max_iter):
     """Maximise quanteda's penalised log-likelihood over standardised theta (see :class:`Wordfish`).
 
-    Iterations are joint Newton steps with a line search (:func:`_newton_step`), or, when a
-    Newton step cannot raise the objective, a block-coordinate sweep (:func:`_sweep`); neither
-    lowers it. Converged when every gradient component, divided by 1 + the count mass it sums
+    The first two iterations are block-coordinate sweeps (:func:`_sweep`); then joint Newton
+    steps with a line search, solved directly (:func:`_newton_step`) or, when that would cost
+    more than ``NEWTON_FLOPS`` multiplications (``(2N - 1)^2 K``: more than about 150
+    documents with 20,000 words), by conjugate gradients (:func:`_newton_cg_step`); a sweep
+    replaces a Newton step that cannot raise the objective. No iteration lowers it. Converged when every gradient component, divided by 1 + the count mass it sums
     over, is below ``tol``; the iterations stop early (not converged) when five in a row leave
     the objective where it was.
     """
@@ -298,10 +418,11 @@ def _fit_map(Y, start, beta_sd, tol, max_iter):
         return float(np.abs(g).max()), float((np.abs(g) / (1.0 + _grad_scale(Y, params[1], params[3]))).max())
 
     gnorm, rel = measure(params)
+    direct = (2 * Y.shape[0] - 1) ** 2 * Y.shape[1] <= NEWTON_FLOPS
     n_iter = stalled = 0
     while rel >= tol and n_iter < max_iter and stalled < 5:
         n_iter += 1
-        res = _newton_step(Y, params, prec, obj) if n_iter > 2 else None
+        res = (_newton_step if direct else _newton_cg_step)(Y, params, prec, obj) if n_iter > 2 else None
         if res is None:
             params = _sweep(Y, YT, params, prec)
             steps.append("sweep")
@@ -309,10 +430,11 @@ def _fit_map(Y, start, beta_sd, tol, max_iter):
             params = res[0]
             steps.append("newton")
         new = _objective(Y, *params, prec)
-        stalled = stalled + 1 if new <= obj else 0
-        obj = new
+        last_rel = rel
+        obj_before, obj = obj, new
         history.append(obj)
         gnorm, rel = measure(params)
+        stalled = stalled + 1 if (new <= obj_before and rel >= last_rel) else 0
     converged = rel < tol
     if converged:
         message = f"relative gradient {rel:.3g} < tol {tol:g}"
@@ -334,7 +456,12 @@ def _start(Y):
     psi = np.log(Y.mean(axis=0) / np.exp(alpha).mean())
     R = np.log(Y + 1.0)
     R = R - R.mean(axis=1, keepdims=True) - R.mean(axis=0, keepdims=True) + R.mean()
-    u, s, vt = np.linalg.svd(R, full_matrices=False)
+    if min(R.shape) > 100:  # the leading pair only (deterministic start vector)
+        from scipy.sparse.linalg import svds
+
+        u, s, vt = svds(R, k=1, v0=np.ones(min(R.shape)) / np.sqrt(min(R.shape)))
+    else:
+        u, s, vt = np.linalg.svd(R, full_matrices=False)
     theta = u[:, 0] / (u[:, 0].std() or 1.0)
     beta = vt[0] * s[0] * (u[:, 0].std() or 1.0)
     beta = np.clip(beta, -3, 3)
