@@ -133,7 +133,7 @@ def show(plot: Callable, *args, display: bool = True, save_as: str | None = None
         with (preset_context(p) if p is not None else style_context()):
             paths = save_figure(fig, data, save_as, save_dir, meta=sidecar, formats=fmts)
         data.attrs["figure_files"] = {k: str(v) for k, v in paths.items()}
-        print("saved " + ", ".join(str(v) for v in paths.values()))
+        print(f"saved {save_as}." + "/".join(sorted(paths)) + f" in {Path(save_dir)}")
     if display:
         try:
             from IPython.display import display as _display

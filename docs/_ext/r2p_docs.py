@@ -18,8 +18,10 @@ Environment:
     newer than its source) is rendered as stored; otherwise the notebook is executed once on
     ``R2P_DOCS_CORPUS`` (default ``inaugural``, 59 addresses shipped with NLTK's data) with small,
     fast settings, and the executed copy is kept until the notebook's source changes.
-    ``execute``: always execute on the docs corpus (what CI does). ``stored``: only stored
-    outputs (fails when one is missing). ``off``: a stub page per notebook (quick drafts).
+    ``execute``: the docs corpus even where ``make figures`` left executed copies (what CI does;
+    a copy executed by an earlier build of the same notebook source is reused). ``stored``: only
+    the ``make figures`` copies (fails when one is missing). ``off``: a stub page per notebook
+    (quick drafts).
 """
 
 from __future__ import annotations
