@@ -35,8 +35,9 @@ under the minorant ``-c/2 sum(theta_i^2)``, ``c = sum(beta^2) / (9 (N - 1))``
 Neither kind of step lowers the objective (its history is ``convergence_["objective_history"]``).
 A direct Newton step costs about ``(2N)^2 K`` operations, so for many documents the
 Newton system is solved by preconditioned conjugate gradients instead (a truncated Newton
-method; Nocedal & Wright 2006, ch. 7). ``converged`` is True only when every component of the gradient of ``H`` at the
-standardised point, divided by 1 + the count mass it sums over, is below ``tol``.
+method; Nocedal & Wright 2006, ch. 7). ``converged`` is True only when every component
+of the gradient of ``H`` at the standardised point, divided by 1 + the count mass it
+sums over, is below ``tol``.
 
 quanteda.textmodels (0.9.x) alternates the same conditional Newton steps but
 standardises ``theta`` and centres ``alpha`` without letting ``psi`` and ``beta``
@@ -216,7 +217,7 @@ def _sweep(Y, YT, params, prec):
     return _standardise(alpha, theta, psi, beta)
 
 
-NEWTON_FLOPS = 2e9  # a direct Newton step costs about (2N)^2 K multiplications; above this, conjugate gradients
+NEWTON_FLOPS = 2e9  # a direct Newton step costs about (2N)^2 K multiplications; above: CG
 _CHUNK = 4_000_000  # entries of a (2N - 1) x words block formed at once
 
 
@@ -401,9 +402,10 @@ def _fit_map(Y, start, beta_sd, tol, max_iter):
     steps with a line search, solved directly (:func:`_newton_step`) or, when that would cost
     more than ``NEWTON_FLOPS`` multiplications (``(2N - 1)^2 K``: more than about 150
     documents with 20,000 words), by conjugate gradients (:func:`_newton_cg_step`); a sweep
-    replaces a Newton step that cannot raise the objective. No iteration lowers it. Converged when every gradient component, divided by 1 + the count mass it sums
-    over, is below ``tol``; the iterations stop early (not converged) when five in a row leave
-    the objective where it was.
+    replaces a Newton step that cannot raise the objective. No iteration lowers it.
+    Converged when every gradient component, divided by 1 + the count mass it sums over, is
+    below ``tol``; the iterations stop early (not converged) when five in a row raise neither
+    the objective nor lower the gradient.
     """
     alpha, theta, psi, beta = _standardise(*(np.array(v, dtype=float) for v in start))
     prec = 1.0 / beta_sd**2
@@ -439,7 +441,8 @@ def _fit_map(Y, start, beta_sd, tol, max_iter):
     if converged:
         message = f"relative gradient {rel:.3g} < tol {tol:g}"
     elif stalled >= 5:
-        message = f"no further improvement after {n_iter} iterations; relative gradient {rel:.3g} >= tol {tol:g}"
+        message = (f"no further improvement after {n_iter} iterations; "
+                   f"relative gradient {rel:.3g} >= tol {tol:g}")
     else:
         message = f"stopped at max_iter={max_iter}; relative gradient {rel:.3g} >= tol {tol:g}"
     record = {"converged": bool(converged), "n_iter": n_iter, "objective": float(obj),

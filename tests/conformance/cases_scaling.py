@@ -26,10 +26,13 @@ from .registry import DATA, case
 D = DATA / "scaling"
 TM = "quanteda/quanteda.textmodels"
 TM_COMMIT = "77a137ade914962aaa2a4ac773f8438eda5951f3"
-WS_DOCS = f"{TM} docs/reference/textmodel_wordscores.html and predict.textmodel_wordscores.html @ {TM_COMMIT} (pkgdown 0.9.8 example output)"
-WF_DOCS = f"{TM} docs/reference/textmodel_wordfish.html @ {TM_COMMIT} (pkgdown 0.9.8 example output: summary(), coef())"
+WS_DOCS = (f"{TM} docs/reference/textmodel_wordscores.html and predict.textmodel_wordscores.html "
+           f"@ {TM_COMMIT} (pkgdown 0.9.8 example output)")
+WF_DOCS = (f"{TM} docs/reference/textmodel_wordfish.html @ {TM_COMMIT} "
+           "(pkgdown 0.9.8 example output: summary(), coef())")
 TUTORIAL = ("quanteda tutorials, https://tutorials.quanteda.io/machine-learning/wordfish/ "
-            "(summary(tmod_wf), 'Estimated Document Positions'; page version with quanteda.textmodels/quanteda.textplots)")
+            "(summary(tmod_wf), 'Estimated Document Positions'; "
+            "page version with quanteda.textmodels/quanteda.textplots)")
 LBG_DATA = "quanteda::data_dfm_lbgexample (6 texts x 37 words; LBG 2003 Fig. 1), data/scaling/lbg_example.csv"
 IRISH_DATA = ("data_corpus_irishbudget2010 (14 speeches), dfm(tokens(x, remove_punct = TRUE)): 14 x 5,128, "
               "data/scaling/irishbudget2010_counts.csv")
@@ -96,7 +99,8 @@ def _():
     return dict(zip(DOCS, ws.predict(X)["raw_se"]))
 
 
-@case(id="wordscores-lbg-rescaled-lbg", family="wordscores", method="Wordscores LBG rescaling (fit, 95% interval)",
+@case(id="wordscores-lbg-rescaled-lbg", family="wordscores",
+      method="Wordscores LBG rescaling (fit, 95% interval)",
       reference="quanteda.textmodels predict(rescaling = 'lbg', interval = 'confidence')", source=WS_DOCS,
       data=LBG_DATA,
       published={"fit R1": -1.58967683, "fit R2": -0.88488724, "fit R3": 0.01632248, "fit R4": 0.9175322,
@@ -126,12 +130,14 @@ def _se_from_interval(ours, published):
         agree = abs(ours[d] - half[d]) < 2e-7
         differs = abs(ours[d] - published[d]) > 1e-3
         ok = ok and agree and differs
-        msgs.append(f"{d}: ours {ours[d]:.7f}, interval-implied {half[d]:.7f}, printed se.fit {published[d]:.7f}")
+        msgs.append(f"{d}: ours {ours[d]:.7f}, interval-implied {half[d]:.7f}, "
+                    f"printed se.fit {published[d]:.7f}")
     return ok, "; ".join(msgs)
 
 
 @case(id="wordscores-lbg-rescaled-se", family="wordscores", method="Wordscores LBG-rescaled standard errors",
-      reference="quanteda.textmodels predict(rescaling = 'lbg', se.fit = TRUE)", source=WS_DOCS, data=LBG_DATA,
+      reference="quanteda.textmodels predict(rescaling = 'lbg', se.fit = TRUE)", source=WS_DOCS,
+      data=LBG_DATA,
       published={"R1": 0.02448647, "R2": 0.0302552, "R3": 0.03095179, "R4": 0.0302552, "R5": 0.02448647,
                  "V1": 0.03082069},
       check=_se_from_interval,
@@ -144,7 +150,8 @@ def _():
     return dict(zip(DOCS, ws.predict(X, rescaling="lbg")["se"]))
 
 
-@case(id="wordscores-lbg-rescaled-mv", family="wordscores", method="Wordscores Martin-Vanberg rescaling (fit, se)",
+@case(id="wordscores-lbg-rescaled-mv", family="wordscores",
+      method="Wordscores Martin-Vanberg rescaling (fit, se)",
       reference="quanteda.textmodels predict(rescaling = 'mv', se.fit = TRUE)", source=WS_DOCS, data=LBG_DATA,
       published={"fit R1": -1.5, "fit R2": -0.841728, "fit R3": 0.0, "fit R4": 0.841728, "fit R5": 1.5,
                  "fit V1": -0.5099572, "se R1": 0.007625147, "se R2": 0.013013126, "se R3": 0.013663743,
@@ -203,7 +210,8 @@ def _lbg_check(ours, published):
     diff = float(np.max(np.abs(np.asarray(theta) - np.asarray(published))))
     ok = diff <= 0.07 and lp_ours >= lp_q and lp_ours >= lp_q_profile
     return ok, (f"max |ours - printed| = {diff:.4f} (tolerance 0.07); lp ours {lp_ours:.4f} >= "
-                f"lp at quanteda's printed parameters {lp_q:.4f} (best with its positions {lp_q_profile:.4f})")
+                f"lp at quanteda's printed parameters {lp_q:.4f} "
+                f"(best with its positions {lp_q_profile:.4f})")
 
 
 @case(id="wordfish-lbg-theta", family="wordfish", method="Wordfish document positions",
@@ -220,7 +228,8 @@ def _():
     X, _ = _lbg()
     m = Wordfish(dir=(0, 4)).fit(X)
     qa, qt, qp, qb, _ = _lbg_quanteda_params()
-    return {**dict(zip(DOCS, m.theta_)), "lp ours": m.objective_, "lp printed": penalised_loglik(X, qa, qt, qp, qb),
+    return {**dict(zip(DOCS, m.theta_)), "lp ours": m.objective_,
+            "lp printed": penalised_loglik(X, qa, qt, qp, qb),
             "lp best with printed theta": _profile_lp(X, qt)[0]}
 
 
@@ -246,12 +255,14 @@ def _irish_check(ours, published):
     r = float(np.corrcoef(theta, pub)[0, 1])
     diff = float(np.max(np.abs(theta - pub)))
     ok = r >= 0.97 and diff <= 0.42 and lp_ours > lp_q_profile and grad < 1e-3
-    return ok, (f"r = {r:.4f} (>= 0.97), max |ours - printed| = {diff:.3f} (<= 0.42); lp ours {lp_ours:.2f} > "
+    return ok, (f"r = {r:.4f} (>= 0.97), max |ours - printed| = {diff:.3f} (<= 0.42); "
+                f"lp ours {lp_ours:.2f} > "
                 f"{lp_q_profile:.2f}, the most any parameters with the printed positions reach")
 
 
 @case(id="wordfish-irishbudget2010-theta", family="wordfish", method="Wordfish document positions",
-      reference="quanteda.textmodels textmodel_wordfish(dfm(tokens(data_corpus_irishbudget2010, remove_punct = TRUE)), dir = c(6, 5))",
+      reference=("quanteda.textmodels textmodel_wordfish(dfm(tokens(data_corpus_irishbudget2010, "
+                 "remove_punct = TRUE)), dir = c(6, 5))"),
       source=TUTORIAL, data=IRISH_DATA,
       published=[1.79395, -0.62137, -1.13501, -0.07840, 1.77839, -0.75343, -0.47615, -0.58474, -1.00390,
                  -0.92648, 1.18354, 0.14816, 0.71537, -0.03993],
@@ -267,5 +278,5 @@ def _():
     m = Wordfish(dir=(5, 4)).fit(Y)
     pub = pd.read_csv(D / "irishbudget2010_wordfish_tutorial.csv")["theta"].to_numpy()
     lp_q, grad = _profile_lp(Y, pub)
-    return {**dict(zip(_irish_names(), m.theta_)), "lp ours": m.objective_, "lp best with printed theta": lp_q,
-            "gradient left": grad}
+    return {**dict(zip(_irish_names(), m.theta_)), "lp ours": m.objective_,
+            "lp best with printed theta": lp_q, "gradient left": grad}

@@ -45,7 +45,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 PROFILE = [2, 3, 10, 22, 45, 78, 115, 146, 158, 146, 115, 78, 45, 22, 10, 3, 2]
-LBG_WORDS = [chr(c) for c in range(ord("A"), ord("Z") + 1)] + ["Z" + chr(c) for c in range(ord("A"), ord("K") + 1)]
+LBG_WORDS = ([chr(c) for c in range(ord("A"), ord("Z") + 1)]
+             + ["Z" + chr(c) for c in range(ord("A"), ord("K") + 1)])
 LBG_DOCS = ["R1", "R2", "R3", "R4", "R5", "V1"]
 
 TOKEN = re.compile(r"\w+(?:(?:[.'\u2019](?=\w)|(?<=\d),(?=\d)|-(?=\w))\w+)*|[€$£]|[^\w\s]")
