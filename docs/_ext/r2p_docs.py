@@ -99,7 +99,10 @@ def tables_page(run_dir: Path | None) -> str:
                 if path is not None:
                     try:
                         df = read_table(path)
-                        cols = ", ".join(f"`{c}` ({_dtype(df[c])})" for c in df.columns)
+                        if len(df):
+                            cols = ", ".join(f"`{c}` ({_dtype(df[c])})" for c in df.columns)
+                        else:  # an empty table has its columns but no types to read
+                            cols = ", ".join(f"`{c}`" for c in df.columns) + " (no rows in the docs run)"
                     except Exception as e:  # noqa: BLE001 - shown on the page
                         cols = f"(not readable: {e})"
             lines.append(f"| `{name}` | `{stage}` | {cols or '(not written by the docs run)'} |")
