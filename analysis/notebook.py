@@ -15,9 +15,9 @@ The anchor is the run's one anchor (``--anchor``, recorded in ``run.json``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 

@@ -20,7 +20,7 @@ sys.path.insert(0, str(HERE / "_ext"))
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("PYTHONHASHSEED", "0")
 
-from analysis import __version__  # noqa: E402
+from analysis import __version__
 
 project = "r2p-analysis"
 author = "The r2p-analysis contributors"

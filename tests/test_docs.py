@@ -45,7 +45,7 @@ def _rel(p: Path) -> str:
 
 
 # ------------------------------------------------------------------------ runnable examples
-FENCE = re.compile(r"<!-- test: (python|bash) -->\s*\n(`{3,})(\w*)[^\n]*\n(.*?)\n\2[ \t]*\n", re.S)
+FENCE = re.compile(r"<!-- test: (python|bash) -->\s*\n(`{3,})(\w*)[^\n]*\n(.*?)\n\2[ \t]*\n", re.DOTALL)
 
 
 def examples(page: Path) -> list[tuple[str, str]]:
@@ -53,7 +53,7 @@ def examples(page: Path) -> list[tuple[str, str]]:
 
 
 def test_examples_are_found_and_well_formed():
-    marked = {p: len(re.findall(r"^<!-- test: ", p.read_text(encoding="utf-8"), re.M)) for p in pages()}
+    marked = {p: len(re.findall(r"^<!-- test: ", p.read_text(encoding="utf-8"), re.MULTILINE)) for p in pages()}
     found = {p: len(examples(p)) for p in pages()}
     assert marked == found, "a <!-- test: ... --> marker is not followed by a fenced block"
     howtos = [p for p in pages() if p.parent.name == "howto" and p.name != "index.md"]
@@ -79,7 +79,7 @@ def test_page_examples_run(page, tmp_path):
             cmd = [sys.executable, str(script)]
         else:
             cmd = ["bash", "-euo", "pipefail", "-c", code]
-        res = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
+        res = subprocess.run(cmd, check=False, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
         assert res.returncode == 0, (f"{_rel(page)} example {i + 1} ({lang}) failed with exit {res.returncode}:\n"
                                      f"{code}\n--- stdout\n{res.stdout[-3000:]}\n--- stderr\n{res.stderr[-3000:]}")
 
@@ -90,7 +90,7 @@ INCLUDE = re.compile(r"```\{(?:include|literalinclude)\}\s+(\S+)")
 
 
 def _strip_code(text: str) -> str:
-    return re.sub(r"(`{3,}).*?\1", "", text, flags=re.S)
+    return re.sub(r"(`{3,}).*?\1", "", text, flags=re.DOTALL)
 
 
 def test_internal_links_resolve():

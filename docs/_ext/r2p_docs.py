@@ -63,10 +63,10 @@ def settings_page() -> str:
     from analysis.run.registry import settings_groups
 
     parts = ["# Every setting\n",
-             "Generated from the declarations (`analysis.run.registry.settings_groups`, the same text "
-             "as `r2p settings --markdown`) when this site was built. Set one with "
-             "`r2p run --set GROUP.KEY=VALUE`, in a notebook with `Run(..., overrides={GROUP: {KEY: VALUE}})`; "
-             "an unknown key or a value out of range is a usage error naming the closest key.\n"]
+             ("Generated from the declarations (`analysis.run.registry.settings_groups`, the same text "
+              "as `r2p settings --markdown`) when this site was built. Set one with "
+              "`r2p run --set GROUP.KEY=VALUE`, in a notebook with `Run(..., overrides={GROUP: {KEY: VALUE}})`; "
+              "an unknown key or a value out of range is a usage error naming the closest key.\n")]
     for group, cls in settings_groups().items():
         doc = (cls.__doc__ or "").strip().splitlines()
         parts.append(f"## `{group}`\n")
@@ -129,7 +129,7 @@ def conformance_pages() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, PYTHONHASHSEED="0", MPLBACKEND="Agg")
     res = subprocess.run([sys.executable, "-m", "tests.conformance.report", "--out", str(out)],
-                         cwd=ROOT, env=env, capture_output=True, text=True)
+                         check=False, cwd=ROOT, env=env, capture_output=True, text=True)
     if not out.exists():
         raise RuntimeError(f"tests.conformance.report wrote nothing (exit {res.returncode}):\n{res.stderr}")
     table = out.read_text(encoding="utf-8")
@@ -231,7 +231,8 @@ def tutorials(mode: str | None = None, corpus: str | None = None) -> Path | None
 def cli_page() -> str:
     """Typer's own Markdown of every command and option (``typer analysis.cli.main utils docs``)."""
     res = subprocess.run([sys.executable, "-m", "typer", "analysis.cli.main", "utils", "docs", "--name", "r2p"],
-                         cwd=ROOT, capture_output=True, text=True, env=dict(os.environ, COLUMNS="100"))
+                         check=False, cwd=ROOT, capture_output=True, text=True,
+                         env=dict(os.environ, COLUMNS="100"))
     if res.returncode != 0 or not res.stdout.strip():
         raise RuntimeError(f"typer utils docs failed (exit {res.returncode}):\n{res.stderr}")
     return res.stdout
@@ -296,9 +297,8 @@ class _DocstringWarnings:
         if ("docstring of" in loc and "/analysis/" in loc.replace("\\", "/")) or "<autosummary>" in loc:
             self.seen.append(f"{loc}: {record.getMessage()}")
             return False
-        if "docstring of sklearn." in loc:
-            return False  # scikit-learn's own metadata-routing helpers, inherited by the estimators
-        return True
+        # scikit-learn's own metadata-routing helpers, inherited by the estimators, are not ours
+        return "docstring of sklearn." not in loc
 
 
 DOCSTRING_WARNINGS = _DocstringWarnings()
