@@ -7,8 +7,9 @@ and SVG bytes, the CSV of the plotted data and the JSON sidecar).
 
 The column widths follow the common two-column journal layouts: a single column
 of 3.5 in (89 mm) and a full page width of 7.2 in (183 mm), as in the author
-guidelines of Nature (89/183 mm), Elsevier (90/190 mm) and Cambridge University
-Press's political science journals; text in figures of 7-9 pt after reduction.
+guidelines of Nature (89 and 183 mm) and close to Elsevier's (90 and 190 mm);
+text in figures of 7-9 pt at final size. Check your journal's guide and make a
+:class:`FigurePreset` of your own where it differs.
 
 >>> from analysis.plots.presets import PRESETS, get_preset
 >>> get_preset("double").width
