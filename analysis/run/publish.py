@@ -48,7 +48,8 @@ from typing import Any
 
 from analysis.errors import UsageError
 
-__all__ = ["Busy", "RunWriteError", "DirLock", "Staging", "recover", "is_write_failure", "LOCK_NAME",
+__all__ = ["Busy", "RunWriteError", "DirLock", "Staging", "recover", "is_write_failure", "logged_write_failure",
+           "describe_write_failure", "LOCK_NAME",
            "STAGING_PREFIX", "PUBLISHED", "JOURNAL"]
 
 LOCK_NAME = ".r2p.lock"
@@ -82,9 +83,36 @@ def is_write_failure(e: BaseException) -> bool:
     return False
 
 
+#: how a write failure reads in a message that a stage logged instead of raising (a figure that failed)
+WRITE_FAILURE_TEXTS = ("No space left on device", "Read-only file system", "Disk quota exceeded",
+                       "[Errno 28]", "[Errno 30]", "[Errno 122]")
+
+
+def logged_write_failure(messages) -> str | None:
+    """The first of ``messages`` that reports a write failure a stage caught (the run must not commit)."""
+    for m in messages:
+        if any(t in str(m) for t in WRITE_FAILURE_TEXTS):
+            return str(m)
+    return None
+
+
+def published_name(path: str | os.PathLike | None, out: Path) -> str | None:
+    """``path`` inside a staging folder of ``out`` as the published file it stands for."""
+    if path is None:
+        return None
+    p = Path(path)
+    try:
+        rel = p.relative_to(out)
+    except ValueError:
+        return str(p)
+    if rel.parts and rel.parts[0].startswith(STAGING_PREFIX):
+        return str(out.joinpath(*rel.parts[1:]))
+    return str(p)
+
+
 def describe_write_failure(e: BaseException, out: Path) -> str:
     """The message of a :class:`RunWriteError` for ``e``."""
-    where = getattr(e, "filename", None)
+    where = published_name(getattr(e, "filename", None), Path(out))
     cause = getattr(e, "strerror", None) or str(e)
     return (f"cannot write {where or out}: {cause}. Nothing was published: {out} is as the last completed run "
             "left it and no temporary file remains; free space or choose another --out, then run again "

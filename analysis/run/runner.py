@@ -46,7 +46,8 @@ from analysis.run.cache import Cache
 from analysis.run.context import RunContext, StageInfo
 from analysis.run.corpus_cache import load_with_cache
 from analysis.run.memory import RssSampler, release_free_memory
-from analysis.run.publish import DirLock, RunWriteError, Staging, describe_write_failure, is_write_failure, recover
+from analysis.run.publish import (DirLock, RunWriteError, Staging, describe_write_failure, is_write_failure,
+                                  logged_write_failure, recover)
 from analysis.run.tables import read_table, table_path, write_csv
 from analysis.settings import parse_assignments
 from analysis.run.registry import OPTIONAL_STAGES, STAGE_NAMES, settings_class, stage_module
@@ -410,6 +411,12 @@ def run_pipeline(
                 "messages": ctx.messages,
                 "errors": ctx.errors,
             }
+            swallowed = logged_write_failure([*ctx.messages, *(e["error"] for e in ctx.errors)])
+            if swallowed is not None:  # a stage caught a full disk (a figure that failed): publish nothing
+                raise RunWriteError(f"cannot write {out}: a stage reported {swallowed!r}. Nothing was published: "
+                                    f"{out} is as the last completed run left it and no temporary file remains; "
+                                    "free space or choose another --out, then run again (the steps already "
+                                    "done are in the cache).")
             # run.json goes into the staging folder with the tables and figures; the commit publishes them together
             (staging.path / "run.json").write_text(json.dumps(run, indent=2, default=str, ensure_ascii=False) + "\n",
                                                    encoding="utf-8")

@@ -220,3 +220,26 @@ def test_a_really_full_disk_is_one_message_and_the_rerun_recovers(fault_corpus, 
         assert harness.published(out) == harness.published(cold_b)
     finally:
         subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+
+
+def test_a_full_disk_that_a_stage_swallows_still_publishes_nothing(small_corpus, tmp_path, monkeypatch):
+    """The figures stage records a figure that fails and goes on; a full disk there must not commit."""
+    import analysis.plots.save as save
+    from analysis.run.publish import RunWriteError
+    from analysis.run.runner import run_pipeline
+
+    ov = {"compare": {"n_boot": 5}, "figures": {"formats": "svg"}}
+    out = tmp_path / "out"
+    run_pipeline(small_corpus, out, overrides=ov, only=["compare", "figures"], verbose=False, progress=False)
+    before, record = harness.published(out), harness.recorded_settings(out)
+    assert any(k.startswith("figures/") for k in before)
+
+    def full(path, writer):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(save, "_atomic_write", full)
+    ov["compare"]["n_boot"] = 6
+    with pytest.raises(RunWriteError, match="No space left on device"):
+        run_pipeline(small_corpus, out, overrides=ov, only=["compare", "figures"], verbose=False, progress=False)
+    assert harness.published(out) == before and harness.recorded_settings(out) == record
+    assert harness.leftovers(out) == []

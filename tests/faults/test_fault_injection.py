@@ -49,10 +49,13 @@ def world(fault_corpus, tmp_path_factory):
     _run(fault_corpus, cold_a, A, "--no-cache")
     _run(fault_corpus, cold_b, B, "--no-cache")
     _run(fault_corpus, s0, A)
-    shutil.copytree(s0, s1)
+    _run(fault_corpus, s1, B)           # its cache holds B's entries only: a rerun of B reads every one
+    probe = root / "probe"
+    shutil.copytree(s0, probe)
     t = time.monotonic()
-    _run(fault_corpus, s1, B)
+    _run(fault_corpus, probe, B)
     duration = time.monotonic() - t     # a run B from S0: the span the kills are drawn from
+    shutil.rmtree(probe)
     w = {"corpus": fault_corpus, "root": root, "A": harness.published(cold_a), "B": harness.published(cold_b),
          "s0": s0, "s1": s1, "duration": duration}
     assert harness.published(s0) == w["A"] and harness.published(s1) == w["B"]
@@ -192,6 +195,10 @@ def _full_disk(w, levels: list[int], tmp_path: Path) -> dict | None:
             (disk / "filler").unlink()
             p = _run(w["corpus"], out, B, check=False)
             counts["recovered"] += int(p.returncode == 0 and _state(out, w) == "B")
+            if not (p.returncode == 0 and _state(out, w) == "B"):
+                pub = harness.published(out)
+                print(f"\nlevel {level}: rerun rc={p.returncode} state={_state(out, w)} {p.stderr[-600:]} "
+                      f"differ={[k for k in set(pub) | set(w['B']) if pub.get(k) != w['B'].get(k)][:8]}")
             shutil.rmtree(out)
     finally:
         subprocess.run(["umount", "-l", str(disk)], capture_output=True)
