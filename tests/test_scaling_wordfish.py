@@ -290,7 +290,7 @@ def test_random_starts_reach_the_same_maximum_on_the_irish_debate():
 def test_newton_blocks_and_conjugate_gradients_reach_the_same_maximum(monkeypatch):
     """The Schur complement formed over small blocks of words, and the conjugate-gradient
     Newton steps used for many documents, give the fit of the default path."""
-    import analysis.scaling.wordfish as wf
+    import analysis.scaling.wordfish_fit as wf
 
     for name in ("irish-parties", "lbg"):
         Y = MATRICES[name]
