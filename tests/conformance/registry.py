@@ -144,6 +144,9 @@ def short(value: Any, n: int = 4) -> str:
     try:
         keys, arr = _flatten(value)
     except (TypeError, ValueError):
+        if isinstance(value, (list, tuple)) and value and isinstance(value[0], (list, tuple)):
+            first = " ".join(str(x) for x in value[0])
+            return f"{len(value)} rows; first: {first[:60]}"
         return str(value)[:60]
     vals = [f"{v:.6g}" if math.isfinite(v) else str(v) for v in arr[:n]]
     if keys:
