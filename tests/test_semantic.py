@@ -107,3 +107,22 @@ def test_similarity_to_anchor_by_doc_year_source():
 def test_unknown_model_is_a_usage_error():
     with pytest.raises(UsageError, match="unknown embedding model"):
         embed_texts(["x"], model="bert-large")
+
+
+def test_write_embeddings_never_writes_through_a_hard_link(tmp_path):
+    """A run's staging folder holds hard links of the published files: rewriting the
+    embeddings must replace the staged name, leaving the published file as it was."""
+    import os
+
+    import numpy as np
+
+    from analysis.semantic.embed import write_embeddings
+
+    published = write_embeddings(tmp_path / "published.parquet", ["a", "b"], np.eye(2))
+    before = published.read_bytes()
+    staged = tmp_path / "staged.parquet"
+    os.link(published, staged)
+    write_embeddings(staged, ["a", "b", "c"], np.eye(3))
+    assert published.read_bytes() == before
+    assert staged.read_bytes() != before
+    assert not list(tmp_path.glob("*.tmp"))

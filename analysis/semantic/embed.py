@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 
@@ -103,7 +104,14 @@ def write_embeddings(path, hashes, vectors: np.ndarray, ids=None) -> Path:
         cols = {"unit_id": pa.array([str(ids[i]) for i in order], pa.string()), **cols}
     vec = np.asarray(vectors, dtype=np.float32)[order]
     cols["embedding"] = pa.FixedSizeListArray.from_arrays(pa.array(vec.ravel(), pa.float32()), vec.shape[1])
-    pq.write_table(pa.table(cols), path, compression="zstd", use_dictionary=False, write_statistics=False)
+    # a new file renamed into place, never written through: a run's staging folder holds hard links
+    # of the published files, and writing in place would change the published copy mid-run
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        pq.write_table(pa.table(cols), tmp, compression="zstd", use_dictionary=False, write_statistics=False)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 
