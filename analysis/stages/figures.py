@@ -343,11 +343,20 @@ def redraw(out: str | os.PathLike, formats: Sequence[str] | str = FORMATS, reuse
 
     Seed, corpus name and hash, and the anchor are read from ``OUT/run.json``.
     Writes ``OUT/figures/`` and ``OUT/tables/figure_index.csv``; returns the index.
+    Holds the output folder's lock (:class:`analysis.run.publish.DirLock`) meanwhile, so it
+    never draws from or into a folder a run is publishing.
     """
+    from analysis.run.publish import DirLock
+
     out = Path(out)
     tdir = out / "tables"
     if not tdir.is_dir():
         raise FileNotFoundError(f"{tdir}: no tables; run `r2p run --out {out}` first")
+    with DirLock(out):
+        return _redraw(out, tdir, formats, reuse, log, **params)
+
+
+def _redraw(out: Path, tdir: Path, formats, reuse: bool, log, **params: Any) -> pd.DataFrame:
     run: dict[str, Any] = {}
     if (out / "run.json").exists():
         run = json.loads((out / "run.json").read_text(encoding="utf-8"))

@@ -98,18 +98,27 @@ def report_from_folder(out, settings: dict | None = None, log=print):
     are this stage's (``{"max_terms": 500}``), validated as ``--set report.KEY``.
     Returns the page's path.
     """
-    import json
     from pathlib import Path
 
     from analysis.errors import UsageError
-    from analysis.report import write_report
-    from analysis.run.tables import read_table
 
     out = Path(out)
     tdir = out / "tables"
     if not tdir.is_dir():
         raise UsageError(f"{tdir}: no tables; run `r2p run --out {out}` first")
     cfg = Settings.from_mapping(settings or {})
+    from analysis.run.publish import DirLock
+
+    with DirLock(out):  # never read a folder a run is publishing into
+        return _report(out, tdir, cfg, log)
+
+
+def _report(out, tdir, cfg, log):
+    import json
+
+    from analysis.report import write_report
+    from analysis.run.tables import read_table
+
     run = json.loads((out / "run.json").read_text(encoding="utf-8")) if (out / "run.json").exists() else {}
     tables = {}
     for name in REPORT_TABLES:

@@ -243,3 +243,20 @@ def test_a_full_disk_that_a_stage_swallows_still_publishes_nothing(small_corpus,
         run_pipeline(small_corpus, out, overrides=ov, only=["compare", "figures"], verbose=False, progress=False)
     assert harness.published(out) == before and harness.recorded_settings(out) == record
     assert harness.leftovers(out) == []
+
+
+def test_redraw_and_report_wait_for_no_run_they_refuse_a_locked_folder(tmp_path):
+    """`r2p figures` and `r2p report` write into OUT: while a run holds OUT's lock they are
+    refused with the holder named, never drawing from half-published tables."""
+    import pytest
+
+    from analysis.errors import UsageError
+    from analysis.run.publish import DirLock
+    from analysis.stages.figures import redraw
+    from analysis.stages.report import report_from_folder
+
+    (tmp_path / "tables").mkdir()
+    with DirLock(tmp_path):
+        for fn in (redraw, report_from_folder):
+            with pytest.raises(UsageError, match="in use by another r2p run"):
+                fn(tmp_path)
