@@ -21,7 +21,9 @@ leaks no furniture (of any peer when none is clean); a local fetch under 0.5 s
 per document (one-time imports warmed up first; the fixture server adds about
 45 ms per request).
 
-Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_fetch.py [--quick]``.
+Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_fetch.py [--quick] [--smoke]``
+(``--smoke`` or ``R2P_BENCH_SMOKE=1``: the speech once, one repeat, two documents fetched;
+the quality targets and the fetch's success decide the exit status, the times do not).
 """
 
 from __future__ import annotations
@@ -39,9 +41,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("NLTK_DATA", str(ROOT.parent / "shared" / "nltk_data"))
 
 import httpfixtures as hf
+from _smoke import add_smoke_flag
 
 from analysis.acquire.extract import extract_html, extract_pdf
 from analysis.text import normalize
@@ -65,9 +69,10 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="smaller inputs, fewer repeats")
     ap.add_argument("--scale", type=int, default=None, help="repeat the anchor speech this many times")
+    add_smoke_flag(ap)
     args = ap.parse_args()
-    scale = args.scale or (2 if args.quick else 8)
-    repeat = 2 if args.quick else 5
+    scale = args.scale or (1 if args.smoke else 2 if args.quick else 8)
+    repeat = 1 if args.smoke else 2 if args.quick else 5
 
     paras = hf.anchor_paragraphs() * scale
     reference = "\n\n".join(paras)
@@ -127,7 +132,7 @@ def main() -> int:
     # the whole fetch against a local server, rate limit off
     from analysis.acquire.fetch import fetch_corpus, load_config
 
-    n_docs = 4 if args.quick else 12
+    n_docs = 2 if args.smoke else 4 if args.quick else 12
     body_html = hf.statement_html().encode()
     body_pdf = hf.report_pdf()
     routes = {f"/d{i}": hf.Response(body=body_html if i % 2 else body_pdf,
@@ -152,17 +157,18 @@ def main() -> int:
           f"{rep.counts()}")
 
     ok = True
+    unjudged = " (smoke mode: the time not judged)" if args.smoke else ""
     for kind in ("html", "pdf"):
         ours = next(r for r in rows if r[0] == kind and r[1] == "ours")
         clean = [r for r in rows if r[0] == kind and r[1] != "ours" and r[4] == 0]
-        fastest = min((r[2] for r in clean), default=min(r[2] for r in rows if r[0] == kind and r[1] != "ours"))
-        good = ours[3] >= 0.98 and ours[4] == 0 and ours[2] <= 3 * fastest
+        fastest = min((r[2] for r in clean), default=min((r[2] for r in rows if r[0] == kind and r[1] != "ours"), default=float("inf")))
+        good = ours[3] >= 0.98 and ours[4] == 0 and (args.smoke or ours[2] <= 3 * fastest)
         ok &= good
         print(f"target {kind}: similarity {ours[3]:.4f} >= 0.98, furniture {ours[4]} == 0, time {ours[2]:.3f} s "
-              f"<= 3 x fastest furniture-free peer ({fastest:.3f} s): {'met' if good else 'NOT met'}")
-    good = per_doc < 0.5 and rep.ok
+              f"<= 3 x fastest furniture-free peer ({fastest:.3f} s): {'met' if good else 'NOT met'}{unjudged}")
+    good = (args.smoke or per_doc < 0.5) and rep.ok
     ok &= good
-    print(f"target fetch: {per_doc:.3f} s/document < 0.5 s: {'met' if good else 'NOT met'}")
+    print(f"target fetch: {per_doc:.3f} s/document < 0.5 s: {'met' if good else 'NOT met'}{unjudged}")
     return 0 if ok else 1
 
 
