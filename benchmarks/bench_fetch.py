@@ -157,7 +157,7 @@ def main() -> int:
           f"{rep.counts()}")
 
     ok = True
-    unjudged = " (smoke mode: the time not judged)" if args.smoke else ""
+    unjudged = " (smoke mode: only quality and success are judged, not the time)" if args.smoke else ""
     for kind in ("html", "pdf"):
         ours = next(r for r in rows if r[0] == kind and r[1] == "ours")
         clean = [r for r in rows if r[0] == kind and r[1] != "ours" and r[4] == 0]
