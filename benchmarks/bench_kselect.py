@@ -21,7 +21,8 @@ the grid's cost (sum of K) the stopped scan fitted, mean wall time per replicate
 
 Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_kselect.py [--seeds 10]
 [--model nmf|lda] [--ks 5,10,20,40] [--first-seed 100] [--save-tables scans.csv]``; ``--model lda`` scans collapsed-Gibbs LDA
-(tomotopy, 500 sweeps per fit; slow: about a minute per fit at 10,000 units).
+(tomotopy, 500 sweeps per fit; slow: about a minute per fit at 10,000 units). ``--smoke`` (or
+``R2P_BENCH_SMOKE=1``): one replicate, true K 4, 400 paragraphs, grid 2, 4, 6, no target.
 """
 
 from __future__ import annotations
@@ -38,20 +39,23 @@ os.environ.setdefault("NLTK_DATA", str(Path(__file__).resolve().parents[2] / "sh
 
 import pandas as pd  # noqa: E402
 
+from _smoke import add_smoke_flag  # noqa: E402
+
 from analysis.topicmod.kselect import recovery_run  # noqa: E402
 
 
 def study(ks=(5, 10, 20, 40), seeds=10, model="nmf", n_runs=1, first_seed=100, log=print,
-          tables: list | None = None) -> pd.DataFrame:
+          tables: list | None = None, n_units: int | None = None, grid=None) -> pd.DataFrame:
     """One row per replicate; each replicate's scan table is appended to ``tables`` (with
-    ``true_k`` and ``seed`` columns) when a list is given, so other rules can be read off later."""
+    ``true_k`` and ``seed`` columns) when a list is given, so other rules can be read off later.
+    ``n_units`` and ``grid`` replace the study's corpus sizes and adaptive grid (smoke mode)."""
     rows = []
     for k in ks:
         for s in range(seeds):
             t0 = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                r = recovery_run(k, first_seed + s, model=model, n_runs=n_runs)
+                r = recovery_run(k, first_seed + s, model=model, n_runs=n_runs, n_units=n_units, ks=grid)
             r["seconds"] = time.perf_counter() - t0
             r["same_as_full"] = r["chosen_k"] == r["chosen_k_full"]
             # the share of the grid's cost (sum of K) that the stopped scan fitted
@@ -86,17 +90,25 @@ def main(argv=None):
     ap.add_argument("--n-runs", type=int, default=1, help="held-out splits per K (the stage's n_runs)")
     ap.add_argument("--first-seed", type=int, default=100, help="seed of the first replicate")
     ap.add_argument("--save-tables", metavar="CSV", help="write every replicate's scan table here")
+    add_smoke_flag(ap)
     args = ap.parse_args(argv)
     ks = [int(k) for k in args.ks.split(",")]
+    n_units = grid = None
+    if args.smoke:  # one replicate at true K 4, 400 paragraphs, the grid 2, 4, 6
+        ks, args.seeds, n_units, grid = [4], 1, 400, [2, 4, 6]
     t0 = time.perf_counter()
     tables = [] if args.save_tables else None
-    df = study(ks, args.seeds, args.model, args.n_runs, first_seed=args.first_seed, tables=tables)
+    df = study(ks, args.seeds, args.model, args.n_runs, first_seed=args.first_seed, tables=tables,
+               n_units=n_units, grid=grid)
     if tables:
         pd.concat(tables, ignore_index=True).to_csv(args.save_tables, index=False)
     tab = summary(df)
     print(f"\nK recovery, model={args.model}, {args.seeds} seeds per K, success = within 20% of the truth")
     print(tab.to_string(index=False, float_format=lambda x: f"{x:.1f}"))
     ok = bool((tab["hits"] >= 0.8 * tab["seeds"]).all())
+    if args.smoke:
+        print(f"smoke mode (one replicate on a small corpus): no target; total {time.perf_counter() - t0:.0f}s")
+        return 0
     print(f"target (>= 8 of 10 per K): {'met' if ok else 'NOT met'}; total {time.perf_counter() - t0:.0f}s")
     return 0 if ok else 1
 
