@@ -11,7 +11,9 @@ byte-identical to the cold run's.
 Targets (2 idle cores): cold under 180 s and 2 GiB; warm under 20 s. Wall time on
 a busy machine is inflated; CPU time is printed beside it for that reason.
 
-Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_main.py [--corpus sotu] [--strict]``.
+Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_main.py [--corpus sotu] [--strict] [--smoke]``
+(``--smoke`` or ``R2P_BENCH_SMOKE=1``: seven inaugural addresses, ``--only corpus --only compare``,
+no targets; exit 1 when a run fails or the warm tables differ).
 """
 
 from __future__ import annotations
@@ -27,14 +29,17 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _smoke import add_smoke_flag  # noqa: E402
+
 TARGETS = {"cold": {"seconds": 180.0, "mib": 2048.0}, "warm": {"seconds": 20.0, "mib": 2048.0}}
 
 
-def run_once(corpus: str, out: Path) -> dict:
+def run_once(corpus: str, out: Path, extra: list[str] = ()) -> dict:
     env = dict(os.environ)
     env.setdefault("NLTK_DATA", str(ROOT.parent / "shared" / "nltk_data"))
     env.setdefault("MPLBACKEND", "Agg")
-    cmd = [sys.executable, "-m", "analysis", "run", "--corpus", corpus, "--out", str(out), "--quiet"]
+    cmd = [sys.executable, "-m", "analysis", "run", "--corpus", corpus, "--out", str(out), "--quiet", *extra]
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -63,20 +68,25 @@ def main() -> int:
     ap.add_argument("--corpus", default="sotu")
     ap.add_argument("--keep", default=None, help="output folder to keep (default: a temporary folder)")
     ap.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    add_smoke_flag(ap)
     args = ap.parse_args()
+    extra: list[str] = []
+    if args.smoke:  # 7 inaugural addresses, the corpus and compare stages, 20 replicates
+        args.corpus = "inaugural"
+        extra = ["--where", "year >= 2001", "--only", "corpus", "--only", "compare", "--set", "compare.n_boot=20"]
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(args.keep) if args.keep else Path(tmp) / "main"
         if out.exists() and any(out.iterdir()):
             print(f"{out} is not empty: the cold run needs an empty folder", file=sys.stderr)
             return 2
-        results = {"cold": run_once(args.corpus, out)}
+        results = {"cold": run_once(args.corpus, out, extra)}
         cold_tables = tables_digest(out)
         n_fig = len(list((out / "figures").glob("*.pdf")))
-        results["warm"] = run_once(args.corpus, out)
+        results["warm"] = run_once(args.corpus, out, extra)
         same = tables_digest(out) == cold_tables
 
-    print(f"main job: r2p run --corpus {args.corpus} (python {sys.version.split()[0]}, {os.cpu_count()} CPUs)")
+    print(f"main job: r2p run --corpus {args.corpus} {' '.join(extra)} (python {sys.version.split()[0]}, {os.cpu_count()} CPUs)")
     print(f"{'run':<6}{'wall s':>9}{'cpu s':>9}{'peak MiB':>10}{'target':>18}  ok")
     missed = False
     for name, r in results.items():
@@ -96,6 +106,9 @@ def main() -> int:
             print(f"\n{name} run: exit {r['exit']}, errors {[e.get('stage') for e in r['errors']]}\n{r['stderr']}")
     if not same:
         missed = True
+    if args.smoke:  # no targets; the runs must succeed and agree
+        failed = not same or any(r["exit"] != 0 or r["errors"] for r in results.values())
+        return 1 if failed else 0
     return 1 if (args.strict and missed) else 0
 
 
