@@ -16,7 +16,9 @@ Engines:
   (batch variational Bayes, ``max_iter=20``);
 * gensim ``LdaModel`` (online VB, passes=5, iterations=100, chunksize=2000).
 
-Run: ``.venv/bin/python benchmarks/bench_topic_engines.py [--quick] [--skip-sklearn]``.
+Run: ``.venv/bin/python benchmarks/bench_topic_engines.py [--quick] [--skip-sklearn] [--smoke]``;
+``--smoke`` (or ``R2P_BENCH_SMOKE=1``): the first five addresses, K = 3, min_df 2, fewer
+iterations, gensim skipped when not installed.
 """
 
 from __future__ import annotations
@@ -30,7 +32,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("NLTK_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "nltk_data"))
+
+from _smoke import add_smoke_flag, first_documents, have  # noqa: E402
 
 from analysis.corpus import load_corpus  # noqa: E402
 from analysis.dtm import build_dtm  # noqa: E402
@@ -78,14 +83,18 @@ def run_gensim(M, terms, passes=5, iterations=100):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="use a 3000-paragraph sample")
+    add_smoke_flag(ap)
     ap.add_argument("--skip-sklearn", action="store_true", help="leave out scikit-learn's LDA (slowest)")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
+    global K
     corpus = load_corpus("sotu").available()
+    if args.smoke:  # the first 5 addresses, K = 3, min_df 2, fewer iterations; peers not installed skipped
+        corpus, K = first_documents(corpus, 5), 3
     units = make_units(corpus, kind="paragraph")
     if args.quick:
         units = units.iloc[:3000]
-    dtm = build_dtm(units, text_col="text", id_col="unit_id", min_df=5, max_df=0.5)
+    dtm = build_dtm(units, text_col="text", id_col="unit_id", min_df=2 if args.smoke else 5, max_df=0.5)
     M = dtm.matrix.tocsr().astype(np.float64)
     M = M[np.asarray(M.sum(axis=1)).ravel() > 0]
     terms = np.asarray(dtm.terms).astype(str)
@@ -99,6 +108,14 @@ def main(argv=None):
     if not args.skip_sklearn:
         runs.append(("scikit-learn LatentDirichletAllocation", lambda: run_sklearn_lda(M, terms),
                      "batch VB, max_iter=20"))
+    if args.smoke:  # fewer iterations; gensim skipped when not installed (tomotopy is a dependency)
+        runs = [("tomotopy LDAModel via GibbsLDA", lambda: run_gibbs(M, terms, 1, 50), "50 Gibbs iterations, workers=1"),
+                ("tomotopy LDAModel via GibbsLDA", lambda: run_gibbs(M, terms, 2, 50), "50 Gibbs iterations, workers=2"),
+                *([("gensim LdaModel", lambda: run_gensim(M, terms, 1, 20), "online VB, passes=1, iterations=20")]
+                  if have("gensim") else []),
+                *[r for r in runs if r[0].startswith("scikit-learn")]]
+        if not have("gensim"):
+            print("  skipped: gensim LdaModel (not installed)")
     rows = []
     for name, fn, setting in runs:
         c0, w0 = time.process_time(), time.perf_counter()
@@ -111,7 +128,8 @@ def main(argv=None):
     print("|---|---|---:|---:|---:|")
     for name, setting, wall, cpu, npmi in rows:
         print(f"| {name} | {setting} | {wall:.1f} | {cpu:.1f} | {npmi:.3f} |")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
