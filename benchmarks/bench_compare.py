@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("NLTK_DATA", str(ROOT.parent / "shared" / "nltk_data"))
 
-from _smoke import add_smoke_flag, first_documents  # noqa: E402
+from _smoke import add_smoke_flag, first_documents
 
 TARGET_SECONDS = 30.0
 

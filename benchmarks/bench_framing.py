@@ -35,7 +35,6 @@ os.environ.setdefault("NLTK_DATA", str(Path(__file__).resolve().parents[2] / "sh
 from _smoke import add_smoke_flag, first_documents
 
 from analysis.corpus import load_corpus
-from analysis.framing.dictionary import Dictionary, match_tokens
 from analysis.framing import (
     load_frames_dictionary,
     load_stance_dictionary,
@@ -43,6 +42,7 @@ from analysis.framing import (
     stat_rates,
     stat_sentiment,
 )
+from analysis.framing.dictionary import Dictionary, match_tokens
 from analysis.text import make_units
 from analysis.tokens import WORD_PATTERN  # the dictionary engine's word pattern (match_tokens)
 

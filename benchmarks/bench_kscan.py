@@ -91,7 +91,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH_DIR = str(Path(__file__).resolve().parent)
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, BENCH_DIR)
-from _smoke import add_smoke_flag, first_documents, have  # noqa: E402
+from _smoke import add_smoke_flag, first_documents, have
 
 os.environ.setdefault("NLTK_DATA", str(ROOT.parent / "shared" / "nltk_data"))
 
@@ -227,9 +227,9 @@ def _memory(task_stats) -> dict:
 
 
 def run_analysis(M, terms, ks, seeds, workers, seed, final_fit=False) -> dict:
-    from analysis.run.runner import resolve_settings
     import pandas as pd
 
+    from analysis.run.runner import resolve_settings
     from analysis.stages.topics import _by_cost, _scan_calls
     from analysis.stats.parallel import pmap, use_workers
     from analysis.topicmod.kselect import choose_k_heldout

@@ -37,11 +37,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("NLTK_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "nltk_data"))
 
-import pandas as pd  # noqa: E402
+import pandas as pd
+from _smoke import add_smoke_flag
 
-from _smoke import add_smoke_flag  # noqa: E402
-
-from analysis.topicmod.kselect import recovery_run  # noqa: E402
+from analysis.topicmod.kselect import recovery_run
 
 
 def study(ks=(5, 10, 20, 40), seeds=10, model="nmf", n_runs=1, first_seed=100, log=print,

@@ -30,7 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _smoke import add_smoke_flag  # noqa: E402
+from _smoke import add_smoke_flag
 
 TARGETS = {"cold": {"seconds": 180.0, "mib": 2048.0}, "warm": {"seconds": 20.0, "mib": 2048.0}}
 

@@ -42,7 +42,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _smoke import add_smoke_flag, first_documents  # noqa: E402
+from _smoke import add_smoke_flag, first_documents
 
 #: the shared UNGDC release: beside the checkout (../shared/ungdc) or beside a worktree's parent
 UNGDC = next((p / "shared" / "ungdc" for p in ROOT.parents if (p / "shared" / "ungdc" / "TXT").is_dir()),

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("NLTK_DATA", str(ROOT.parent / "shared" / "nltk_data"))
 
-from _smoke import add_smoke_flag  # noqa: E402
+from _smoke import add_smoke_flag
 
 
 def main() -> int:

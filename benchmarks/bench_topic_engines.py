@@ -35,14 +35,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("NLTK_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "nltk_data"))
 
-from _smoke import add_smoke_flag, first_documents, have  # noqa: E402
+from _smoke import add_smoke_flag, first_documents, have
 
-from analysis.corpus import load_corpus  # noqa: E402
-from analysis.dtm import build_dtm  # noqa: E402
-from analysis.text import make_units  # noqa: E402
-from analysis.topicmod.coherence import npmi_coherence, top_term_indices  # noqa: E402
-from analysis.topicmod.gibbs import GibbsLDA  # noqa: E402
-from analysis.topicmod.model import TopicModel  # noqa: E402
+from analysis.corpus import load_corpus
+from analysis.dtm import build_dtm
+from analysis.text import make_units
+from analysis.topicmod.coherence import npmi_coherence, top_term_indices
+from analysis.topicmod.gibbs import GibbsLDA
+from analysis.topicmod.model import TopicModel
 
 K = 20
 SEED = 1
