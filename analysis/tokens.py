@@ -85,7 +85,8 @@ def word_pattern(numbers: bool = False, joiners: str | None = None) -> str:
 
 #: Words: letters with internal hyphens or apostrophes ("well-being", "Council's").
 WORD_PATTERN = word_pattern()
-#: Words and numbers: letters or digits joined by ``' - . ,`` ("1,000", "2.5", "G-77").
+#: Words and numbers: letters or digits joined by an apostrophe, hyphen, full stop or comma
+#: ("1,000", "2.5", "G-77").
 WORD_OR_NUMBER_PATTERN = word_pattern(numbers=True)
 
 

@@ -34,8 +34,9 @@ def stat_frame_passages(units: pd.DataFrame, dictionary: Dictionary | None = Non
 
     Returns
     -------
-    DataFrame ``frame, family, entry, doc_id, unit_id, year, start, end, left,
-    keyword, right, anchor``.
+    DataFrame
+        One row per match: ``frame, family, entry, doc_id, unit_id, year, start, end,
+        left, keyword, right, anchor``.
 
     References
     ----------

@@ -100,8 +100,9 @@ def stat_term_kwic(units: pd.DataFrame, terms: Sequence[str], target_docs: Seque
 
     Returns
     -------
-    DataFrame ``comparison, term, side (target/reference), doc_id, year, speaker,
-    pre, keyword, post``.
+    DataFrame
+        One row per line: ``comparison, term, side`` (target or reference), ``doc_id,
+        year, speaker, pre, keyword, post``.
 
     References
     ----------

@@ -179,7 +179,7 @@ def keyness_stats(count_target, count_reference, total_target=None, total_refere
         Zero counts are replaced by this value in the log ratio (Hardie 2014 uses 0.5).
     epsilon : float
         Added inside each logarithm of G2 and PMI, as quanteda does (1e-9). It raises
-        |G2| by at most about ``2 * epsilon * N`` (N = both totals; 3e-4 for N = 150,000,
+        ``|G2|`` by at most about ``2 * epsilon * N`` (N = both totals; 3e-4 for N = 150,000,
         which shows in quanteda's printed values) and gives a term absent from the target
         the PMI ln(1e-9) = -20.72 instead of minus infinity. Pass 0 for Dunning's G2
         exactly.
@@ -200,7 +200,7 @@ def keyness_stats(count_target, count_reference, total_target=None, total_refere
     R1 = a + b, R2 = c + d, column totals C1 = a + c, C2 = b + d and expected cells
     E_ij = R_i C_j / N.
 
-    * chi2 = N (|ad - bc| - N delta)^2 / (R1 R2 C1 C2), Pearson's statistic, with Yates'
+    * chi2 = ``N (|ad - bc| - N delta)^2 / (R1 R2 C1 C2)``, Pearson's statistic, with Yates'
       (1934) continuity correction when delta = 0.5.
     * G2 = 2 sum_ij O_ij ln(O_ij / E_ij + epsilon) (Dunning 1993; cells with O_ij = 0
       add 0). Under Yates a, d move delta toward their expectations and b, c the other
@@ -208,10 +208,10 @@ def keyness_stats(count_target, count_reference, total_target=None, total_refere
     * pmi = ln(a / E_11 + epsilon), natural logarithm, never corrected.
     * Williams (1976): q = 1 + (N/R1 + N/R2 - 1)(N/C1 + N/C2 - 1) / (6N);
       corrected statistic = statistic / q.
-    * delta (quanteda's conditional Yates) = 0.5 if |ad - bc| >= N/2 and at least one
+    * delta (quanteda's conditional Yates) = 0.5 if ``|ad - bc| >= N/2`` and at least one
       E_ij < 5, else 0. With ``correction="default"`` or ``"yates"`` this applies to both
       chi2 and G2.
-    * p_value = upper chi-square(1) tail of |G2| or |chi2| (``measure``).
+    * p_value = upper chi-square(1) tail of ``|G2|`` or ``|chi2|`` (``measure``).
       quanteda computes ``1 - pchisq(|stat|, 1)``, which is 0 below about 1e-16;
       ours (``scipy.stats.chi2.sf``) keeps the small values. quanteda also gives PMI a
       p-value the same way; it has no such meaning and we report none for it.

@@ -13,7 +13,8 @@
   Langevin sampler (Bhadury et al. 2016). On the planted corpus of the tests its
   topics swap identity between eras at 600-1000 iterations (docs/notes/topics13.md),
   so it is not the default.
- :func:`stat_topic_terms_by_era` gives the
+
+:func:`stat_topic_terms_by_era` gives the
 ``topic_terms_by_era`` table (``model, k, topic, era, rank, term, weight``) and
 :func:`analysis.plots.topics_dynamic.plot_topic_terms_by_era` draws it.
 """

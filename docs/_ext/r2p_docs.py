@@ -271,11 +271,11 @@ def api_page() -> str:
 
 # ------------------------------------------------------------------------------------- hooks
 class _DocstringWarnings:
-    """Keep docutils' complaints about docstrings of ``analysis`` out of the -W failure, listed instead.
+    """List docutils' complaints about docstrings of ``analysis`` (they fail the -W build too).
 
-    The narrative pages are strict (a warning fails the build); reStructuredText slips inside
-    the package's docstrings (an unbalanced literal, ``|x|``) are written to
-    ``_build/docstring-warnings.txt`` and counted at the end of the build, for their modules' owners.
+    Pages and docstrings are equally strict: a reStructuredText slip inside a docstring (an
+    unbalanced literal, ``|x|``) fails the build like one in a page, and is also written to
+    ``_build/docstring-warnings.txt`` with its module and line, for the module's owner.
     """
 
     def __init__(self):
@@ -296,7 +296,7 @@ class _DocstringWarnings:
         loc = str(loc or "")
         if ("docstring of" in loc and "/analysis/" in loc.replace("\\", "/")) or "<autosummary>" in loc:
             self.seen.append(f"{loc}: {record.getMessage()}")
-            return False
+            return True
         # scikit-learn's own metadata-routing helpers, inherited by the estimators, are not ours
         return "docstring of sklearn." not in loc
 
