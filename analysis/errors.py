@@ -1,5 +1,15 @@
 """The exceptions every layer shares, so the command line maps each to one exit code.
 
+Every exception the package defines derives from :class:`R2PError` (and keeps its
+other bases, so ``except ValueError`` in user code still catches a
+:class:`UsageError`). The exit-code convention of the ``r2p`` command, applied in
+one place (:func:`exit_code`, used by :func:`analysis.cli.options.cli_errors`):
+
+- 2: a usage error, :class:`UsageError` and its subclasses (the user asked for
+  something that does not exist, or a value is of the wrong type or out of range);
+- 1: any other :class:`R2PError`, a data or I/O problem (a corpus, manifest or
+  dictionary that cannot be read, a failed download, fetch, unpacking or write).
+
 - :class:`UsageError` (exit 2): the user asked for something that does not exist or
   is out of range (an unknown setting, stage or column; a bad value).
 - :class:`MissingColumnsError` (a ``UsageError`` and a ``KeyError``): a table lacks
@@ -13,10 +23,20 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-__all__ = ["UsageError", "MissingColumnsError", "closest", "require_columns"]
+__all__ = ["R2PError", "UsageError", "MissingColumnsError", "EXIT_USAGE", "EXIT_PROBLEM", "exit_code", "closest",
+           "require_columns"]
+
+#: exit code of a usage error (:class:`UsageError`)
+EXIT_USAGE = 2
+#: exit code of a data or I/O problem (any other :class:`R2PError`)
+EXIT_PROBLEM = 1
 
 
-class UsageError(ValueError):
+class R2PError(Exception):
+    """The base of every exception the package defines (see the module docstring for exit codes)."""
+
+
+class UsageError(R2PError, ValueError):
     """A usage error: unknown key or stage, or a value of the wrong type or out of range."""
 
 
@@ -25,6 +45,11 @@ class MissingColumnsError(UsageError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else ""
+
+
+def exit_code(exc: BaseException) -> int:
+    """The ``r2p`` exit code of ``exc``: 2 for a :class:`UsageError`, 1 for any other error."""
+    return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_PROBLEM
 
 
 def closest(name: str, choices: Iterable[str]) -> str | None:

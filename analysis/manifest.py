@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.errors import R2PError
 from analysis.loaders.base import outside_folder
 
 __all__ = [
@@ -45,7 +46,7 @@ MINIMAL_SCHEMA = {
 }
 
 
-class ManifestError(Exception):
+class ManifestError(R2PError):
     """The manifest file itself cannot be read (missing, not UTF-8, not CSV)."""
 
 

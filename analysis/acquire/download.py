@@ -32,6 +32,7 @@ from pathlib import Path
 from analysis.acquire.files import atomic_write
 from analysis.acquire.http import _retry_after
 from analysis.acquire.sources import FetchConfig
+from analysis.errors import R2PError
 
 __all__ = ["CHECKSUM_ALGORITHMS", "DownloadClient", "DownloadError", "download_file", "hash_file", "verify_file"]
 
@@ -40,7 +41,7 @@ CHECKSUM_ALGORITHMS = {"MD5": "md5", "SHA-1": "sha1", "SHA1": "sha1", "SHA-256":
                        "SHA-512": "sha512", "SHA512": "sha512"}
 
 
-class DownloadError(Exception):
+class DownloadError(R2PError):
     """A file or API answer could not be had; ``str(err)`` names the file or URL and what to do."""
 
 

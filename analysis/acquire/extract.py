@@ -28,6 +28,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 
+from analysis.errors import R2PError
 from analysis.text import normalize
 from analysis.tokens import LETTER, tokens, word_regex
 
@@ -82,7 +83,7 @@ DEFAULT_PDF_COVER = [
 ]
 
 
-class ExtractionError(ValueError):
+class ExtractionError(R2PError, ValueError):
     """A download whose main text cannot be extracted (the message says why)."""
 
 

@@ -30,11 +30,12 @@ from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
 from analysis.acquire.sources import FetchConfig
+from analysis.errors import R2PError
 
 __all__ = ["Download", "FetchError", "PoliteClient", "offline_check"]
 
 
-class FetchError(Exception):
+class FetchError(R2PError):
     """A URL could not be downloaded; ``str(err)`` says why and what to do."""
 
     def __init__(self, reason: str, status: int | None = None, retryable: bool = False):

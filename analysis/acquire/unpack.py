@@ -38,6 +38,8 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from analysis.errors import R2PError
+
 __all__ = ["ARCHIVE_SUFFIXES", "UnpackError", "UnpackResult", "is_archive", "safe_unpack"]
 
 #: File name endings recognised as archives, longest first.
@@ -46,7 +48,7 @@ ARCHIVE_SUFFIXES = (".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".tbz2", ".txz", "
 MAX_UNPACKED_BYTES = 50 * 1024**3
 
 
-class UnpackError(Exception):
+class UnpackError(R2PError):
     """An archive could not be unpacked; ``str(err)`` names the archive, the member or file, and what to do."""
 
 

@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from analysis.errors import require_columns
+from analysis.errors import R2PError, require_columns
 from analysis.text import as_units
 from analysis.tokens import fold_apostrophes, tokenize_spans
 from analysis.tokens import tokens as _words
@@ -75,7 +75,7 @@ KEY_SEP = "."
 
 
 
-class DictionaryError(ValueError):
+class DictionaryError(R2PError, ValueError):
     """A dictionary file or mapping is malformed; the message names where and why."""
 
 

@@ -19,6 +19,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from analysis.errors import R2PError
 from analysis.resources import corpus_folder
 
 __all__ = ["Corpus", "CorpusError", "Issues", "ISSUE_COLUMNS", "CORE_DOCVARS", "BUILTIN_CORPORA",
@@ -35,7 +36,7 @@ CORE_DOCVARS = ["doc_id", "date", "year", "speaker"]
 ISSUE_COLUMNS = ["file", "problem", "action", "severity"]
 
 
-class CorpusError(Exception):
+class CorpusError(R2PError):
     """A corpus could not be loaded; the message names the file or row and the fix."""
 
 

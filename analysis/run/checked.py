@@ -35,6 +35,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
+from analysis.errors import R2PError
+
 __all__ = ["MAGIC", "HEADER_SIZE", "CorruptEntry", "write_checked", "open_checked", "check_file", "unique_tmp"]
 
 MAGIC = b"R2PCHK1\n"
@@ -42,7 +44,7 @@ HEADER_SIZE = len(MAGIC) + 32 + 8
 _CHUNK = 1 << 20
 
 
-class CorruptEntry(Exception):
+class CorruptEntry(R2PError):
     """A checked file that is not what was written: ``path`` and ``reason`` say which and why."""
 
     def __init__(self, path: str | os.PathLike, reason: str):

@@ -46,7 +46,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from analysis.errors import UsageError
+from analysis.errors import R2PError, UsageError
 
 __all__ = ["Busy", "RunWriteError", "DirLock", "Staging", "recover", "is_write_failure", "logged_write_failure",
            "describe_write_failure", "LOCK_NAME",
@@ -66,7 +66,7 @@ class Busy(UsageError):
     """Another process is writing this output folder (or using this cache): exit 2, naming it."""
 
 
-class RunWriteError(RuntimeError):
+class RunWriteError(R2PError, RuntimeError):
     """The run's output (or cache) cannot be written: a full disk, a read-only folder.
 
     Nothing was published; ``OUT`` is as the last completed run left it.

@@ -45,6 +45,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from analysis.errors import R2PError
+
 __all__ = ["SchedulerError", "use_workers", "use_scheduler", "n_workers", "slots", "scheduler", "pmap", "pimap",
            "chunks", "parse_scheduler"]
 
@@ -61,7 +63,7 @@ _LOCAL_RE = re.compile(r"^local(?::(\d+))?$")
 _ADDRESS_RE = re.compile(r"^(tcp|tls|ucx|inproc|ws|wss)://\S+$")
 
 
-class SchedulerError(RuntimeError):
+class SchedulerError(R2PError, RuntimeError):
     """The Dask cluster cannot be used: Dask is not installed, the scheduler does not answer, or
     its workers run another version of this package."""
 
