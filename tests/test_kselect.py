@@ -194,7 +194,7 @@ def test_stage_reports_edge_and_uses_gibbs_with_composition(tmp_path):
     assert ctx.errors == []
     sel = ctx.tables["topic_selection"]
     assert list(sel.columns) == TABLE_COLUMNS["topic_selection"]
-    assert set(sel["engine"]) == {"tomotopy-gibbs", "sklearn-nmf"}
+    assert set(sel["engine"]) == {"tomotopy-gibbs"}  # scan_models=reported: the reported LDA's rows only
     chosen = sel[sel["selected"]].iloc[0]
     facts = json.loads((tmp_path / "a" / "run.json").read_text())["facts"]["topics"]
     assert facts["k"] == chosen["k"] and facts["rule"] == "heldout" and facts["lda_engine"] == "gibbs"
@@ -216,7 +216,8 @@ def test_stage_reports_edge_and_uses_gibbs_with_composition(tmp_path):
 
 
 def test_nmf_report_gets_lda_composition_effects_beside_it(tmp_path):
-    """An NMF report with Gibbs LDA in the scan: one LDA fit at the chosen K serves the alignment,
+    """An NMF report with Gibbs LDA among the models (not scanned by default, topics.scan_models):
+    one LDA fit at the chosen K serves the alignment,
     composition effects (``model = lda``) beside NMF's post-hoc ones, and the by-era table; the
     covariate resolves to ``un_region`` when the corpus has it; a covariate of too many levels
     is left out with a note."""
@@ -241,6 +242,8 @@ def test_nmf_report_gets_lda_composition_effects_beside_it(tmp_path):
     assert facts["covariate"] == "un_region" and facts["n_runs"] == 5
     assert set(ctx.tables["topic_terms_by_era"]["model"]) == {"lda"}
     assert set(ctx.tables["topic_alignment"]["engine_b"]) == {"sklearn-nmf", "tomotopy-gibbs"}
+    assert set(ctx.tables["topic_selection"]["model"]) == {"nmf"} and facts["models_scanned"] == ["nmf"]
+    assert facts["models_fitted"] == ["lda", "nmf"]
     ov["topics"].update(covariate="doc_id", max_levels=5)
     ctx = run_pipeline(corpus, out=tmp_path / "b", only=["topics"], overrides=ov, use_cache=False, verbose=False,
                        progress=False)
@@ -263,8 +266,9 @@ def test_lda_scan_runs_on_its_own_smaller_subsample():
 
 def test_stage_stops_the_scan_early_with_the_whole_grids_rows_and_k(tmp_path):
     """topics.scan_patience: the stopped scan's rows are the whole grid's first rows (both models on
-    the same K), its K is the whole grid's, the grid's ends stay the edges, run.json says where it
-    stopped, and two workers give the same table."""
+    the same K with topics.scan_models=all), its K is the whole grid's, the grid's ends stay the
+    edges, run.json says where it stopped, and two workers give the same table; the default scan
+    (the reported model only) has the same NMF rows and K, without LDA's."""
     import json
 
     from analysis.run.runner import run_pipeline
@@ -274,7 +278,7 @@ def test_stage_stops_the_scan_early_with_the_whole_grids_rows_and_k(tmp_path):
     corpus = simulate_topic_corpus(n_topics=3, years=(2001, 2008), docs_per_year=3, paragraphs_per_doc=(4, 6),
                                    random_state=4).to_corpus()
     ov = {"topics": {"k_min": 2, "k_max": 9, "k_step": 1, "n_runs": 2, "n_boot": 10, "model": "nmf",
-                     "lda_engine": "sklearn", "dynamic": False}}
+                     "lda_engine": "sklearn", "dynamic": False, "scan_models": "all"}}
 
     def run(name, workers=1, **more):
         o = {"topics": {**ov["topics"], **more}}
@@ -307,6 +311,16 @@ def test_stage_stops_the_scan_early_with_the_whole_grids_rows_and_k(tmp_path):
     two, facts_two, _ = run("two", workers=2)
     pd.testing.assert_frame_equal(two, stopped)
     assert facts_two["scanned"] == facts["scanned"]
+    assert facts["models_scanned"] == ["lda", "nmf"] and set(stopped["model"]) == {"lda", "nmf"}
+    reported, facts_rep, messages_rep = run("reported", scan_models="reported")
+    assert set(reported["model"]) == {"nmf"} and facts_rep["models_scanned"] == ["nmf"]
+    assert facts_rep["models_fitted"] == ["lda", "nmf"]
+    assert (facts_rep["k"], facts_rep["scanned"], facts_rep["scan_stopped_at"]) == (facts["k"], facts["scanned"], stop)
+    pd.testing.assert_frame_equal(reported.reset_index(drop=True),
+                                  stopped[stopped["model"] == "nmf"].reset_index(drop=True))
+    assert any("fitting ['lda'] once at the chosen K" in m for m in messages_rep)
+    fig, _ = plot_topic_selection(reported)  # one model: the figure still draws
+    assert f"the scan stopped at K={stop}" in fig._suptitle.get_text()
 
 
 def _row(model, k, err):

@@ -355,6 +355,8 @@ def _hash_tables(out):
 
 
 def test_stage_on_simulated_corpus_is_byte_reproducible(tmp_path):
+    import json
+
     from analysis.run.runner import run_pipeline
 
     small = simulate_topic_corpus(n_topics=4, years=(2001, 2010), docs_per_year=2, paragraphs_per_doc=(3, 6),
@@ -377,7 +379,14 @@ def test_stage_on_simulated_corpus_is_byte_reproducible(tmp_path):
     assert a.tables["topic_terms_by_era"]["era"].nunique() == 3  # topics.dynamic_eras
     sel = a.tables["topic_selection"]
     assert sel["selected"].sum() == 1
-    assert set(sel["model"]) == {"lda", "nmf"} and sel.loc[sel["model"] == "lda", "perplexity"].notna().all()
+    # topics.scan_models=reported (the default): only the reported model is scanned over K; LDA is
+    # fitted once at the chosen K (its alignment with NMF, its composition effects, the by-era table)
+    assert set(sel["model"]) == {"nmf"} and sel["perplexity"].isna().all()
+    assert set(a.tables["topic_alignment"]["engine_b"]) >= {"sklearn-nmf", "sklearn-lda"}
+    assert set(a.tables["topic_terms_by_era"]["k"]) == set(sel.loc[sel["selected"], "k"])
+    facts = json.loads((tmp_path / "a" / "run.json").read_text())["facts"]["topics"]
+    assert facts["scan_models"] == "reported" and facts["models_scanned"] == ["nmf"]
+    assert sorted(facts["models_fitted"]) == ["lda", "nmf"]
     dt = a.tables["document_topics"]
     np.testing.assert_allclose(dt.groupby("doc_id")["share"].sum(), 1.0)
     assert set(dt["doc_id"]) == set(small.docvars["doc_id"])
