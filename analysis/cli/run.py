@@ -193,7 +193,7 @@ def register(app: typer.Typer) -> None:
         out: Path = out_option("Output folder: tables/topic_*.csv, run.json."),
         k: Optional[int] = typer.Option(None, "--k", min=2, help="Number of topics (topics.k); default: the rule."),
         model: Optional[str] = typer.Option(None, "--model", "-m", help="Model reported (topics.model): nmf or lda."),
-        models: Optional[str] = typer.Option(None, "--models", help="Models scanned (topics.models): auto, lda, nmf, lda,nmf."),
+        models: Optional[str] = typer.Option(None, "--models", help="Models fitted (topics.models): auto, lda, nmf, lda,nmf; scanned over K: topics.scan_models."),
         seed: int = seed_option(),
         set_: Optional[List[str]] = set_option("topics.k_max=30"),
         anchor: Optional[str] = anchor_option(),
