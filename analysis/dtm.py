@@ -136,7 +136,7 @@ def build_dtm(
         ``tfidf`` applies scikit-learn's ``TfidfTransformer`` (smooth idf, l2 norm).
     """
     require_columns(frame, [text_col], what="build_dtm: frame",
-                    hint="pass units (analysis.text.make_units) or documents with a text column")
+                    hint="pass units (analysis.units.make_units) or documents with a text column")
     if weighting not in ("count", "tfidf"):
         raise UsageError("weighting must be 'count' or 'tfidf'")
     settings = settings or TextSettings()

@@ -7,26 +7,44 @@ heads between the lines, and no paragraph marks at all in others. :func:`layout`
 unwraps hard-wrapped text, removes and counts those artefacts, keeps the
 paragraphs the source marks (blank lines, indented first lines, rules) and,
 where the source marks none, groups sentences into units of a declared size.
-:mod:`analysis.text` builds units on it (``text.unwrap``,
-``text.sentences_per_unit``, ``text.max_unit_words``); :func:`corpus_layout`
+:mod:`analysis.units` builds units on it (``text.unwrap``,
+``text.sentences_per_unit``, ``text.max_unit_words``); :func:`analysis.units.corpus_layout`
 reports what it did per document, as ``r2p corpus info`` shows.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
-
-import pandas as pd
 
 from analysis.errors import UsageError
 from analysis.tokens import count_words
-from analysis.units import ends_mid_sentence
 
-if TYPE_CHECKING:  # pragma: no cover
-    from analysis.corpus import Corpus
+__all__ = ["LAYOUT_ARTEFACTS", "LAYOUT_COUNTS", "SENTENCE_FINAL", "ends_mid_sentence", "layout", "paragraphs"]
 
-__all__ = ["LAYOUT_ARTEFACTS", "LAYOUT_COUNTS", "corpus_layout", "layout", "paragraphs"]
+
+#: the characters that end a sentence (full stop, question and exclamation marks, ellipsis)
+SENTENCE_FINAL = ".!?\u2026"
+#: what may follow a sentence's final character and still close the sentence: closing quotes
+#: and brackets, and Markdown emphasis (``**Thank you.**``)
+_CLOSERS = "\"')]}\u201d\u2019\u00bb*_ "
+
+
+def ends_mid_sentence(text: str) -> bool:
+    """Whether a unit's text ends in the middle of a sentence.
+
+    Definition: after dropping trailing white space and the closing characters
+    ``" ' ) ] } \u201d \u2019 \u00bb * _``, the last character is not one of
+    :data:`SENTENCE_FINAL` (``. ! ? \u2026``). So ``'...aside from 25'``, ``'and the'``,
+    ``'Mr. President,'``, a heading (``'Climate change'``) and ``'as follows:'`` end
+    mid-sentence; ``'We will act.'``, ``'"Never again."'`` and ``'(Applause.)'`` do not.
+    An empty text does not (it has no sentence).
+
+    This is the one definition used by ``r2p corpus info``, the unit rule of
+    :func:`analysis.text.paragraphs` (a block that ends mid-sentence is joined to
+    the next) and the tests.
+    """
+    t = text.rstrip(_CLOSERS + "\n\t")
+    return bool(t) and t[-1] not in SENTENCE_FINAL
 
 
 #: the layout artefacts :func:`layout` removes (name -> what it is)
@@ -101,7 +119,7 @@ def _hard_wrapped(lines: list[str], kinds: list[str | None]) -> bool:
 
     Among line breaks between two text lines (no blank line, no artefact between
     them), the share after a line that ends mid-sentence
-    (:func:`analysis.units.ends_mid_sentence`) is at least a half, over at least
+    (:func:`ends_mid_sentence`) is at least a half, over at least
     three breaks. A text with one paragraph per line ends nearly every line with a
     sentence; a text wrapped at 60-70 characters ends most lines inside one.
     """
@@ -181,7 +199,7 @@ def layout(text: str, unwrap: str = "auto", sentences_per_unit: int = 3, max_uni
     2. A text is hard-wrapped when most of its line breaks fall inside a sentence
        (:func:`_hard_wrapped`); its line breaks are then spaces. In a text with one
        paragraph per line, a line break after a line that ends mid-sentence
-       (:func:`analysis.units.ends_mid_sentence`) is a space too.
+       (:func:`ends_mid_sentence`) is a space too.
     3. Paragraphs are separated by blank lines (indentation was turned into blank
        lines by :func:`prepare`), by rules and by the place of a removed page
        artefact; a block that ends mid-sentence (a page break inside a sentence, a
@@ -304,28 +322,3 @@ def paragraphs(text: str, unwrap: str = "auto", sentences_per_unit: int = 3,
     Line breaks inside a paragraph become spaces; empty paragraphs are dropped.
     """
     return layout(text, unwrap, sentences_per_unit, max_unit_words)[0]
-
-
-def corpus_layout(corpus: Corpus, unwrap: str = "auto", sentences_per_unit: int = 3,
-                  max_unit_words: int = 400) -> pd.DataFrame:
-    """What the unit rule removed and joined in every available text of a corpus.
-
-    Returns
-    -------
-    DataFrame
-        ``doc_id, item, n, example``: one row per document and count of
-        :func:`layout` above 0 (:data:`LAYOUT_ARTEFACTS`, :data:`LAYOUT_COUNTS`),
-        ``example`` the first removed line of an artefact kind (empty for the
-        other counts), in corpus order; the same shape as the annotations table
-        (:func:`analysis.annotations.corpus_strip_annotations`).
-    """
-    rows = []
-    for doc_id in corpus.doc_ids:
-        t = corpus.texts.get(doc_id)
-        if not t:
-            continue
-        _, counts, first = layout(t, unwrap, sentences_per_unit, max_unit_words)
-        rows.extend((doc_id, k, int(v), first.get(k, "")) for k, v in counts.items())
-    table = pd.DataFrame(rows, columns=["doc_id", "item", "n", "example"])
-    table["n"] = table["n"].astype("int64")
-    return table

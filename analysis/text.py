@@ -1,4 +1,4 @@
-"""Text preparation: normalisation, UN header removal, units, sentences and tokens.
+"""Text preparation: normalisation, UN header removal, sentences and tokens (strings in, strings out).
 
 The layout pass of the unit rule (unwrapping, page numbers, sentence groups) is
 :mod:`analysis.layout`; its names are re-exported here.
@@ -6,8 +6,9 @@ The layout pass of the unit rule (unwrapping, page numbers, sentence groups) is
 Every choice made here is recorded in :class:`TextSettings`, which the pipeline
 writes to ``run.json`` so a run can be reproduced exactly. Words and terms come
 from the one tokens layer, :mod:`analysis.tokens` (its names ``WORD_PATTERN``,
-``count_words``, ``stopwords`` are re-exported here); units are validated by
-:func:`analysis.units.validate_units`.
+``count_words``, ``stopwords`` are re-exported here). A corpus becomes units in
+:mod:`analysis.units` (:func:`analysis.units.make_units`), which builds on this
+module; this module never imports a corpus.
 
 References
 ----------
@@ -24,32 +25,21 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, ClassVar
-
-import pandas as pd
+from typing import ClassVar
 
 from analysis.annotations import DEFAULT_ANNOTATIONS
-from analysis.errors import UsageError
-from analysis.layout import LAYOUT_ARTEFACTS, LAYOUT_COUNTS, corpus_layout, layout, paragraphs
+from analysis.layout import LAYOUT_ARTEFACTS, LAYOUT_COUNTS, layout, paragraphs
 from analysis.settings import StageSettings, setting
 from analysis.tokens import WORD_OR_NUMBER_PATTERN, WORD_PATTERN, count_words, stopwords, terms
-from analysis.units import UNIT_COLUMNS, validate_units
-
-if TYPE_CHECKING:  # pragma: no cover
-    from analysis.corpus import Corpus
 
 __all__ = [
     "LAYOUT_ARTEFACTS",
     "LAYOUT_COUNTS",
-    "UNIT_COLUMNS",
     "WORD_OR_NUMBER_PATTERN",
     "WORD_PATTERN",
     "TextSettings",
-    "as_units",
-    "corpus_layout",
     "count_words",
     "layout",
-    "make_units",
     "normalize",
     "paragraphs",
     "prepare",
@@ -58,7 +48,6 @@ __all__ = [
     "strip_un_header",
     "tokenize",
     "train_punkt",
-    "units_report",
     "word_tokens",
 ]
 
@@ -137,7 +126,7 @@ class TextSettings(StageSettings):
         "this many words; 0: no bound.", ge=0)
 
     def unit_rule(self) -> dict:
-        """The settings that decide the paragraph units (keyword arguments of :func:`make_units`)."""
+        """The settings that decide the paragraph units (keyword arguments of :func:`analysis.units.make_units`)."""
         return {"unwrap": self.unwrap, "sentences_per_unit": self.sentences_per_unit,
                 "max_unit_words": self.max_unit_words}
 
@@ -413,151 +402,3 @@ def tokenize(text: str, settings: TextSettings | None = None) -> list[str]:
     list plus ``extra_stopwords``) and optional Snowball stemming.
     """
     return terms(text, settings or TextSettings())
-
-
-# -------------------------------------------------------------------- units
-
-def make_units(
-    corpus: Corpus,
-    kind: str = "paragraph",
-    min_tokens: int = 0,
-    window: int = 200,
-    docvars: Iterable[str] = ("date", "year", "speaker"),
-    unwrap: str = "auto",
-    sentences_per_unit: int = 3,
-    max_unit_words: int = 400,
-) -> pd.DataFrame:
-    """Split the available documents of a corpus into analysis units.
-
-    Parameters
-    ----------
-    corpus : Corpus
-    kind : {"paragraph", "document", "window"}
-        Paragraphs (ids ``<doc_id>#p<N>``, N counting paragraphs from 1), whole
-        documents (``<doc_id>#d``) or consecutive windows of ``window`` words
-        (``<doc_id>#w<N>``).
-    min_tokens : int
-        Paragraphs with fewer running words are merged into the preceding
-        paragraph (the first into the following one); the merged unit keeps the
-        id of its first paragraph, so ids stay stable.
-    docvars : iterable of str
-        Document variables copied onto every unit.
-    unwrap, sentences_per_unit, max_unit_words
-        The unit rule (:func:`layout`; the ``text`` settings of the same names,
-        :meth:`TextSettings.unit_rule`). Paragraph units are real paragraphs, or
-        groups of sentences where the source marks none; never a line fragment.
-
-    Returns
-    -------
-    DataFrame
-        ``unit_id, doc_id, position, n_tokens, text`` (:data:`UNIT_COLUMNS`) and the
-        docvars, checked by :func:`analysis.units.validate_units`. ``n_tokens``
-        counts running words (:func:`analysis.tokens.count_words`).
-
-    References
-    ----------
-    Benoit, K. et al. (2018). quanteda: An R package for the quantitative analysis
-    of textual data. *Journal of Open Source Software*, 3(30), 774 (``corpus_reshape``).
-    """
-    if kind not in ("paragraph", "document", "window"):
-        raise UsageError(f"unit kind must be paragraph, document or window, not {kind!r}")
-    rows = []
-    for doc_id in corpus.doc_ids:
-        text = corpus.texts.get(doc_id)
-        if not text:
-            continue
-        if kind == "document":
-            pieces = [("d", 0, " ".join(layout(text, unwrap, group=False)[0]))]
-        elif kind == "window":
-            words = " ".join(layout(text, unwrap, group=False)[0]).split()
-            pieces = [
-                (f"w{i // window + 1}", i // window, " ".join(words[i : i + window]))
-                for i in range(0, len(words), window)
-            ]
-        else:
-            paras = paragraphs(text, unwrap, sentences_per_unit, max_unit_words)
-            pieces = [(f"p{i + 1}", i, p) for i, p in enumerate(paras)]
-            if min_tokens > 0:
-                pieces = _merge_short(pieces, min_tokens)
-        for suffix, pos, t in pieces:
-            rows.append((f"{doc_id}#{suffix}", doc_id, pos, count_words(t), t))
-    units = pd.DataFrame(rows, columns=UNIT_COLUMNS)
-    units["position"] = units["position"].astype("int64")
-    units["n_tokens"] = units["n_tokens"].astype("int64")
-    dv = [c for c in docvars if c in corpus.docvars.columns]
-    if dv:
-        units = units.merge(corpus.docvars[["doc_id", *dv]], on="doc_id", how="left")
-    return validate_units(units, what="make_units")
-
-
-def units_report(corpus: Corpus, settings: TextSettings | None = None) -> dict:
-    """The paragraph units of a corpus as a run makes them, profiled (``r2p corpus info``).
-
-    The available texts lose their transcript annotations (``settings.annotations``,
-    :func:`analysis.annotations.corpus_strip_annotations`) and are cut by the unit
-    rule (:meth:`TextSettings.unit_rule`, :func:`make_units`).
-
-    Returns
-    -------
-    dict
-        :func:`analysis.units.units_profile` (``units``, ``words_median``,
-        ``words_p90``, ``words_max``, ``mid_sentence``, ``mid_sentence_share``),
-        ``rule`` (the unit settings), ``annotations_removed`` and ``layout``:
-        ``{item: (number, documents)}`` of :func:`corpus_layout`, artefacts first.
-    """
-    from analysis.annotations import corpus_strip_annotations
-    from analysis.units import units_profile
-
-    settings = settings or TextSettings()
-    av, ann = corpus_strip_annotations(corpus.available(), settings.annotations)
-    rule = settings.unit_rule()
-    prof = units_profile(make_units(av, "paragraph", **rule))
-    lay = corpus_layout(av, **rule)
-    by = lay.groupby("item", sort=False).agg(n=("n", "sum"), docs=("doc_id", "nunique"))
-    order = [k for k in (*LAYOUT_ARTEFACTS, *LAYOUT_COUNTS) if k in by.index]
-    return {**prof, "rule": rule, "annotations_removed": int(ann["n_removed"].sum()),
-            "layout": {k: (int(by.loc[k, "n"]), int(by.loc[k, "docs"])) for k in order}}
-
-
-def as_units(data, kind: str = "paragraph", docvars: Iterable[str] = ("date", "year", "speaker"),
-             what: str = "units") -> pd.DataFrame:
-    """The units frame of ``data``: the one input type of the text statistics.
-
-    Parameters
-    ----------
-    data : DataFrame or Corpus
-        A units frame (from :func:`make_units`), validated and returned as is; or a
-        corpus, reshaped with ``make_units(corpus.available(), kind, docvars=docvars)``.
-    what : str
-        How to name the frame in error messages.
-
-    Raises
-    ------
-    analysis.errors.MissingColumnsError, analysis.errors.UsageError
-        See :func:`analysis.units.validate_units`.
-    """
-    if isinstance(data, pd.DataFrame):
-        return validate_units(data, what=what)
-    if hasattr(data, "available") and hasattr(data, "texts") and hasattr(data, "docvars"):
-        return make_units(data.available(), kind=kind, docvars=docvars)
-    raise UsageError(f"{what}: expected a units DataFrame (analysis.text.make_units) or a "
-                     f"Corpus, not {type(data).__name__}")
-
-
-def _merge_short(pieces: list[tuple[str, int, str]], min_tokens: int):
-    merged: list[list] = []
-    carry: list | None = None
-    for suffix, pos, t in pieces:
-        if carry is not None:
-            suffix, pos, t = carry[0], carry[1], carry[2] + " " + t
-            carry = None
-        if count_words(t) < min_tokens:
-            if merged:
-                merged[-1][2] += " " + t
-            else:
-                carry = [suffix, pos, t]
-            continue
-        merged.append([suffix, pos, t])
-    if carry is not None:
-        merged.append(carry)
-    return [tuple(m) for m in merged]

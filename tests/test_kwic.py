@@ -219,7 +219,7 @@ def test_window_collocates_against_brute_force():
 @pytest.mark.parametrize("batch", [1, 3, 4096])
 def test_collocations_are_the_same_whatever_the_tokenising_batch(inaugural, monkeypatch, batch):
     """Units are tokenised in batches (ids, not strings, are kept): the tables equal one pass over all words."""
-    from analysis.text import make_units
+    from analysis.units import make_units
     from analysis.textstats import kwic
     from analysis.tokens import tokens
 

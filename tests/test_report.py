@@ -360,7 +360,7 @@ def _term_kwic_full_scan(units, terms, target_docs, reference_docs, comparison, 
 def test_term_kwic_equals_the_full_scan_on_a_real_corpus(n_lines):
     """Searching documents in batches until enough have a match keeps exactly the lines of a full scan."""
     from analysis.corpus import load_corpus
-    from analysis.text import make_units
+    from analysis.units import make_units
     from analysis.textstats.evidence import stat_term_kwic
 
     units = make_units(load_corpus("inaugural"), "paragraph")

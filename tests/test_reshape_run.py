@@ -98,7 +98,7 @@ def test_similarity_by_hand_worked():
 
 def test_rates_by_source_equal_rates_of_each_source_alone():
     from analysis.framing import load_frames_dictionary, stat_frames, stat_rates, stat_rates_by
-    from analysis.text import make_units
+    from analysis.units import make_units
 
     c = _two_sources()
     fu = stat_frames(make_units(c), load_frames_dictionary(None), True, "key")

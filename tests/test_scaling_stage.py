@@ -45,7 +45,7 @@ class Ctx:
 
 @pytest.fixture(scope="module")
 def ctx(small_corpus, tmp_path_factory):
-    from analysis.text import make_units
+    from analysis.units import make_units
 
     units = make_units(small_corpus)
     return Ctx(units, small_corpus.docvars.reset_index(drop=True), tmp_path_factory.mktemp("stage"),

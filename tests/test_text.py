@@ -7,7 +7,7 @@ import pytest
 
 from analysis import text as T
 from analysis.errors import UsageError
-from analysis.units import ends_mid_sentence
+from analysis.units import ends_mid_sentence, make_units
 
 
 def test_normalize_quotes_dashes_spaces():
@@ -95,18 +95,18 @@ def test_stopwords_fallback_warns(monkeypatch):
 
 
 def test_make_units_ids_and_merge(sg_corpus):
-    units = T.make_units(sg_corpus)
+    units = make_units(sg_corpus)
     anchor = sg_corpus.anchor
     assert units["unit_id"].tolist()[:2] == [f"{anchor}#p1", f"{anchor}#p2"]
     assert units["n_tokens"].sum() == T.count_words(sg_corpus.texts[anchor])
-    merged = T.make_units(sg_corpus, min_tokens=8)
+    merged = make_units(sg_corpus, min_tokens=8)
     assert len(merged) < len(units)
     assert merged["n_tokens"].sum() == units["n_tokens"].sum()
     assert set(merged["unit_id"]) <= set(units["unit_id"])
     assert (merged["n_tokens"] >= 8).all()
-    docs = T.make_units(sg_corpus, kind="document")
+    docs = make_units(sg_corpus, kind="document")
     assert docs["unit_id"].tolist() == [f"{anchor}#d"]
-    win = T.make_units(sg_corpus, kind="window", window=100)
+    win = make_units(sg_corpus, kind="window", window=100)
     assert win["n_tokens"].iloc[0] >= 95 and len(win) == -(-len(" ".join(T.paragraphs(sg_corpus.texts[anchor])).split()) // 100)
 
 

@@ -9,7 +9,6 @@ import pytest
 from analysis.dtm import build_dtm
 from analysis.errors import MissingColumnsError, UsageError
 from analysis.framing.dictionary import Dictionary, stat_dictionary
-from analysis.text import UNIT_COLUMNS, as_units, make_units
 from analysis.textstats.keyness import stat_fightin_words, stat_keyness
 from analysis.textstats.kwic import (
     stat_collocates,
@@ -20,7 +19,7 @@ from analysis.textstats.kwic import (
 )
 from analysis.textstats.novelty import topic_matrix
 from analysis.textstats.style import stat_style
-from analysis.units import ends_mid_sentence, units_profile, validate_units
+from analysis.units import UNIT_COLUMNS, as_units, ends_mid_sentence, make_units, units_profile, validate_units
 
 
 @pytest.fixture(scope="module")

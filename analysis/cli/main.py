@@ -87,7 +87,7 @@ def corpus_info(
     c = load_corpus_or_exit(corpus, where=where, passages=passages)
     s = c.summary()
     if units:
-        from analysis.text import units_report
+        from analysis.units import units_report
 
         s["units"] = units_report(c, text_settings)
     if "source" in c.docvars.columns and c.docvars["source"].nunique() > 1:
@@ -301,7 +301,7 @@ def frames_sample(
     from analysis.framing.dictionary import DictionaryError
     from analysis.framing import load_frames_dictionary, sample_kwic
     from analysis.run.runner import write_csv
-    from analysis.text import make_units
+    from analysis.units import make_units
 
     if out.exists() and not force:
         console.print(f"[red]error:[/] {out} exists and may hold hand codes; choose another --out or pass --force", markup=False)

@@ -55,9 +55,9 @@ import pandas as pd
 import yaml
 
 from analysis.errors import R2PError, require_columns
-from analysis.text import as_units
 from analysis.tokens import fold_apostrophes, tokenize_spans
 from analysis.tokens import tokens as _words
+from analysis.units import as_units
 
 __all__ = [
     "Dictionary",
@@ -634,7 +634,7 @@ def stat_dictionary(frame: pd.DataFrame, dictionary: Dictionary, text_col: str =
     Parameters
     ----------
     frame : DataFrame or Corpus
-        Units (the canonical input: :func:`analysis.text.make_units`), or any frame
+        Units (the canonical input: :func:`analysis.units.make_units`), or any frame
         with one row per text and ``id_col`` and ``text_col``; a corpus is reshaped
         into paragraph units first.
     dictionary : Dictionary
@@ -659,7 +659,7 @@ def stat_dictionary(frame: pd.DataFrame, dictionary: Dictionary, text_col: str =
     if not isinstance(frame, pd.DataFrame):
         frame = as_units(frame, what="stat_dictionary: units")
     require_columns(frame, [id_col, text_col], what="stat_dictionary: frame",
-                    hint="pass units from analysis.text.make_units(corpus)")
+                    hint="pass units from analysis.units.make_units(corpus)")
     d = dictionary
     keys = list(dict.fromkeys(KEY_SEP.join(k.split(KEY_SEP)[:levels]) if levels else k
                               for k in d.keys))

@@ -156,7 +156,7 @@ def stat_frames(units: pd.DataFrame, dictionary: Dictionary | None = None,
     Parameters
     ----------
     units : DataFrame
-        Units from :func:`analysis.text.make_units` (``unit_id``, ``doc_id``, ``text``).
+        Units from :func:`analysis.units.make_units` (``unit_id``, ``doc_id``, ``text``).
     dictionary : Dictionary, optional
         Defaults to the R2P framing dictionary.
     case_insensitive, nested_scope

@@ -51,7 +51,8 @@ from analysis.run.publish import (DirLock, RunWriteError, Staging, describe_writ
 from analysis.run.tables import read_table, table_path, write_csv
 from analysis.settings import parse_assignments
 from analysis.run.registry import OPTIONAL_STAGES, STAGE_NAMES, settings_class, stage_module
-from analysis.text import TextSettings, make_units
+from analysis.text import TextSettings
+from analysis.units import make_units
 
 __all__ = ["RunContext", "run_pipeline", "resolve_settings", "resolve_anchor", "parse_overrides",
            "write_csv", "read_table", "library_versions", "STAGES"]

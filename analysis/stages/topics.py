@@ -48,7 +48,7 @@ import pandas as pd
 from analysis.dtm import build_dtm
 from analysis.errors import UsageError
 from analysis.settings import StageSettings, ordered, setting
-from analysis.text import make_units
+from analysis.units import make_units
 from analysis.topicmod import (
     TABLE_COLUMNS,
     TopicModel,

@@ -7,7 +7,7 @@
 * :func:`stat_collocations`: adjacent word pairs scored by pointwise mutual
   information and the log-likelihood ratio G2, via NLTK's collocation finder.
 
-One input type: units (:func:`analysis.text.make_units`; a Corpus is reshaped
+One input type: units (:func:`analysis.units.make_units`; a Corpus is reshaped
 into units first, whole documents for the concordance, paragraphs for
 collocations). Words come from the one tokens layer (:mod:`analysis.tokens`):
 runs of letters or digits with internal hyphens/apostrophes
@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import UsageError
-from analysis.text import as_units
 from analysis.tokens import split_words, stopwords, tokens
+from analysis.units import as_units
 
 __all__ = [
     "COLLOCATION_COLUMNS",
@@ -321,7 +321,7 @@ def stat_kwic(units, patterns, window: int = 5, valuetype: str = "glob",
     Parameters
     ----------
     units : DataFrame or Corpus
-        Units from :func:`analysis.text.make_units` (the canonical input; docvars
+        Units from :func:`analysis.units.make_units` (the canonical input; docvars
         are taken from its columns), searched in order; phrases and context stop
         at unit boundaries. A Corpus is reshaped into one unit per available
         document (corpus order), so context runs across paragraphs.
@@ -400,7 +400,7 @@ def stat_collocations(texts, min_count: int = 5, remove_stopwords: bool = True,
     Parameters
     ----------
     texts : DataFrame, Corpus or iterable of str
-        Units (the canonical input: :func:`analysis.text.make_units`, for example
+        Units (the canonical input: :func:`analysis.units.make_units`, for example
         paragraphs); pairs never cross a unit boundary, nor punctuation (a comma or a
         full stop between two words makes them no pair, as in quanteda's
         ``textstat_collocations`` and in NLTK's finder over tokens that keep
@@ -524,7 +524,7 @@ def stat_collocates(texts, nodes, window: int = 5, min_count: int = 3,
     Parameters
     ----------
     texts : DataFrame, Corpus or iterable of str
-        Units (paragraphs, :func:`analysis.text.make_units`; a Corpus is reshaped
+        Units (paragraphs, :func:`analysis.units.make_units`; a Corpus is reshaped
         into paragraph units; a list of strings is taken as the unit texts);
         windows never cross a unit boundary.
     nodes : str or list of str

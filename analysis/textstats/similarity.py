@@ -56,7 +56,7 @@ def unit_counts(units: pd.DataFrame, settings=None, min_df: float = 1,
     need = {"unit_id", "doc_id", "text"}
     missing = need - set(units.columns)
     if missing:
-        raise ValueError(f"units frame lacks columns {sorted(missing)} (see analysis.text.make_units)")
+        raise ValueError(f"units frame lacks columns {sorted(missing)} (see analysis.units.make_units)")
     return build_dtm(units, text_col="text", id_col="unit_id", settings=settings,
                      ngram_range=tuple(ngram_range), min_df=min_df, max_df=max_df)
 
@@ -117,7 +117,7 @@ def stat_similarity_to_anchor(units: pd.DataFrame, docvars: pd.DataFrame, anchor
     ----------
     units : DataFrame
         Paragraph units (``unit_id``, ``doc_id``, ``text``), as from
-        :func:`analysis.text.make_units`; a document's vector is the sum of its units.
+        :func:`analysis.units.make_units`; a document's vector is the sum of its units.
     docvars : DataFrame
         One row per document (``doc_id``, ``year``, ``speaker``...), output order.
     anchor : str

@@ -5,7 +5,7 @@ Per document: running words, types, TTR, MATTR (Covington & McFall 2010), MTLD
 Flesch-Kincaid grade (with the rule-based syllable counter :func:`count_syllables`),
 and the shares of first person singular and plural pronouns among running words.
 
-One input type: units (:func:`analysis.text.make_units`); the units of a document
+One input type: units (:func:`analysis.units.make_units`); the units of a document
 are rejoined as its paragraphs, and a Corpus is reshaped into paragraph units
 first. Words come from the one tokens layer (:func:`analysis.tokens.tokens`).
 """
@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 
 from analysis.stats.parallel import chunks, pmap
-from analysis.text import as_units, sentence_tokenizer, sentences
+from analysis.text import sentence_tokenizer, sentences
 from analysis.tokens import tokens, word_regex
+from analysis.units import as_units
 
 __all__ = [
     "FIRST_PERSON_PLURAL",
@@ -337,7 +338,7 @@ def stat_style(units, docvars=("date", "year", "speaker"), mattr_window: int = 1
                n_jobs: int | None = 1) -> pd.DataFrame:
     """Style measures for every document of a units frame, docvars attached.
 
-    ``units`` is a units frame (:func:`analysis.text.make_units`; paragraph units
+    ``units`` is a units frame (:func:`analysis.units.make_units`; paragraph units
     keep the paragraph breaks that sentence splitting uses) or a Corpus, reshaped
     into paragraph units of its available documents. Docvars come from the unit
     columns. One Punkt sentence model is used for the whole corpus: NLTK's pretrained

@@ -36,7 +36,7 @@ def merge_short_units(units: pd.DataFrame, matrix, min_tokens: int = 10):
     ----------
     units : DataFrame
         Rows aligned with ``matrix``; needs ``unit_id`` and ``doc_id`` and should be
-        sorted by document and position (as ``analysis.text.make_units`` returns).
+        sorted by document and position (as ``analysis.units.make_units`` returns).
     matrix : sparse matrix (units x terms)
         Counts of the tokens the model will see.
     min_tokens : int
@@ -49,7 +49,7 @@ def merge_short_units(units: pd.DataFrame, matrix, min_tokens: int = 10):
     matrix : csr_matrix
         Counts of the merged units.
     """
-    require_columns(units, ("unit_id", "doc_id"), what="units", hint="build them with analysis.text.make_units")
+    require_columns(units, ("unit_id", "doc_id"), what="units", hint="build them with analysis.units.make_units")
     M = sp.csr_matrix(matrix)
     if M.shape[0] != len(units):
         raise ValueError(f"units has {len(units)} rows but the matrix has {M.shape[0]}")
