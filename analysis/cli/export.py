@@ -34,14 +34,11 @@ def register(app: typer.Typer, console, out_console) -> None:
         --to csv writes every table as CSV for spreadsheets (UTF-8 with BOM). A text or docvar such as
         =HYPERLINK(...) or +cmd|... is exported verbatim unless --escape-formulas is given.
         """
-        from analysis.errors import UsageError
+        from analysis.cli.options import cli_errors
         from analysis.export import export_run
 
-        try:
+        with cli_errors(out=console, label="error"):
             paths = export_run(out, to, dest, level=level, formula_escape=escape_formulas)
-        except UsageError as e:
-            console.print(f"[red]error:[/] {e}")
-            raise typer.Exit(2)
         for p in paths:
             out_console.print(str(p))
         console.print(f"wrote {len(paths)} files to {paths[0].parent}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 
 from analysis.acquire.fetch import FetchResult, accept_new, fetch_corpus, load_config, resolve_corpus_dir
+from analysis.cli.options import report_error
 
 __all__ = ["dataverse_command", "fetch_command"]
 
@@ -46,16 +47,14 @@ def fetch_command(corpus: str = "sg-r2p", only: list[str] | None = None, force: 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from analysis.manifest import ManifestError
-
     console = console or Console(stderr=True)
     out_console = out_console or Console()
     try:
         cdir = resolve_corpus_dir(corpus)
         cfg = load_config(cdir, path=config)
-    except (FileNotFoundError, ValueError) as exc:
-        console.print(f"error: {exc}", markup=False, highlight=False)
-        return 2
+    except Exception as exc:  # noqa: BLE001 (re-raised unless mapped); a missing folder, a bad config: usage
+        return report_error(exc, also=(((FileNotFoundError, ValueError), 2),), out=console, label="error",
+                            plain=True)
     styles = {"fetched": "green", "unchanged": "green", "changed": "yellow", "failed": "red",
               "planned": "cyan", "present": "dim", "bundled": "dim"}
     try:
@@ -83,9 +82,8 @@ def fetch_command(corpus: str = "sg-r2p", only: list[str] | None = None, force: 
 
                 rep = fetch_corpus(cdir, only=only, force=force, plan=False, config=cfg,
                                    on_start=on_start, on_result=on_result)
-    except (ValueError, RuntimeError, ManifestError) as exc:
-        console.print(f"error: {exc}", markup=False, highlight=False)
-        return 2
+    except Exception as exc:  # noqa: BLE001 (re-raised unless mapped); unknown --only id, bad lock, busy folder
+        return report_error(exc, also=(((ValueError, RuntimeError), 2),), out=console, label="error", plain=True)
     if report_csv:
         rep.to_frame().to_csv(report_csv, index=False)
     if plan:
@@ -137,9 +135,8 @@ def dataverse_command(corpus: str, version: str | None = None, server: str | Non
                                TransferSpeedColumn)
     from rich.table import Table
 
-    from analysis.acquire.dataverse import DATAVERSE_LOCK, DEFAULT_SERVER, DataverseError, fetch_dataset
+    from analysis.acquire.dataverse import DATAVERSE_LOCK, DEFAULT_SERVER, fetch_dataset
     from analysis.acquire.sources import load_config
-    from analysis.errors import UsageError
 
     console = console or Console(stderr=True)
     out_console = out_console or Console()
@@ -153,9 +150,8 @@ def dataverse_command(corpus: str, version: str | None = None, server: str | Non
         return 2
     try:
         cfg = load_config(path=config)
-    except ValueError as exc:
-        console.print(f"error: {exc}", markup=False, highlight=False)
-        return 2
+    except Exception as exc:  # noqa: BLE001 (re-raised unless mapped)
+        return report_error(exc, also=((ValueError, 2),), out=console, label="error", plain=True)
     kw = dict(name=corpus, version=version, server=server or DEFAULT_SERVER, only=only, plan=plan, force=force,
               unpack=unpack, config=cfg)
     try:
@@ -173,15 +169,8 @@ def dataverse_command(corpus: str, version: str | None = None, server: str | Non
                     bar.advance(tasks["t"], k)
 
                 rep = fetch_dataset(**kw, on_file=on_file, on_bytes=on_bytes)
-    except UsageError as exc:
-        console.print(f"error: {exc}", markup=False, highlight=False)
-        return 2
-    except RuntimeError as exc:  # another fetch runs on the folder
-        console.print(f"error: {exc}", markup=False, highlight=False)
-        return 2
-    except DataverseError as exc:
-        console.print(f"error: {exc}", markup=False, highlight=False)
-        return 1
+    except Exception as exc:  # noqa: BLE001 (re-raised unless mapped); RuntimeError: another fetch runs on the folder
+        return report_error(exc, also=((RuntimeError, 2),), out=console, label="error", plain=True)
     ds = rep.dataset
     where = f"{ds.doi} version {rep.version_number or ds.version}"
     if report_csv:

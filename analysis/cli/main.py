@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 
 from analysis._version import __version__
-from analysis.cli.options import (CORPUS_HELP, DATA_DIR_HELP, PASSAGES_HELP, WHERE_HELP, console,
+from analysis.cli.options import (CORPUS_HELP, DATA_DIR_HELP, PASSAGES_HELP, WHERE_HELP, cli_errors, console,
                                   load_corpus_or_exit, out_console, use_data_dir as _use_data_dir)
 from analysis.corpus import BUILTIN_CORPORA, corpus_dir
 
@@ -70,8 +70,6 @@ def corpus_info(
     (analysis.units.ends_mid_sentence) and the layout artefacts removed or joined
     (page numbers, UN job numbers, running heads, line breaks joined, sentence groups).
     """
-    from analysis.cli.options import cli_errors
-
     _use_data_dir(data_dir)
     with cli_errors():
         from analysis.settings import parse_assignments
@@ -265,14 +263,10 @@ def frames_list(
     dictionary: Optional[Path] = typer.Option(None, "--dictionary", "-d", help="A .yml or LIWC .dic dictionary (default corpus/dictionaries/r2p_frames.yml)."),
 ) -> None:
     """List the frames of a dictionary with their number of entries and sources."""
-    from analysis.framing.dictionary import DictionaryError
     from analysis.framing.frames import load_frames_dictionary
 
-    try:
+    with cli_errors():
         d = load_frames_dictionary(dictionary)
-    except DictionaryError as e:
-        console.print(f"[red]error:[/] {e}", markup=False)
-        raise typer.Exit(1)
     t = Table(title=str(d.name))
     for c in ("frame", "entries", "exclusions", "source"):
         t.add_column(c, overflow="fold")
@@ -298,7 +292,6 @@ def frames_sample(
     Code each row's 'relevant' column as 1 (the passage expresses the frame) or
     0 (false positive), then run `r2p frames validate OUT`.
     """
-    from analysis.framing.dictionary import DictionaryError
     from analysis.framing import load_frames_dictionary, sample_kwic
     from analysis.run.runner import write_csv
     from analysis.units import make_units
@@ -306,14 +299,11 @@ def frames_sample(
     if out.exists() and not force:
         console.print(f"[red]error:[/] {out} exists and may hold hand codes; choose another --out or pass --force", markup=False)
         raise typer.Exit(1)
-    try:
+    with cli_errors(also=((KeyError, 1),)):  # sample_kwic: an unknown frame or strata column
         d = load_frames_dictionary(dictionary)
         units = make_units(_load(corpus).available())
         s = sample_kwic(units, d, n_per_frame=n, window=window,
                         strata=None if strata.lower() == "none" else strata, seed=seed, frames=frame)
-    except (DictionaryError, KeyError) as e:
-        console.print(f"[red]error:[/] {e}", markup=False)
-        raise typer.Exit(1)
     write_csv(s, out)
     t = Table(title=f"KWIC sample: {len(s)} matches from {units['doc_id'].nunique()} documents")
     t.add_column("frame")
@@ -334,11 +324,8 @@ def frames_validate(
     from analysis.framing import validate_coding
     from analysis.run.runner import write_csv
 
-    try:
+    with cli_errors(also=((ValueError, 1),)):  # a coded file without its columns
         res = validate_coding(coded, alpha=alpha)
-    except (FileNotFoundError, ValueError) as e:
-        console.print(f"[red]error:[/] {e}", markup=False)
-        raise typer.Exit(1)
     t = Table(title=f"precision per frame ({100 * (1 - alpha):g}% Wilson intervals)")
     for c in ("frame", "coded", "relevant", "precision", "interval", "uncoded"):
         t.add_column(c, justify="left" if c == "frame" else "right")
@@ -376,11 +363,8 @@ def figures_cmd(
     """Draw the figures again from OUT/tables without recomputing any stage."""
     from analysis.stages.figures import redraw
 
-    try:
+    with cli_errors(also=((ValueError, 1),)):  # a bad --formats
         index = redraw(out, formats=formats, reuse=not force, log=lambda m: console.print(m))
-    except (FileNotFoundError, ValueError) as e:
-        console.print(f"[red]error:[/] {e}")
-        raise typer.Exit(1)
     drawn = int((index["status"] == "drawn").sum())
     out_console.print(f"{drawn} figures in {out / 'figures'}; {len(index) - drawn} skipped (see tables/figure_index.csv)")
     if (index["status"] == "failed").any():

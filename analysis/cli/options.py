@@ -2,22 +2,30 @@
 
 Exit codes: 0 ok; 1 problems found (a corpus or dictionary that cannot be read,
 failed stages, failed fetches); 2 usage errors (unknown setting, stage or
-column, bad value). :func:`cli_errors` maps exceptions to them, so no command
-ends in a traceback.
+column, bad value). Errors are mapped in one place, keyed on the package's one
+exception base :class:`analysis.errors.R2PError`: :func:`error_exit_code` gives an
+exception's code (:func:`analysis.errors.exit_code` for the package's own: a
+``UsageError`` 2, any other ``R2PError`` 1; :data:`OTHER_ERRORS` for a few from
+Python), :func:`report_error` prints it, and :func:`cli_errors` wraps a command's
+work in both, so no command ends in a traceback. A command may name, in ``also``,
+further exceptions from outside the package it expects (a plain ``ValueError`` of a
+file it reads, ``ImportError`` of an optional extra) with their codes; the package's
+own exceptions always follow the convention.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, List, Optional
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-__all__ = ["console", "out_console", "CORPUS_HELP", "cli_errors", "load_corpus_or_exit", "corpus_option",
+__all__ = ["console", "out_console", "CORPUS_HELP", "OTHER_ERRORS", "cli_errors", "error_exit_code", "report_error", "load_corpus_or_exit", "corpus_option",
            "where_option", "passages_option", "passage_unit_option", "passage_window_option", "reshaping",
            "out_option", "seed_option", "set_option", "anchor_option", "no_cache_option", "cache_dir_option",
            "quiet_option", "threads_option",
@@ -67,36 +75,60 @@ def data_dir_option():
     return typer.Option(None, "--data-dir", help=DATA_DIR_HELP)
 
 
-def _usage_types():
-    from analysis.errors import UsageError
+#: exceptions from outside the package that every command reports without a traceback, with their exit codes
+OTHER_ERRORS: tuple = ((re.error, 2), (FileNotFoundError, 1), (PermissionError, 1))
 
-    return (UsageError, re.error)
+#: ``also`` of a command: ``((exception type or tuple of types, exit code), ...)``
+Also = Sequence[tuple[Any, int]]
 
 
-def _problem_types():
-    from analysis.corpus import CorpusError
-    from analysis.framing.dictionary import DictionaryError
-    from analysis.manifest import ManifestError
-    from analysis.run.publish import RunWriteError
-    from analysis.stats.parallel import SchedulerError
+def error_exit_code(exc: BaseException, also: Also = ()) -> int | None:
+    """The exit code of ``exc``, or None when the command line does not expect it (a bug: a traceback).
 
-    return (CorpusError, DictionaryError, ManifestError, SchedulerError, RunWriteError, FileNotFoundError,
-            PermissionError)
+    The package's exceptions (:class:`analysis.errors.R2PError`) follow
+    :func:`analysis.errors.exit_code` (2 usage, 1 problem); then the command's
+    ``also``; then :data:`OTHER_ERRORS`.
+    """
+    from analysis.errors import R2PError, exit_code
+
+    if isinstance(exc, R2PError):
+        return exit_code(exc)
+    for types, code in (*also, *OTHER_ERRORS):
+        if isinstance(exc, types):
+            return code
+    return None
+
+
+def report_error(exc: BaseException, also: Also = (), out: Console | None = None, label: str | None = None,
+                 plain: bool = False) -> int:
+    """Print ``exc`` as ``usage: ...`` (exit 2) or ``error: ...`` (exit 1) and return its exit code.
+
+    ``label`` replaces both words; ``plain`` prints without colour (the fetch
+    commands' style). An exception :func:`error_exit_code` does not map is raised again.
+    """
+    code = error_exit_code(exc, also)
+    if code is None:
+        raise exc
+    out = out or console
+    label = label or ("usage" if code == 2 else "error")
+    if plain:
+        out.print(f"{label}: {exc}", markup=False, highlight=False)
+    else:
+        out.print(f"[red]{label}:[/] {escape(str(exc))}")
+    return code
 
 
 @contextmanager
-def cli_errors():
-    """Map the package's exceptions to messages and exit codes (2 usage, 1 problem)."""
+def cli_errors(also: Also = (), out: Console | None = None, label: str | None = None, plain: bool = False):
+    """Map the exceptions of the block to a message and an exit code (:func:`report_error`, ``typer.Exit``)."""
     try:
         yield
     except typer.Exit:
         raise
-    except _usage_types() as e:
-        console.print(f"[red]usage:[/] {escape(str(e))}")
-        raise typer.Exit(2) from None
-    except _problem_types() as e:
-        console.print(f"[red]error:[/] {escape(str(e))}")
-        raise typer.Exit(1) from None
+    except Exception as e:
+        if error_exit_code(e, also) is None:
+            raise
+        raise typer.Exit(report_error(e, also, out, label, plain)) from None
 
 
 def check_out_dir(out: Path, option: str = "--out") -> Path:

@@ -28,10 +28,12 @@ def register(app: typer.Typer, console, out_console) -> None:
         provenance (corpus hash, seed, settings, versions) in the footer. Open the file in
         any browser. Needs the report extra: pip install 'r2p-analysis[report]'.
         """
+        from analysis.cli.options import cli_errors
         from analysis.errors import UsageError
         from analysis.settings import parse_assignments
 
-        try:
+        # the report extra may be missing: ImportError exits 1
+        with cli_errors(also=((ImportError, 1),), out=console, label="error"):
             groups = parse_assignments(sets)
             unknown = sorted(set(groups) - {"report"})
             if unknown:
@@ -39,11 +41,5 @@ def register(app: typer.Typer, console, out_console) -> None:
             from analysis.stages.report import report_from_folder
 
             path = report_from_folder(out, groups.get("report"), log=console.print)
-        except UsageError as e:
-            console.print(f"[red]error:[/] {e}")
-            raise typer.Exit(2)
-        except ImportError as e:
-            console.print(f"[red]error:[/] {e}")
-            raise typer.Exit(1)
         out_console.print(str(path))
         console.print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB); open it in a browser")
