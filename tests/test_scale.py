@@ -199,7 +199,7 @@ def test_an_interrupted_k_scan_resumes_from_the_cached_fits(tiny, tmp_path, monk
     """The fourth K-scan task fails (as if the run were killed); the next run reads the three done."""
     from analysis.run import context as context_mod
 
-    ov = {"topics": FAST["topics"]}
+    ov = {"topics": {**FAST["topics"], "scan_models": "all"}}  # both models scanned over K
     real, calls = context_mod._apply, []
 
     def dying(fn, args, kwargs):
