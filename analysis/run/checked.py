@@ -37,7 +37,7 @@ from typing import BinaryIO, Callable, Iterator
 
 from analysis.errors import R2PError
 
-__all__ = ["MAGIC", "HEADER_SIZE", "CorruptEntry", "write_checked", "open_checked", "check_file", "unique_tmp"]
+__all__ = ["MAGIC", "HEADER_SIZE", "CorruptEntry", "write_checked", "open_checked", "check_file", "unique_tmp", "replacing"]
 
 MAGIC = b"R2PCHK1\n"
 HEADER_SIZE = len(MAGIC) + 32 + 8
@@ -74,6 +74,29 @@ class _HashingWriter:
         return self.f.write(mv)
 
 
+@contextmanager
+def replacing(path: str | os.PathLike) -> Iterator[Path]:
+    """A unique temporary name beside ``path``, renamed over it when the block ends.
+
+    If the block fails, the temporary file is removed and ``path`` is as it was; an
+    ``OSError`` (a full disk says nothing else) names ``path``, not its temporary name.
+    Every file the run layer writes (cache entries, tables) goes through here.
+    """
+    path = Path(path)
+    tmp = unique_tmp(path)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException as e:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(e, OSError) and (e.filename is None or str(e.filename) == str(tmp)):
+            e.filename = str(path)
+        raise
+
+
 def write_checked(path: str | os.PathLike, write: Callable[[BinaryIO], None], fsync: bool = False) -> Path:
     """Write a checked file at ``path``: ``write(f)`` writes the payload to the file object ``f``.
 
@@ -83,26 +106,15 @@ def write_checked(path: str | os.PathLike, write: Callable[[BinaryIO], None], fs
     then as it was.
     """
     path = Path(path)
-    tmp = unique_tmp(path)
-    try:
-        with open(tmp, "wb") as f:
-            f.write(b"\0" * HEADER_SIZE)
-            w = _HashingWriter(f)
-            write(w)
-            f.seek(0)
-            f.write(MAGIC + w.h.digest() + struct.pack(">Q", w.n))
-            f.flush()
-            if fsync:
-                os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(e, OSError) and e.filename is None:  # name the entry (a full disk says nothing else)
-            e.filename = str(path)
-        raise
+    with replacing(path) as tmp, open(tmp, "wb") as f:
+        f.write(b"\0" * HEADER_SIZE)
+        w = _HashingWriter(f)
+        write(w)
+        f.seek(0)
+        f.write(MAGIC + w.h.digest() + struct.pack(">Q", w.n))
+        f.flush()
+        if fsync:
+            os.fsync(f.fileno())
     return path
 
 

@@ -21,14 +21,12 @@ row groups are fixed in size.
 
 from __future__ import annotations
 
-import os
-from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 
 from analysis.reshape import plain_strings
-from analysis.run.checked import unique_tmp
+from analysis.run.checked import replacing as _replacing
 
 __all__ = ["write_csv", "write_parquet", "write_formats", "read_table", "table_path", "table_formats",
            "STRING_COLUMNS", "TABLE_FORMATS", "UNIT_TABLES", "PARQUET_MIN_ROWS", "TABLE_EXTENSIONS"]
@@ -74,23 +72,6 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
     with _replacing(path) as tmp:
         df.to_csv(tmp, index=False, float_format="%.10g", lineterminator="\n")
     return path
-
-
-@contextmanager
-def _replacing(path: Path):
-    """A unique temporary name beside ``path``, renamed over it when the block ends, removed if it fails."""
-    tmp = unique_tmp(path)
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    except BaseException as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(e, OSError) and (e.filename is None or str(e.filename) == str(tmp)):
-            e.filename = str(path)  # the table, not its temporary name
-        raise
 
 
 def _arrow_table(df: pd.DataFrame):
