@@ -126,6 +126,10 @@ class RunContext:
         The ``run`` group: table format, workers and Dask scheduler (never part of a cache key).
     out : Path
         The output folder as published (``OUT``): what earlier runs left is read from here.
+    study : Profile
+        The study this run applies (:class:`analysis.profiles.Profile`: anchor, comparisons,
+        dictionaries, patterns, indices, seed), resolved once by the runner; steps read the
+        study from here, never by importing a profile.
     staging : Path or None
         Where this run writes (:class:`analysis.run.publish.Staging`), published in ``OUT``
         when the run completes; None writes into ``out`` directly. Stages write through
@@ -161,6 +165,7 @@ class RunContext:
     #: the stage's memory sampler (:class:`analysis.run.memory.RssSampler`), set by the runner
     memory: Any = field(default=None, repr=False)
     staging: Path | None = None
+    study: Any = None
     _fingerprint: str | None = None
     _memo: dict[int, tuple[Any, str]] = field(default_factory=dict, repr=False)
     _dtms: dict[str, Any] = field(default_factory=dict, repr=False)

@@ -41,6 +41,7 @@ from analysis._version import __version__
 from analysis.annotations import corpus_strip_annotations
 from analysis.corpus import Corpus, load_corpus
 from analysis.errors import UsageError, closest
+from analysis.profiles import get_profile
 from analysis.reshape import load_corpora
 from analysis.run.cache import Cache
 from analysis.run.context import RunContext, StageInfo
@@ -275,7 +276,7 @@ def run_pipeline(
             anchor_id, anchor_source = resolve_anchor(avail, anchor, recorded_anchor)
             ctx = RunContext(corpus=avail, full_corpus=full, out=out, seed=int(seed), text=text, anchor=anchor_id,
                              settings=cfgs, cache=cache, verbose=verbose, annotations=annotations, run=run_cfg,
-                             staging=staging.path)
+                             staging=staging.path, study=get_profile())
             ctx._fingerprint = avail.fingerprint()
             for n in [*recovered, *notes]:
                 ctx.log(n)
