@@ -15,6 +15,7 @@ import matplotlib
 import os
 import pandas as pd
 import re
+from analysis.run.catalog import Column, Table
 from analysis.run.hashing import fingerprint
 from analysis.settings import StageSettings, setting
 from analysis.plots.save import (FORMATS, STYLE_PATH, _clean_json, package_version, save_figure)
@@ -29,6 +30,7 @@ CROSS_YEAR = {
     "similarity_source_years",
 }
 
+#: the columns of ``figure_index`` (declared in TABLES below)
 FIGURE_INDEX_COLUMNS = ["figure", "plot", "source_tables", "status", "message"]
 
 
@@ -298,7 +300,18 @@ FIGURE_TABLES = ("documents", "similarity_to_anchor", "similarity_source_years",
 
 NAME = "figures"
 VERSION = "4"
-PRODUCES = ("figure_index",)
+TABLES = (
+    Table("figure_index", "one row per figure of the set", (
+        Column("figure", "str", "The figure's name (its file stem under `OUT/figures/`)."),
+        Column("plot", "str", "The plot function of analysis.plots that draws it."),
+        Column("source_tables", "str", "The tables it is drawn from, comma-separated."),
+        Column("status", "str", "`drawn`, `skipped` (its tables are missing or empty, or too few dated "
+               "documents) or `failed`."),
+        Column("message", "str", "Why it was skipped or failed; empty when drawn.", nullable=True),
+    ), "Every figure of the set and whether it was drawn (figures are written as PDF, PNG and SVG with their "
+       "data CSV and JSON sidecar)."),
+)
+PRODUCES = tuple(t.name for t in TABLES)
 CONSUMES = tuple(f"table:{t}" for t in FIGURE_TABLES)
 
 

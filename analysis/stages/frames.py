@@ -32,15 +32,140 @@ from analysis.framing import (
 )
 from analysis.framing.frames import concat_frames
 from analysis.framing.indices import index_frames
-from analysis.framing.rates import SOURCE_YEAR_COLUMNS
 from analysis.reshape import source_groups
+from analysis.run.catalog import (
+    CI_HIGH,
+    CI_LOW,
+    DATE,
+    DOC_ID,
+    SPEAKER,
+    UNIT_ID,
+    YEAR,
+    Column,
+    Table,
+    empty_table,
+)
 from analysis.settings import StageSettings, setting
 
 NAME = "frames"
 VERSION = "5"
-PRODUCES = ("frames_units", "frames_docs", "frames_years", "frames_source_years", "frame_indices", "frame_changepoints",
-            "anchor_frame_profile", "stance_units", "stance_docs", "stance_years", "sentiment_units",
-            "sentiment_years", "frame_passages")
+_DV = (DATE.but(optional=True), YEAR.but(optional=True), SPEAKER.but(optional=True))
+_LEVEL = Column("level", "int", "Level of the frame in the dictionary: 1 = a family (top-level key), 2 = a frame "
+                "within a family.")
+_FAMILY = Column("family", "str", "The frame's family (its top-level dictionary key).")
+
+
+def _rate_tables(kind: str, what: str) -> tuple[Table, ...]:
+    """``<kind>_units``, ``<kind>_docs``, ``<kind>_years``: the same columns for frames and stance."""
+    frame = Column("frame", "str", f"The {what} (a dictionary key, `family/key` below a family).")
+    counts = (Column("matches", "int", "Dictionary matches (tokens counted once per key, `frames.nested_scope`)."),
+              Column("tokens", "int", "Running words."))
+    return (
+        Table(f"{kind}_units", f"one row per paragraph and {what}", (
+            UNIT_ID, DOC_ID, frame, *counts,
+            Column("rate_per_1000", "float", "matches per 1,000 running words of the paragraph.", nullable=True),
+            _LEVEL, _FAMILY, *_DV,
+        ), f"Matches of the {what} dictionary in each paragraph, zeros included unless "
+           "`frames.units_zeros=false`."),
+        Table(f"{kind}_docs", f"one row per document and {what}", (
+            DOC_ID, frame, *counts,
+            Column("rate_per_1000", "float", "matches per 1,000 running words of the document.", nullable=True),
+            CI_LOW.but(description="Lower end of the bootstrap interval of the rate (over paragraphs, or documents "
+                       "with `frames.cluster=doc_id`)."),
+            CI_HIGH.but(description="Upper end of the bootstrap interval of the rate."),
+            Column("n_units", "int", "Paragraphs of the document."),
+            _LEVEL, _FAMILY, *_DV,
+        ), f"Rates of the {what} dictionary per document, with bootstrap intervals."),
+        Table(f"{kind}_years", f"one row per year and {what}", _year_columns(frame),
+              f"Rates of the {what} dictionary per year, with bootstrap intervals."),
+    )
+
+
+def _year_columns(frame: Column) -> tuple[Column, ...]:
+    return (
+        frame, YEAR.but(description="Year.", nullable=False),
+        Column("rate", "float", "matches per 1,000 running words of the year.", nullable=True),
+        CI_LOW.but(description="Lower end of the bootstrap interval of the rate (`frames.n_boot`, `frames.ci`)."),
+        CI_HIGH.but(description="Upper end of the bootstrap interval of the rate."),
+        Column("matches", "int", "Dictionary matches in the year."),
+        Column("tokens", "int", "Running words of the year."),
+        Column("n_units", "int", "Paragraphs of the year."),
+        Column("n_docs", "int", "Documents of the year."),
+        _LEVEL, _FAMILY,
+    )
+
+
+_FRAME = Column("frame", "str", "The frame (a dictionary key, `family/key` below a family).")
+TABLES = (
+    *_rate_tables("frames", "frame"),
+    Table("frames_source_years", "one row per source, year and frame", (
+        Column("source", "str", "The source (corpus) of the documents."), *_year_columns(_FRAME),
+    ), "`frames_years` of each source alone, for a corpus of several sources (`--corpus A+B`); empty with one "
+       "source."),
+    Table("frame_indices", "one row per index and year (level `year`) or document (level `doc`)", (
+        Column("level", "str", "`year` or `doc`: what the row aggregates."),
+        YEAR.but(description="Year (rows of level `year`)."),
+        DOC_ID.but(description="Document identifier (rows of level `doc`).", nullable=True),
+        Column("index", "str", "The index, e.g. `prevention_response_balance` ((P - R) / (P + R)), "
+               "`pillar_one_share`, `sovereignty_as_responsibility_share`."),
+        Column("value", "float", "The index's value; NaN where the denominator is 0.", nullable=True),
+        CI_LOW, CI_HIGH,
+        Column("denominator", "int", "Matches in the index's denominator."),
+    ), "Indices derived from the frame and stance rates (the study's indices)."),
+    Table("frame_changepoints", "one row per change point of a frame's yearly rate", (
+        _FRAME,
+        Column("changepoint_year", "int", "First year of the new level."),
+        Column("last_year_before", "int", "Last year before the change."),
+        Column("mean_before", "float", "Mean yearly rate in the segment before."),
+        Column("mean_after", "float", "Mean yearly rate in the segment after."),
+        Column("shift", "float", "mean_after - mean_before."),
+        Column("n_years", "int", "Observed years of the frame's series."),
+        Column("method", "str", "Change-point search (`frames.changepoint_method`: pelt, binseg, dynp)."),
+        Column("model", "str", "Cost model of the segmentation (l2)."),
+        Column("penalty", "float", "The penalty used (calibrated by permutation, mbic, bic or given).",
+               nullable=True),
+    ), "Change points of each frame's yearly rate (penalised l2 segmentation); empty with too few years."),
+    Table("anchor_frame_profile", "one row per paragraph of the anchor and frame", (
+        UNIT_ID, DOC_ID,
+        Column("position", "int", "Position of the paragraph in the anchor, 0-based."),
+        _FRAME, _LEVEL, _FAMILY,
+        Column("matches", "int", "Dictionary matches in the paragraph."),
+        Column("tokens", "int", "Running words of the paragraph."),
+        Column("rate_per_1000", "float", "matches per 1,000 running words.", nullable=True),
+        Column("excerpt", "str", "The beginning of the paragraph's text."),
+    ), "The anchor speech paragraph by paragraph with its frames; empty without an anchor."),
+    *_rate_tables("stance", "stance category"),
+    Table("sentiment_units", "one row per paragraph", (
+        UNIT_ID, DOC_ID,
+        Column("neg", "float", "VADER negative share (Hutto & Gilbert 2014, NLTK's lexicon)."),
+        Column("neu", "float", "VADER neutral share."),
+        Column("pos", "float", "VADER positive share."),
+        Column("compound", "float", "VADER compound score, in [-1, 1]."),
+        *_DV,
+    ), "VADER sentiment of each paragraph (not written with `frames.sentiment=false`)."),
+    Table("sentiment_years", "one row per year", (
+        YEAR.but(description="Year.", nullable=False),
+        Column("compound", "float", "Mean compound score of the year's paragraphs."),
+        CI_LOW, CI_HIGH,
+        Column("share_positive", "float", "Share of paragraphs with compound >= 0.05."),
+        Column("share_negative", "float", "Share of paragraphs with compound <= -0.05."),
+        Column("n_units", "int", "Paragraphs of the year."),
+        Column("n_docs", "int", "Documents of the year."),
+    ), "Yearly mean sentiment with bootstrap intervals (not written with `frames.sentiment=false`)."),
+    Table("frame_passages", "one row per matched passage", (
+        _FRAME, _FAMILY,
+        Column("entry", "str", "The dictionary entry that matched."),
+        DOC_ID, UNIT_ID, YEAR,
+        Column("start", "int", "Character offset of the match in the paragraph text."),
+        Column("end", "int", "Character offset of the end of the match."),
+        Column("left", "str", "Text before the match."),
+        Column("keyword", "str", "The matched text."),
+        Column("right", "str", "Text after the match."),
+        Column("anchor", "bool", "The passage is in the anchor (every anchor match is kept)."),
+    ), "`frames.passages_per_year` matched passages per frame family and year, spread over documents, and every "
+       "match in the anchor."),
+)
+PRODUCES = tuple(t.name for t in TABLES)
 CONSUMES = ()
 
 
@@ -101,7 +226,7 @@ def run(ctx, cfg: Settings) -> None:
                 frame_years = res
     groups = source_groups(ctx.corpus)
     if groups is None:
-        by_source = pd.DataFrame(columns=SOURCE_YEAR_COLUMNS)
+        by_source = empty_table("frames_source_years")
     else:
         by_source = ctx.call(stat_rates_by, fu, groups, by="year", name="source", n_boot=cfg.n_boot, ci=cfg.ci,
                              cluster=cluster, seed=seed)

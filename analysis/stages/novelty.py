@@ -6,14 +6,34 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-import pandas as pd
-
+from analysis.run.catalog import DATE, DOC_ID, SPEAKER, YEAR, Column, Table, empty_table
 from analysis.settings import StageSettings, setting
-from analysis.textstats.novelty import TOPIC_SIMILARITY_COLUMNS, stat_novelty, stat_topic_similarity_to_anchor
+from analysis.textstats.novelty import stat_novelty, stat_topic_similarity_to_anchor
 
 NAME = "novelty"
 VERSION = "2"
-PRODUCES = ("novelty", "topic_similarity_to_anchor")
+TABLES = (
+    Table("novelty", "one row per document with text, in time order", (
+        DOC_ID, DATE, YEAR, SPEAKER,
+        Column("position", "int", "Rank of the document in time, 0-based."),
+        Column("novelty", "float", "N_w(j) = mean over d=1..w of KL(s_j || s_{j-d}), in bits; NaN where fewer "
+               "than w documents precede.", nullable=True),
+        Column("transience", "float", "T_w(j) = mean over d=1..w of KL(s_j || s_{j+d}), in bits; NaN where fewer "
+               "than w documents follow.", nullable=True),
+        Column("resonance", "float", "novelty - transience.", nullable=True),
+        Column("window", "int", "The window w (`novelty.window`)."),
+        Column("basis", "str", "`topics` (the document topic mixtures of `document_topics`) or `terms` "
+               "(smoothed unigram distributions)."),
+    ), "Novelty, transience and resonance of each document (Barron et al. 2018); empty with fewer than "
+       "window + 1 documents."),
+    Table("topic_similarity_to_anchor", "one row per document with text", (
+        DOC_ID, YEAR, SPEAKER,
+        Column("js_divergence", "float", "Jensen-Shannon divergence of the document's topic mixture from the "
+               "anchor's (Lin 1991; bits, in [0, 1])."),
+        Column("js_distance", "float", "Square root of js_divergence, a metric (Endres & Schindelin 2003)."),
+    ), "How far each document's topic mixture is from the anchor's; empty when no topic model ran."),
+)
+PRODUCES = tuple(t.name for t in TABLES)
 CONSUMES = ("table:document_topics",)
 
 
@@ -56,5 +76,5 @@ def run(ctx, cfg: Settings) -> None:
     else:
         if topics is None:
             ctx.log("novelty: no topic model in this run; topic_similarity_to_anchor.csv is empty")
-        js = pd.DataFrame(columns=TOPIC_SIMILARITY_COLUMNS)
+        js = empty_table("topic_similarity_to_anchor")
     ctx.write_table("topic_similarity_to_anchor", js)

@@ -16,6 +16,7 @@ from typing import ClassVar
 
 import pandas as pd
 
+from analysis.run.catalog import Column, Table, empty_table
 from analysis.settings import StageSettings, setting
 
 NAME = "report"
@@ -24,9 +25,18 @@ VERSION = "1"
 REPORT_TABLES = ("documents", "units", "similarity_to_anchor", "similarity_paragraphs", "fightin_words",
                  "keyness", "term_kwic", "topic_terms", "topic_prevalence", "topic_labels", "topic_examples",
                  "frames_years", "frame_changepoints", "frame_passages")
-PRODUCES = ("report_index",)
+TABLES = (
+    Table("report_index", "one row per view of the report page", (
+        Column("view", "str", "The view of the page (overview, similarity, terms, topics, frames, anchor)."),
+        Column("status", "str", "`drawn`, or `note` when the view shows a note instead (its data is missing)."),
+        Column("note", "str", "Why the view could not be drawn; empty when drawn.", nullable=True),
+        Column("path", "str", "The page, relative to OUT (`report/index.html`)."),
+        Column("bytes", "int", "Size of the page in bytes."),
+    ), "The views of the interactive report (`OUT/report/index.html`) and whether each could be drawn."),
+)
+PRODUCES = tuple(t.name for t in TABLES)
 CONSUMES = tuple(f"table:{t}" for t in REPORT_TABLES)
-INDEX_COLUMNS = ["view", "status", "note", "path", "bytes"]
+INDEX_COLUMNS = TABLES[0].names
 
 
 @dataclass(frozen=True)
@@ -60,7 +70,7 @@ def run(ctx, cfg: Settings) -> None:
         from analysis.report import write_report
     except ImportError as e:
         ctx.log(f"report: needs the report extra ({e}); pip install 'r2p-analysis[report]'")
-        ctx.write_table("report_index", pd.DataFrame(columns=INDEX_COLUMNS))
+        ctx.write_table("report_index", empty_table("report_index"))
         return
     from analysis.run.runner import library_versions
 

@@ -14,16 +14,39 @@ from typing import ClassVar
 import pandas as pd
 
 from analysis.errors import UsageError
+from analysis.run.catalog import CI_HIGH, CI_LOW, Column, Table, empty_table
 from analysis.scaling.wordfish import stat_wordfish
 from analysis.scaling.wordscores import stat_wordscores
 from analysis.settings import StageSettings, setting
 
 NAME = "scaling"
 VERSION = "1"
-PRODUCES = ("scaling", "scaling_words")
+TABLES = (
+    Table("scaling", "one row per scaled unit (document, year, speaker or source: `scaling.by`)", (
+        Column("unit", "str", "The unit scaled: a doc_id, or the value of `scaling.by`."),
+        Column("theta", "float", "Estimated position (Wordfish theta; Wordscores score, rescaled by "
+               "`scaling.rescaling`)."),
+        Column("se", "float", "Standard error of theta (`scaling.se`).", nullable=True),
+        CI_LOW.but(description="Lower end of the interval of theta (`scaling.ci`)."),
+        CI_HIGH.but(description="Upper end of the interval of theta."),
+        Column("model", "str", "`wordfish` or `wordscores`."),
+        Column("n_docs", "int", "Documents summed into the unit."),
+        Column("reference_score", "float", "Wordscores: the unit's given reference score (NaN for virgin units).",
+               optional=True, nullable=True),
+        Column("alpha", "float", "Wordfish: the unit's fixed effect (document length).", optional=True),
+    ), "Positions of documents (or years, speakers, sources) by Wordfish (Slapin & Proksch 2008) or "
+       "Wordscores (Laver, Benoit & Garry 2003); empty with fewer than three documents."),
+    Table("scaling_words", "one row per term", (
+        Column("term", "str", "The term."),
+        Column("beta", "float", "Wordfish word weight (discrimination); the Wordscores word score."),
+        Column("psi", "float", "Wordfish word fixed effect (frequency); empty for Wordscores.", nullable=True),
+    ), "The word parameters of the scaling model (empty for Wordscores, whose word scores are not written)."),
+)
+PRODUCES = tuple(t.name for t in TABLES)
 CONSUMES = ()
-SCALING_COLUMNS = ["unit", "theta", "se", "ci_low", "ci_high", "model", "n_docs"]
-WORDS_COLUMNS = ["term", "beta", "psi"]
+#: the columns of ``scaling`` every model writes, and of ``scaling_words`` (from the declarations)
+SCALING_COLUMNS = [c.name for c in TABLES[0].columns if not c.optional]
+WORDS_COLUMNS = [c.name for c in TABLES[1].columns]
 
 
 @dataclass(frozen=True)
@@ -63,8 +86,8 @@ def run(ctx, cfg: Settings) -> None:
     dtm = ctx.dtm("document", min_df=cfg.min_df)
     if dtm is None or dtm.shape[0] < 3:
         ctx.log("scaling: fewer than three documents; tables are empty")
-        ctx.write_table("scaling", pd.DataFrame(columns=SCALING_COLUMNS))
-        ctx.write_table("scaling_words", pd.DataFrame(columns=WORDS_COLUMNS))
+        ctx.write_table("scaling", empty_table("scaling", optional=False))
+        ctx.write_table("scaling_words", empty_table("scaling_words"))
         return
     dtm = type(dtm)(dtm.matrix, dtm.terms, dtm.docvars.copy(), dict(dtm.params))  # the shared matrix stays as is
     if cfg.by != "doc_id":
@@ -98,7 +121,7 @@ def run(ctx, cfg: Settings) -> None:
             raise UsageError("scaling.model=wordscores needs scaling.reference='unit=score, unit=score'")
         pos = ctx.call(stat_wordscores, dtm, parse_reference(cfg.reference), id_col="unit",
                        rescaling=cfg.rescaling, level=cfg.ci)
-        words = pd.DataFrame(columns=WORDS_COLUMNS)
+        words = empty_table("scaling_words")
     pos = pos.assign(n_docs=dtm.docvars["n_docs"].to_numpy())
     ctx.write_table("scaling", pos[SCALING_COLUMNS + [c for c in ("reference_score", "alpha") if c in pos]])
     ctx.write_table("scaling_words", words.reindex(columns=WORDS_COLUMNS))

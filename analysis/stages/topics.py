@@ -47,7 +47,9 @@ import pandas as pd
 
 from analysis.dtm import build_dtm
 from analysis.errors import UsageError
+from analysis.run.catalog import empty_table
 from analysis.settings import StageSettings, ordered, setting
+from analysis.stages.topics_tables import TABLES  # the declarations of the tables below
 from analysis.units import make_units
 from analysis.topicmod import (
     TABLE_COLUMNS,
@@ -84,7 +86,7 @@ from analysis.topicmod.seeded import SeededLDA, stat_seeded_topic_terms
 
 NAME = "topics"
 VERSION = "6"
-PRODUCES = tuple(TABLE_COLUMNS)
+PRODUCES = tuple(t.name for t in TABLES)
 CONSUMES = ()
 
 MODELS = ("lda", "nmf")
@@ -365,7 +367,7 @@ def dynamic_topics(M, terms, years, breaks, n_eras: int, k: int, seed: int, gibb
 
 
 def _empty(name: str) -> pd.DataFrame:
-    return pd.DataFrame(columns=TABLE_COLUMNS[name])
+    return empty_table(name)
 
 
 def _write_empty(ctx, note: str) -> None:
