@@ -11,7 +11,7 @@ Engines, each over the K grid (default 4, 8, 12, 16, 20) and ``--seeds`` runs
 (default 5), on ``--workers`` processes (default 2) of the project's execution
 layer (``analysis.stats.parallel``, joblib/loky):
 
-* ``analysis`` - the stage's own scan calls (``analysis.stages.topics._scan_calls``,
+* ``analysis`` - the stage's own scan calls (``analysis.stages.topics_scan.scan_calls``,
   what the stage's ``run`` submits): one ``stat_k_scan`` task per (model, K), the
   whole grid (the stage's early stop, ``topics.scan_patience``, is not applied, so
   every engine fits the same grid), most expensive first, LDA by collapsed Gibbs (tomotopy via
@@ -230,7 +230,7 @@ def run_analysis(M, terms, ks, seeds, workers, seed, final_fit=False) -> dict:
     import pandas as pd
 
     from analysis.run.runner import resolve_settings
-    from analysis.stages.topics import _by_cost, _scan_calls
+    from analysis.stages.topics_scan import scan_calls
     from analysis.stats.parallel import pmap, use_workers
     from analysis.topicmod.kselect import choose_k_heldout
 
@@ -239,11 +239,11 @@ def run_analysis(M, terms, ks, seeds, workers, seed, final_fit=False) -> dict:
     engine = "gibbs"  # gibbs_iter 500; the engine the stage picks above auto_lda_max_units = 5000 units
     # the calls the stage submits for the K scan, one stat_k_scan per (model, K); all of them
     # (no early stop), uncached, each timed on its worker, the most expensive first as the stage
-    scan, cost = _scan_calls(M, terms, ks, ["lda", "nmf"], cfg, seed, engine, cfg.scan_max_units or None)
+    scan, cost = scan_calls(M, terms, ks, ["lda", "nmf"], cfg, seed, engine, cfg.scan_max_units or None)
     keys = list(scan)
     with use_workers(workers):
         w0 = time.perf_counter()
-        res = pmap(_timed, [scan[mk] for mk in keys], order=_by_cost([cost[mk] for mk in keys]))
+        res = pmap(_timed, [scan[mk] for mk in keys], order=sorted(range(len(keys)), key=lambda i: (-cost[keys[i]], i)))
         wall = time.perf_counter() - w0
         scan_stats = [dict(s, model=m, k=int(k)) for (_, s), (m, k) in zip(res, keys, strict=True)]
         selection = pd.concat([r for r, _ in res], ignore_index=True)

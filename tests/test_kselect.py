@@ -328,12 +328,17 @@ def _row(model, k, err):
 
 
 class _SerialCtx:
-    """What ``_scan_first`` needs of a run context: ``call_each`` computing each call in order."""
+    """What ``scan_first`` needs of a run context: ``call_each`` computing each call in order."""
 
     def __init__(self):
         self.rounds = []
 
-    def call_each(self, calls, order=None, label=None):
+    def slots(self):
+        from analysis.stats import parallel
+
+        return parallel.slots()
+
+    def call_each(self, calls, order=None, label=None, costs=None):
         self.rounds.append([c[1][1] for c in calls])
         return [fn(*a, **kw) for fn, a, kw in calls]
 
@@ -345,7 +350,7 @@ class _SerialCtx:
     ([1.0, 0.9, 0.8, 0.7, 0.6, 0.65, 0.7, 0.5], 35),   # turns in the middle of a last round of three
 ], ids=["turns", "turns-at-end", "never", "mid-round"])
 def test_scan_rounds_give_the_sequential_scan_for_any_width(monkeypatch, errors, stop):
-    from analysis.stages import topics
+    from analysis.stages import topics_scan
     from analysis.stats import parallel
 
     ks = [5, 10, 15, 20, 25, 30, 35, 40][:len(errors)]
@@ -355,7 +360,7 @@ def test_scan_rounds_give_the_sequential_scan_for_any_width(monkeypatch, errors,
     for width in (1, 2, 3, 5, 8):
         monkeypatch.setattr(parallel, "slots", lambda w=width: w)
         ctx = _SerialCtx()
-        rows, got = topics._scan_first(ctx, scan, cost, list(scan), "nmf", patience=2)
+        rows, got = topics_scan.scan_first(ctx, scan, cost, list(scan), "nmf", patience=2)
         assert all(len(r) <= width for r in ctx.rounds)
         results[width] = (got, pd.concat(rows.values(), ignore_index=True))
     for width, (got, table) in results.items():

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import pickle
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -64,6 +65,8 @@ class Cache:
         self.warn = warn
         self.hits = 0
         self.misses = 0
+        # steps run on threads side by side (analysis.run.graph): the counters are updated under a lock
+        self._counting = threading.Lock()
         #: (step, "cached" | "computed") for every lookup, in order
         self.log: list[tuple[str, str]] = []
         #: (file, reason) of every entry found corrupt and recomputed
@@ -120,11 +123,13 @@ class Cache:
             except Exception as e:  # noqa: BLE001 - intact bytes that do not unpickle (a changed class)
                 self._reject(name, path, f"cannot be unpickled ({type(e).__name__}: {e})")
             else:
-                self.hits += 1
-                self.log.append((name, "cached"))
+                with self._counting:
+                    self.hits += 1
+                    self.log.append((name, "cached"))
                 return True, value
-        self.misses += 1
-        self.log.append((name, "computed"))
+        with self._counting:
+            self.misses += 1
+            self.log.append((name, "computed"))
         return False, None
 
     def store(self, h: str, value: Any) -> None:

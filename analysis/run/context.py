@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import sys
+import threading
 import time
 import weakref
 import zlib
@@ -25,12 +26,13 @@ import pandas as pd
 from analysis._version import __version__
 from analysis.corpus import Corpus
 from analysis.errors import UsageError
+from analysis.profiles import DEFAULT_SEED
 from analysis.run.cache import Cache
 from analysis.run.hashing import Fingerprinter
 from analysis.run.memory import release_free_memory
 from analysis.run.tables import PARQUET_MIN_ROWS, read_table, table_formats, write_csv, write_formats, write_parquet
 
-__all__ = ["RunContext", "StageInfo", "TableStore"]
+__all__ = ["RunContext", "StageInfo", "StepContext", "TableStore"]
 
 #: tables of at least this many rows have their rendered CSV and Parquet bytes cached
 CSV_CACHE_MIN_ROWS = 20_000
@@ -93,12 +95,15 @@ class TableStore(MutableMapping):
 
 @dataclass(frozen=True)
 class StageInfo:
-    """The declaration of the stage that is running (name, code version, tables)."""
+    """The declaration of the step that is running: its stage's name and code version, and what the
+    step writes (``produces``: tables and ``artifact:NAME``) and reads (``consumes``: ``table:NAME``
+    and ``artifact:NAME``)."""
 
     name: str
     version: str
     produces: tuple[str, ...] = ()
     consumes: tuple[str, ...] = ()
+    step: str | None = None
 
 
 @dataclass
@@ -139,7 +144,7 @@ class RunContext:
     corpus: Corpus
     full_corpus: Corpus
     out: Path
-    seed: int = 20170906
+    seed: int = DEFAULT_SEED
     text: Any = None
     anchor: str | None = None
     units: pd.DataFrame | None = None
@@ -169,10 +174,17 @@ class RunContext:
     _fingerprint: str | None = None
     _memo: dict[int, tuple[Any, str]] = field(default_factory=dict, repr=False)
     _dtms: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: artifacts handed from one step to another (``ctx.put`` / ``ctx.get``), by name
+    artifacts: dict[str, Any] = field(default_factory=dict, repr=False)
+    _lock: Any = field(default_factory=threading.RLock, repr=False)
 
     def __post_init__(self):
         if not isinstance(self.tables, TableStore):  # a plain dict given by a caller
             self.tables = TableStore(self.tables)
+
+    def for_step(self, info: StageInfo) -> "StepContext":
+        """The view of this run that one step sees (:class:`StepContext`)."""
+        return StepContext(self, info)
 
     # ------------------------------------------------------------ facts
     @property
@@ -279,7 +291,7 @@ class RunContext:
         return value
 
     def call_many(self, fn: Callable, calls: Sequence[tuple[tuple, dict]], order: Sequence[int] | None = None,
-                  label: str | None = None) -> list[Any]:
+                  label: str | None = None, costs: Sequence[float] | None = None) -> list[Any]:
         """``[self.call(fn, *args, **kwargs) for args, kwargs in calls]``, the uncached ones in parallel.
 
         Each call has its own key, as with :meth:`call`; those not in the cache are
@@ -287,14 +299,16 @@ class RunContext:
         (``run.workers``) or Dask cluster (``run.scheduler``) and each is stored as
         soon as it is done, so a run interrupted half-way resumes from the calls
         already done. ``order`` is the submission order (for example the most
-        expensive first); results are in the order of ``calls``. While they run, the
+        expensive first); ``costs``, instead, the calls' relative costs: they are
+        submitted the most expensive first, so the workers finish together (ties in
+        the order of ``calls``). Results are in the order of ``calls``. While they run, the
         progress display shows ``label`` (default: the stage and function) with the
         tasks done and an estimate of the time remaining.
         """
-        return self.call_each([(fn, a, kw) for a, kw in calls], order=order, label=label)
+        return self.call_each([(fn, a, kw) for a, kw in calls], order=order, label=label, costs=costs)
 
     def call_each(self, calls: Sequence[tuple[Callable, tuple, dict]], order: Sequence[int] | None = None,
-                  label: str | None = None) -> list[Any]:
+                  label: str | None = None, costs: Sequence[float] | None = None) -> list[Any]:
         """:meth:`call_many` for calls of different functions: ``[(fn, args, kwargs), ...]``.
 
         Each call's key is the key :meth:`call` gives it, so a result computed here is
@@ -304,6 +318,10 @@ class RunContext:
 
         if not calls:
             return []
+        if costs is not None:
+            if order is not None or len(costs) != len(calls):
+                raise ValueError("call_each: give either order or one cost per call")
+            order = sorted(range(len(calls)), key=lambda i: (-float(costs[i]), i))
         stage = self.stage.name if self.stage else "run"
         version = self.stage.version if self.stage else "1"
         fp = Fingerprinter(self._memo)
@@ -349,6 +367,12 @@ class RunContext:
             release_free_memory()
         return [self._remember(v, k) for v, k in zip(results, keys)]
 
+    def slots(self) -> int:
+        """How many tasks of :meth:`call_many` run at once (the run's workers, or the Dask cluster's)."""
+        from analysis.stats.parallel import slots
+
+        return slots()
+
     def cached(self, *a, **k):  # pragma: no cover - the old API, removed on purpose
         raise TypeError("ctx.cached(key, params, fn) was replaced by ctx.call(fn, *args): keys are derived")
 
@@ -360,12 +384,16 @@ class RunContext:
         Built once per distinct ``(level, min_df, max_df, ngram_range)`` and the
         text settings, cached, and recorded in ``run.json`` (``facts.matrices``).
         """
-        from analysis.run import artifacts
-
         if level not in ("unit", "document"):
             raise UsageError(f"dtm level must be 'unit' or 'document', got {level!r}")
         spec = {"level": level, "min_df": min_df, "max_df": max_df, "ngram_range": list(ngram_range)}
         skey = Fingerprinter(self._memo).digest(["dtm", spec, self.units, self.text, self.corpus.docvars])
+        with self._lock:  # steps side by side ask for the same matrix: it is built once
+            return self._shared_dtm(skey, spec, level, min_df, max_df, ngram_range)
+
+    def _shared_dtm(self, skey, spec, level, min_df, max_df, ngram_range):
+        from analysis.run import artifacts
+
         if skey not in self._dtms:
             saved, self.stage = self.stage, None
             try:
@@ -384,14 +412,14 @@ class RunContext:
 
     # ------------------------------------------------------------ tables
     def write_table(self, name: str, df: pd.DataFrame) -> Path:
-        """Write ``tables/<name>.csv`` or ``.parquet`` (``run.table_format``) and keep it for later stages.
+        """Write ``tables/<name>.csv`` or ``.parquet`` (``run.table_format``) and keep it for later steps.
 
-        The table must be one the running stage declares. Returns the path of the
-        file written (the Parquet one when both are).
+        The table must be one the running step declares in its ``writes``. Returns the
+        path of the file written (the Parquet one when both are).
         """
         if self.stage is not None and self.stage.produces and name not in self.stage.produces:
-            raise RuntimeError(f"stage {self.stage.name!r} writes table {name!r} but does not declare it "
-                               f"in PRODUCES {self.stage.produces}")
+            raise RuntimeError(f"{self._who()} writes table {name!r} but does not declare it "
+                               f"(it writes {self.stage.produces})")
         self.tables[name] = df
         formats = table_formats(name, df, self.run.table_format if self.run is not None else "auto")
         self.written[name] = {"stage": self.stage.name if self.stage else None, "rows": int(len(df)),
@@ -416,12 +444,13 @@ class RunContext:
     def table(self, name: str) -> pd.DataFrame | None:
         """An upstream table: written earlier in this run, or recorded by an earlier run in OUT.
 
-        The running stage must declare it in ``CONSUMES`` (as ``"table:NAME"``).
-        Returns None when no stage has produced it for this corpus and anchor.
+        The running step must declare it in its ``reads`` (as ``"table:NAME"``; a stage
+        of one step: in ``CONSUMES``). Returns None when no step has produced it for
+        this corpus and anchor.
         """
         if self.stage is not None and f"table:{name}" not in self.stage.consumes:
-            raise RuntimeError(f"stage {self.stage.name!r} reads table {name!r} but does not declare "
-                               f"'table:{name}' in CONSUMES {self.stage.consumes}")
+            raise RuntimeError(f"{self._who()} reads table {name!r} but does not declare "
+                               f"'table:{name}' (it reads {self.stage.consumes})")
         if name in self.tables:
             return self.tables[name]
         path = self.recorded_tables.get(name)
@@ -430,6 +459,37 @@ class RunContext:
             self.tables[name] = df
             return df
         return None
+
+    def _who(self) -> str:
+        return f"step {self.stage.step!r}" if self.stage.step else f"stage {self.stage.name!r}"
+
+    # ------------------------------------------------------------ artifacts
+    def put(self, name: str, value: Any) -> Any:
+        """Hand ``value`` to the steps that read ``artifact:NAME`` (the running step declares it).
+
+        Artifacts are read-only for their readers, like every result of ``ctx.call``.
+        """
+        if self.stage is not None and f"artifact:{name}" not in self.stage.produces:
+            raise RuntimeError(f"{self._who()} writes artifact {name!r} but does not declare "
+                               f"'artifact:{name}' (it writes {self.stage.produces})")
+        self.artifacts[name] = value
+        return value
+
+    def get(self, name: str) -> Any:
+        """The artifact ``name`` a step wrote earlier in this run (the running step declares it).
+
+        Raises
+        ------
+        RuntimeError
+            The step that writes it failed (its error is in ``run.json``) or was not run.
+        """
+        if self.stage is not None and f"artifact:{name}" not in self.stage.consumes:
+            raise RuntimeError(f"{self._who()} reads artifact {name!r} but does not declare "
+                               f"'artifact:{name}' (it reads {self.stage.consumes})")
+        if name not in self.artifacts:
+            raise RuntimeError(f"artifact {name!r} is missing: the step that writes it failed (see the run's "
+                               "errors) or did not run")
+        return self.artifacts[name]
 
     # ------------------------------------------------------------ messages
     def log(self, msg: str) -> None:
@@ -447,6 +507,55 @@ class RunContext:
             "package": "analysis",
             "package_version": __version__,
         }
+
+
+class StepContext:
+    """What one step sees: the run (:class:`RunContext`) with the step's own declaration, memory
+    sampler and messages.
+
+    Steps run side by side on threads (:mod:`analysis.run.graph`); each gets its own
+    view, so ``ctx.call`` keys, ``ctx.write_table`` checks and ``ctx.log`` messages
+    belong to the right step while the run's facts, tables, artifacts, matrices and
+    cache are shared. The runner adds each step's messages to the run's in the
+    graph's order, so ``run.json`` does not depend on which step finished first.
+    """
+
+    _OWN = ("_run", "stage", "memory", "messages", "started")
+
+    def __init__(self, run: RunContext, info: StageInfo):
+        object.__setattr__(self, "_run", run)
+        object.__setattr__(self, "stage", info)
+        object.__setattr__(self, "memory", None)
+        object.__setattr__(self, "messages", [])
+        object.__setattr__(self, "started", None)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._run, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self._OWN:
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self._run, name, value)
+
+    def log(self, msg: str) -> None:
+        self.messages.append(msg)
+        if self._run.verbose:
+            print(f"  {msg}", file=sys.stderr)
+
+    # the run's methods, bound to the view (they read the step's declaration and sampler)
+    call = RunContext.call
+    call_many = RunContext.call_many
+    call_each = RunContext.call_each
+    dtm = RunContext.dtm
+    _shared_dtm = RunContext._shared_dtm
+    write_table = RunContext.write_table
+    table = RunContext.table
+    put = RunContext.put
+    get = RunContext.get
+    _who = RunContext._who
+    _window = RunContext._window
+    _window_peak = RunContext._window_peak
 
 
 def _check_pure(fn: Callable) -> None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import platform
 import sys
+import threading
 import time
 import traceback
 import warnings
@@ -41,7 +42,7 @@ from analysis._version import __version__
 from analysis.annotations import corpus_strip_annotations
 from analysis.corpus import Corpus, load_corpus
 from analysis.errors import UsageError, closest
-from analysis.profiles import get_profile
+from analysis.profiles import DEFAULT_SEED, get_profile
 from analysis.reshape import load_corpora
 from analysis.run.cache import Cache
 from analysis.run.context import RunContext, StageInfo
@@ -51,7 +52,9 @@ from analysis.run.publish import (DirLock, RunWriteError, Staging, describe_writ
                                   logged_write_failure, recover)
 from analysis.run.tables import read_table, table_path, write_csv
 from analysis.settings import parse_assignments
+from analysis.run.graph import Graph, execute
 from analysis.run.registry import OPTIONAL_STAGES, STAGE_NAMES, settings_class, stage_module
+from analysis.run.steps import Step, stage_steps
 from analysis.text import TextSettings
 from analysis.units import make_units
 
@@ -149,7 +152,7 @@ def _read_record(out: Path) -> dict[str, Any]:
 def run_pipeline(
     corpus: str | Corpus = "sg-r2p",
     out: str | Path = "out",
-    seed: int = 20170906,
+    seed: int = DEFAULT_SEED,
     overrides: dict[str, dict[str, Any]] | None = None,
     only: list[str] | None = None,
     skip: list[str] | None = None,
@@ -323,48 +326,25 @@ def run_pipeline(
 
             from threadpoolctl import threadpool_limits
 
-            from analysis.stats.parallel import use_scheduler, use_workers
+            from analysis.stats.parallel import slots, use_scheduler, use_workers
 
-            progress_ctx = _progress(progress and verbose, len(selected))
+            graph = Graph([s for name in selected for s in stage_steps(stage_module(name))])
+            progress_ctx = _progress(progress and verbose, len(graph.steps))
             limits = threadpool_limits(limits=threads) if threads else nullcontext()
             if run_cfg.scheduler:
                 ctx.log(f"tasks run on the Dask cluster {run_cfg.scheduler}")
             with (limits, use_workers(run_cfg.workers, threads=threads or 1),
                   use_scheduler(run_cfg.scheduler, threads=threads or 1), progress_ctx as bar):
                 ctx.bar = bar
-                for name in selected:
-                    bar.describe(name)
-                    t = time.perf_counter()
-                    usage = _StageUsage()
-                    ctx.memory = usage.memory
-                    rng_state = np.random.get_state()
-                    mod = stage_module(name)
-                    ctx.stage = StageInfo(name, str(mod.VERSION), tuple(mod.PRODUCES), tuple(getattr(mod, "CONSUMES", ())))
-                    try:
-                        with warnings.catch_warnings(record=True) as caught:
-                            warnings.simplefilter("always")
-                            mod.run(ctx, cfgs[name])
-                        for w in caught:
-                            if issubclass(w.category, DeprecationWarning) and "analysis" not in str(w.filename):
-                                continue
-                            msg = f"{name}: {w.category.__name__}: {w.message}"
-                            if msg not in ctx.messages:
-                                ctx.log(msg)
-                    except Exception as e:  # a failed stage is recorded; later stages go on
-                        if is_write_failure(e):  # a full disk or a read-only folder: nothing is published
-                            raise
-                        ctx.errors.append({"stage": name, "error": f"{type(e).__name__}: {e}",
-                                           "traceback": traceback.format_exc()})
-                        ctx.log(f"stage {name!r} failed: {type(e).__name__}: {e}")
-                    finally:
-                        np.random.set_state(rng_state)
-                        ctx.stage = None
-                        release_free_memory(collect=True)  # the stage's garbage, before the next stage's peak
-                    timings[name] = round(time.perf_counter() - t, 3)
-                    ctx.memory = None
-                    resources[name] = usage.done()
-                    bar.advance()
+                steps_record = _run_graph(ctx, graph, cfgs, bar, slots())
                 ctx.bar = None
+            for name in selected:  # each stage: from its first step's start to its last step's end
+                rows = [r for r in steps_record if r["stage"] == name]
+                if rows:
+                    timings[name] = round(max(r["end"] for r in rows) - min(r["start"] for r in rows), 3)
+                    peaks = [r["peak_mib"] for r in rows if r["peak_mib"] is not None]
+                    resources[name] = {"cpu_s": round(sum(r["cpu_s"] for r in rows), 3),
+                                       "peak_mib": max(peaks) if peaks else None}
             timings["total"] = round(time.perf_counter() - t0, 3)
 
             tables = {n: {**p} for n, p in (record.get("tables") or {}).items()
@@ -397,6 +377,10 @@ def run_pipeline(
                 "parameters": settings_record,
                 "units": {"kind": "paragraph", "n": int(len(ctx.units))},
                 "stages": selected,
+                # the steps in the graph's order: what each read and wrote, when it ran (seconds from the
+                # run's start), its wall and thread CPU seconds and the process's peak memory meanwhile
+                "steps": [{k: v for k, v in r.items() if k != "messages"} for r in steps_record],
+                "graph": {"edges": graph.edges(), "critical_path": graph.critical_path()},
                 "tables": dict(sorted(tables.items())),
                 "stale_tables": sorted(stale),
                 "versions": library_versions(),
@@ -431,15 +415,81 @@ def run_pipeline(
     return ctx
 
 
-class _StageUsage:
-    """CPU time and peak resident memory of this process during one stage (:class:`RssSampler`)."""
+def _run_graph(ctx: RunContext, graph: Graph, cfgs: dict[str, Any], bar, n_slots: int) -> list[dict[str, Any]]:
+    """Run the graph's steps (:func:`analysis.run.graph.execute`) and return one record per step.
 
-    def __init__(self):
-        self.cpu = time.process_time()
-        self.memory = RssSampler()
+    A step that fails is recorded in ``ctx.errors`` and the steps after it still run
+    (a missing table is theirs to handle); a full disk or a read-only folder stops the
+    run. Warnings raised in a step become that step's messages. The steps' messages are
+    added to the run's in the graph's order, so ``run.json`` is the same for any number
+    of slots.
+    """
+    t_run = time.perf_counter()
+    records: dict[str, dict[str, Any]] = {}
+    current = threading.local()
+    shown = warnings.showwarning
+    infos = {}
+    for step in graph.steps.values():
+        mod = stage_module(step.stage)
+        infos[step.name] = StageInfo(step.stage, str(mod.VERSION), step.writes, step.reads, step.name)
 
-    def done(self) -> dict[str, float | None]:
-        return {"cpu_s": round(time.process_time() - self.cpu, 3), "peak_mib": self.memory.stop()}
+    def show(message, category, filename, lineno, file=None, line=None):
+        view = getattr(current, "view", None)
+        if view is None:
+            return shown(message, category, filename, lineno, file, line)
+        if issubclass(category, DeprecationWarning) and "analysis" not in str(filename):
+            return None
+        msg = f"{view.stage.name}: {category.__name__}: {message}"
+        if msg not in view.messages:
+            view.log(msg)
+        return None
+
+    def run_step(step: Step) -> None:
+        view = ctx.for_step(infos[step.name])
+        current.view = view
+        bar.describe(step.name)
+        start = time.perf_counter()
+        cpu = time.thread_time()
+        view.memory = RssSampler()
+        status = "done"
+        missing = [a for a in step.reads_artifacts() if a not in ctx.artifacts]
+        try:
+            if missing:  # the step that writes it failed: this one cannot run (its tables are not written)
+                status = "skipped"
+                view.log(f"step {step.name!r} skipped: artifact {', '.join(missing)} is missing (an earlier step failed)")
+            else:
+                step.fn(view, cfgs[step.stage])
+        except Exception as e:  # a failed step is recorded; the steps after it go on
+            if is_write_failure(e):  # a full disk or a read-only folder: nothing is published
+                raise
+            status = "failed"
+            ctx.errors.append({"stage": step.stage, "step": step.name, "error": f"{type(e).__name__}: {e}",
+                               "traceback": traceback.format_exc()})
+            view.log(f"step {step.name!r} failed: {type(e).__name__}: {e}")
+        finally:
+            current.view = None
+            release_free_memory(collect=True)  # the step's garbage, before the next peak
+            end = time.perf_counter()
+            records[step.name] = {
+                "step": step.name, "stage": step.stage, "status": status, "reads": list(step.reads), "writes": list(step.writes),
+                "start": round(start - t_run, 3), "end": round(end - t_run, 3),
+                "seconds": round(end - start, 3), "cpu_s": round(time.thread_time() - cpu, 3),
+                "peak_mib": view.memory.stop(), "messages": view.messages}
+            bar.advance()
+
+    rng_state = np.random.get_state()
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = show
+        try:
+            execute(graph, run_step, n_slots)
+        finally:
+            np.random.set_state(rng_state)
+            order = [n for n in graph.order() if n in records]
+            ctx.errors.sort(key=lambda e: order.index(e["step"]) if e.get("step") in order else -1)
+            for n in order:
+                ctx.messages.extend(records[n]["messages"])
+    return [records[n] for n in graph.order() if n in records]
 
 
 def _profile(rows, timings: dict[str, float], top: int = 15) -> dict[str, list[dict[str, Any]]]:

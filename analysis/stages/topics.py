@@ -50,13 +50,14 @@ from analysis.errors import UsageError
 from analysis.run.catalog import empty_table
 from analysis.settings import StageSettings, ordered, setting
 from analysis.stages.topics_tables import TABLES  # the declarations of the tables below
+from analysis.run.steps import Step
+from analysis.stages.topics_scan import fit_cost, k_grid_of, n_runs, scan_calls, scan_first, selection_flags
 from analysis.units import make_units
 from analysis.topicmod import (
     TABLE_COLUMNS,
     TopicModel,
     choose_k,
     era_labels,
-    k_grid,
     merge_short_units,
     stat_alignment,
     stat_document_topics,
@@ -73,14 +74,8 @@ from analysis.topicmod.gibbs import GibbsLDA
 from analysis.topicmod.kselect import (
     AUTO_GRIDS,
     _split,
-    auto_k_grid,
-    auto_k_max,
     choose_k_heldout,
     edge_of_grid,
-    frontier,
-    scan_stop,
-    stat_k_scan,
-    worse_run,
 )
 from analysis.topicmod.seeded import SeededLDA, stat_seeded_topic_terms
 
@@ -296,11 +291,10 @@ def alignment(model, M, terms, others: tuple, model_name: str, k: int, sample_fr
     return pd.concat(align, ignore_index=True)
 
 
-def _seeds_path(value: str) -> Path:
-    """The dictionary file of ``topics.seeds`` (a name the framing stage reads, or a path)."""
-    from analysis.framing.frames import FRAMES_DICTIONARY, STANCE_DICTIONARY
-
-    p = {"frames": FRAMES_DICTIONARY, "stance": STANCE_DICTIONARY}.get(value.strip().lower(), Path(value))
+def _seeds_path(value: str, study) -> Path:
+    """The dictionary file of ``topics.seeds`` (the run's ``study``'s frames or stance dictionary, or a path)."""
+    p = {"frames": study.frames_dictionary_path,
+         "stance": study.stance_dictionary_path}.get(value.strip().lower(), Path(value))
     if not p.is_file():
         raise UsageError(f"topics.seeds={value!r}: no dictionary file {p}; give `frames`, `stance` or the path "
                          "of a .yml or LIWC .dic dictionary")
@@ -370,12 +364,6 @@ def _empty(name: str) -> pd.DataFrame:
     return empty_table(name)
 
 
-def _write_empty(ctx, note: str) -> None:
-    ctx.log(f"topics: skipped ({note}); writing empty tables")
-    for name in TABLE_COLUMNS:
-        ctx.write_table(name, _empty(name))
-
-
 def _methods(cfg: Settings) -> list[str]:
     methods = ["lda", "nmf"] if "auto" in cfg.models else list(dict.fromkeys(cfg.models))
     if cfg.model not in methods:
@@ -394,40 +382,6 @@ def _engine(cfg: Settings, n_units: int) -> str:
     return "sklearn" if n_units <= cfg.auto_lda_max_units else "gibbs"
 
 
-def _grid(cfg: Settings, n_units: int, n_terms: int) -> list[int]:
-    """The K grid: the adaptive one (:func:`auto_k_grid`) unless ``k_step`` is a number."""
-    lo = None if cfg.k_min == "auto" else int(cfg.k_min)
-    hi = None if cfg.k_max == "auto" else int(cfg.k_max)
-    if cfg.k_step == "auto":
-        return auto_k_grid(n_units, n_terms, lo, hi)
-    return k_grid(n_units, n_terms, 4 if lo is None else lo, auto_k_max(n_units) if hi is None else hi,
-                  int(cfg.k_step))
-
-
-def _selection_flags(selection: pd.DataFrame, model_name: str, k: int, grid: list[int],
-                     stop: int | None = None) -> pd.DataFrame:
-    """``selected``, ``frontier``, ``at_edge`` (a K at either end of the grid, scanned or not) and
-    ``scan_stopped`` (the K where the early stop ended the scan, ``stop``)."""
-    selection = selection.copy()
-    selection["selected"] = (selection["model"] == model_name) & (selection["k"] == k)
-    on, edge = [], []
-    ends = [min(grid), max(grid)] if len(set(grid)) > 1 else []
-    for m, sub in selection.groupby("model", sort=False):
-        on.extend(frontier(selection, m).index)
-        edge.extend(sub.index[sub["k"].isin(ends)])
-    selection["frontier"] = selection.index.isin(on)
-    selection["at_edge"] = selection.index.isin(edge)
-    selection["scan_stopped"] = selection["k"] == stop if stop is not None else False
-    return selection
-
-
-def _n_runs(cfg: Settings, n_units: int) -> int:
-    """``topics.n_runs``, with auto resolved from the number of units."""
-    if cfg.n_runs != "auto":
-        return int(cfg.n_runs)
-    return 5 if n_units < 10_000 else 3
-
-
 def _covariate(cfg: Settings, units_m: pd.DataFrame, docvars: pd.DataFrame) -> str | None:
     """``topics.covariate`` with auto resolved: ``un_region`` / ``region`` when present, else ``speaker``."""
     if cfg.covariate != "auto":
@@ -436,81 +390,13 @@ def _covariate(cfg: Settings, units_m: pd.DataFrame, docvars: pd.DataFrame) -> s
     return next((c for c in ("un_region", "region") if c in have), "speaker")
 
 
-def _scan_calls(M, terms, ks, methods, cfg: Settings, seed: int, engine: str, scan_units: int | None):
-    """The K scan as one ``stat_k_scan`` call per (model, K), and each call's relative cost.
+# ----------------------------------------------------------------------- the steps
+def select_k(ctx, cfg: Settings) -> None:
+    """Step ``topics.select``: the units' count matrix, the reported model's K scan and the choice of K.
 
-    Each call's fits are seeded by their own run index, not by the call's place, so
-    its row equals the row of a scan over the whole grid, and the table is the same
-    for any number of workers and any grouping of the calls.
+    Writes the artifact ``topics.choice``: the matrix and the scan (or, when there is
+    nothing to model, the reason, and the later steps write empty tables).
     """
-    n_runs = _n_runs(cfg, M.shape[0])
-    n = M.shape[0] if scan_units is None else min(M.shape[0], scan_units)
-    calls, costs = {}, {}
-    for m in methods:
-        for k in ks:
-            kw = {"ks": [int(k)], "methods": [m], "n_runs": n_runs, "sample_frac": cfg.sample_frac,
-                  "random_state": seed, "top_n": cfg.top_n, "lda_engine": engine, "gibbs_iter": cfg.gibbs_iter,
-                  "max_units": scan_units}
-            units = n
-            if m == "lda":
-                kw["lda_max_units"] = cfg.lda_scan_max_units or None
-                units = min(n, cfg.lda_scan_max_units or n)
-            calls[(m, int(k))] = (stat_k_scan, (M, terms), kw)
-            costs[(m, int(k))] = n_runs * cfg.sample_frac * _fit_cost(m, int(k), units, engine, cfg.gibbs_iter)
-    return calls, costs
-
-
-def _scan_first(ctx, scan: dict, cost: dict, first: list, model_name: str, patience: int):
-    """The reported model's scan rows in ascending K, stopped early by :func:`scan_stop`; ``(rows, stop)``.
-
-    With ``patience`` 0 every K of ``first`` is one batch on the workers. Otherwise
-    the K are run in ascending order, in rounds of as many calls as run at once
-    (:func:`analysis.stats.parallel.slots`; fewer when fewer can end the scan), and
-    the rule is applied to the rows in K order after each round; rows past the
-    stopping K (computed in the same round) are dropped, so the table is the same
-    for any number of workers. ``stop`` is the
-    last K kept, or None when the scan was not stopped before the grid's last K.
-    """
-    from analysis.stats.parallel import slots
-
-    if not first:
-        return {}, None
-    if patience <= 0:
-        done = ctx.call_each([scan[mk] for mk in first], order=_by_cost([cost[mk] for mk in first]),
-                             label="topics: K scan")
-        return dict(zip(first, done)), None
-    todo = sorted(first, key=lambda mk: mk[1])
-    last = todo[-1][1]
-    rows: dict = {}
-    width = need = slots()
-    while todo:
-        # only as many K as can still end the scan once it has turned (the larger K cost the most)
-        n = max(min(width, need), 1)
-        batch, todo = todo[:n], todo[n:]
-        done = ctx.call_each([scan[mk] for mk in batch], order=_by_cost([cost[mk] for mk in batch]),
-                             label=f"topics: K scan (K={', '.join(str(mk[1]) for mk in batch)})")
-        rows.update(zip(batch, done))
-        table = pd.concat(rows.values(), ignore_index=True)
-        stop = scan_stop(table, model_name, patience, last=last)
-        if stop is not None:
-            return {mk: r for mk, r in rows.items() if mk[1] <= stop}, stop
-        need = patience - int(worse_run(table, model_name)[1][-1])
-    return rows, None
-
-
-def _fit_cost(method: str, k: int, n_units: int, engine: str, gibbs_iter: int) -> float:
-    """A fit's cost in NMF-fit units: K x units, collapsed Gibbs about 20 times NMF at 500 sweeps."""
-    factor = 20.0 * gibbs_iter / 500 if method == "lda" and engine == "gibbs" else 4.0 if method == "lda" else 1.0
-    return factor * k * n_units
-
-
-def _by_cost(costs: list[float]) -> list[int]:
-    """Submission order: the most expensive first (so the workers finish together), ties by place."""
-    return sorted(range(len(costs)), key=lambda i: (-costs[i], i))
-
-
-# ----------------------------------------------------------------------- the stage
-def run(ctx, cfg: Settings) -> None:
     model_name = cfg.model
     if cfg.unit == "paragraph":
         units = ctx.units
@@ -518,8 +404,7 @@ def run(ctx, cfg: Settings) -> None:
         units = ctx.call(make_units, ctx.corpus, cfg.unit, window=cfg.window, **ctx.text.unit_rule())
     methods = _methods(cfg)
     if units is None or len(units) == 0:
-        _write_empty(ctx, "no units")
-        return
+        return _nothing(ctx, "no units")
     units = units.reset_index(drop=True)
     n_docs = units["doc_id"].nunique()
     max_df = cfg.max_df if n_docs > 1 or len(units) > 1 else 1.0
@@ -528,17 +413,15 @@ def run(ctx, cfg: Settings) -> None:
         dtm = ctx.call(build_dtm, units, text_col="text", id_col="unit_id", settings=ctx.text, min_df=min_df,
                        max_df=max_df)
     except ValueError as e:  # e.g. empty vocabulary after pruning
-        _write_empty(ctx, f"no vocabulary: {e}")
-        return
+        return _nothing(ctx, f"no vocabulary: {e}")
     units_m, M = ctx.call(merged_units, units, dtm, cfg.min_unit_tokens)
     terms = np.asarray(dtm.terms).astype(str)
-    ks = _grid(cfg, M.shape[0], M.shape[1])
+    ks = k_grid_of(cfg, M.shape[0], M.shape[1])
     k_fixed = cfg.k
     if k_fixed is not None and k_fixed > min(M.shape):
         raise ValueError(f"topics.k={k_fixed} exceeds what {M.shape[0]} units x {M.shape[1]} terms allow")
     if not ks and k_fixed is None:
-        _write_empty(ctx, f"{M.shape[0]} units x {M.shape[1]} terms are too few for a topic model")
-        return
+        return _nothing(ctx, f"{M.shape[0]} units x {M.shape[1]} terms are too few for a topic model")
     if k_fixed is not None and k_fixed not in ks:
         ks = sorted(set(ks) | {k_fixed})
     engine = _engine(cfg, M.shape[0])
@@ -551,16 +434,13 @@ def run(ctx, cfg: Settings) -> None:
     scan_units = cfg.scan_max_units or None
     if scan_units is not None and M.shape[0] > scan_units:
         ctx.log(f"topics: the K scan uses a random {scan_units} of the {M.shape[0]} units (topics.scan_max_units)")
-    # The K scan and the fits on all units, on the run's workers. K depends only on the
-    # reported model's scan rows, so those run first; the other models' scan (with
-    # topics.scan_models=all) and the final fits (the reported model and the others at
-    # the chosen K) then share one batch, longest first, instead of the fits waiting for
-    # the whole scan in turn.
+    # K depends only on the reported model's scan rows: they run here; the other models' scan
+    # (topics.scan_models=all) runs in topics.fit beside the reported model's fit at the chosen K.
     # Every call is the one ctx.call would make (same key, same result).
-    scan, scan_cost = _scan_calls(M, terms, ks, scanned, cfg, seed, engine, scan_units)
+    scan, scan_cost = scan_calls(M, terms, ks, scanned, cfg, seed, engine, scan_units)
     first = [] if k_fixed is not None else [mk for mk in scan if mk[0] == model_name]
     patience = cfg.scan_patience if cfg.rule == "heldout" else 0
-    rows, stop = _scan_first(ctx, scan, scan_cost, first, model_name, patience)
+    rows, stop = scan_first(ctx, scan, scan_cost, first, model_name, patience)
     grid = list(ks)
     if stop is not None:
         skipped = [x for x in ks if x > stop]
@@ -595,33 +475,60 @@ def run(ctx, cfg: Settings) -> None:
         note = (f"K={k} is on the {edge} edge of the grid {grid}: the criterion may keep improving beyond it "
                 f"({fix} to see)")
         ctx.log(f"topics: {note}")
-    rest = [mk for mk in scan if mk not in rows]
-    fit_calls = [(fit_topic_model, (M, terms, m, k, seed, engine, cfg.gibbs_iter), {}) for m in methods]
-    fit_cost = [_fit_cost(m, k, M.shape[0], engine, cfg.gibbs_iter) for m in methods]
-    done = ctx.call_each([scan[mk] for mk in rest] + fit_calls,
-                         order=_by_cost([scan_cost[mk] for mk in rest] + fit_cost),
-                         label=f"topics: K scan and the fits at K={k}")
-    rows.update(zip(rest, done[:len(rest)]))
-    fits = dict(zip(methods, done[len(rest):]))
-    selection = pd.concat([rows[mk] for mk in scan], ignore_index=True)  # in grid order
-    stab = selection.loc[(selection["model"] == model_name) & (selection["k"] == k), "stability"]
-    if k_fixed is None and len(stab) and stab.iloc[0] < cfg.min_stability:
-        ctx.log(f"topics: stability at K={k} is {stab.iloc[0]:.2f} < {cfg.min_stability}")
     ctx.facts["topics"] = {"model": model_name, "k": int(k), "rule": "fixed" if k_fixed is not None else rule,
                            "grid": [int(x) for x in grid], "scanned": [int(x) for x in ks],
                            "scan_stopped_at": stop, "lda_engine": engine, "edge": edge or None,
-                           "note": note or None, "n_runs": _n_runs(cfg, M.shape[0]),
+                           "note": note or None, "n_runs": n_runs(cfg, M.shape[0]),
                            "scan_models": cfg.scan_models, "models_scanned": list(scanned),
                            "models_fitted": list(methods)}
-    selection = _selection_flags(selection, model_name, k, grid, stop)
-    ctx.write_table("topic_selection", selection[TABLE_COLUMNS["topic_selection"]])
+    ctx.put("topics.choice", {"units_m": units_m, "M": M, "terms": terms, "k": int(k), "k_fixed": k_fixed,
+                              "grid": grid, "stop": stop, "rows": rows, "scan": scan, "scan_cost": scan_cost,
+                              "methods": methods, "engine": engine, "seed": seed})
 
-    model = fits[model_name]
+
+def _nothing(ctx, note: str) -> None:
+    ctx.log(f"topics: skipped ({note}); writing empty tables")
+    ctx.put("topics.choice", None)
+
+
+def _write_empty(ctx) -> None:
+    """The running step's tables, empty (there is nothing to model)."""
+    for name in ctx.stage.produces:
+        if not name.startswith("artifact:"):
+            ctx.write_table(name, _empty(name))
+        else:
+            ctx.put(name.removeprefix("artifact:"), None)
+
+
+def fit_reported(ctx, cfg: Settings) -> None:
+    """Step ``topics.fit``: the reported model at the chosen K on all units, and its tables.
+
+    The other models' scan rows (``topics.scan_models=all``) are computed here beside the fit,
+    so ``topic_selection`` has every scanned row.
+    """
+    c = ctx.get("topics.choice")
+    if c is None:
+        return _write_empty(ctx)
+    model_name, k, seed, M, terms, units_m = cfg.model, c["k"], c["seed"], c["M"], c["terms"], c["units_m"]
+    scan, rows = c["scan"], dict(c["rows"])
+    rest = [mk for mk in scan if mk not in rows]
+    fit_call = (fit_topic_model, (M, terms, model_name, k, seed, c["engine"], cfg.gibbs_iter), {})
+    done = ctx.call_each([scan[mk] for mk in rest] + [fit_call],
+                         costs=[c["scan_cost"][mk] for mk in rest]
+                         + [fit_cost(model_name, k, M.shape[0], c["engine"], cfg.gibbs_iter)],
+                         label=f"topics: K scan and the fit at K={k}")
+    rows.update(zip(rest, done[:len(rest)]))
+    model = done[-1]
+    selection = pd.concat([rows[mk] for mk in scan], ignore_index=True)  # in grid order
+    stab = selection.loc[(selection["model"] == model_name) & (selection["k"] == k), "stability"]
+    if c["k_fixed"] is None and len(stab) and stab.iloc[0] < cfg.min_stability:
+        ctx.log(f"topics: stability at K={k} is {stab.iloc[0]:.2f} < {cfg.min_stability}")
+    selection = selection_flags(selection, model_name, k, c["grid"], c["stop"])
+    ctx.write_table("topic_selection", selection[TABLE_COLUMNS["topic_selection"]])
     labels, terms_df = ctx.call(labels_and_terms, model, M, cfg.frex_weight, cfg.label_lambda, cfg.n_terms)
     label_list = labels["label_frex"].tolist()
     ctx.write_table("topic_terms", terms_df)
     ctx.write_table("topic_labels", labels)
-
     ut, dt = ctx.call(unit_and_document_topics, model, units_m)
     ctx.write_table("doc_topics", ut)
     ctx.write_table("document_topics", dt[TABLE_COLUMNS["document_topics"]])
@@ -630,9 +537,36 @@ def run(ctx, cfg: Settings) -> None:
     prev.insert(1, "k", k)
     prev.insert(3, "label", prev["topic"].map(dict(zip(labels["topic"], label_list))))
     ctx.write_table("topic_prevalence", prev[TABLE_COLUMNS["topic_prevalence"]])
-    # the other fitted models with the same K on all units, each fitted once: for the alignment,
-    # and a Gibbs LDA beside an NMF report also for composition effects and the by-era table
-    others = {m: fits[m] for m in methods if m != model_name}
+    ctx.write_table("topic_examples", ctx.call(stat_representative_units, model, units_m, n=cfg.n_examples))
+    ctx.put("topics.model", {"model": model, "labels": label_list})
+
+
+def fit_others(ctx, cfg: Settings) -> None:
+    """Step ``topics.fit_others``: the other models of ``topics.models`` at the chosen K on all units.
+
+    Each is fitted once (a Gibbs LDA beside an NMF report feeds the composition effects,
+    the alignment and ``topic_terms_by_era``); it runs beside ``topics.fit``.
+    """
+    c = ctx.get("topics.choice")
+    if c is None:
+        return _write_empty(ctx)
+    others = [m for m in c["methods"] if m != cfg.model]
+    k, M = c["k"], c["M"]
+    fits = ctx.call_each([(fit_topic_model, (M, c["terms"], m, k, c["seed"], c["engine"], cfg.gibbs_iter), {})
+                          for m in others],
+                         costs=[fit_cost(m, k, M.shape[0], c["engine"], cfg.gibbs_iter) for m in others],
+                         label=f"topics: the other models at K={k}")
+    ctx.put("topics.others", dict(zip(others, fits)))
+
+
+def topic_effects(ctx, cfg: Settings) -> None:
+    """Step ``topics.effects``: the covariate effects of the reported model and of a Gibbs LDA beside it."""
+    c = ctx.get("topics.choice")
+    if c is None:
+        return _write_empty(ctx)
+    fitted, others = ctx.get("topics.model"), ctx.get("topics.others")
+    model, label_list = fitted["model"], fitted["labels"]
+    model_name, k, seed, M, units_m = cfg.model, c["k"], c["seed"], c["M"], c["units_m"]
     covariate = _covariate(cfg, units_m, ctx.corpus.docvars)
     ctx.facts["topics"]["covariate"] = covariate
     companion = others.get("lda")
@@ -654,36 +588,68 @@ def run(ctx, cfg: Settings) -> None:
     for note in notes:
         ctx.log(note)
     ctx.write_table("topic_effects", eff if len(eff) else _empty("topic_effects"))
-    ctx.write_table("topic_examples", ctx.call(stat_representative_units, model, units_m, n=cfg.n_examples))
-    ctx.write_table("topic_alignment", ctx.call(alignment, model, M, terms, tuple(others.values()), model_name,
-                                                k, cfg.sample_frac, seed, engine, cfg.gibbs_iter))
-    base = model if isinstance(model, GibbsLDA) else companion if isinstance(companion, GibbsLDA) else None
-    _optional_tables(ctx, cfg, M, terms, units_m, model, k, seed, base)
 
 
-def _optional_tables(ctx, cfg: Settings, M, terms, units_m, model, k: int, seed: int, base=None) -> None:
-    """The seeded and by-era tables (empty when ``topics.seeds`` / ``topics.dynamic`` are off).
+def topic_alignment(ctx, cfg: Settings) -> None:
+    """Step ``topics.alignment``: the reported model against a refit and the other models."""
+    c = ctx.get("topics.choice")
+    if c is None:
+        return _write_empty(ctx)
+    model, others = ctx.get("topics.model")["model"], ctx.get("topics.others")
+    ctx.write_table("topic_alignment", ctx.call(alignment, model, c["M"], c["terms"], tuple(others.values()),
+                                                cfg.model, c["k"], cfg.sample_frac, c["seed"], c["engine"],
+                                                cfg.gibbs_iter))
 
-    ``base``: a Gibbs LDA with K topics already fitted on all units (the reported
-    model, or the LDA beside an NMF report), read era by era instead of a refit.
+
+def seeded_topics(ctx, cfg: Settings) -> None:
+    """Step ``topics.seeded``: the seeded LDA's tables (empty unless ``topics.seeds`` is set)."""
+    c = ctx.get("topics.choice")
+    if c is None or not cfg.seeds:
+        return _write_empty(ctx)
+    path = _seeds_path(cfg.seeds, ctx.study)
+    n_free = c["k"] if cfg.seeds_free == "auto" else int(cfg.seeds_free)
+    fit = ctx.call(seeded_model, c["M"], c["terms"], path, cfg.seeds_levels, n_free, c["seed"], cfg.gibbs_iter)
+    ctx.log(f"topics: seeded LDA with {len(fit.seed_words_)} seeded topics from {path.name} + {n_free} free")
+    st, sp_ = ctx.call(seeded_tables, fit, c["units_m"], cfg.n_terms, cfg.n_boot, c["seed"])
+    ctx.write_table("topic_terms_seeded", st)
+    ctx.write_table("topic_prevalence_seeded", sp_)
+
+
+def topics_by_era(ctx, cfg: Settings) -> None:
+    """Step ``topics.by_era``: ``topic_terms_by_era`` (empty unless ``topics.dynamic``).
+
+    A Gibbs LDA with K topics already fitted on all units (the reported model, or the
+    LDA beside an NMF report) is read era by era instead of a refit.
     """
-    if cfg.seeds:
-        path = _seeds_path(cfg.seeds)
-        n_free = k if cfg.seeds_free == "auto" else int(cfg.seeds_free)
-        fit = ctx.call(seeded_model, M, terms, path, cfg.seeds_levels, n_free, seed, cfg.gibbs_iter)
-        ctx.log(f"topics: seeded LDA with {len(fit.seed_words_)} seeded topics from {path.name} + {n_free} free")
-        st, sp_ = ctx.call(seeded_tables, fit, units_m, cfg.n_terms, cfg.n_boot, seed)
-        ctx.write_table("topic_terms_seeded", st)
-        ctx.write_table("topic_prevalence_seeded", sp_)
-    else:
-        ctx.write_table("topic_terms_seeded", _empty("topic_terms_seeded"))
-        ctx.write_table("topic_prevalence_seeded", _empty("topic_prevalence_seeded"))
+    c = ctx.get("topics.choice")
+    if c is None:
+        return _write_empty(ctx)
+    model, companion = ctx.get("topics.model")["model"], ctx.get("topics.others").get("lda")
+    base = model if isinstance(model, GibbsLDA) else companion if isinstance(companion, GibbsLDA) else None
+    units_m = c["units_m"]
     by_era = _empty("topic_terms_by_era")
     if cfg.dynamic and "year" not in units_m.columns:
         ctx.log("topics: units without a year; empty topic_terms_by_era")
     elif cfg.dynamic:
-        by_era = ctx.call(dynamic_topics, M, terms, units_m["year"].to_numpy(), cfg.era_breaks, cfg.dynamic_eras,
-                          k, seed, cfg.gibbs_iter, cfg.n_terms, base)
+        by_era = ctx.call(dynamic_topics, c["M"], c["terms"], units_m["year"].to_numpy(), cfg.era_breaks,
+                          cfg.dynamic_eras, c["k"], c["seed"], cfg.gibbs_iter, cfg.n_terms, base)
         if by_era.empty:
             ctx.log("topics: fewer than two eras; empty topic_terms_by_era")
     ctx.write_table("topic_terms_by_era", by_era)
+
+
+_CHOICE, _MODEL, _OTHERS = "artifact:topics.choice", "artifact:topics.model", "artifact:topics.others"
+#: the stage's steps; costs are rough CPU seconds on UNGDC sessions 60-79 (they only order ready steps)
+STEPS = (
+    Step("topics.select", select_k, writes=(_CHOICE,), cost=60),
+    Step("topics.fit", fit_reported, reads=(_CHOICE,),
+         writes=("topic_selection", "topic_terms", "topic_labels", "doc_topics", "document_topics",
+                 "topic_prevalence", "topic_examples", _MODEL), cost=15),
+    Step("topics.fit_others", fit_others, reads=(_CHOICE,), writes=(_OTHERS,), cost=150),
+    Step("topics.effects", topic_effects, reads=(_CHOICE, _MODEL, _OTHERS), writes=("topic_effects",), cost=15),
+    Step("topics.alignment", topic_alignment, reads=(_CHOICE, _MODEL, _OTHERS), writes=("topic_alignment",),
+         cost=10),
+    Step("topics.seeded", seeded_topics, reads=(_CHOICE,), writes=("topic_terms_seeded", "topic_prevalence_seeded"),
+         cost=1),
+    Step("topics.by_era", topics_by_era, reads=(_CHOICE, _MODEL, _OTHERS), writes=("topic_terms_by_era",), cost=30),
+)
