@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.profiles import DEFAULT_SEED
 from analysis.run.runner import run_pipeline
 from analysis.run.tables import read_table, table_path
 
@@ -165,7 +166,7 @@ class Run:
         (:func:`analysis.reshape.load_reshaped`); the corpus is reshaped once, at the first run.
     """
 
-    def __init__(self, corpus, out: str | Path = "out", seed: int = 20170906, anchor: str | None = None,
+    def __init__(self, corpus, out: str | Path = "out", seed: int = DEFAULT_SEED, anchor: str | None = None,
                  overrides: Mapping[str, Mapping[str, Any]] | None = None, cache_dir: str | Path | None = None,
                  where: str | None = None, passages: str | None = None, passage_unit: str = "paragraph",
                  passage_window: int = 30):

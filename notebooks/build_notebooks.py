@@ -195,7 +195,8 @@ def framing_nb():
                           "3. `r2p frames validate sample.csv` reports precision per frame with Wilson "
                           "intervals; set `CODED` above to see it here."),
         new_code_cell('from analysis.framing import sample_kwic, validate_coding\n'
-                      'sample = sample_kwic(ctx.units, n_per_frame=3, seed=SEED)\nsample.head(10)'),
+                      'sample = sample_kwic(ctx.units, ctx.study.frames_dictionary_path, n_per_frame=3, seed=SEED)\n'
+                      'sample.head(10)'),
         new_code_cell('if CODED and Path(CODED).exists():\n    display(validate_coding(CODED))\nelse:\n'
                       '    print("No coded sample yet: code the CSV from `r2p frames sample`, then set CODED.")'),
     ])

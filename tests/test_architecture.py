@@ -18,7 +18,7 @@ PKG = Path(__file__).resolve().parent.parent / "analysis"
 LAYERS = {
     "errors": 0, "settings": 0, "_compat": 0, "_version": 0,
     "tokens": 1, "text": 1, "layout": 1, "units": 1, "dtm": 1, "corpus": 1, "manifest": 1, "resources": 1,
-    "profiles": 1, "annotations": 1, "loaders": 1, "reshape": 1,
+    "profiles": 1, "annotations": 1, "loaders": 1, "reshape": 1, "patterns": 1,
     "stats": 2, "acquire": 2, "textstats": 2, "topicmod": 2, "framing": 2, "plots": 2, "scaling": 2,
     "semantic": 2, "export": 2, "report": 2,
     "run": 3,
@@ -149,3 +149,40 @@ def test_type_checking_imports_count(tmp_path):
     p.write_text("from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from analysis.corpus import Corpus\n",
                  encoding="utf-8")
     assert _imports(p, "analysis.text", modules) == {"analysis.corpus"}
+
+
+#: the generic method wings: they take a study's choices as arguments (issue "graph", point 3)
+METHOD_WINGS = ("textstats", "framing", "topicmod", "scaling", "stats", "semantic")
+
+
+def test_method_wings_name_no_study():
+    """No method module imports the study profiles (at import or inside a function) or names the
+    R2P corpus or seed: the study reaches the steps through the run (``ctx.study``)."""
+    from analysis.profiles import R2P
+
+    modules = _modules()
+    wings = {m: p for m, p in modules.items() if m.split(".")[1:2] and m.split(".")[1] in METHOD_WINGS}
+    assert len(wings) > 20, sorted(wings)  # the wings are found (a renamed folder must not empty the test)
+    corpus, seed = R2P.default_corpus, R2P.seed
+    bad = []
+    for mod, path in sorted(wings.items()):
+        for dep in sorted(_imports(path, mod, modules)):
+            if dep == "analysis.profiles" or dep.startswith("analysis.profiles."):
+                bad.append(f"{mod} imports {dep}")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Constant):
+                continue
+            if isinstance(node.value, str) and (corpus in node.value or str(seed) in node.value):
+                bad.append(f"{mod}:{node.lineno} names {corpus!r} or the seed {seed} in {node.value[:60]!r}")
+            elif type(node.value) is int and node.value == seed:
+                bad.append(f"{mod}:{node.lineno} has the seed literal {seed}")
+    assert bad == [], "\n".join(bad)
+
+
+def test_method_wings_check_catches_a_leak(tmp_path):
+    """The check above would see a profile import inside a function and a corpus name."""
+    modules = _modules()
+    p = tmp_path / "leak.py"
+    p.write_text("def f():\n    from analysis.profiles import get_profile\n    return get_profile()\n",
+                 encoding="utf-8")
+    assert "analysis.profiles" in _imports(p, "analysis.textstats.leak", modules)

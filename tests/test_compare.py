@@ -172,8 +172,14 @@ def test_year_matrix_and_centroid_against_numpy(toy):
 
 
 def test_default_comparisons(toy, sg_corpus):
+    from analysis.profiles import get_profile
+
     assert default_comparisons(toy) == ["anchor", "speaker=G vs B"]
-    assert default_comparisons(sg_corpus) == ["anchor", "speaker=António Guterres vs Ban Ki-moon"]
+    # the study's comparisons for its corpus come from the profile, not from a name test in the module
+    study = get_profile().comparisons_for(sg_corpus.name)
+    assert default_comparisons(sg_corpus, study) == ["anchor", "speaker=António Guterres vs Ban Ki-moon"]
+    assert default_comparisons(toy, ("anchor", "speaker=B vs G")) == ["anchor", "speaker=B vs G"]
+    assert get_profile().comparisons_for(toy.name) is None
 
 
 TABLES = ["similarity_to_anchor", "similarity_years", "centroid_distance", "keyness", "collocates",

@@ -16,7 +16,7 @@ from analysis.framing.dictionary import (
     read_liwc,
     stat_dictionary,
 )
-from analysis.framing.frames import FRAMES_DICTIONARY, STANCE_DICTIONARY
+from analysis.profiles import get_profile
 
 
 def counts(d, text, **kw):
@@ -217,8 +217,8 @@ def test_stat_dictionary_long_table_with_zeros():
 
 
 def test_shipped_dictionaries_load_and_cite_sources():
-    frames = read_dictionary(FRAMES_DICTIONARY)
-    stance = read_dictionary(STANCE_DICTIONARY)
+    frames = read_dictionary(get_profile().frames_dictionary_path)
+    stance = read_dictionary(get_profile().stance_dictionary_path)
     families = {k.split(".")[0] for k in frames.keys}
     assert {"pillars", "prevention_response", "sovereignty", "accountability_justice",
             "atrocity_crimes", "civilians_victims", "un_institutions",

@@ -24,9 +24,14 @@ from analysis.framing import (
 from analysis.framing import validation
 from analysis.framing.dictionary import Dictionary
 from analysis.stats import changepoint
+from analysis.profiles import get_profile
 from analysis.units import make_units
 
 ANCHOR = "2017-09-06_antonio-guterres_ga-informal-dialogue"
+#: the R2P study's dictionary and indices (the module under test names none)
+FRAMES = get_profile().frames_dictionary_path
+STANCE = get_profile().stance_dictionary_path
+INDICES = dict(get_profile().indices)
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +41,7 @@ def anchor_units(sg_corpus):
 
 @pytest.fixture(scope="module")
 def anchor_frames(anchor_units):
-    return stat_frames(anchor_units)
+    return stat_frames(anchor_units, FRAMES)
 
 
 def _frame_units(frames, frame):
@@ -83,7 +88,7 @@ def test_anchor_prevention_paragraphs_carry_prevention_frame(anchor_units, ancho
                        "I have deep respect for national sovereignty")
     assert not (none & got)
     # the speech leans to prevention: balance > 0 in the indices
-    idx = stat_indices(anchor_frames, n_boot=200, seed=1)
+    idx = stat_indices(anchor_frames, INDICES, n_boot=200, seed=1)
     bal = idx[(idx["level"] == "doc") & (idx["index"] == "prevention_response_balance")]
     assert bal["value"].iloc[0] > 0.5
 
@@ -142,7 +147,7 @@ def _planted_corpus(change_year=2013, years=range(2001, 2021), seed=7):
 
 def test_planted_change_point_is_recovered_within_one_year():
     units = _planted_corpus(change_year=2013)
-    fu = stat_frames(units)
+    fu = stat_frames(units, FRAMES)
     years = stat_rates(fu, by="year", n_boot=200, seed=3)
     assert list(years.columns[:9]) == framing.YEAR_COLUMNS
     cp = stat_changepoints(years)
@@ -246,7 +251,7 @@ def test_changepoint_penalty_options():
 
 
 def _planted_corpus_years():
-    fu = stat_frames(_planted_corpus(change_year=2013))
+    fu = stat_frames(_planted_corpus(change_year=2013), FRAMES)
     years = stat_rates(fu, by="year", n_boot=0)
     return years[years["frame"] == "prevention_response.prevention"]
 
@@ -262,7 +267,7 @@ def _two_units():
 
 
 def test_rate_is_ratio_of_sums_and_percentile_interval_exact():
-    fu = stat_frames(_two_units())
+    fu = stat_frames(_two_units(), FRAMES)
     yr = stat_rates(fu, by="year", n_boot=4000, seed=11)
     row = yr[yr["frame"] == "prevention_response.prevention"].iloc[0]
     assert row["rate"] == pytest.approx(1000 * 5 / 30)
@@ -280,7 +285,7 @@ def test_cluster_bootstrap_resamples_documents():
                  "z z z z z z z z z z",
                  "prevent y y y y y y y y y y y y y y y y y y y"],  # doc b: 1 / 20 words
     })
-    fu = stat_frames(units)
+    fu = stat_frames(units, FRAMES)
     row = stat_rates(fu, by="year", n_boot=4000, seed=2, cluster="doc_id")
     row = row[row["frame"] == "prevention_response.prevention"].iloc[0]
     # resampling the two documents: rates 200 (a,a), 125 (a,b), 50 (b,b)
@@ -295,7 +300,7 @@ def test_cluster_bootstrap_resamples_documents():
 
 def test_bootstrap_is_seeded_and_per_group_stable():
     units = _planted_corpus(years=range(2001, 2007))
-    fu = stat_frames(units)
+    fu = stat_frames(units, FRAMES)
     a = stat_rates(fu, by="year", n_boot=300, seed=5)
     b = stat_rates(fu, by="year", n_boot=300, seed=5)
     pd.testing.assert_frame_equal(a, b)
@@ -318,16 +323,16 @@ def test_rates_and_indices_follow_the_one_resampling_rule():
     from analysis.stats.bootstrap import group_rng, percentile_interval, resample_counts
 
     units = _planted_corpus(years=range(2001, 2006))
-    fu = stat_frames(units)
-    more = stat_frames(_planted_corpus(years=range(2001, 2008)))
+    fu = stat_frames(units, FRAMES)
+    more = stat_frames(_planted_corpus(years=range(2001, 2008)), FRAMES)
     for by in ("year", "doc_id"):
         a = stat_rates(fu, by=by, n_boot=200, seed=5)
         b = stat_rates(more, by=by, n_boot=200, seed=5)
         b = b[b[by].isin(a[by])].reset_index(drop=True)
         # _planted_corpus draws its words from one rng in year order: the first years agree
         pd.testing.assert_frame_equal(a, b)
-    ia = stat_indices(fu, n_boot=200, seed=5)
-    ib = stat_indices(more, n_boot=200, seed=5)
+    ia = stat_indices(fu, INDICES, n_boot=200, seed=5)
+    ib = stat_indices(more, INDICES, n_boot=200, seed=5)
     ib = ib[ib["year"].isin(ia["year"])].reset_index(drop=True)
     pd.testing.assert_frame_equal(ia, ib)
     # independent check: the 2003 prevention rate's interval recomputed by hand
@@ -373,8 +378,8 @@ def test_indices_hand_worked():
                  "primary responsibility and capacity-building",          # pillar one, pillar two
                  "collective action under Chapter VII"],                  # pillar three x2; response
     })
-    fu = stat_frames(units)
-    idx = stat_indices(fu, n_boot=0)
+    fu = stat_frames(units, FRAMES)
+    idx = stat_indices(fu, INDICES, n_boot=0)
     get = lambda lvl, key, name: idx[(idx["level"] == lvl) & (idx[key] == (2010 if key == "year" else "a"))
                                      & (idx["index"] == name)]["value"].iloc[0]
     assert get("year", "year", "prevention_response_balance") == pytest.approx((3 - 1) / 4)
@@ -624,18 +629,19 @@ def test_indices_from_only_their_frames_rows_equal_those_from_every_row():
     from analysis.framing.indices import index_frames
 
     units = _planted_corpus(years=range(2001, 2006))
-    fu, su = stat_frames(units), stat_frames(units, load_stance_dictionary())
+    fu, su = stat_frames(units, FRAMES), stat_frames(units, load_stance_dictionary(STANCE))
     every = pd.concat([fu, su], ignore_index=True)
-    used = index_frames()
+    used = index_frames(INDICES)
     assert used and used < set(every["frame"])          # some rows really are dropped
     rows = every[every["frame"].isin(used)]
-    want = stat_indices(every, n_boot=100, seed=3)
-    pd.testing.assert_frame_equal(stat_indices(rows, n_boot=100, seed=3), want)
+    want = stat_indices(every, INDICES, n_boot=100, seed=3)
+    pd.testing.assert_frame_equal(stat_indices(rows, INDICES, n_boot=100, seed=3), want)
     # and with only the columns the stage keeps for them
     from analysis.stages.frames import INDEX_INPUT_COLUMNS
 
     assert set(INDEX_INPUT_COLUMNS) < set(rows.columns)
-    pd.testing.assert_frame_equal(stat_indices(rows[list(INDEX_INPUT_COLUMNS)], n_boot=100, seed=3), want)
+    pd.testing.assert_frame_equal(stat_indices(rows[list(INDEX_INPUT_COLUMNS)], INDICES, n_boot=100, seed=3),
+                                  want)
 
 
 def _long_as_strings(units, fu):
@@ -675,7 +681,7 @@ def test_frames_labels_are_sorted_categoricals_that_give_the_string_tables(tmp_p
     units["speaker"] = np.where(units["year"] % 3 == 0, "Ban Ki-moon", "António Guterres")
     units.loc[units.index[:5], "speaker"] = None
     units["date"] = units["year"].astype(str) + "-09-06"
-    fu = stat_frames(units)
+    fu = stat_frames(units, FRAMES)
     for c in ("unit_id", "doc_id", "frame", "family", "speaker", "date"):
         assert isinstance(fu[c].dtype, pd.CategoricalDtype), c
         cats = fu[c].cat.categories.tolist()
@@ -685,7 +691,7 @@ def test_frames_labels_are_sorted_categoricals_that_give_the_string_tables(tmp_p
     pd.testing.assert_frame_equal(plain_strings(fu), strings)
     # what the stage computes from it: the same tables, dtypes included
     anchor = units["doc_id"].iloc[0]
-    su = stat_frames(units, load_stance_dictionary())
+    su = stat_frames(units, load_stance_dictionary(STANCE))
     su_strings = _long_as_strings(units, su)
     for by, cluster in (("year", None), ("doc_id", None), ("year", "doc_id")):
         pd.testing.assert_frame_equal(stat_rates(fu, by=by, n_boot=50, cluster=cluster, seed=1),
@@ -695,7 +701,8 @@ def test_frames_labels_are_sorted_categoricals_that_give_the_string_tables(tmp_p
     both, both_strings = concat_frames([fu, su]), pd.concat([strings, su_strings], ignore_index=True)
     assert isinstance(both["frame"].dtype, pd.CategoricalDtype)          # codes, not a string per row
     pd.testing.assert_frame_equal(plain_strings(both), both_strings)
-    pd.testing.assert_frame_equal(stat_indices(both, n_boot=50, seed=2), stat_indices(both_strings, n_boot=50, seed=2))
+    pd.testing.assert_frame_equal(stat_indices(both, INDICES, n_boot=50, seed=2),
+                                  stat_indices(both_strings, INDICES, n_boot=50, seed=2))
     pd.testing.assert_frame_equal(stat_anchor_profile(fu, units, anchor), stat_anchor_profile(strings, units, anchor))
     # written: the bytes of the string table, also when the Parquet file has several row groups
     for rows in (tables_mod.ROW_GROUP_SIZE, 1000):

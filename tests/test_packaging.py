@@ -146,7 +146,7 @@ def test_wheel_ships_the_resources_and_no_fetched_texts(tmp_path):
         "print(json.dumps({'file': analysis.__file__, 'clone': R.is_clone(), 'root': str(R.resource_root()),\n"
         "  'folder': str(R.corpus_folder()), 'dicts': str(DICTIONARY_DIR), 'style': str(STYLE_PATH),\n"
         "  'style_ok': STYLE_PATH.is_file(), 'sources': str(DEFAULT_SOURCES),\n"
-        "  'ua': load_config().user_agent_string, 'frames': len(load_frames_dictionary().keys),\n"
+        "  'ua': load_config().user_agent_string, 'frames': len(load_frames_dictionary(get_profile().frames_dictionary_path).keys),\n"
         "  'anchor_ok': get_profile().anchor_path.is_file(),\n"
         "  'n': len(c), 'anchor': c.anchor, 'available': sorted(c.texts)}))\n"
     )

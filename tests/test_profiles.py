@@ -76,17 +76,6 @@ def test_kwic_patterns_each_find_the_anchor():
         assert re.search(rx, text), f"KWIC pattern {pat!r} never occurs in the anchor"
 
 
-def test_profile_holds_what_the_generic_modules_hard_code_today():
-    # until the stages read the profile, the old constants must say the same
-    from analysis.framing.frames import DEFAULT_INDICES
-    from analysis.textstats.similarity import DEFAULT_PATTERNS, SG_R2P_COMPARISONS
-
-    p = get_profile()
-    assert list(p.kwic_patterns) == list(DEFAULT_PATTERNS)
-    assert list(p.comparisons) == list(SG_R2P_COMPARISONS)
-    assert dict(p.indices) == DEFAULT_INDICES
-
-
 def test_profile_is_immutable_and_checks_its_indices():
     p = get_profile()
     with pytest.raises(dataclasses.FrozenInstanceError):

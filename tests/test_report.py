@@ -101,7 +101,9 @@ def test_frame_passages_cap_per_year_and_keep_anchor_spans():
     text = "We must prevent genocide. Genocide and war crimes demand prevention."
     units = pd.DataFrame({"unit_id": [f"d{i}#1" for i in range(4)], "doc_id": [f"d{i}" for i in range(4)],
                           "year": [2000, 2000, 2000, 2001], "text": [text] * 4})
-    p = stat_frame_passages(units, per_year=2, anchor="d3")
+    from analysis.profiles import get_profile
+
+    p = stat_frame_passages(units, get_profile().frames_dictionary_path, per_year=2, anchor="d3")
     fam = p[~p["anchor"]].groupby(["family", "year"]).size()
     assert (fam <= 2).all()
     anch = p[p["anchor"]]

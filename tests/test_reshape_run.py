@@ -98,10 +98,11 @@ def test_similarity_by_hand_worked():
 
 def test_rates_by_source_equal_rates_of_each_source_alone():
     from analysis.framing import load_frames_dictionary, stat_frames, stat_rates, stat_rates_by
+    from analysis.profiles import get_profile
     from analysis.units import make_units
 
     c = _two_sources()
-    fu = stat_frames(make_units(c), load_frames_dictionary(None), True, "key")
+    fu = stat_frames(make_units(c), load_frames_dictionary(get_profile().frames_dictionary_path), True, "key")
     g = source_groups(c)
     by = stat_rates_by(fu, g, by="year", n_boot=50, seed=3)
     assert by.columns.tolist()[:4] == ["source", "frame", "year", "rate"]

@@ -54,9 +54,10 @@ def _value(group, spec):
     if (group, spec.name) in ALT:
         return ALT[(group, spec.name)]
     if group == "frames" and spec.name in ("dictionary", "stance_dictionary"):
-        from analysis.framing.frames import FRAMES_DICTIONARY, STANCE_DICTIONARY
+        from analysis.profiles import get_profile
 
-        return str(STANCE_DICTIONARY if spec.name == "dictionary" else FRAMES_DICTIONARY)
+        p = get_profile()  # the other one of the study's two dictionaries
+        return str(p.stance_dictionary_path if spec.name == "dictionary" else p.frames_dictionary_path)
     return spec.alternative()
 
 

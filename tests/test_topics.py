@@ -431,6 +431,7 @@ def test_eras_of_the_by_era_table():
 
 def test_stage_seeds_from_the_r2p_frames_dictionary(tmp_path, small_corpus):
     from analysis.framing.frames import load_frames_dictionary
+    from analysis.profiles import get_profile
     from analysis.run.runner import run_pipeline
 
     ov = {"topics": {**SMALL["topics"], "k": 3, "models": "nmf", "seeds": "frames", "seeds_free": 1,
@@ -440,7 +441,8 @@ def test_stage_seeds_from_the_r2p_frames_dictionary(tmp_path, small_corpus):
     assert ctx.errors == []
     st = ctx.tables["topic_terms_seeded"]
     keys = set(st["seeded_key"].dropna())
-    assert keys and keys <= set(load_frames_dictionary().keys) and st["is_seed"].any()
+    frames = load_frames_dictionary(get_profile().frames_dictionary_path)
+    assert keys and keys <= set(frames.keys) and st["is_seed"].any()
     assert st["k"].iloc[0] == len(keys) + 1 and st["seeded_key"].isna().any()  # + one free topic
     prev = ctx.tables["topic_prevalence_seeded"]
     np.testing.assert_allclose(prev.groupby("year")["share"].sum(), 1.0)

@@ -19,6 +19,7 @@ from analysis._version import __version__
 from analysis.cli.options import (CORPUS_HELP, DATA_DIR_HELP, PASSAGES_HELP, WHERE_HELP, cli_errors, console,
                                   load_corpus_or_exit, out_console, use_data_dir as _use_data_dir)
 from analysis.corpus import BUILTIN_CORPORA, corpus_dir
+from analysis.profiles import DEFAULT_SEED, get_profile
 
 
 app = typer.Typer(
@@ -266,7 +267,7 @@ def frames_list(
     from analysis.framing.frames import load_frames_dictionary
 
     with cli_errors():
-        d = load_frames_dictionary(dictionary)
+        d = load_frames_dictionary(dictionary or get_profile().frames_dictionary_path)
     t = Table(title=str(d.name))
     for c in ("frame", "entries", "exclusions", "source"):
         t.add_column(c, overflow="fold")
@@ -282,7 +283,7 @@ def frames_sample(
     n: int = typer.Option(20, "--n", "-n", min=1, help="Matches to draw per frame."),
     window: int = typer.Option(60, "--window", min=0, help="Characters of context either side."),
     strata: str = typer.Option("year", "--strata", help="Column to stratify by (year, doc_id, speaker; 'none' for none)."),
-    seed: int = typer.Option(20170906, "--seed", help="Seed of the random draw."),
+    seed: int = typer.Option(DEFAULT_SEED, "--seed", help="Seed of the random draw."),
     dictionary: Optional[Path] = typer.Option(None, "--dictionary", "-d", help="Dictionary (default corpus/dictionaries/r2p_frames.yml)."),
     frame: Optional[List[str]] = typer.Option(None, "--frame", "-f", help="Only these frames (repeatable), e.g. pillars.pillar_two."),
     force: bool = typer.Option(False, "--force", help="Overwrite OUT if it exists (it may hold your codes)."),
@@ -300,7 +301,7 @@ def frames_sample(
         console.print(f"[red]error:[/] {out} exists and may hold hand codes; choose another --out or pass --force", markup=False)
         raise typer.Exit(1)
     with cli_errors(also=((KeyError, 1),)):  # sample_kwic: an unknown frame or strata column
-        d = load_frames_dictionary(dictionary)
+        d = load_frames_dictionary(dictionary or get_profile().frames_dictionary_path)
         units = make_units(_load(corpus).available())
         s = sample_kwic(units, d, n_per_frame=n, window=window,
                         strata=None if strata.lower() == "none" else strata, seed=seed, frames=frame)

@@ -25,6 +25,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from analysis.profiles import DEFAULT_SEED
+
 __all__ = ["console", "out_console", "CORPUS_HELP", "OTHER_ERRORS", "cli_errors", "error_exit_code", "report_error", "load_corpus_or_exit", "corpus_option",
            "where_option", "passages_option", "passage_unit_option", "passage_window_option", "reshaping",
            "out_option", "seed_option", "set_option", "anchor_option", "no_cache_option", "cache_dir_option",
@@ -204,7 +206,7 @@ def out_option(help: str = "Output folder: tables/, figures/, run.json."):
 
 
 def seed_option():
-    return typer.Option(20170906, "--seed", help="Seed for every random step.")
+    return typer.Option(DEFAULT_SEED, "--seed", help="Seed for every random step.")
 
 
 def set_option(example: str = "topics.k=8, text.stem=true"):

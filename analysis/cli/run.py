@@ -39,11 +39,12 @@ from analysis.cli.options import (
     workers_option,
     where_option,
 )
+from analysis.profiles import DEFAULT_SEED
 
 __all__ = ["register", "run_command", "settings_table", "settings_markdown"]
 
 
-def run_command(corpus: str, out: Path, *, seed: int = 20170906, sets: list[str] | None = None,
+def run_command(corpus: str, out: Path, *, seed: int = DEFAULT_SEED, sets: list[str] | None = None,
                 flags: dict[str, dict[str, Any]] | None = None, only: list[str] | None = None,
                 skip: list[str] | None = None, anchor: str | None = None, no_cache: bool = False,
                 cache_dir: Path | None = None, quiet: bool = False, threads: int = 1, progress: bool = True,

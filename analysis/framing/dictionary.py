@@ -1,10 +1,12 @@
 """Dictionary engine: quanteda-style YAML dictionaries and LIWC ``.dic`` files.
 
 A :class:`Dictionary` maps hierarchical keys (``pillars.pillar_one``) to entries.
-An entry is one or more whitespace-separated token patterns; ``*`` matches any
-run of characters (including none) and ``?`` exactly one, as in quanteda's
-``valuetype = "glob"``.  Each key may also list *exclusions*: matches of the key
-that overlap a span matched by one of its exclusion patterns are dropped.
+An entry is a glob pattern of the project's one pattern language
+(:mod:`analysis.patterns`, quanteda's ``valuetype = "glob"``): ``*`` matches any
+run of characters (including none) and ``?`` exactly one, over the whole token;
+a multi-word entry matches consecutive tokens with no punctuation between them.
+Each key may also list *exclusions*: matches of the key that overlap a span
+matched by one of its exclusion patterns are dropped.
 
 YAML layout (quanteda's, plus optional reserved keys)::
 
@@ -55,8 +57,8 @@ import pandas as pd
 import yaml
 
 from analysis.errors import R2PError, require_columns
-from analysis.tokens import fold_apostrophes, tokenize_spans
-from analysis.tokens import tokens as _words
+from analysis.patterns import compile_patterns, pattern_tokens
+from analysis.tokens import fold_apostrophes
 from analysis.units import as_units
 
 __all__ = [
@@ -82,11 +84,14 @@ class DictionaryError(R2PError, ValueError):
 def match_tokens(text: str, lowercase: bool = False) -> list[str]:
     """Split ``text`` into the word tokens the dictionary engine matches on.
 
-    Words are runs of letters with internal hyphens or apostrophes (curly
-    apostrophes and Unicode hyphens are normalised first): the project's one
-    word pattern, ``analysis.tokens.tokens(text, apostrophes=True)``.  Numbers and
-    punctuation are dropped; stopwords are *kept*, because multi-word entries
-    such as ``"responsibility to protect"`` contain them.
+    Words are runs of letters and digits with internal hyphens or apostrophes
+    that contain at least one letter (curly apostrophes and Unicode hyphens are
+    normalised first): :func:`analysis.patterns.pattern_tokens` with
+    ``numbers=False``. ``R2P``, ``G-77`` and ``COVID-19`` are one word each;
+    numbers (``2005``) and punctuation are dropped; stopwords are *kept*, because
+    multi-word entries such as ``"responsibility to protect"`` contain them. The
+    result is a list that also carries the text between the words (``gaps``), so
+    that a multi-word entry does not match across punctuation or a number.
 
     Parameters
     ----------
@@ -96,18 +101,21 @@ def match_tokens(text: str, lowercase: bool = False) -> list[str]:
     """
     if text is None or (not isinstance(text, str) and pd.isna(text)):
         return []
-    toks = _words(str(text), apostrophes=True)
-    return [t.lower() for t in toks] if lowercase else toks
+    toks = pattern_tokens(str(text), numbers=False)
+    if lowercase:
+        toks[:] = [t.lower() for t in toks]
+    return toks
 
 
 def match_token_spans(text: str) -> tuple[list[str], list[tuple[int, int]]]:
     """Tokens as in :func:`match_tokens` plus their ``(start, end)`` character offsets.
 
-    See :func:`analysis.tokens.tokenize_spans` (apostrophes folded, offsets into ``text``).
+    Offsets index ``text`` as given (apostrophes are folded in the tokens only).
     """
     if text is None or (not isinstance(text, str) and pd.isna(text)):
         return [], []
-    return tokenize_spans(str(text), apostrophes=True)
+    toks = pattern_tokens(str(text), numbers=False, spans=True)
+    return toks, toks.spans
 
 
 @dataclass(frozen=True)
@@ -376,45 +384,24 @@ class Dictionary:
 
     # --------------------------------------------------------------- matching
     def _compile(self, case_insensitive: bool):
+        """Entries and exclusions as one :class:`analysis.patterns.PatternSet` (glob), with
+        for each pattern its key index, entry text and whether it is an exclusion."""
         if case_insensitive in self._compiled:
             return self._compiled[case_insensitive]
-        pat_ids: dict[str, int] = {}
-        pats: list[tuple[str, re.Pattern | None]] = []
-
-        def pid(p: str) -> int:
-            p2 = p.casefold() if case_insensitive else p
-            if p2 not in pat_ids:
-                pat_ids[p2] = len(pats)
-                if "*" in p2 or "?" in p2:
-                    rx = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch)
-                                 for ch in p2)
-                    pats.append((p2, re.compile(rx, re.DOTALL)))
-                else:
-                    pats.append((p2, None))
-            return pat_ids[p2]
-
-        # entries: (key index or -1-key index for exclusions, pattern id tuple, text)
-        entries: list[tuple[int, tuple[int, ...], str, bool]] = []
-        for ki, (key, cat) in enumerate(self._cats.items()):
+        texts, meta = [], []
+        for ki, cat in enumerate(self._cats.values()):
             for e in cat.entries:
-                entries.append((ki, tuple(pid(w) for w in e.split(" ")), e, False))
+                texts.append(e)
+                meta.append((ki, e, False))
             for e in cat.exclude:
-                entries.append((ki, tuple(pid(w) for w in e.split(" ")), e, True))
-        exact_first: dict[str, list[int]] = {}
-        glob_first: list[int] = []
-        for ei, (_, pids, _, _) in enumerate(entries):
-            p, rx = pats[pids[0]]
-            if rx is None:
-                exact_first.setdefault(p, []).append(ei)
-            else:
-                glob_first.append(ei)
-        comp = {"pats": pats, "entries": entries, "exact_first": exact_first,
-                "glob_first": glob_first, "first_cache": {}, "tok_cache": {}}
+                texts.append(e)
+                meta.append((ki, e, True))
+        comp = (compile_patterns(texts, "glob", case_insensitive), meta)
         self._compiled[case_insensitive] = comp
         return comp
 
     def lookup(self, tokens: Sequence[str], case_insensitive: bool = True,
-               nested_scope: str = "key", levels: int | None = None) -> list[Match]:
+               nested_scope: str = "key", levels: int | None = None, gaps=None) -> list[Match]:
         """Find the counted matches of every key in a token sequence.
 
         Parameters
@@ -431,16 +418,20 @@ class Dictionary:
             families), as quanteda's ``levels``.  Each entry keeps the exclusions
             of its own key; longest-match-first then applies within each
             truncated key, so a word matched by two sub-keys counts once.
+        gaps : sequence of str, optional
+            The text between consecutive tokens; a multi-word entry does not match
+            across punctuation (:func:`analysis.patterns.is_break`). Default: the
+            ``gaps`` of the tokens from :func:`match_tokens`; a plain list has none.
 
         Returns
         -------
         list of Match
             Sorted by start position then key.
         """
-        return self.lookup_levels(tokens, (levels,), case_insensitive, nested_scope)[0]
+        return self.lookup_levels(tokens, (levels,), case_insensitive, nested_scope, gaps)[0]
 
     def lookup_levels(self, tokens: Sequence[str], levels: Sequence[int | None] = (None,),
-                      case_insensitive: bool = True, nested_scope: str = "key"
+                      case_insensitive: bool = True, nested_scope: str = "key", gaps=None
                       ) -> list[list[Match]]:
         """:meth:`lookup` at several ``levels`` from one scan of the tokens."""
         if nested_scope not in ("key", "dictionary"):
@@ -448,7 +439,7 @@ class Dictionary:
         for lv in levels:
             if lv is not None and lv < 1:
                 raise ValueError("levels must be >= 1")
-        cands = self._candidates(tokens, case_insensitive)
+        cands = self._candidates(tokens, case_insensitive, gaps)
         # longest first, then leftmost, then key order; greedy non-overlap in scope
         cands.sort(key=lambda c: (-(c[2] - c[1]), c[1], c[0]))
         keys = list(self._cats)
@@ -476,46 +467,17 @@ class Dictionary:
         out.sort(key=lambda m: (m.start, order[m.key]))
         return out
 
-    def _candidates(self, tokens: Sequence[str], case_insensitive: bool):
+    def _candidates(self, tokens: Sequence[str], case_insensitive: bool, gaps=None):
         """Every (key index, start, end, entry) match left after the key's exclusions."""
-        comp = self._compile(case_insensitive)
-        pats, entries = comp["pats"], comp["entries"]
-        tok_cache = comp["tok_cache"]
-        first_cache = comp["first_cache"]
-        toks = [t.casefold() for t in tokens] if case_insensitive else list(tokens)
-
-        def pmatch(pi: int, tok: str) -> bool:
-            ck = (pi, tok)
-            r = tok_cache.get(ck)
-            if r is None:
-                p, rx = pats[pi]
-                r = (tok == p) if rx is None else (rx.fullmatch(tok) is not None)
-                tok_cache[ck] = r
-            return r
-
-        n = len(toks)
+        pset, meta = self._compile(case_insensitive)
         cands: list[tuple[int, int, int, str]] = []   # (key, start, end, entry)
         excl: dict[int, list[tuple[int, int]]] = {}
-        exact_first, glob_first = comp["exact_first"], comp["glob_first"]
-        for i, tok in enumerate(toks):
-            fl = first_cache.get(tok)
-            if fl is None:
-                fl = list(exact_first.get(tok, ()))
-                # first patterns are checked once per distinct token (cached in fl)
-                fl += [ei for ei in glob_first if pats[entries[ei][1][0]][1].fullmatch(tok)]
-                first_cache[tok] = fl
-            if not fl:
-                continue
-            for ei in fl:
-                ki, pids, text, is_ex = entries[ei]
-                L = len(pids)
-                if L > 1 and (i + L > n or
-                              not all(pmatch(pids[j], toks[i + j]) for j in range(1, L))):
-                    continue
-                if is_ex:
-                    excl.setdefault(ki, []).append((i, i + L))
-                else:
-                    cands.append((ki, i, i + L, text))
+        for pi, s, e in pset.find(tokens, gaps):
+            ki, text, is_ex = meta[pi]
+            if is_ex:
+                excl.setdefault(ki, []).append((s, e))
+            else:
+                cands.append((ki, s, e, text))
         if excl:
             cands = [c for c in cands
                      if not any(s < c[2] and c[1] < e for s, e in excl.get(c[0], ()))]

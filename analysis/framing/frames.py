@@ -1,10 +1,12 @@
-"""Dictionary frames: the framing and stance dictionaries, counting, the anchor profile.
+"""Dictionary frames: loading dictionaries, counting, the anchor profile.
 
-The frames stage counts the entries of the R2P framing dictionary
-(``corpus/dictionaries/r2p_frames.yml``) and the stance dictionary
-(``corpus/dictionaries/stance.yml``) in every paragraph (:func:`stat_frames`)
-and profiles the anchor speech paragraph by paragraph
-(:func:`stat_anchor_profile`).  Rates with bootstrap intervals are in
+The frames stage counts the entries of a framing dictionary and a stance
+dictionary in every paragraph (:func:`stat_frames`) and profiles the anchor
+speech paragraph by paragraph (:func:`stat_anchor_profile`). Which dictionaries
+is the study's choice, handed in by the caller: the run's study
+(``ctx.study``, :class:`analysis.profiles.Profile`; for R2P
+``corpus/dictionaries/r2p_frames.yml`` and ``corpus/dictionaries/stance.yml``)
+or a path the user gives; this module names none.  Rates with bootstrap intervals are in
 :mod:`analysis.framing.rates`, indices in :mod:`analysis.framing.indices`,
 sentiment in :mod:`analysis.framing.sentiment`, the hand-coding validation in
 :mod:`analysis.framing.validation` and change points in
@@ -30,7 +32,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.profiles import get_profile
 from analysis.stats.parallel import chunks, pmap
 from analysis.framing.dictionary import (
     KEY_SEP,
@@ -43,11 +44,9 @@ from analysis.resources import dictionary_dir
 from analysis.reshape import plain_strings
 
 __all__ = [
-    "DEFAULT_INDICES",
     "DICTIONARY_DIR",
-    "FRAMES_DICTIONARY",
-    "STANCE_DICTIONARY",
     "UNIT_FRAME_COLUMNS",
+    "as_dictionary",
     "concat_frames",
     "frame_levels",
     "load_frames_dictionary",
@@ -57,37 +56,48 @@ __all__ = [
     "stat_frames",
 ]
 
+#: the folder of the packaged dictionaries (``corpus/dictionaries``)
 DICTIONARY_DIR = dictionary_dir()
-#: the study profile's dictionaries (analysis.profiles.r2p), the defaults of the frames stage
-FRAMES_DICTIONARY = get_profile().frames_dictionary_path
-STANCE_DICTIONARY = get_profile().stance_dictionary_path
 
 UNIT_FRAME_COLUMNS = ["unit_id", "doc_id", "frame", "matches", "tokens", "rate_per_1000"]
 
-#: Indices computed from frame (and stance) counts (by :func:`analysis.framing.indices.stat_indices`).  ``balance`` is (a - b)/(a + b)
-#: in [-1, 1]; ``share`` is a / (sum of the listed keys).
-#: the study profile's frame indices (analysis.profiles.r2p)
-DEFAULT_INDICES: dict[str, tuple] = dict(get_profile().indices)
-
 
 # ------------------------------------------------------------- dictionaries
-def _load(path, default: Path, what: str) -> Dictionary:
-    p = Path(path) if path else default
-    if not p.exists():
+def _load(path, what: str, key: str) -> Dictionary:
+    if path is None or not str(path).strip():
         raise DictionaryError(
-            f"{p}: {what} dictionary not found. Pass a path (--set frames.{what}=FILE) or "
-            f"restore {default.relative_to(default.parent.parent.parent)} from the repository.")
+            f"no {what} dictionary given: pass the path of a .yml or LIWC .dic dictionary (a run uses its "
+            f"study's, ctx.study.{what}_dictionary_path, unless --set frames.{key}=FILE)")
+    p = Path(path)
+    if not p.exists():
+        raise DictionaryError(f"{p}: {what} dictionary not found (--set frames.{key}=FILE names another; "
+                              f"a packaged one missing from a clone is restored from the repository)")
     return read_dictionary(p)
 
 
-def load_frames_dictionary(path=None) -> Dictionary:
-    """The R2P framing dictionary (``corpus/dictionaries/r2p_frames.yml`` by default)."""
-    return _load(path, FRAMES_DICTIONARY, "frames")
+def load_frames_dictionary(path) -> Dictionary:
+    """The framing dictionary at ``path`` (.yml or LIWC .dic).
+
+    The R2P study's is ``get_profile().frames_dictionary_path``
+    (``corpus/dictionaries/r2p_frames.yml``); a run passes ``ctx.study``'s.
+    """
+    return _load(path, "frames", "dictionary")
 
 
-def load_stance_dictionary(path=None) -> Dictionary:
-    """The stance and modality dictionary (``corpus/dictionaries/stance.yml`` by default)."""
-    return _load(path, STANCE_DICTIONARY, "stance")
+def load_stance_dictionary(path) -> Dictionary:
+    """The stance and modality dictionary at ``path`` (.yml or LIWC .dic).
+
+    The R2P study's is ``get_profile().stance_dictionary_path``
+    (``corpus/dictionaries/stance.yml``); a run passes ``ctx.study``'s.
+    """
+    return _load(path, "stance", "stance_dictionary")
+
+
+def as_dictionary(dictionary) -> Dictionary:
+    """``dictionary`` itself if it is a :class:`Dictionary`, else the dictionary read from that path."""
+    if isinstance(dictionary, Dictionary):
+        return dictionary
+    return _load(dictionary, "frames", "dictionary")
 
 
 def frame_levels(dictionary: Dictionary) -> list[tuple[str, int]]:
@@ -148,7 +158,7 @@ def _count_rows(texts: Sequence[str], dictionary: Dictionary, frames: Sequence[s
     return counts, ntok
 
 
-def stat_frames(units: pd.DataFrame, dictionary: Dictionary | None = None,
+def stat_frames(units: pd.DataFrame, dictionary: Dictionary | str | Path,
                 case_insensitive: bool = True, nested_scope: str = "key",
                 docvars: Iterable[str] = ("date", "year", "speaker")) -> pd.DataFrame:
     """Dictionary matches and rates per 1,000 words for every unit and frame.
@@ -157,8 +167,10 @@ def stat_frames(units: pd.DataFrame, dictionary: Dictionary | None = None,
     ----------
     units : DataFrame
         Units from :func:`analysis.units.make_units` (``unit_id``, ``doc_id``, ``text``).
-    dictionary : Dictionary, optional
-        Defaults to the R2P framing dictionary.
+    dictionary : Dictionary or path
+        The dictionary (or its file) whose entries are counted; a run passes its
+        study's (``ctx.study.frames_dictionary_path`` for frames,
+        ``stance_dictionary_path`` for stance).
     case_insensitive, nested_scope
         See :meth:`analysis.dictionary.Dictionary.lookup`.
     docvars : iterable of str
@@ -181,7 +193,7 @@ def stat_frames(units: pd.DataFrame, dictionary: Dictionary | None = None,
     for c in ("unit_id", "doc_id", "text"):
         if c not in units.columns:
             raise KeyError(f"stat_frames: units lack column {c!r} (columns: {list(units.columns)})")
-    d = dictionary if dictionary is not None else load_frames_dictionary()
+    d = as_dictionary(dictionary)
     counts, frames, levels, ntok = _count(units["text"].tolist(), d, case_insensitive,
                                           nested_scope)
     return _long(units, counts, frames, levels, ntok, docvars)

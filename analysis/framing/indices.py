@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.framing.frames import DEFAULT_INDICES, _wide
+from analysis.framing.frames import _wide
 from analysis.framing.rates import _boot_sums
 from analysis.stats.bootstrap import group_rng, one_blas_thread, percentile_interval
 
@@ -51,18 +51,17 @@ def _spec_frames(spec: tuple) -> list[str]:
     return [spec[1], spec[2]] if spec[0] == "balance" else [spec[1], *spec[2]]
 
 
-def index_frames(indices: Mapping[str, tuple] | None = None) -> set[str]:
+def index_frames(indices: Mapping[str, tuple]) -> set[str]:
     """The frames (dictionary keys) that the ``indices`` specs read (:func:`stat_indices`).
 
     The rows of a long frames table with other frames do not change the indices:
     a caller may drop them first (the frames stage does, so as not to copy every
     row of the frames and stance tables into one).
     """
-    indices = DEFAULT_INDICES if indices is None else indices
     return {f for v in indices.values() for f in _spec_frames(v)}
 
 
-def stat_indices(frames_units: pd.DataFrame, indices: Mapping[str, tuple] | None = None,
+def stat_indices(frames_units: pd.DataFrame, indices: Mapping[str, tuple],
                  levels: Sequence[str] = ("year", "doc_id"), n_boot: int = 1000,
                  ci: float = 0.95, seed: int = 0) -> pd.DataFrame:
     """Framing indices by year and document with bootstrap intervals.
@@ -73,6 +72,18 @@ def stat_indices(frames_units: pd.DataFrame, indices: Mapping[str, tuple] | None
     pillar matches).  Undefined (NaN) where the denominator is zero.  Intervals
     resample the group's units as in :func:`stat_rates`.  Indices whose frames
     are absent from the table are skipped.
+
+    Parameters
+    ----------
+    frames_units : DataFrame
+        Long frame counts per unit (:func:`analysis.framing.frames.stat_frames`), the
+        frames and stance tables together when indices read both.
+    indices : mapping
+        ``name -> ("balance", a, b)`` or ``name -> ("share", a, (keys, ...))``, keys being
+        frame names; a run passes its study's (``ctx.study.indices``, for R2P the
+        prevention-response balance, the pillar shares and others).
+    levels, n_boot, ci, seed
+        The groupings reported, bootstrap replicates, interval coverage and seed.
 
     Returns
     -------
@@ -85,7 +96,6 @@ def stat_indices(frames_units: pd.DataFrame, indices: Mapping[str, tuple] | None
     Efron, B. and Tibshirani, R. J. (1993). *An Introduction to the Bootstrap*.
     Chapman & Hall.
     """
-    indices = DEFAULT_INDICES if indices is None else indices
     empty = pd.DataFrame({c: pd.Series(dtype="float64") for c in INDEX_COLUMNS}).astype(
         {"level": "str", "doc_id": "str", "index": "str", "year": "Int64"})
     if frames_units.empty:

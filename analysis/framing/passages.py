@@ -8,10 +8,12 @@ see which words a rate counts.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from analysis.framing.dictionary import Dictionary, match_token_spans
-from analysis.framing.frames import load_frames_dictionary
+from analysis.framing.frames import as_dictionary
 
 __all__ = ["FRAME_PASSAGE_COLUMNS", "stat_frame_passages"]
 
@@ -19,7 +21,7 @@ FRAME_PASSAGE_COLUMNS = ["frame", "family", "entry", "doc_id", "unit_id", "year"
                          "left", "keyword", "right", "anchor"]
 
 
-def stat_frame_passages(units: pd.DataFrame, dictionary: Dictionary | None = None, per_year: int = 5,
+def stat_frame_passages(units: pd.DataFrame, dictionary: Dictionary | str | Path, per_year: int = 5,
                         window: int = 80, anchor: str | None = None, case_insensitive: bool = True,
                         nested_scope: str = "key") -> pd.DataFrame:
     """A few matched passages per frame family and year, and all matches in the anchor.
@@ -44,7 +46,7 @@ def stat_frame_passages(units: pd.DataFrame, dictionary: Dictionary | None = Non
     pitfalls of automatic content analysis methods for political texts.
     *Political Analysis* 21(3), 267-297 (read the matched texts).
     """
-    d = dictionary if dictionary is not None else load_frames_dictionary()
+    d = as_dictionary(dictionary)
     has_year = "year" in units.columns
     recs = []
     for i, row in enumerate(units.itertuples(index=False)):

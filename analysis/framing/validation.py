@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.framing.dictionary import Dictionary, match_token_spans
-from analysis.framing.frames import load_frames_dictionary
+from analysis.framing.frames import as_dictionary
 from analysis.stats.bootstrap import group_rng
 
 __all__ = ["KWIC_COLUMNS", "PRECISION_COLUMNS", "sample_kwic", "validate_coding", "wilson_interval"]
@@ -52,7 +52,7 @@ def _allocate(sizes: np.ndarray, n: int) -> np.ndarray:
     return np.minimum(alloc, sizes)
 
 
-def sample_kwic(units: pd.DataFrame, dictionary: Dictionary | None = None, n_per_frame: int = 20,
+def sample_kwic(units: pd.DataFrame, dictionary: Dictionary | str | Path, n_per_frame: int = 20,
                 window: int = 60, strata: str | None = "year", seed: int = 0,
                 frames: Sequence[str] | None = None, case_insensitive: bool = True,
                 nested_scope: str = "key") -> pd.DataFrame:
@@ -78,7 +78,7 @@ def sample_kwic(units: pd.DataFrame, dictionary: Dictionary | None = None, n_per
     pitfalls of automatic content analysis methods for political texts.
     *Political Analysis* 21(3), 267-297 ("validate, validate, validate").
     """
-    d = dictionary if dictionary is not None else load_frames_dictionary()
+    d = as_dictionary(dictionary)
     keep = set(frames) if frames else None
     if keep:
         unknown = keep - set(d.keys)

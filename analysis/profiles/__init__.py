@@ -13,13 +13,18 @@ from analysis.errors import UsageError, closest
 from analysis.profiles.base import Profile
 from analysis.profiles.r2p import R2P
 
-__all__ = ["PROFILES", "R2P", "Profile", "get_profile"]
+__all__ = ["DEFAULT_PROFILE", "DEFAULT_SEED", "PROFILES", "R2P", "Profile", "get_profile"]
 
 #: The known profiles by name.
 PROFILES: dict[str, Profile] = {R2P.name: R2P}
+#: The study a run applies unless told otherwise.
+DEFAULT_PROFILE = R2P.name
+#: The seed of every random step when none is given (the R2P study's: the anchor's date, 20170906);
+#: the one place the command line, the notebook helper and the runner take their default from.
+DEFAULT_SEED: int = R2P.seed
 
 
-def get_profile(name: str = "r2p") -> Profile:
+def get_profile(name: str = DEFAULT_PROFILE) -> Profile:
     """The profile called ``name`` (``"r2p"``: the R2P study).
 
     Raises

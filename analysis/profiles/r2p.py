@@ -28,7 +28,8 @@ R2P = Profile(
     # the principle's names and the four atrocity crimes of the 2005 World Summit Outcome, paras 138-139
     passage_patterns=("responsib* to protect", "R2P", "RtoP", "genocid*", "war crime*", "ethnic cleansing",
                       "crime* against humanity"),
-    comparisons=("anchor", "speaker=António Guterres vs Ban Ki-moon"),
+    # the anchor against every other statement, and the two Secretaries-General of the period
+    comparisons={"sg-r2p": ("anchor", "speaker=António Guterres vs Ban Ki-moon")},
     indices={
         "prevention_response_balance": (
             "balance", "prevention_response.prevention", "prevention_response.response"),

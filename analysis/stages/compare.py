@@ -33,7 +33,6 @@ from analysis.textstats.kwic import (
     stat_kwic_dispersion,
 )
 from analysis.textstats.similarity import (
-    DEFAULT_PATTERNS,
     default_comparisons,
     stat_centroid_distance,
     stat_similarity_by,
@@ -205,7 +204,8 @@ class Settings(StageSettings):
     deprecated: ClassVar[dict] = {"anchor": (None, "the anchor is run-level: use --anchor DOC_ID")}
 
     comparisons: tuple[str, ...] | None = setting(
-        None, "Keyness comparisons, `spec; spec` (e.g. `anchor; speaker=A vs B`); default: by corpus.",
+        None, "Keyness comparisons, `spec; spec` (e.g. `anchor; speaker=A vs B`); default: the study's for "
+        "this corpus, else by corpus.",
         alt=("anchor",))
     n_boot: int = setting(200, "Bootstrap replicates of the similarity intervals (0: none).", ge=0)
     ci: float = setting(0.95, "Coverage of the similarity intervals.", gt=0, lt=1)
@@ -218,8 +218,9 @@ class Settings(StageSettings):
     fw_prior: str = setting("pooled", "Fightin' Words prior: pooled corpus or uniform.",
                             choices=("pooled", "uniform"))
     fw_alpha0: float = setting(1000.0, "Fightin' Words prior scale alpha_0.", gt=0)
-    kwic_patterns: tuple[str, ...] = setting(
-        tuple(DEFAULT_PATTERNS), "KWIC and collocate patterns (globs, multi-word), `a, b`.", sep=",",
+    kwic_patterns: tuple[str, ...] | None = setting(
+        None, "KWIC and collocate patterns (globs, multi-word), `a, b`; default: the study's patterns; "
+        "empty: none.", sep=",",
         alt=("genocide", "sovereign*"))
     kwic_window: int = setting(5, "KWIC context words either side.", ge=0)
     kwic_valuetype: str = setting("glob", "How KWIC patterns match words: glob, regex or fixed.",
@@ -282,7 +283,8 @@ def run(ctx, cfg: Settings) -> None:
         ctx.write_table("centroid_distance", ctx.call(stat_centroid_distance, ddtm))
 
     # keyness and Fightin' Words
-    specs = list(cfg.comparisons) if cfg.comparisons is not None else default_comparisons(corpus)
+    specs = (list(cfg.comparisons) if cfg.comparisons is not None
+             else default_comparisons(corpus, ctx.study.comparisons_for(corpus.name)))
     ctx.facts.setdefault("comparisons", specs)
     key_tables, fw_tables, kwic_tables = [], [], []
     for spec in specs:
@@ -322,7 +324,8 @@ def run(ctx, cfg: Settings) -> None:
                                       mtld_threshold=cfg.mtld_threshold, n_jobs=cfg.n_jobs))
 
     # KWIC, dispersion, collocations
-    patterns = list(cfg.kwic_patterns)
+    patterns = list(cfg.kwic_patterns if cfg.kwic_patterns is not None else ctx.study.kwic_patterns)
+    ctx.facts.setdefault("kwic_patterns", patterns)
     if patterns:
         kwic, disp = ctx.call(stat_kwic_dispersion, corpus, patterns, window=cfg.kwic_window,
                               valuetype=cfg.kwic_valuetype, case_insensitive=cfg.kwic_case_insensitive)

@@ -17,7 +17,6 @@ from typing import ClassVar
 import pandas as pd
 
 from analysis.framing import (
-    DEFAULT_INDICES,
     load_frames_dictionary,
     load_stance_dictionary,
     stat_anchor_profile,
@@ -175,9 +174,9 @@ class Settings(StageSettings):
 
     group: ClassVar[str] = "frames"
 
-    dictionary: str = setting("", "Frames dictionary (.yml or LIWC .dic); empty: the profile's r2p_frames.yml.",
+    dictionary: str = setting("", "Frames dictionary (.yml or LIWC .dic); empty: the study's (R2P: r2p_frames.yml).",
                               alt="")
-    stance_dictionary: str = setting("", "Stance dictionary; empty: the profile's stance.yml.", alt="")
+    stance_dictionary: str = setting("", "Stance dictionary; empty: the study's (R2P: stance.yml).", alt="")
     case_insensitive: bool = setting(True, "Match dictionary entries regardless of case.")
     nested_scope: str = setting("key", "Nested keys count a token once per key or once per dictionary.",
                                 choices=("key", "dictionary"))
@@ -211,8 +210,10 @@ def run(ctx, cfg: Settings) -> None:
     units = ctx.units
     seed = int(ctx.seed)
     cluster = cfg.cluster or None
-    fd = load_frames_dictionary(cfg.dictionary or None)
-    sd = load_stance_dictionary(cfg.stance_dictionary or None)
+    study = ctx.study
+    frames_path = cfg.dictionary or study.frames_dictionary_path
+    fd = load_frames_dictionary(frames_path)
+    sd = load_stance_dictionary(cfg.stance_dictionary or study.stance_dictionary_path)
     fu = ctx.call(stat_frames, units, fd, cfg.case_insensitive, cfg.nested_scope)
     su = ctx.call(stat_frames, units, sd, cfg.case_insensitive, cfg.nested_scope)
     ctx.write_table("frames_units", _nonzero(fu, cfg.units_zeros))
@@ -234,10 +235,11 @@ def run(ctx, cfg: Settings) -> None:
     # only the rows of the frames the indices read (each unit keeps a row per such frame, zeros included,
     # so its words are still counted), and only the columns they read: the same indices without a copy
     # of every row and column of both tables
-    used = index_frames(DEFAULT_INDICES)
+    indices = dict(study.indices)
+    used = index_frames(indices)
     cols = [c for c in INDEX_INPUT_COLUMNS if c in fu.columns]
     rows = concat_frames([t.loc[t["frame"].isin(used).to_numpy(), cols] for t in (fu, su)])
-    ctx.write_table("frame_indices", ctx.call(stat_indices, rows, indices=DEFAULT_INDICES, n_boot=cfg.n_boot,
+    ctx.write_table("frame_indices", ctx.call(stat_indices, rows, indices=indices, n_boot=cfg.n_boot,
                                               ci=cfg.ci, seed=seed))
     del rows
     n_years = frame_years["year"].nunique() if len(frame_years) else 0
@@ -256,7 +258,7 @@ def run(ctx, cfg: Settings) -> None:
         profile = ctx.call(stat_anchor_profile, fu, units, anchor)
     ctx.write_table("anchor_frame_profile", profile)
     # a freshly loaded dictionary: matching fills the dictionary's lookup caches, which would change its key
-    fresh = load_frames_dictionary(cfg.dictionary or None)
+    fresh = load_frames_dictionary(frames_path)
     ctx.write_table("frame_passages", ctx.call(stat_frame_passages, units, fresh, per_year=cfg.passages_per_year,
                                                anchor=anchor, case_insensitive=cfg.case_insensitive,
                                                nested_scope=cfg.nested_scope))

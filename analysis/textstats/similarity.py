@@ -18,19 +18,16 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfTransformer
 
 from analysis.errors import UsageError
-from analysis.profiles import get_profile
 from analysis.dtm import DTM, build_dtm
 from analysis.stats.bootstrap import group_rng, percentile_interval, resample_counts
 from analysis.stats.parallel import chunks, pmap
 
 __all__ = [
     "CENTROID_COLUMNS",
-    "DEFAULT_PATTERNS",
     "SIMILARITY_COLUMNS",
     "SIMILARITY_YEARS_COLUMNS",
     "SOURCE_YEARS_COLUMNS",
     "cosine_matrix",
-    "default_anchor",
     "default_comparisons",
     "document_counts",
     "stat_centroid_distance",
@@ -45,8 +42,6 @@ SIMILARITY_COLUMNS = ["doc_id", "year", "speaker", "cosine", "ci_low", "ci_high"
 SIMILARITY_YEARS_COLUMNS = ["year_a", "year_b", "cosine"]
 CENTROID_COLUMNS = ["year", "n_docs", "cosine", "distance"]
 SOURCE_YEARS_COLUMNS = ["source", "year", "n_docs", "cosine", "median", "ci_low", "ci_high"]
-#: the study profile's KWIC patterns (analysis.profiles.r2p); a default, not a rule of this module
-DEFAULT_PATTERNS = list(get_profile().kwic_patterns)
 
 
 # ---------------------------------------------------------------- matrices
@@ -382,38 +377,36 @@ def stat_similarity_by(similarity: pd.DataFrame, groups: pd.Series, anchor: str 
 
 
 # ------------------------------------------------------------------ defaults
-def default_anchor(corpus) -> str | None:
-    """The corpus anchor if it has text, else the most recent available document."""
-    av = corpus.available()
-    ids = av.docvars["doc_id"].astype(str).tolist()
-    if not ids:
-        return None
-    if corpus.anchor is not None and corpus.anchor in ids:
-        return corpus.anchor
-    return ids[-1]
+def default_comparisons(corpus, study_comparisons=None) -> list[str]:
+    """Default keyness comparisons of ``corpus``.
 
+    Parameters
+    ----------
+    corpus : Corpus
+    study_comparisons : sequence of str or None
+        The comparisons the run's study names for this corpus
+        (:meth:`analysis.profiles.Profile.comparisons_for`); when given, they are
+        the answer, as given. None: the generic rule below.
 
-SG_R2P_COMPARISONS = list(get_profile().comparisons)
-
-
-def default_comparisons(corpus) -> list[str]:
-    """Default keyness comparisons.
-
-    A combined corpus (a ``source`` docvar with several values): the anchor
-    against the rest, and the first source against each other one
-    (``source=sg-r2p vs ungdc``). sg-r2p: the anchor against all other statements, and António Guterres against
-    Ban Ki-moon. Other corpora: the anchor (or most recent document) against all
-    others, and the latest speaker against the previous one (speakers ordered by
-    their last document).
+    Returns
+    -------
+    list of str
+        Specs for :func:`analysis.textstats.keyness.parse_comparison`. The generic
+        rule: a combined corpus (a ``source`` docvar with several values) gives the
+        anchor against the rest and the first source against each other one
+        (``source=A vs B``); any other corpus gives the anchor (or most recent
+        document) against all others, and the latest speaker against the previous
+        one (speakers ordered by their last document).
     """
+    if study_comparisons is not None:
+        specs = [study_comparisons] if isinstance(study_comparisons, str) else list(study_comparisons)
+        return [str(s) for s in specs]
     dv = corpus.available().docvars
     sources = list(dict.fromkeys(dv["source"].dropna().astype(str))) if "source" in dv.columns else []
     if len(sources) > 1:
         first = (corpus.settings.get("sources") or sources)[0]
         first = first if first in sources else sources[0]
         return ["anchor"] + [f"source={first} vs {s}" for s in sources if s != first]
-    if str(corpus.name) == "sg-r2p":
-        return list(SG_R2P_COMPARISONS)
     comps = ["anchor"]
     if "speaker" in dv.columns and dv["speaker"].notna().any():
         last = (dv.dropna(subset=["speaker"]).reset_index(drop=True)
