@@ -20,7 +20,6 @@ text, so punctuation is kept.
 
 from __future__ import annotations
 
-import fnmatch
 import re
 import unicodedata
 from functools import lru_cache
@@ -29,6 +28,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import UsageError
+from analysis.patterns import Pattern, is_break
+from analysis.patterns import compile_pattern as _compile
 from analysis.tokens import split_words, stopwords, tokens
 from analysis.units import as_units
 
@@ -52,38 +53,18 @@ COLLOCATION_COLUMNS = ["collocation", "word1", "word2", "count", "count_word1", 
 _ws = re.compile(r"\s+")
 
 
-@lru_cache(maxsize=512)
-def _piece_regex(piece: str, valuetype: str, case_insensitive: bool) -> re.Pattern:
-    if valuetype == "glob":
-        rx = fnmatch.translate(piece)
-    elif valuetype == "regex":
-        try:
-            re.compile(piece)
-        except re.error as e:
-            raise UsageError(f"invalid regular expression {piece!r} in KWIC pattern: {e}") from None
-        # quanteda's "regex" valuetype: the expression may match anywhere in the word
-        # (R's grepl); anchor it with ^ and $ to match whole words
-        rx = rf"(?s:.*?)(?:{piece})"
-    elif valuetype == "fixed":
-        rx = re.escape(piece) + r"\Z"
-    else:
-        raise UsageError(f"valuetype must be 'glob', 'regex' or 'fixed', got {valuetype!r}")
-    return re.compile(rx, re.IGNORECASE if case_insensitive else 0)
-
-
-def compile_pattern(pattern: str, valuetype: str = "glob", case_insensitive: bool = True):
-    """Compile a pattern into a list of per-word regexes (a phrase when several).
+def compile_pattern(pattern: str, valuetype: str = "glob", case_insensitive: bool = True) -> Pattern:
+    """Compile a KWIC pattern: :func:`analysis.patterns.compile_pattern` (one word or a phrase).
 
     ``"protect*"`` matches one word by glob; ``"responsibility to protect"`` matches
-    three consecutive words; with ``valuetype="regex"`` each space-separated piece
+    three consecutive words; with ``valuetype="regex"`` each space-separated part
     is a regular expression that matches a word when it occurs anywhere in it, as in
     quanteda (``"secur"`` matches "security" and "insecure"; ``"^protect(s|ed)?$"``
-    only whole words).
+    only whole words). The rules are those of :mod:`analysis.patterns`.
     """
-    pieces = str(pattern).split()
-    if not pieces:
+    if not str(pattern).split():
         raise UsageError("empty KWIC pattern")
-    return [_piece_regex(p, valuetype, case_insensitive) for p in pieces]
+    return _compile(str(pattern), valuetype, case_insensitive)
 
 
 def _split(text: str) -> list[str]:
@@ -93,12 +74,12 @@ def _split(text: str) -> list[str]:
 
 class _Matcher:
     """Maps words to integer ids over a growing vocabulary; evaluates each
-    pattern piece once per distinct word."""
+    pattern part (:class:`analysis.patterns.Part`) once per distinct word."""
 
     def __init__(self):
         self.vocab: dict[str, int] = {}
         self.words: list[str] = []
-        self.hits: dict[re.Pattern, np.ndarray] = {}
+        self.hits: dict = {}   # Part -> mask over the words
 
     def ids(self, words) -> np.ndarray:
         if not len(words):
@@ -114,15 +95,14 @@ class _Matcher:
             glob[i] = j
         return glob[codes]
 
-    def mask(self, rx: re.Pattern) -> np.ndarray:
-        h = self.hits.get(rx)
+    def mask(self, part) -> np.ndarray:
+        h = self.hits.get(part)
         n = len(self.words)
         if h is None or len(h) < n:
             done = 0 if h is None else len(h)
-            new = np.fromiter((rx.match(w) is not None for w in self.words[done:]), dtype=bool,
-                              count=n - done)
+            new = np.fromiter((part.match(w) for w in self.words[done:]), dtype=bool, count=n - done)
             h = new if h is None else np.concatenate([h, new])
-            self.hits[rx] = h
+            self.hits[part] = h
         return h
 
     def find(self, ids: np.ndarray, compiled) -> list[int]:
@@ -130,8 +110,8 @@ class _Matcher:
         if n < k:
             return []
         hit = None
-        for j, rx in enumerate(compiled):
-            m = self.mask(rx)[ids[j:n - k + 1 + j]]
+        for j, part in enumerate(compiled):
+            m = self.mask(part)[ids[j:n - k + 1 + j]]
             hit = m if hit is None else hit & m
         return np.flatnonzero(hit).tolist()
 
@@ -149,9 +129,11 @@ def _token_ids(texts: list[str], batch: int | None = None, punct_gaps: bool = Fa
     the General Debate sessions 60-79 as strings (with a list of unit numbers) made
     the compare stage peak at 1.59 GiB; with ids it peaks at 1.16 GiB.
 
-    With ``punct_gaps=True`` a fourth array is returned: for every word, whether
-    punctuation (a character of a Unicode ``P*`` category) stands between it and the
-    next word of its unit.
+    With ``punct_gaps=True`` a fourth array is returned: for every word, what stands
+    between it and the next word of its unit: 2 punctuation (a character of a Unicode
+    ``P*`` category; collocations never cross it), 1 another break of a phrase
+    (:func:`analysis.patterns.is_break`: a symbol or a number, which these letter
+    words leave out), 0 whitespace only (or the unit's last word).
     """
     matcher = _Matcher()
     lengths = np.zeros(len(texts), dtype=np.int64)
@@ -163,10 +145,10 @@ def _token_ids(texts: list[str], batch: int | None = None, punct_gaps: bool = Fa
             if punct_gaps:
                 pieces = split_words(t.lower(), numbers=False)   # the words of tokens(t, lowercase=True)
                 ws = pieces[1::2]
-                gaps.append(np.fromiter((_has_punct(g) for g in pieces[2:-1:2]), dtype=bool,
+                gaps.append(np.fromiter((_gap_code(g) for g in pieces[2:-1:2]), dtype=np.int8,
                                         count=max(len(ws) - 1, 0)))
                 if ws:
-                    gaps.append(np.zeros(1, dtype=bool))
+                    gaps.append(np.zeros(1, dtype=np.int8))
             else:
                 ws = tokens(t, lowercase=True)
             words.extend(ws)
@@ -174,9 +156,15 @@ def _token_ids(texts: list[str], batch: int | None = None, punct_gaps: bool = Fa
         parts.append(matcher.ids(words))
     ids = np.concatenate(parts) if parts else np.array([], dtype=np.int64)
     if punct_gaps:
-        gap = np.concatenate(gaps) if gaps else np.array([], dtype=bool)
+        gap = np.concatenate(gaps) if gaps else np.array([], dtype=np.int8)
         return ids, lengths, matcher, gap
     return ids, lengths, matcher
+
+
+@lru_cache(maxsize=4096)
+def _gap_code(sep: str) -> int:
+    """2 punctuation, 1 another phrase break, 0 whitespace (see :func:`_token_ids`)."""
+    return 2 if _has_punct(sep) else int(is_break(sep))
 
 
 @lru_cache(maxsize=4096)
@@ -261,10 +249,10 @@ def _scan(units, patterns, valuetype, case_insensitive):
 
 
 def _crosses_punct(parts, i: int, k: int) -> bool:
-    """Whether punctuation stands between the words i..i+k-1 (word m is parts[2m + 1]): a phrase
-    does not match across it ("war, against" is not "war against"), as in quanteda, where the
-    punctuation mark is a token of its own."""
-    return any(_has_punct(parts[2 * (i + m) + 2]) for m in range(k - 1))
+    """Whether a break (:func:`analysis.patterns.is_break`: punctuation or a symbol) stands
+    between the words i..i+k-1 (word m is parts[2m + 1]): a phrase does not match across it
+    ("war, against" is not "war against"), as in quanteda, where the mark is a token of its own."""
+    return any(is_break(parts[2 * (i + m) + 2]) for m in range(k - 1))
 
 
 def _kwic_row(doc_id, parts, n, offset, n_doc, p, k, i, window):
@@ -333,9 +321,11 @@ def stat_kwic(units, patterns, window: int = 5, valuetype: str = "glob",
     window : int
         Words of context on each side.
     valuetype : {"glob", "regex", "fixed"}
-        As quanteda's: a glob matches the whole word (``prevent*``), ``fixed`` the
-        exact word, a regular expression anywhere in the word (anchor it with ``^``
-        and ``$`` for whole words).
+        As quanteda's: a glob matches the whole word (``prevent*``; only ``*`` and
+        ``?`` are wildcards), ``fixed`` the exact word, a regular expression anywhere
+        in the word (anchor it with ``^`` and ``$`` for whole words). The project's
+        one pattern language, :mod:`analysis.patterns`, as dictionaries and
+        ``--passages`` read it.
     case_insensitive : bool
 
     Returns
@@ -466,7 +456,7 @@ def stat_collocations(texts, min_count: int = 5, remove_stopwords: bool = True,
     unit_of = np.repeat(np.arange(len(lengths)), lengths)
     n_words = len(codes)
     word_counts = np.bincount(codes, minlength=len(vocab))
-    same = (unit_of[1:] == unit_of[:-1]) & ~punct[:-1]
+    same = (unit_of[1:] == unit_of[:-1]) & (punct[:-1] != 2)
     a, b = codes[:-1][same], codes[1:][same]
     V = len(vocab)
     n_pairs = float(len(a))
@@ -587,10 +577,10 @@ def stat_collocates(texts, nodes, window: int = 5, min_count: int = 3,
         starts = np.asarray(matcher.find(ids, comp), dtype=np.int64)
         if len(starts):
             starts = starts[unit[starts] == unit[np.minimum(starts + k - 1, n - 1)]]  # phrase within a unit
-        if len(starts) and k > 1:   # and with no punctuation inside it, as in stat_kwic
+        if len(starts) and k > 1:   # and with no break inside it, as in stat_kwic
             inside = np.zeros(len(starts), dtype=bool)
             for m in range(k - 1):
-                inside |= punct[starts + m]
+                inside |= punct[starts + m] > 0
             starts = starts[~inside]
         if not len(starts):
             continue
