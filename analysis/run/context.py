@@ -28,6 +28,7 @@ from analysis.corpus import Corpus
 from analysis.errors import UsageError
 from analysis.profiles import DEFAULT_SEED
 from analysis.run.cache import Cache
+from analysis.run.catalog import check_table
 from analysis.run.hashing import Fingerprinter
 from analysis.run.memory import release_free_memory
 from analysis.run.tables import PARQUET_MIN_ROWS, read_table, table_formats, write_csv, write_formats, write_parquet
@@ -414,12 +415,16 @@ class RunContext:
     def write_table(self, name: str, df: pd.DataFrame) -> Path:
         """Write ``tables/<name>.csv`` or ``.parquet`` (``run.table_format``) and keep it for later steps.
 
-        The table must be one the running step declares in its ``writes``. Returns the
-        path of the file written (the Parquet one when both are).
+        The table must be one the running step declares in its ``writes``, and match its
+        declaration in the catalog (:func:`analysis.run.catalog.check_table`: no undeclared
+        column, every required one, compatible types). Returns the path of the file
+        written (the Parquet one when both are).
         """
         if self.stage is not None and self.stage.produces and name not in self.stage.produces:
             raise RuntimeError(f"{self._who()} writes table {name!r} but does not declare it "
                                f"(it writes {self.stage.produces})")
+        if self.stage is not None:  # a step's table matches its declaration in the catalog
+            check_table(name, df)
         self.tables[name] = df
         formats = table_formats(name, df, self.run.table_format if self.run is not None else "auto")
         self.written[name] = {"stage": self.stage.name if self.stage else None, "rows": int(len(df)),
