@@ -190,10 +190,19 @@ def compile_pattern(pattern: str, valuetype: str = "glob", case_insensitive: boo
 
 def compile_patterns(patterns: str | Iterable[str], valuetype: str = "glob",
                      case_insensitive: bool = True) -> PatternSet:
-    """Compile patterns into a :class:`PatternSet` (one string is one pattern)."""
+    """Compile patterns into a :class:`PatternSet` (one string is one pattern; cached).
+
+    Raises :class:`~analysis.errors.UsageError` for an empty pattern, a malformed
+    regular expression or an unknown ``valuetype``.
+    """
     if isinstance(patterns, str):
         patterns = [patterns]
-    return PatternSet([compile_pattern(str(p), valuetype, case_insensitive) for p in patterns])
+    return _compile_set(tuple(str(p) for p in patterns), valuetype, bool(case_insensitive))
+
+
+@lru_cache(maxsize=256)
+def _compile_set(patterns: tuple[str, ...], valuetype: str, case_insensitive: bool) -> PatternSet:
+    return PatternSet([compile_pattern(p, valuetype, case_insensitive) for p in patterns])
 
 
 class PatternSet:
@@ -227,6 +236,29 @@ class PatternSet:
 
     def __len__(self) -> int:
         return len(self.patterns)
+
+    def may_match(self, text: str) -> bool:
+        """False when no pattern can match in ``text`` (a fast pre-test on the raw text).
+
+        Each glob or fixed pattern needs the literal start of its first part (up to
+        the first wildcard) in the folded text; a regular expression always may match.
+        """
+        pre = self.__dict__.get("_prefixes")
+        if pre is None:
+            pre = self._prefixes = [None if p.parts[0].valuetype == "regex" else
+                                    (p.case_insensitive, re.split(r"[*?]", fold(p.parts[0].text,
+                                                                                p.case_insensitive))[0])
+                                    for p in self.patterns]
+        folded: dict[bool, str] = {}
+        for x in pre:
+            if x is None:
+                return True
+            ci, lit = x
+            if ci not in folded:
+                folded[ci] = fold(text, ci)
+            if lit in folded[ci]:
+                return True
+        return False
 
     def first(self, token: str) -> tuple[int, ...]:
         """Indices (in order) of the patterns whose first part matches ``token``."""

@@ -36,15 +36,14 @@ import io
 import re
 import tokenize
 from collections.abc import Callable, Sequence
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from analysis.tokens import ALNUM
 from analysis.corpus import Corpus, CorpusError
 from analysis.errors import UsageError, closest
+from analysis.patterns import compile_patterns, find_in_text
 from analysis.text import paragraphs
 
 __all__ = ["PASSAGE_COLUMNS", "corpus_combine", "corpus_passages", "corpus_subset", "load_corpora",
@@ -479,45 +478,22 @@ def passage_patterns(name_or_patterns: str | Sequence[str]) -> tuple[str, ...]:
     return pats
 
 
-_WORDCHAR = ALNUM  # the tokens layer defines what a word character is
-
-
-@lru_cache(maxsize=1024)
-def _pattern_regex(pattern: str) -> re.Pattern:
-    """A glob phrase as a regex: ``*`` any letters, ``?`` one; words joined by spaces or hyphens."""
-    pieces = pattern.split()
-    if not pieces:
-        raise UsageError("empty passage pattern")
-    parts = []
-    for p in pieces:
-        rx = "".join(f"{_WORDCHAR}*" if ch == "*" else _WORDCHAR if ch == "?" else re.escape(ch) for ch in p)
-        parts.append(rx)
-    body = r"(?:\s+|\s*-\s*)".join(parts)
-    return re.compile(rf"(?<!{_WORDCHAR}){body}(?!{_WORDCHAR})", re.IGNORECASE)
-
-
-@lru_cache(maxsize=1024)
-def _literal_prefix(pattern: str) -> str:
-    """The lower-case letters a match must contain: the first word up to its first wildcard."""
-    first = pattern.split()[0] if pattern.split() else ""
-    return re.split(r"[*?]", first, maxsplit=1)[0].lower()
-
-
 def match_patterns(text: str, patterns: Sequence[str]) -> list[tuple[int, int, str, str]]:
     """Every match of the patterns in ``text``: ``(start, end, pattern, matched text)``, by position.
 
-    Matching is case-insensitive and by whole words: ``*`` stands for any
-    letters or digits within a word, ``?`` for one; the words of a phrase may be
-    separated by spaces, line breaks or a hyphen (``responsibility-to-protect``).
+    Glob patterns of the project's one pattern language (:mod:`analysis.patterns`,
+    as KWIC and dictionaries read them), case-insensitive, over the words of the
+    text (:func:`analysis.patterns.pattern_tokens`, numbers included): ``*`` stands
+    for any characters within a word, ``?`` for one, and the glob covers the whole
+    word; a hyphenated word is one word (``prevent*`` matches "prevent-ing",
+    ``responsib* to protect`` does not match "responsibility-to-protect": add
+    ``responsib*-to-protect`` for it); the words of a phrase may be separated by
+    spaces or line breaks, not by punctuation.
     """
-    hits = []
-    low = text.lower()
-    for pat in patterns:
-        if _literal_prefix(pat) not in low:  # a cheap test first: most paragraphs match nothing
-            continue
-        for m in _pattern_regex(pat).finditer(text):
-            hits.append((m.start(), m.end(), pat, m.group()))
-    return sorted(hits)
+    ps = compile_patterns(tuple(patterns))
+    if not ps.may_match(text):  # a cheap test first: most paragraphs match nothing
+        return []
+    return find_in_text(text, ps)
 
 
 def _summary(hits, patterns) -> tuple[str, str, int]:
@@ -557,7 +533,8 @@ def corpus_passages(corpus: Corpus, patterns: str | Sequence[str] = "r2p", unit:
     patterns : str or sequence of str
         A profile name (``"r2p"``: ``responsib* to protect``, ``R2P``, ``RtoP``,
         ``genocid*``, ``war crime*``, ``ethnic cleansing``, ``crime* against
-        humanity``) or glob patterns (:func:`match_patterns`).
+        humanity``) or glob patterns (:func:`match_patterns`; the rules of
+        :mod:`analysis.patterns`).
     unit : {"paragraph", "window"}
         ``paragraph``: every paragraph (:func:`analysis.text.paragraphs`) with a
         match, ``doc_id`` ``{doc_id}#p{n}`` with n the paragraph's number (as
@@ -597,8 +574,7 @@ def corpus_passages(corpus: Corpus, patterns: str | Sequence[str] = "r2p", unit:
         raise UsageError(f"passage window must be >= 0 words, not {window}")
     window = int(window)
     pats = passage_patterns(patterns)
-    for p in pats:
-        _pattern_regex(p)
+    compile_patterns(pats)   # a malformed pattern is a usage error before any work
     dv = corpus.docvars.drop(columns=["available"]).set_index("doc_id", drop=False)
     rows, texts, n_parents = [], {}, 0
     anchor = corpus.anchor if keep_anchor else None
