@@ -11,8 +11,9 @@ keywords) the tests follow. Free topics (``n_free``) get no seeds.
 
 Seed words come from any :class:`analysis.framing.dictionary.Dictionary` (the R2P
 frames by default): each entry is matched against the model vocabulary with the
-dictionary's own rules (``*`` globs, case folding); a multi-word entry seeds each
-of its words that is in the vocabulary.
+project's one pattern language (:mod:`analysis.patterns`, as the dictionary counts:
+``*`` and ``?`` globs over the whole word, case folding); each part of a
+multi-word entry is such a pattern and seeds the vocabulary words it matches.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import UsageError
+from analysis.patterns import compile_patterns, phrase
 from analysis.topicmod.gibbs import TomotopyEstimator
 
 __all__ = ["DEFAULT_SEEDS", "SeededLDA", "seed_words", "stat_seeded_topic_terms"]
@@ -47,20 +49,25 @@ def seed_words(dictionary, terms, levels: int | None = None) -> dict[str, list[s
         dictionary = Dictionary({k: {"terms": list(v)} for k, v in dict(dictionary).items()}, name="<seeds>")
     if levels is not None:
         dictionary = dictionary.flatten(levels)
-    out: dict[str, list[str]] = {k: [] for k in dictionary.keys}
+    keys = dictionary.keys
+    out: dict[str, list[str]] = {k: [] for k in keys}
     terms = [str(t) for t in terms]
-    for t in terms:  # one-token matches
-        for m in dictionary.lookup([t]):
-            if t not in out[m.key]:
-                out[m.key].append(t)
-    vocab = set(terms)
-    for key in dictionary.keys:  # words of multi-word entries
+    # one pattern per (key, entry part); one-part entries first, then the parts of phrases
+    single, multi, excl = [], [], []
+    for ki, key in enumerate(keys):
         for entry in dictionary.entries(key):
-            parts = entry.lower().split()
-            if len(parts) > 1:
-                for w in parts:
-                    if w in vocab and w not in out[key]:
-                        out[key].append(w)
+            parts = phrase(entry)
+            (single if len(parts) == 1 else multi).extend((ki, w) for w in parts)
+        excl.extend((ki, e) for e in dictionary.exclusions(key) if len(phrase(e)) == 1)
+    sets = [(pairs, compile_patterns([w for _, w in pairs])) for pairs in (single, multi, excl)]
+    (_, xset) = sets[2]
+    for pairs, pset in sets[:2]:
+        for t in terms:
+            dropped = {excl[i][0] for i in xset.first(t)}   # a one-word exclusion of the key
+            for i in pset.first(t):
+                key = keys[pairs[i][0]]
+                if pairs[i][0] not in dropped and t not in out[key]:
+                    out[key].append(t)
     return {k: v for k, v in out.items() if v}
 
 
