@@ -62,7 +62,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from analysis.errors import UsageError
-from analysis.tokens import APOSTROPHES, LETTER
+from analysis.tokens import APOSTROPHES, lettered_word_pattern, word_pattern
 
 __all__ = [
     "VALUETYPES",
@@ -335,13 +335,7 @@ class Tokens(list):
 
 @lru_cache(maxsize=4)
 def _token_regex(numbers: bool) -> re.Pattern:
-    run, j = r"[^\W_]+", r"['\-]"
-    if numbers:
-        return re.compile(rf"({run}(?:{j}{run})*)")
-    # words with at least one letter: letters and digits joined by ' or -
-    # a first letter, or digits (with joiners) up to a letter; [^\W_] is a letter or a digit.
-    # The leading class lets the regex engine skip fast to the next word.
-    return re.compile(rf"([^\W_](?:(?<!\d)|\d*(?:{j}\d+)*{j}?(?={LETTER}))[^\W_]*(?:{j}{run})*)")
+    return re.compile(f"({word_pattern(numbers=True, joiners=chr(39) + '-') if numbers else lettered_word_pattern()})")
 
 
 def pattern_tokens(text: str, numbers: bool = True, spans: bool = False) -> Tokens:

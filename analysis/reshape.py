@@ -478,7 +478,8 @@ def passage_patterns(name_or_patterns: str | Sequence[str]) -> tuple[str, ...]:
     return pats
 
 
-def match_patterns(text: str, patterns: Sequence[str]) -> list[tuple[int, int, str, str]]:
+def match_patterns(text: str, patterns: Sequence[str], valuetype: str = "glob",
+                   case_insensitive: bool = True) -> list[tuple[int, int, str, str]]:
     """Every match of the patterns in ``text``: ``(start, end, pattern, matched text)``, by position.
 
     Glob patterns of the project's one pattern language (:mod:`analysis.patterns`,
@@ -488,9 +489,10 @@ def match_patterns(text: str, patterns: Sequence[str]) -> list[tuple[int, int, s
     word; a hyphenated word is one word (``prevent*`` matches "prevent-ing",
     ``responsib* to protect`` does not match "responsibility-to-protect": add
     ``responsib*-to-protect`` for it); the words of a phrase may be separated by
-    spaces or line breaks, not by punctuation.
+    spaces or line breaks, not by punctuation. ``valuetype`` and ``case_insensitive``
+    as in :func:`analysis.patterns.compile_patterns` (``--passages`` uses the defaults).
     """
-    ps = compile_patterns(tuple(patterns))
+    ps = compile_patterns(tuple(patterns), valuetype, case_insensitive)
     if not ps.may_match(text):  # a cheap test first: most paragraphs match nothing
         return []
     return find_in_text(text, ps)

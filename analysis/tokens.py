@@ -45,6 +45,7 @@ __all__ = [
     "WORD_PATTERN",
     "count_words",
     "fold_apostrophes",
+    "lettered_word_pattern",
     "split_words",
     "stemmer",
     "stopwords",
@@ -81,6 +82,17 @@ def word_pattern(numbers: bool = False, joiners: str | None = None) -> str:
         return f"{core}+"
     cls = "".join("\\" + c if c in "\\]^-" else c for c in dict.fromkeys(joiners))
     return rf"{core}+(?:[{cls}]{core}+)*"
+
+
+def lettered_word_pattern() -> str:
+    """Letters and digits joined by ``'`` or ``-`` that hold at least one letter.
+
+    ``R2P``, ``G-77``, ``1990s`` and ``COVID-19`` are one word each; ``2005`` is none.
+    The words :func:`analysis.patterns.pattern_tokens` reads without numbers (the
+    dictionary engine). It starts with a letter-or-digit class, so the regex engine
+    skips fast to the next word.
+    """
+    return rf"{_ALNUM}(?:(?<!\d)|\d*(?:['\-]\d+)*['\-]?(?={LETTER})){_ALNUM}*(?:['\-]{_ALNUM}+)*"
 
 
 #: Words: letters with internal hyphens or apostrophes ("well-being", "Council's").

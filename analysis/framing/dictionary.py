@@ -383,11 +383,12 @@ class Dictionary:
         return Dictionary(mapping, name=f"{self.name} (levels={levels})")
 
     # --------------------------------------------------------------- matching
-    def _compile(self, case_insensitive: bool):
-        """Entries and exclusions as one :class:`analysis.patterns.PatternSet` (glob), with
+    def _compile(self, case_insensitive: bool, valuetype: str = "glob"):
+        """Entries and exclusions as one :class:`analysis.patterns.PatternSet`, with
         for each pattern its key index, entry text and whether it is an exclusion."""
-        if case_insensitive in self._compiled:
-            return self._compiled[case_insensitive]
+        mode = case_insensitive if valuetype == "glob" else (case_insensitive, valuetype)
+        if mode in self._compiled:
+            return self._compiled[mode]
         texts, meta = [], []
         for ki, cat in enumerate(self._cats.values()):
             for e in cat.entries:
@@ -396,12 +397,13 @@ class Dictionary:
             for e in cat.exclude:
                 texts.append(e)
                 meta.append((ki, e, True))
-        comp = (compile_patterns(texts, "glob", case_insensitive), meta)
-        self._compiled[case_insensitive] = comp
+        comp = (compile_patterns(texts, valuetype, case_insensitive), meta)
+        self._compiled[mode] = comp
         return comp
 
     def lookup(self, tokens: Sequence[str], case_insensitive: bool = True,
-               nested_scope: str = "key", levels: int | None = None, gaps=None) -> list[Match]:
+               nested_scope: str = "key", levels: int | None = None, gaps=None,
+               valuetype: str = "glob") -> list[Match]:
         """Find the counted matches of every key in a token sequence.
 
         Parameters
@@ -422,24 +424,26 @@ class Dictionary:
             The text between consecutive tokens; a multi-word entry does not match
             across punctuation (:func:`analysis.patterns.is_break`). Default: the
             ``gaps`` of the tokens from :func:`match_tokens`; a plain list has none.
+        valuetype : {"glob", "regex", "fixed"}
+            How entries are read (:mod:`analysis.patterns`; quanteda's ``valuetype``).
 
         Returns
         -------
         list of Match
             Sorted by start position then key.
         """
-        return self.lookup_levels(tokens, (levels,), case_insensitive, nested_scope, gaps)[0]
+        return self.lookup_levels(tokens, (levels,), case_insensitive, nested_scope, gaps, valuetype)[0]
 
     def lookup_levels(self, tokens: Sequence[str], levels: Sequence[int | None] = (None,),
-                      case_insensitive: bool = True, nested_scope: str = "key", gaps=None
-                      ) -> list[list[Match]]:
+                      case_insensitive: bool = True, nested_scope: str = "key", gaps=None,
+                      valuetype: str = "glob") -> list[list[Match]]:
         """:meth:`lookup` at several ``levels`` from one scan of the tokens."""
         if nested_scope not in ("key", "dictionary"):
             raise ValueError("nested_scope must be 'key' or 'dictionary'")
         for lv in levels:
             if lv is not None and lv < 1:
                 raise ValueError("levels must be >= 1")
-        cands = self._candidates(tokens, case_insensitive, gaps)
+        cands = self._candidates(tokens, case_insensitive, gaps, valuetype)
         # longest first, then leftmost, then key order; greedy non-overlap in scope
         cands.sort(key=lambda c: (-(c[2] - c[1]), c[1], c[0]))
         keys = list(self._cats)
@@ -467,9 +471,9 @@ class Dictionary:
         out.sort(key=lambda m: (m.start, order[m.key]))
         return out
 
-    def _candidates(self, tokens: Sequence[str], case_insensitive: bool, gaps=None):
+    def _candidates(self, tokens: Sequence[str], case_insensitive: bool, gaps=None, valuetype="glob"):
         """Every (key index, start, end, entry) match left after the key's exclusions."""
-        pset, meta = self._compile(case_insensitive)
+        pset, meta = self._compile(case_insensitive, valuetype)
         cands: list[tuple[int, int, int, str]] = []   # (key, start, end, entry)
         excl: dict[int, list[tuple[int, int]]] = {}
         for pi, s, e in pset.find(tokens, gaps):
