@@ -77,49 +77,49 @@ def settings_page() -> str:
 
 
 # ------------------------------------------------------------------------------------ tables
-def tables_page(run_dir: Path | None) -> str:
-    import pandas as pd
+def tables_page(run_dir: Path | None = None) -> str:
+    """The table reference, from the catalog (:mod:`analysis.run.catalog`): no run is needed.
 
-    from analysis.run.registry import OPTIONAL_STAGES, STAGE_NAMES, stage_module
-    from analysis.run.tables import read_table, table_path
+    Each stage module declares its tables (``TABLES``: name, grain, typed columns with
+    descriptions); this page lists them by stage. ``run_dir`` (the docs run) is not read.
+    """
+    from analysis.run.catalog import catalog, tables_of
+    from analysis.run.registry import OPTIONAL_STAGES, STAGE_NAMES
 
+    def cell(text: str) -> str:
+        return str(text).replace("|", "\\|").replace("\n", " ")
+
+    tables = catalog()
     lines = ["# Every table\n",
-             "Generated when this site was built: each stage module's `PRODUCES` names the tables it "
-             "writes under `OUT/tables/`; the columns and their types are those of a run on the docs "
-             "corpus" + (f" (`{run_dir.name}`)" if run_dir else "") + ". What each column means is in "
-             "[the table reference](../reference/tables.md). A table a run could not fill (say, with one source) has "
-             "its columns and no rows.\n",
-             "| table | stage | columns (type) |", "|---|---|---|"]
+             (f"Generated from the declarations when this site was built: {len(tables)} tables. Each stage "
+              "module of `analysis/stages/` declares the tables it writes under `OUT/tables/` (`TABLES`, with "
+              "`analysis.run.catalog.Table` and `Column`); the run checks every table against its declaration "
+              "before writing it, and a table a run cannot fill (say, `similarity_source_years` with one source) "
+              "is written with its columns and no rows. Types: `str` (text), `int`, `float`, `bool`, `date` (ISO "
+              "8601 text); `?` marks a column that may have empty values (NaN, an empty CSV field); *optional* "
+              "columns are absent where they do not apply.\n"),
+             "| table | stage | one row per |", "|---|---|---|"]
+    for name, t in tables.items():
+        grain = cell(t.grain.removeprefix("one row per ")).replace("`", "").replace("<", "\\<")
+        lines.append(f"| `{name}` | `{t.stage}` | {{ref}}`{grain} <table-{name}>` |")
+    lines.append("")
     for stage in (*STAGE_NAMES, *OPTIONAL_STAGES):
-        mod = stage_module(stage)
-        for name in getattr(mod, "PRODUCES", ()):
-            cols = ""
-            if run_dir is not None:
-                path = table_path(run_dir / "tables", name)
-                if path is not None:
-                    try:
-                        df = read_table(path)
-                        if len(df):
-                            cols = ", ".join(f"`{c}` ({_dtype(df[c])})" for c in df.columns)
-                        else:  # an empty table has its columns but no types to read
-                            cols = ", ".join(f"`{c}`" for c in df.columns) + " (no rows in the docs run)"
-                    except Exception as e:  # noqa: BLE001 - shown on the page
-                        cols = f"(not readable: {e})"
-            lines.append(f"| `{name}` | `{stage}` | {cols or '(not written by the docs run)'} |")
-    del pd
+        stage_tables = tables_of(stage)
+        if not stage_tables:
+            continue
+        where = "optional stage, run with `--only`" if stage in OPTIONAL_STAGES else "stage"
+        lines += [f"## `{stage}` ({where})\n"]
+        for t in stage_tables:
+            lines += [f"(table-{t.name})=", f"### `{t.name}`\n",
+                      f"Stage `{t.stage}`; {t.grain}. {t.description}\n"]
+            if t.dynamic:
+                lines.append(f"Besides the columns below: {t.dynamic}.\n")
+            lines += ["| column | type | description |", "|---|---|---|"]
+            for c in t.columns:
+                typ = f"`{c.type_label}`" + (" *optional*" if c.optional else "")
+                lines.append(f"| `{c.name}` | {typ} | {cell(c.description)} |")
+            lines.append("")
     return "\n".join(lines) + "\n"
-
-
-def _dtype(s) -> str:
-    import pandas as pd
-
-    if pd.api.types.is_bool_dtype(s):
-        return "bool"
-    if pd.api.types.is_integer_dtype(s):
-        return "int"
-    if pd.api.types.is_float_dtype(s):
-        return "float"
-    return "str"
 
 
 # ------------------------------------------------------------------------------- conformance
