@@ -26,7 +26,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from analysis.errors import UsageError
 
-__all__ = ["GibbsLDA", "TomotopyEstimator", "as_counts", "document_completion_split", "row_words"]
+__all__ = ["GibbsLDA", "TomotopyEstimator", "as_counts", "document_completion_split", "geweke_z", "row_words",
+           "window_change"]
 
 
 def _tomotopy():
@@ -76,6 +77,93 @@ def document_completion_split(M: sp.csr_matrix, random_state: int = 0):
     return obs.tocsr(), ev
 
 
+def window_change(trace, window: int = 50) -> float | None:
+    """Change of the mean per-token log-likelihood between the last two windows of a chain.
+
+    ``trace`` is a sequence of ``(sweep, ll_per_word)``; with ``n`` the last sweep,
+    the result is the mean of the values recorded at sweeps in ``(n - window, n]``
+    minus the mean of those in ``(n - 2 window, n - window]`` (None while the chain is
+    shorter than ``2 window`` sweeps). In nats per token it is the log of the ratio of
+    the two windows' training perplexities, so ``|change| < tol`` says the perplexity
+    moved by less than about ``100 tol`` % over the last window: the relative-change
+    rule of scikit-learn's ``LatentDirichletAllocation`` (``perp_tol``, perplexity
+    evaluated every ``evaluate_every`` iterations), applied to window means because a
+    Gibbs chain's log-likelihood is a noisy draw, not a deterministic bound. Judging
+    convergence from the log-likelihood trace is Griffiths & Steyvers' (2004, Fig. 2)
+    practice; tomotopy's and MALLET's users read the same trace (``ll_per_word`` /
+    "LL/token" every 10 sweeps).
+
+    References
+    ----------
+    Griffiths, T. L., & Steyvers, M. (2004). Finding scientific topics. *PNAS*,
+    101(suppl. 1), 5228-5235.
+    Pedregosa, F. et al. (2011). Scikit-learn: Machine learning in Python. *JMLR*, 12,
+    2825-2830 (``sklearn.decomposition.LatentDirichletAllocation``, ``perp_tol``).
+    """
+    if len(trace) == 0:
+        return None
+    t = np.asarray(trace, dtype=np.float64).reshape(-1, 2)
+    n, w = t[-1, 0], float(window)
+    if n < 2 * w:
+        return None
+    late = t[(t[:, 0] > n - w) & (t[:, 0] <= n), 1]
+    early = t[(t[:, 0] > n - 2 * w) & (t[:, 0] <= n - w), 1]
+    if len(late) == 0 or len(early) == 0:
+        return None
+    return float(late.mean() - early.mean())
+
+
+def _spectrum0_ar1(x: np.ndarray) -> float:
+    """Spectral density at frequency zero of ``x`` from a least-squares AR(1) fit.
+
+    ``sigma_e^2 / (1 - phi)^2`` (coda's ``spectrum0.ar`` chooses the AR order by AIC;
+    order 1 here, with ``phi`` capped at 0.99 so a trending window stays finite).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    c = x - x.mean()
+    if len(x) < 3 or not np.any(c):
+        return float(np.var(x))
+    phi = float(np.dot(c[1:], c[:-1]) / max(np.dot(c[:-1], c[:-1]), 1e-300))
+    phi = min(max(phi, -0.99), 0.99)
+    resid = c[1:] - phi * c[:-1]
+    return float(np.dot(resid, resid) / (len(resid) - 1) / (1.0 - phi) ** 2)
+
+
+def geweke_z(x, first: float = 0.1, last: float = 0.5) -> float:
+    """Geweke's (1992) convergence z-score of a chain's values ``x``.
+
+    ``(mean(A) - mean(B)) / sqrt(S_A(0)/n_A + S_B(0)/n_B)`` with ``A`` the first
+    ``first`` share of ``x``, ``B`` the last ``last`` share and ``S(0)`` each
+    segment's spectral density at zero (:func:`_spectrum0_ar1`), as coda's
+    ``geweke.diag``. ``|z| > 1.96`` says the two segments' means differ more than the
+    chain's autocorrelated noise allows: the early segment is still burn-in. NaN when
+    a segment has fewer than 5 values (an AR fit needs a few; GibbsLDA's trace, one
+    value per 10 sweeps, has them once its second half spans 500 sweeps).
+
+    References
+    ----------
+    Geweke, J. (1992). Evaluating the accuracy of sampling-based approaches to the
+    calculation of posterior moments. In J. M. Bernardo et al. (eds.), *Bayesian
+    Statistics 4*, 169-193. Oxford University Press.
+    Plummer, M., Best, N., Cowles, K., & Vines, K. (2006). CODA: Convergence diagnosis
+    and output analysis for MCMC. *R News*, 6(1), 7-11.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    na, nb = int(np.floor(first * len(x))), int(np.floor(last * len(x)))
+    if na < 5 or nb < 5:
+        return float("nan")
+    a, b = x[:na], x[len(x) - nb:]
+    var = _spectrum0_ar1(a) / na + _spectrum0_ar1(b) / nb
+    diff = float(a.mean() - b.mean())
+    if var <= 0:
+        return 0.0 if diff == 0 else float(np.copysign(np.inf, diff))
+    return diff / float(np.sqrt(var))
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
+
+
 def _normalize_rows(A: np.ndarray) -> np.ndarray:
     s = A.sum(axis=1, keepdims=True)
     return A / np.where(s > 0, s, 1.0)
@@ -98,6 +186,14 @@ class TomotopyEstimator(TransformerMixin, BaseEstimator):
             raise UsageError(f"n_components must be >= 1, got {self.n_components}")
         if int(self.max_iter) < 1:
             raise UsageError(f"max_iter must be >= 1, got {self.max_iter}")
+        tol = getattr(self, "tol", None)
+        if tol is not None and not float(tol) > 0:
+            raise UsageError(f"tol must be > 0 (or None: exactly max_iter sweeps), got {tol}")
+        for name, lo in (("check_every", 1), ("window", 1), ("min_iter", 0)):
+            if int(getattr(self, name, lo)) < lo:
+                raise UsageError(f"{name} must be >= {lo}, got {getattr(self, name)}")
+        if tol is not None and int(getattr(self, "window", 50)) < int(getattr(self, "check_every", 10)):
+            raise UsageError(f"window ({self.window}) must be at least check_every ({self.check_every}) sweeps")
         if int(self.workers) < 1:
             raise UsageError(f"workers must be a fixed number >= 1 (results depend on it), got {self.workers}")
 
@@ -162,8 +258,50 @@ class TomotopyEstimator(TransformerMixin, BaseEstimator):
         if not used:
             raise UsageError("every row of the matrix is empty: nothing to fit")
         self._before_train(mdl, terms)
-        mdl.train(int(self.max_iter), workers=int(self.workers), parallel=tp.ParallelScheme.DEFAULT)
+        self._train(tp, mdl)
         return tp, mdl, np.asarray(used)
+
+    def _train(self, tp, mdl):
+        """Sweep in blocks of ``check_every``, recording ``ll_per_word`` after each block.
+
+        tomotopy 0.14.0 keeps its sweep counter across ``train`` calls (the alpha
+        optimisation every ``optim_interval`` sweeps and ``burn_in`` refer to it), so
+        ``n`` blocks of ``b`` sweeps leave the same state, byte for byte, as one
+        ``train(n * b)`` (tests/test_gibbs_convergence.py checks it): a fixed-length
+        chain is unchanged, and with ``tol`` the chain is the prefix of the fixed one
+        that the rule keeps. See :func:`window_change` for the rule.
+        """
+        cap = int(self.max_iter)
+        tol = getattr(self, "tol", None)
+        every = int(getattr(self, "check_every", 10))
+        window = int(getattr(self, "window", 50))
+        min_iter = int(getattr(self, "min_iter", 100))
+        trace: list[tuple[int, float]] = []
+        n, converged = 0, False
+        while n < cap:
+            step = min(every, cap - n)
+            mdl.train(step, workers=int(self.workers), parallel=tp.ParallelScheme.DEFAULT)
+            n += step
+            trace.append((n, float(mdl.ll_per_word)))
+            if tol is not None and n >= min_iter:
+                d = window_change(trace, window)
+                if d is not None and abs(d) < float(tol):
+                    converged = True
+                    break
+        tr = np.array(trace, dtype=np.float64).reshape(-1, 2)
+        self.log_likelihood_trace_ = tr
+        self.n_iter_ = int(n)
+        self.converged_ = bool(converged) if tol is not None else None
+        d = window_change(trace, window)
+        self.convergence_ = {
+            "rule": "window_change" if tol is not None else "fixed",
+            "tol": None if tol is None else float(tol), "window": window, "check_every": every,
+            "min_iter": min_iter if tol is not None else None, "max_iter": cap, "n_iter": int(n),
+            "converged": self.converged_,
+            "window_change": None if d is None else float(d),
+            # Geweke's z of the chain's second half (the first half taken as burn-in)
+            "geweke_z": _finite(geweke_z(tr[len(tr) // 2:, 1])),
+        }
 
     def fit(self, X, y=None, terms=None):
         """Fit on a DTM (or a units x terms count matrix with ``terms``)."""
@@ -211,7 +349,7 @@ class TomotopyEstimator(TransformerMixin, BaseEstimator):
         self.engine_info_ = {
             "engine": "tomotopy", "engine_version": tp.__version__, "isa": tp.isa,
             "model": type(mdl).__name__, "seed": 0 if self.random_state is None else int(self.random_state),
-            "workers": int(self.workers), "iterations": int(self.max_iter),
+            "workers": int(self.workers), "iterations": int(getattr(self, "n_iter_", self.max_iter)),
         }
 
     def _eta_matrix(self, mdl, terms) -> np.ndarray:
@@ -323,7 +461,22 @@ class GibbsLDA(TomotopyEstimator):
     random_state : int or None
         Seed of the sampler (None means 0, so results are always reproducible).
     max_iter : int
-        Gibbs sweeps over the corpus (default 500).
+        Gibbs sweeps over the corpus (default 500): exactly this many with ``tol=None``,
+        at most this many with ``tol``.
+    tol : float or None
+        Stop the chain once ``|window_change| < tol`` (:func:`window_change`: the change
+        of the mean ``ll_per_word`` between the last two windows of ``window`` sweeps,
+        in nats per token) after at least ``min_iter`` sweeps; ``converged_`` says
+        whether it did before ``max_iter``. None (default): a fixed-length chain.
+    min_iter : int
+        Fewest sweeps before the rule may stop the chain (default 100).
+    window : int
+        Sweeps per window of the rule (default 50).
+    check_every : int
+        Sweeps per training block: ``ll_per_word`` is recorded (and the rule checked)
+        after each block (default 10, tomotopy's default ``optim_interval``). The blocks
+        do not change the chain: ``max_iter`` sweeps in blocks give the bytes of one
+        ``train(max_iter)``.
     workers : int
         Sampler threads. Results are identical for a fixed ``(random_state,
         workers)`` but change with ``workers``; recorded in ``engine_info_``.
@@ -355,7 +508,21 @@ class GibbsLDA(TomotopyEstimator):
     order_ : ndarray of int
         Underlying tomotopy topic of each reported topic.
     engine_info_ : dict
-        Engine, version, SIMD instruction set, seed, workers, iterations.
+        Engine, version, SIMD instruction set, seed, workers, iterations (``n_iter_``).
+    log_likelihood_trace_ : ndarray (n_blocks, 2)
+        ``(sweep, ll_per_word)`` after each block of ``check_every`` sweeps
+        (tomotopy's ``ll_per_word``: ``log p(w, z) / N`` of the current state).
+    log_likelihood_ : float
+        The last ``ll_per_word``.
+    n_iter_ : int
+        Sweeps run.
+    converged_ : bool or None
+        With ``tol``: whether the rule stopped the chain before ``max_iter``
+        (None for a fixed-length chain).
+    convergence_ : dict
+        The rule and its settings, ``n_iter``, ``converged``, the last
+        ``window_change`` and Geweke's (1992) z of the trace's second half
+        (:func:`geweke_z`), for run.json.
 
     References
     ----------
@@ -363,6 +530,8 @@ class GibbsLDA(TomotopyEstimator):
     *Journal of Machine Learning Research*, 3, 993-1022.
     Griffiths, T. L., & Steyvers, M. (2004). Finding scientific topics. *PNAS*,
     101(suppl. 1), 5228-5235.
+    Geweke, J. (1992). Evaluating the accuracy of sampling-based approaches to the
+    calculation of posterior moments. *Bayesian Statistics 4*, 169-193.
     Wallach, H. M., Murray, I., Salakhutdinov, R., & Mimno, D. (2009). Evaluation
     methods for topic models. *ICML*, 1105-1112.
     Lee, M. (2022). tomotopy: Python package of Tomoto, the topic modeling tool
@@ -373,10 +542,15 @@ class GibbsLDA(TomotopyEstimator):
 
     def __init__(self, n_components: int = 10, random_state: int | None = 0, max_iter: int = 500,
                  workers: int = 1, doc_topic_prior: float | None = None, topic_word_prior: float = 0.01,
-                 optim_interval: int = 10, burn_in: int = 0, infer_iter: int = 100):
+                 optim_interval: int = 10, burn_in: int = 0, infer_iter: int = 100, tol: float | None = None,
+                 min_iter: int = 100, window: int = 50, check_every: int = 10):
         self.n_components = n_components
         self.random_state = random_state
         self.max_iter = max_iter
+        self.tol = tol
+        self.min_iter = min_iter
+        self.window = window
+        self.check_every = check_every
         self.workers = workers
         self.doc_topic_prior = doc_topic_prior
         self.topic_word_prior = topic_word_prior
