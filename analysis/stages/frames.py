@@ -174,7 +174,8 @@ class Settings(StageSettings):
 
     group: ClassVar[str] = "frames"
 
-    dictionary: str = setting("", "Frames dictionary (.yml or LIWC .dic); empty: the study's (R2P: r2p_frames.yml).",
+    dictionary: str = setting("", "Frames dictionary (.yml or LIWC .dic); empty: the study's "
+                              "(R2P: r2p_frames.yml).",
                               alt="")
     stance_dictionary: str = setting("", "Stance dictionary; empty: the study's (R2P: stance.yml).", alt="")
     case_insensitive: bool = setting(True, "Match dictionary entries regardless of case.")
