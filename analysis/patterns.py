@@ -60,6 +60,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from itertools import accumulate
 
 from analysis.errors import UsageError
 from analysis.tokens import APOSTROPHES, lettered_word_pattern, word_pattern
@@ -104,7 +105,7 @@ class Part:
     ``match(token)`` says whether the token matches (see the module docstring).
     """
 
-    __slots__ = ("text", "valuetype", "case_insensitive", "exact", "regex")
+    __slots__ = ("text", "valuetype", "case_insensitive", "exact", "regex", "fold_case")
 
     def __init__(self, text: str, valuetype: str = "glob", case_insensitive: bool = True):
         if valuetype not in VALUETYPES:
@@ -113,6 +114,8 @@ class Part:
         if valuetype == "glob" and "*" not in text and "?" not in text:
             valuetype = "fixed"
         self.valuetype = valuetype
+        #: the ``case_insensitive`` argument of :func:`fold` that :meth:`test` expects
+        self.fold_case = self.case_insensitive and valuetype != "regex"
         self.exact: str | None = None
         self.regex: re.Pattern | None = None
         if valuetype == "fixed":
@@ -129,10 +132,15 @@ class Part:
 
     def match(self, token: str) -> bool:
         """Whether ``token`` matches this part."""
+        return self.test(fold(token, self.fold_case))
+
+    def test(self, folded: str) -> bool:
+        """:meth:`match` for a token already folded (``fold(token, self.fold_case)``)."""
+        if self.exact is not None:
+            return folded == self.exact
         if self.valuetype == "regex":
-            return self.regex.search(unicodedata.normalize("NFC", token).translate(APOSTROPHES)) is not None
-        t = fold(token, self.case_insensitive)
-        return t == self.exact if self.exact is not None else self.regex.match(t) is not None
+            return self.regex.search(folded) is not None
+        return self.regex.match(folded) is not None
 
     def __repr__(self) -> str:
         return f"Part({self.text!r}, {self.valuetype!r}, case_insensitive={self.case_insensitive})"
@@ -240,23 +248,24 @@ class PatternSet:
     def may_match(self, text: str) -> bool:
         """False when no pattern can match in ``text`` (a fast pre-test on the raw text).
 
-        Each glob or fixed pattern needs the literal start of its first part (up to
-        the first wildcard) in the folded text; a regular expression always may match.
+        A pattern can match only if the literal pieces of its glob and fixed parts
+        (the characters between wildcards) all occur in the folded text; a pattern
+        made of regular expressions only always may match, and so does a text that
+        is not in Unicode normal form C (its folding could differ token by token).
         """
-        pre = self.__dict__.get("_prefixes")
+        pre = self.__dict__.get("_literals")
         if pre is None:
-            pre = self._prefixes = [None if p.parts[0].valuetype == "regex" else
-                                    (p.case_insensitive, re.split(r"[*?]", fold(p.parts[0].text,
-                                                                                p.case_insensitive))[0])
-                                    for p in self.patterns]
+            pre = self._literals = [
+                (p.case_insensitive, [lit for q in p.parts if q.valuetype != "regex"
+                                      for lit in re.split(r"[*?]", fold(q.text, p.case_insensitive)) if lit])
+                for p in self.patterns]
+        if not unicodedata.is_normalized("NFC", text):
+            return True
         folded: dict[bool, str] = {}
-        for x in pre:
-            if x is None:
-                return True
-            ci, lit = x
+        for ci, lits in pre:
             if ci not in folded:
                 folded[ci] = fold(text, ci)
-            if lit in folded[ci]:
+            if all(lit in folded[ci] for lit in lits):
                 return True
         return False
 
@@ -330,6 +339,7 @@ class Tokens(list):
     """A list of tokens that also knows the text between them (``gaps``, one fewer)."""
 
     gaps: list[str]
+    lead: int = 0                 # characters before the first token
     spans: list[tuple[int, int]] | None = None
 
 
@@ -367,12 +377,10 @@ def pattern_tokens(text: str, numbers: bool = True, spans: bool = False) -> Toke
     pieces = _token_regex(bool(numbers)).split(s)
     out = Tokens(pieces[1::2])
     out.gaps = pieces[2:-1:2]
+    out.lead = len(pieces[0])
     if spans:
-        pos, sp = len(pieces[0]), []
-        for tok, gap in zip(out, pieces[2::2]):
-            sp.append((pos, pos + len(tok)))
-            pos += len(tok) + len(gap)
-        out.spans = sp
+        ends = list(accumulate(map(len, pieces)))     # pieces[k] ends at ends[k]
+        out.spans = list(zip(ends[0:-1:2], ends[1::2]))
     return out
 
 
@@ -385,9 +393,15 @@ def find_in_text(text: str, patterns, valuetype: str = "glob", case_insensitive:
     (``a a`` in "a a a" matches twice).
     """
     ps = patterns if isinstance(patterns, PatternSet) else compile_patterns(patterns, valuetype, case_insensitive)
-    toks = pattern_tokens(text, numbers=numbers, spans=True)
+    toks = pattern_tokens(text, numbers=numbers)
+    found = ps.find(toks)
+    if not found:
+        return []
+    # [lead, token 0, gap 0, token 1, ...] lengths, accumulated: token m spans ends[2m] .. ends[2m + 1]
+    ends = list(accumulate([toks.lead, *(n for pair in zip(map(len, toks), map(len, toks.gaps + [""]))
+                                         for n in pair)]))
     hits = []
-    for i, s, e in ps.find(toks):
-        a, b = toks.spans[s][0], toks.spans[e - 1][1]
+    for i, s, e in found:
+        a, b = ends[2 * s], ends[2 * (e - 1) + 1]
         hits.append((a, b, ps.patterns[i].pattern, text[a:b]))
     return sorted(hits)

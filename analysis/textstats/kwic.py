@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import UsageError
-from analysis.patterns import Pattern, is_break
+from analysis.patterns import Pattern, fold, is_break
 from analysis.patterns import compile_pattern as _compile
 from analysis.tokens import split_words, stopwords, tokens
 from analysis.units import as_units
@@ -80,6 +80,7 @@ class _Matcher:
         self.vocab: dict[str, int] = {}
         self.words: list[str] = []
         self.hits: dict = {}   # Part -> mask over the words
+        self.folded: dict[bool, list[str]] = {}   # the words folded (analysis.patterns.fold)
 
     def ids(self, words) -> np.ndarray:
         if not len(words):
@@ -100,7 +101,9 @@ class _Matcher:
         n = len(self.words)
         if h is None or len(h) < n:
             done = 0 if h is None else len(h)
-            new = np.fromiter((part.match(w) for w in self.words[done:]), dtype=bool, count=n - done)
+            folded = self.folded.setdefault(part.fold_case, [])
+            folded.extend(fold(w, part.fold_case) for w in self.words[len(folded):])
+            new = np.fromiter(map(part.test, folded[done:]), dtype=bool, count=n - done)
             h = new if h is None else np.concatenate([h, new])
             self.hits[part] = h
         return h
