@@ -14,7 +14,7 @@ is inflated; the CPU time is printed beside it for that reason.
 Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_compare.py [--strict] [--smoke]``
 (``--strict``: exit 1 when the target is missed; ``--smoke`` or ``R2P_BENCH_SMOKE=1``: the
 first four addresses, 20 bootstrap replicates, no target). The time of each table is the
-run's own profile of the stage's calls (``RunContext.profile``).
+run's own profile of the stage's calls (``ctx.monitor.profile``).
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def main() -> int:
         print("compare stage failed:", ctx.errors[0]["error"])
         return 1
     # each ctx.call of the stage, timed by the run itself: (stage, function, seconds, computed, peak)
-    steps = [(name, sec) for stage, name, sec, *_ in ctx.profile if stage == "compare"]
+    steps = [(name, sec) for stage, name, sec, *_ in ctx.monitor.profile if stage == "compare"]
     n_av = len(corpus.available().docvars)
     print(f"compare stage on {args.corpus}{' (smoke: 4 addresses)' if args.smoke else ''}: {n_av} documents, "
           f"{len(ctx.units)} paragraphs")

@@ -211,13 +211,15 @@ def test_an_interrupted_k_scan_resumes_from_the_cached_fits(tiny, tmp_path, monk
     monkeypatch.setattr(context_mod, "_apply", dying)
     with pytest.raises(KeyboardInterrupt):
         run_pipeline(tiny, tmp_path / "run", overrides=ov, only=["topics"], verbose=False, progress=False)
-    # 2 models x 2 Ks: the reported model's two scan tasks (they choose K), then one task of
-    # the batch of the other model's scan and the two fits at that K; the fourth was cut off
+    # 2 models x 2 Ks: the reported model's two scan tasks (they choose K, step topics.select), then
+    # the other model's fit at that K (step topics.fit_others: the longest remaining path runs
+    # first), then the batch of the other model's scan and the reported fit (step topics.fit),
+    # whose first task was cut off
     assert calls[:2] == ["stat_k_scan"] * 2 and len(calls) == 4
     monkeypatch.setattr(context_mod, "_apply", real)
     seen = []
 
-    from analysis.run import runner
+    from analysis.run import monitor, runner
 
     class Tasks:  # a bar of the tasks left, as call_many drives it
         def advance(self, n=1):
@@ -226,15 +228,16 @@ def test_an_interrupted_k_scan_resumes_from_the_cached_fits(tiny, tmp_path, monk
         def close(self):
             seen.append("closed")
 
-    class Bar(runner._NoBar):  # the runner's progress display
+    class Bar(monitor._NoBar):  # the run's progress display
         def tasks(self, description, total):
             seen.append((description, total))
             return Tasks()
 
-    monkeypatch.setattr(runner, "_progress", lambda enabled, total: Bar())
+    monkeypatch.setattr(runner, "progress_display", lambda enabled, total: Bar())
     again = run_pipeline(tiny, tmp_path / "run", overrides=ov, only=["topics"], verbose=False, progress=False)
-    assert again.errors == [] and again.cache.hits >= 2
+    assert again.errors == [] and again.cache.hits >= 3    # the two scan tasks and the other model's fit
     k = again.facts["topics"]["k"]
-    assert seen[0] == (f"topics: K scan and the fits at K={k} (1 cached)", 3)   # the first batch: all cached
+    # the scan batch was all cached (no bar); the cut-off batch runs in full
+    assert seen[0] == (f"topics: K scan and the fit at K={k} (0 cached)", 3)
     assert seen[1:5] == ["+", "+", "+", "closed"]
     assert len(read_table(tmp_path / "run" / "tables" / "topic_selection.csv")) == 4   # 2 models x 2 Ks

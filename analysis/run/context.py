@@ -31,6 +31,7 @@ from analysis.run.cache import Cache
 from analysis.run.catalog import check_table
 from analysis.run.hashing import Fingerprinter
 from analysis.run.memory import release_free_memory
+from analysis.run.monitor import Monitor
 from analysis.run.tables import PARQUET_MIN_ROWS, read_table, table_formats, write_csv, write_formats, write_parquet
 
 __all__ = ["RunContext", "StageInfo", "StepContext", "TableStore"]
@@ -161,15 +162,13 @@ class RunContext:
     facts: dict[str, Any] = field(default_factory=dict)
     #: tables of earlier runs in OUT that this run may read: name -> path
     recorded_tables: dict[str, Path] = field(default_factory=dict)
-    verbose: bool = True
     run: Any = None
-    #: the runner's progress display (``bar.tasks(description, total)`` for call_many), or None
-    bar: Any = None
+    #: the step running (set on a step's view, :class:`StepContext`; None on the run itself)
     stage: StageInfo | None = None
-    #: (stage, function, seconds, computed, peak MiB) of every ``call`` and ``call_many`` batch, in order
-    profile: list[tuple[str, str, float, bool, float | None]] = field(default_factory=list, repr=False)
-    #: the stage's memory sampler (:class:`analysis.run.memory.RssSampler`), set by the runner
+    #: the step's memory sampler (:class:`analysis.run.memory.RssSampler`), set on a step's view
     memory: Any = field(default=None, repr=False)
+    #: the display and the profile (:class:`analysis.run.monitor.Monitor`): beside the facts, never in a result
+    monitor: Monitor = field(default_factory=Monitor, repr=False)
     staging: Path | None = None
     study: Any = None
     _fingerprint: str | None = None
@@ -264,7 +263,7 @@ class RunContext:
             return fn(*args, **kwargs)
 
         value = self.cache.get_or_compute_key(f"{stage}/{target.__qualname__}", key, compute)
-        self.profile.append((stage, target.__qualname__, time.perf_counter() - t0, bool(computed),
+        self.monitor.profile.append((stage, target.__qualname__, time.perf_counter() - t0, bool(computed),
                              self._window_peak()))
         release_free_memory()  # what the call freed goes back to the system, not to the next peak
         return self._remember(value, key)
@@ -341,7 +340,7 @@ class RunContext:
             found, value = self.cache.lookup(f"{stage}/{names[i]}", key)
             if found:
                 results[i] = value
-                self.profile.append((stage, names[i], time.perf_counter() - t0, False, None))
+                self.monitor.profile.append((stage, names[i], time.perf_counter() - t0, False, None))
             else:
                 todo.append(i)
         if todo:
@@ -349,8 +348,8 @@ class RunContext:
             sub = sorted(range(len(todo)), key=lambda j: rank[todo[j]])
             cached = len(calls) - len(todo)
             what = " + ".join(dict.fromkeys(names[i] for i in todo))
-            bar = (self.bar.tasks(f"{label or f'{stage}: {what}'} ({cached} cached)", len(todo))
-                   if self.bar is not None else None)
+            bar = (self.monitor.bar.tasks(f"{label or f'{stage}: {what}'} ({cached} cached)", len(todo))
+                   if self.monitor.bar is not None else None)
             self._window()
             t0 = time.perf_counter()
             try:
@@ -363,7 +362,7 @@ class RunContext:
                 if bar is not None:
                     bar.close()
             # the tasks ran side by side: the profile records their wall time together, once
-            self.profile.append((stage, f"{what} x{len(todo)}", time.perf_counter() - t0, True,
+            self.monitor.profile.append((stage, f"{what} x{len(todo)}", time.perf_counter() - t0, True,
                                  self._window_peak()))
             release_free_memory()
         return [self._remember(v, k) for v, k in zip(results, keys)]
@@ -499,7 +498,7 @@ class RunContext:
     # ------------------------------------------------------------ messages
     def log(self, msg: str) -> None:
         self.messages.append(msg)
-        if self.verbose:
+        if self.monitor.verbose:
             print(f"  {msg}", file=sys.stderr)
 
     def figure_meta(self) -> dict[str, Any]:
@@ -545,7 +544,7 @@ class StepContext:
 
     def log(self, msg: str) -> None:
         self.messages.append(msg)
-        if self._run.verbose:
+        if self._run.monitor.verbose:
             print(f"  {msg}", file=sys.stderr)
 
     # the run's methods, bound to the view (they read the step's declaration and sampler)

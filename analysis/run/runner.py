@@ -27,11 +27,9 @@ from __future__ import annotations
 import json
 import platform
 import sys
-import threading
 import time
-import traceback
-import warnings
 from contextlib import ExitStack, nullcontext
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -45,16 +43,17 @@ from analysis.errors import UsageError, closest
 from analysis.profiles import DEFAULT_SEED, get_profile
 from analysis.reshape import load_corpora
 from analysis.run.cache import Cache
-from analysis.run.context import RunContext, StageInfo
+from analysis.run.context import RunContext
 from analysis.run.corpus_cache import load_with_cache
-from analysis.run.memory import RssSampler, release_free_memory
 from analysis.run.publish import (DirLock, RunWriteError, Staging, describe_write_failure, is_write_failure,
                                   logged_write_failure, recover)
 from analysis.run.tables import read_table, table_path, write_csv
 from analysis.settings import parse_assignments
-from analysis.run.graph import Graph, execute
+from analysis.run.execution import run_steps
+from analysis.run.graph import Graph
+from analysis.run.monitor import Monitor, profile_summary, progress_display
 from analysis.run.registry import OPTIONAL_STAGES, STAGE_NAMES, settings_class, stage_module
-from analysis.run.steps import Step, stage_steps
+from analysis.run.steps import stage_steps
 from analysis.text import TextSettings
 from analysis.units import make_units
 
@@ -216,8 +215,6 @@ def run_pipeline(
         was published and no temporary file remains.
     """
     t0 = time.perf_counter()
-    timings: dict[str, float] = {}
-    resources: dict[str, dict[str, float | None]] = {}
     out = Path(out)
     notes: list[str] = []
     overrides = {k: dict(v or {}) for k, v in (overrides or {}).items()}
@@ -232,24 +229,7 @@ def run_pipeline(
         overrides.setdefault("run", {})["scheduler"] = scheduler
     text_from_overrides, cfgs = resolve_settings(overrides, notes)
     text = text_settings or text_from_overrides
-    run_cfg = cfgs["run"]
-    known = (*STAGE_NAMES, *OPTIONAL_STAGES)
-    for names, what in ((only, "--only"), (skip, "--skip")):
-        for n in names or []:
-            if n not in known:
-                hint = closest(n, known)
-                raise UsageError(f"{what} names unknown stage {n!r}" + (f" (did you mean {hint}?)" if hint else "")
-                                 + f"; stages are {', '.join(known)}")
-    selected = [n for n in STAGE_NAMES if n == "corpus" or ((not only or n in only) and n not in (skip or []))]
-    selected += [n for n in OPTIONAL_STAGES if only and n in only and n not in (skip or [])]
-    if (any(n in OPTIONAL_STAGES and n != "report" for n in selected) and "figures" not in selected
-            and "figures" not in (skip or [])):
-        # an optional stage runs only when named, so its figures are drawn with it
-        # (`--only scaling` draws the scaling figures; `--skip figures` turns that off)
-        selected.append("figures")
-    if "report" in selected:  # the page reads every other stage's tables: it is built last
-        selected = [n for n in selected if n != "report"] + ["report"]
-
+    selected = select_stages(only, skip)
     cache = Cache(cache_dir or out / ".cache", enabled=use_cache, salt=__version__)
 
     with ExitStack() as held:
@@ -258,148 +238,38 @@ def run_pipeline(
         if cache.enabled and Path(cache.directory).resolve() != out.resolve():
             held.enter_context(DirLock(cache.directory, "cache"))
         try:
-            recovered = recover(out)  # what a killed run left: completed (a commit) or removed
+            notes = [*recover(out), *notes]  # what a killed run left: completed (a commit) or removed
             staging = Staging(out)
             held.callback(staging.abort)  # nothing of an unfinished run stays (a no-op after the commit)
-            def load():
-                full = corpus if isinstance(corpus, Corpus) else load_corpora(corpus, load_corpus)  # "A+B" combines
-                # transcript annotations ([Laughter], (spoke in French)...) are not speech: removed once, here,
-                # before the corpus hash, the units and every count; what was removed goes to annotations.csv
-                return corpus_strip_annotations(full, text.annotations)
-
             # a folder or file corpus is cached by the bytes of its files (analysis.run.corpus_cache)
-            full, annotations, corpus_cached = load_with_cache(corpus, load, cache, text.annotations)
-            timings["load"] = time.perf_counter() - t0
-            avail = full.available()
+            full, annotations, corpus_cached = load_with_cache(corpus, partial(_load, corpus, text.annotations),
+                                                               cache, text.annotations)
+            timings: dict[str, float] = {"load": time.perf_counter() - t0}
             record = _read_record(out)
-            recorded_anchor = None
-            same_corpus = record.get("corpus", {}).get("hash") == avail.fingerprint()
-            if same_corpus:
-                recorded_anchor = (record.get("facts", {}).get("anchor") or {}).get("doc_id")
-            anchor_id, anchor_source = resolve_anchor(avail, anchor, recorded_anchor)
-            ctx = RunContext(corpus=avail, full_corpus=full, out=out, seed=int(seed), text=text, anchor=anchor_id,
-                             settings=cfgs, cache=cache, verbose=verbose, annotations=annotations, run=run_cfg,
-                             staging=staging.path, study=get_profile())
-            ctx._fingerprint = avail.fingerprint()
-            for n in [*recovered, *notes]:
+            ctx = _open_run(full, annotations, out, int(seed), text, cfgs, cache, staging.path, anchor, record,
+                            Monitor(verbose=verbose))
+            for n in notes:
                 ctx.log(n)
-            for path, reason in cache.corrupt:  # found while loading the corpus, before the log existed
-                ctx.log(f"cache: {path} is corrupt: {reason}; recomputed (never served)")
-            cache.warn = ctx.log
-            if anchor_id != full.anchor:
-                ctx.log(f"anchor: {anchor_id} ({anchor_source})")
-
-            # tables of an earlier run in OUT that this run may read
-            stale: list[str] = []
-            rec_facts = record.get("facts", {})
-            compatible = (same_corpus and (rec_facts.get("anchor") or {}).get("doc_id") == anchor_id
-                          and record.get("seed") == ctx.seed and record.get("text_settings") == _jsonable(text.to_dict()))
-            for name, prov in (record.get("tables") or {}).items():
-                if not isinstance(prov, dict) or prov.get("stage") in selected:
-                    continue
-                path = table_path(out / "tables", name)
-                if compatible and path is not None:
-                    ctx.recorded_tables[name] = path
-                elif path is not None:
-                    stale.append(name)
-            if stale:
-                ctx.log(f"{len(stale)} table(s) in {out / 'tables'} were made with another corpus, anchor, seed or "
-                        f"text settings and are not read: {', '.join(sorted(stale)[:6])}{'...' if len(stale) > 6 else ''} "
-                        "(rerun their stages to refresh them)")
-
+            stale = _earlier_tables(ctx, record, selected)
             t = time.perf_counter()
-            ctx.units = ctx.call(make_units, avail, "paragraph", **text.unit_rule())
-            ctx.register_artifact(ctx.units, ctx.key_of(ctx.units))
+            _resolve_facts(ctx, full)
             timings["units"] = time.perf_counter() - t
-            ctx.facts = {
-                "anchor": {"doc_id": anchor_id, "source": anchor_source},
-                "units": {"kind": "paragraph", "n": int(len(ctx.units)), "key": ctx.key_of(ctx.units)[:16]},
-                "tokens": text.to_dict(),
-                "annotations": {"patterns": list(text.annotations), "removed": int(annotations["n_removed"].sum()),
-                                "documents": int(annotations["doc_id"].nunique())},
-                "matrices": {},
-            }
-            if "reshape" in full.settings or "sources" in full.settings:  # --corpus A+B, --where, --passages
-                ctx.facts["corpus"] = {**(full.settings.get("reshape") or {"corpus": full.name}),
-                                       "sources": full.settings.get("sources"),
-                                       "passages_made": (full.settings.get("passages") or {}).get("passages")}
-
-            from threadpoolctl import threadpool_limits
-
-            from analysis.stats.parallel import slots, use_scheduler, use_workers
-
             graph = Graph([s for name in selected for s in stage_steps(stage_module(name))])
-            progress_ctx = _progress(progress and verbose, len(graph.steps))
-            limits = threadpool_limits(limits=threads) if threads else nullcontext()
-            if run_cfg.scheduler:
-                ctx.log(f"tasks run on the Dask cluster {run_cfg.scheduler}")
-            with (limits, use_workers(run_cfg.workers, threads=threads or 1),
-                  use_scheduler(run_cfg.scheduler, threads=threads or 1), progress_ctx as bar):
-                ctx.bar = bar
-                steps_record = _run_graph(ctx, graph, cfgs, bar, slots())
-                ctx.bar = None
+            steps = _run_graph(ctx, graph, threads, progress and verbose)
+            resources: dict[str, dict[str, float | None]] = {}
             for name in selected:  # each stage: from its first step's start to its last step's end
-                rows = [r for r in steps_record if r["stage"] == name]
+                rows = [r for r in steps if r["stage"] == name]
                 if rows:
                     timings[name] = round(max(r["end"] for r in rows) - min(r["start"] for r in rows), 3)
                     peaks = [r["peak_mib"] for r in rows if r["peak_mib"] is not None]
                     resources[name] = {"cpu_s": round(sum(r["cpu_s"] for r in rows), 3),
                                        "peak_mib": max(peaks) if peaks else None}
             timings["total"] = round(time.perf_counter() - t0, 3)
-
-            tables = {n: {**p} for n, p in (record.get("tables") or {}).items()
-                      if isinstance(p, dict) and n in ctx.recorded_tables}
-            tables.update({n: {**p, "run": "this"} for n, p in ctx.written.items()})
-            for p in tables.values():
-                p.setdefault("run", "earlier")
-            settings_record = {n: cfgs[n].to_dict() for n in selected if n in cfgs}
-            run = {
-                "command": " ".join(sys.argv),
-                "corpus": {
-                    "name": full.name,
-                    "hash": ctx.fingerprint,
-                    "documents": len(full),
-                    "available": len(avail),
-                    "anchor": full.anchor,
-                    "loader": full.settings,
-                    # read from the cache (analysis.run.corpus_cache: keyed by every file's bytes) or loaded
-                    "loaded_from_cache": corpus_cached,
-                },
-                "seed": ctx.seed,
-                "threads": threads,
-                "workers": run_cfg.workers,
-                "scheduler": run_cfg.scheduler,
-                "run_settings": run_cfg.to_dict(),
-                "facts": ctx.facts,
-                "text_settings": _jsonable(text.to_dict()),
-                "settings": settings_record,
-                "settings_changed": {n: cfgs[n].changed() for n in selected if n in cfgs and cfgs[n].changed()},
-                "parameters": settings_record,
-                "units": {"kind": "paragraph", "n": int(len(ctx.units))},
-                "stages": selected,
-                # the steps in the graph's order: what each read and wrote, when it ran (seconds from the
-                # run's start), its wall and thread CPU seconds and the process's peak memory meanwhile
-                "steps": [{k: v for k, v in r.items() if k != "messages"} for r in steps_record],
-                "graph": {"edges": graph.edges(), "critical_path": graph.critical_path()},
-                "tables": dict(sorted(tables.items())),
-                "stale_tables": sorted(stale),
-                "versions": library_versions(),
-                "cache": {"dir": str(cache.directory) if cache.enabled else None, "hits": cache.hits,
-                          "misses": cache.misses,
-                          # entries whose checksum (or unpickling) failed: recomputed, never served
-                          "corrupt": [{"file": f, "reason": r} for f, r in cache.corrupt]},
-                "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
-                # per stage: CPU seconds of this process (workers' CPU is not in it) and its peak
-                # resident memory during the stage (Linux; None elsewhere)
-                "resources": resources,
-                # per stage: the wall seconds of its ctx.call functions, largest first (a profile)
-                "profile": _profile(ctx.profile, timings),
-                "messages": ctx.messages,
-                "errors": ctx.errors,
-            }
+            run = _run_record(ctx, full, record, selected, graph, steps, stale, timings, resources, threads,
+                              corpus_cached)
             swallowed = logged_write_failure([*ctx.messages, *(e["error"] for e in ctx.errors)])
-            if swallowed is not None:  # a stage caught a full disk (a figure that failed): publish nothing
-                raise RunWriteError(f"cannot write {out}: a stage reported {swallowed!r}. Nothing was published: "
+            if swallowed is not None:  # a step caught a full disk (a figure that failed): publish nothing
+                raise RunWriteError(f"cannot write {out}: a step reported {swallowed!r}. Nothing was published: "
                                     f"{out} is as the last completed run left it and no temporary file remains; "
                                     "free space or choose another --out, then run again (the steps already "
                                     "done are in the cache).")
@@ -415,186 +285,172 @@ def run_pipeline(
     return ctx
 
 
-def _run_graph(ctx: RunContext, graph: Graph, cfgs: dict[str, Any], bar, n_slots: int) -> list[dict[str, Any]]:
-    """Run the graph's steps (:func:`analysis.run.graph.execute`) and return one record per step.
+def select_stages(only: list[str] | None = None, skip: list[str] | None = None) -> list[str]:
+    """The stages a run with ``--only``/``--skip`` runs, in registry order (``corpus`` always).
 
-    A step that fails is recorded in ``ctx.errors`` and the steps after it still run
-    (a missing table is theirs to handle); a full disk or a read-only folder stops the
-    run. Warnings raised in a step become that step's messages. The steps' messages are
-    added to the run's in the graph's order, so ``run.json`` is the same for any number
-    of slots.
+    An optional stage runs only when named, and its figures are drawn with it (``--only
+    scaling`` draws the scaling figures unless ``--skip figures``). Unknown names are a
+    UsageError.
     """
-    t_run = time.perf_counter()
-    records: dict[str, dict[str, Any]] = {}
-    current = threading.local()
-    shown = warnings.showwarning
-    infos = {}
-    for step in graph.steps.values():
-        mod = stage_module(step.stage)
-        infos[step.name] = StageInfo(step.stage, str(mod.VERSION), step.writes, step.reads, step.name)
+    known = (*STAGE_NAMES, *OPTIONAL_STAGES)
+    for names, what in ((only, "--only"), (skip, "--skip")):
+        for n in names or []:
+            if n not in known:
+                hint = closest(n, known)
+                raise UsageError(f"{what} names unknown stage {n!r}" + (f" (did you mean {hint}?)" if hint else "")
+                                 + f"; stages are {', '.join(known)}")
+    selected = [n for n in STAGE_NAMES if n == "corpus" or ((not only or n in only) and n not in (skip or []))]
+    selected += [n for n in OPTIONAL_STAGES if only and n in only and n not in (skip or [])]
+    if (any(n in OPTIONAL_STAGES and n != "report" for n in selected) and "figures" not in selected
+            and "figures" not in (skip or [])):
+        selected.append("figures")
+    return selected
 
-    def show(message, category, filename, lineno, file=None, line=None):
-        view = getattr(current, "view", None)
-        if view is None:
-            return shown(message, category, filename, lineno, file, line)
-        if issubclass(category, DeprecationWarning) and "analysis" not in str(filename):
-            return None
-        msg = f"{view.stage.name}: {category.__name__}: {message}"
-        if msg not in view.messages:
-            view.log(msg)
-        return None
 
-    def run_step(step: Step) -> None:
-        view = ctx.for_step(infos[step.name])
-        current.view = view
-        bar.describe(step.name)
-        start = time.perf_counter()
-        cpu = time.thread_time()
-        view.memory = RssSampler()
-        status = "done"
-        missing = [a for a in step.reads_artifacts() if a not in ctx.artifacts]
+def _load(corpus: str | Corpus, annotations: tuple[str, ...]):
+    full = corpus if isinstance(corpus, Corpus) else load_corpora(corpus, load_corpus)  # "A+B" combines
+    # transcript annotations ([Laughter], (spoke in French)...) are not speech: removed once, here,
+    # before the corpus hash, the units and every count; what was removed goes to annotations.csv
+    return corpus_strip_annotations(full, annotations)
+
+
+def _open_run(full: Corpus, annotations, out: Path, seed: int, text, cfgs: dict[str, Any], cache: Cache,
+              staging: Path, anchor: str | None, record: dict[str, Any], monitor: Monitor) -> RunContext:
+    """The run's context with its anchor resolved (an earlier run's anchor is kept for the same corpus)."""
+    avail = full.available()
+    recorded_anchor = None
+    if record.get("corpus", {}).get("hash") == avail.fingerprint():
+        recorded_anchor = (record.get("facts", {}).get("anchor") or {}).get("doc_id")
+    anchor_id, anchor_source = resolve_anchor(avail, anchor, recorded_anchor)
+    ctx = RunContext(corpus=avail, full_corpus=full, out=out, seed=seed, text=text, anchor=anchor_id,
+                     settings=cfgs, cache=cache, annotations=annotations, run=cfgs["run"], staging=staging,
+                     study=get_profile(), monitor=monitor)
+    ctx._fingerprint = avail.fingerprint()
+    ctx.facts["anchor"] = {"doc_id": anchor_id, "source": anchor_source}
+    for path, reason in cache.corrupt:  # found while loading the corpus, before the log existed
+        ctx.log(f"cache: {path} is corrupt: {reason}; recomputed (never served)")
+    cache.warn = ctx.log
+    if anchor_id != full.anchor:
+        ctx.log(f"anchor: {anchor_id} ({anchor_source})")
+    return ctx
+
+
+def _earlier_tables(ctx: RunContext, record: dict[str, Any], selected: list[str]) -> list[str]:
+    """Let the steps read the tables an earlier run in OUT wrote with the same corpus, anchor, seed and text
+    settings (``ctx.recorded_tables``); return the names of the others (stale: never read)."""
+    stale: list[str] = []
+    rec_facts = record.get("facts", {})
+    compatible = (record.get("corpus", {}).get("hash") == ctx.fingerprint
+                  and (rec_facts.get("anchor") or {}).get("doc_id") == ctx.anchor
+                  and record.get("seed") == ctx.seed and record.get("text_settings") == _jsonable(ctx.text.to_dict()))
+    for name, prov in (record.get("tables") or {}).items():
+        if not isinstance(prov, dict) or prov.get("stage") in selected:
+            continue
+        path = table_path(ctx.out / "tables", name)
+        if compatible and path is not None:
+            ctx.recorded_tables[name] = path
+        elif path is not None:
+            stale.append(name)
+    if stale:
+        ctx.log(f"{len(stale)} table(s) in {ctx.out / 'tables'} were made with another corpus, anchor, seed or "
+                f"text settings and are not read: {', '.join(sorted(stale)[:6])}{'...' if len(stale) > 6 else ''} "
+                "(rerun their stages to refresh them)")
+    return stale
+
+
+def _resolve_facts(ctx: RunContext, full: Corpus) -> None:
+    """The run-level facts, once: the units (cached), the tokens settings, what annotations were removed."""
+    text, annotations = ctx.text, ctx.annotations
+    ctx.units = ctx.call(make_units, ctx.corpus, "paragraph", **text.unit_rule())
+    ctx.register_artifact(ctx.units, ctx.key_of(ctx.units))
+    ctx.facts.update({
+        "units": {"kind": "paragraph", "n": int(len(ctx.units)), "key": ctx.key_of(ctx.units)[:16]},
+        "tokens": text.to_dict(),
+        "annotations": {"patterns": list(text.annotations), "removed": int(annotations["n_removed"].sum()),
+                        "documents": int(annotations["doc_id"].nunique())},
+        "matrices": {},
+    })
+    if "reshape" in full.settings or "sources" in full.settings:  # --corpus A+B, --where, --passages
+        ctx.facts["corpus"] = {**(full.settings.get("reshape") or {"corpus": full.name}),
+                               "sources": full.settings.get("sources"),
+                               "passages_made": (full.settings.get("passages") or {}).get("passages")}
+
+
+def _run_graph(ctx: RunContext, graph: Graph, threads: int | None, progress: bool) -> list[dict[str, Any]]:
+    """The steps of ``graph`` on the run's workers or Dask cluster (:func:`analysis.run.execution.run_steps`),
+    with the BLAS/OpenMP threads limited to ``threads``; one slot per worker."""
+    from threadpoolctl import threadpool_limits
+
+    from analysis.stats.parallel import slots, use_scheduler, use_workers
+
+    run_cfg = ctx.run
+    limits = threadpool_limits(limits=threads) if threads else nullcontext()
+    if run_cfg.scheduler:
+        ctx.log(f"tasks run on the Dask cluster {run_cfg.scheduler}")
+    with (limits, use_workers(run_cfg.workers, threads=threads or 1),
+          use_scheduler(run_cfg.scheduler, threads=threads or 1),
+          progress_display(progress, len(graph.steps)) as bar):
+        ctx.monitor.bar = bar
         try:
-            if missing:  # the step that writes it failed: this one cannot run (its tables are not written)
-                status = "skipped"
-                view.log(f"step {step.name!r} skipped: artifact {', '.join(missing)} is missing (an earlier step failed)")
-            else:
-                step.fn(view, cfgs[step.stage])
-        except Exception as e:  # a failed step is recorded; the steps after it go on
-            if is_write_failure(e):  # a full disk or a read-only folder: nothing is published
-                raise
-            status = "failed"
-            ctx.errors.append({"stage": step.stage, "step": step.name, "error": f"{type(e).__name__}: {e}",
-                               "traceback": traceback.format_exc()})
-            view.log(f"step {step.name!r} failed: {type(e).__name__}: {e}")
+            return run_steps(ctx, graph, ctx.settings, bar, slots())
         finally:
-            current.view = None
-            release_free_memory(collect=True)  # the step's garbage, before the next peak
-            end = time.perf_counter()
-            records[step.name] = {
-                "step": step.name, "stage": step.stage, "status": status, "reads": list(step.reads), "writes": list(step.writes),
-                "start": round(start - t_run, 3), "end": round(end - t_run, 3),
-                "seconds": round(end - start, 3), "cpu_s": round(time.thread_time() - cpu, 3),
-                "peak_mib": view.memory.stop(), "messages": view.messages}
-            bar.advance()
-
-    rng_state = np.random.get_state()
-    with warnings.catch_warnings():
-        warnings.simplefilter("always")
-        warnings.showwarning = show
-        try:
-            execute(graph, run_step, n_slots)
-        finally:
-            np.random.set_state(rng_state)
-            order = [n for n in graph.order() if n in records]
-            ctx.errors.sort(key=lambda e: order.index(e["step"]) if e.get("step") in order else -1)
-            for n in order:
-                ctx.messages.extend(records[n]["messages"])
-    return [records[n] for n in graph.order() if n in records]
+            ctx.monitor.bar = None
 
 
-def _profile(rows, timings: dict[str, float], top: int = 15) -> dict[str, list[dict[str, Any]]]:
-    """``ctx.profile`` summed per stage and function: calls, calls computed (not cached), seconds, peak.
-
-    ``peak_mib`` is the largest resident memory of this process sampled during any of
-    the calls (the workers' memory is not in it).
-
-    The rest of a stage's time (its own code: writing tables, drawing) is the row
-    ``(stage code)``. A ``call_many`` batch is one row (``fn xN``): its tasks ran side by side.
-    """
-    out: dict[str, dict[str, list[float]]] = {}
-    for stage, name, sec, computed, peak in rows:
-        acc = out.setdefault(stage, {}).setdefault(name, [0, 0, 0.0, None])
-        acc[0] += 1
-        acc[1] += int(computed)
-        acc[2] += sec
-        if peak is not None:
-            acc[3] = peak if acc[3] is None else max(acc[3], peak)
-    result = {}
-    for stage, calls in out.items():
-        items = sorted(calls.items(), key=lambda kv: -kv[1][2])
-        rest = timings.get(stage)
-        listed = [{"call": n, "n": int(a[0]), "computed": int(a[1]), "seconds": round(a[2], 3),
-                   "peak_mib": a[3]} for n, a in items[:top]]
-        if rest is not None:
-            listed.append({"call": "(stage code)", "n": 1, "computed": 1,
-                           "seconds": round(max(rest - sum(a[2] for a in calls.values()), 0.0), 3),
-                           "peak_mib": None})
-        result[stage] = listed
-    return result
+def _run_record(ctx: RunContext, full: Corpus, record: dict[str, Any], selected: list[str], graph: Graph,
+                steps: list[dict[str, Any]], stale: list[str], timings: dict[str, float],
+                resources: dict[str, Any], threads: int | None, corpus_cached: bool) -> dict[str, Any]:
+    """What ``run.json`` records: the command, corpus, seed, settings, facts, steps, tables, cache and timings."""
+    cfgs, run_cfg, cache = ctx.settings, ctx.run, ctx.cache
+    tables = {n: {**p} for n, p in (record.get("tables") or {}).items()
+              if isinstance(p, dict) and n in ctx.recorded_tables}
+    tables.update({n: {**p, "run": "this"} for n, p in ctx.written.items()})
+    for p in tables.values():
+        p.setdefault("run", "earlier")
+    return {
+        "command": " ".join(sys.argv),
+        "corpus": {
+            "name": full.name,
+            "hash": ctx.fingerprint,
+            "documents": len(full),
+            "available": len(ctx.corpus),
+            "anchor": full.anchor,
+            "loader": full.settings,
+            # read from the cache (analysis.run.corpus_cache: keyed by every file's bytes) or loaded
+            "loaded_from_cache": corpus_cached,
+        },
+        "seed": ctx.seed,
+        "threads": threads,
+        "workers": run_cfg.workers,
+        "scheduler": run_cfg.scheduler,
+        "run_settings": run_cfg.to_dict(),
+        "facts": ctx.facts,
+        "text_settings": _jsonable(ctx.text.to_dict()),
+        "settings": {n: cfgs[n].to_dict() for n in selected if n in cfgs},
+        "settings_changed": {n: cfgs[n].changed() for n in selected if n in cfgs and cfgs[n].changed()},
+        "units": {"kind": "paragraph", "n": int(len(ctx.units))},
+        "stages": selected,
+        # the steps in the graph's order: what each read and wrote, when it ran (seconds from the
+        # run's start), its wall and thread CPU seconds and the process's peak memory meanwhile
+        "steps": [{k: v for k, v in r.items() if k != "messages"} for r in steps],
+        "graph": {"edges": graph.edges(), "critical_path": graph.critical_path()},
+        "tables": dict(sorted(tables.items())),
+        "stale_tables": sorted(stale),
+        "versions": library_versions(),
+        "cache": {"dir": str(cache.directory) if cache.enabled else None, "hits": cache.hits,
+                  "misses": cache.misses,
+                  # entries whose checksum (or unpickling) failed: recomputed, never served
+                  "corrupt": [{"file": f, "reason": r} for f, r in cache.corrupt]},
+        "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
+        # per stage: CPU seconds of its steps' threads (the worker processes' CPU is not in it) and the
+        # process's peak resident memory while they ran (Linux; None elsewhere)
+        "resources": resources,
+        # per stage: the wall seconds of its ctx.call functions, largest first (a profile)
+        "profile": profile_summary(ctx.monitor.profile, timings),
+        "messages": ctx.messages,
+        "errors": ctx.errors,
+    }
 
 
 def _jsonable(d):
     return json.loads(json.dumps(d, default=str))
-
-
-class _NoBar:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *a):
-        return False
-
-    def describe(self, name):
-        pass
-
-    def advance(self):
-        pass
-
-    def tasks(self, description: str, total: int):
-        """A bar for the ``total`` tasks of one ``ctx.call_many`` (advance once per task; close at the end)."""
-        return _NoTasks()
-
-
-class _NoTasks:
-    def advance(self, n: int = 1):
-        pass
-
-    def close(self):
-        pass
-
-
-class _RichTasks(_NoTasks):
-    def __init__(self, progress, description: str, total: int):
-        self.progress = progress
-        self.task = progress.add_task(description, total=total)
-
-    def advance(self, n: int = 1):
-        self.progress.advance(self.task, n)
-
-    def close(self):
-        self.progress.remove_task(self.task)
-
-
-class _RichBar(_NoBar):
-    def __init__(self, total: int):
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
-        # one row for the stages, one more while a stage's cached tasks run (the K scan's
-        # fits), with the time remaining estimated from the tasks done so far
-        self.progress = Progress(
-            TextColumn("[bold]r2p run[/] {task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-            TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(), transient=False,
-        )
-        self.total = total
-
-    def __enter__(self):
-        self.progress.__enter__()
-        self.task = self.progress.add_task("", total=self.total)
-        return self
-
-    def __exit__(self, *a):
-        return self.progress.__exit__(*a)
-
-    def describe(self, name):
-        self.progress.update(self.task, description=name)
-
-    def advance(self):
-        self.progress.advance(self.task)
-
-    def tasks(self, description: str, total: int):
-        return _RichTasks(self.progress, f"  {description}", total)
-
-
-def _progress(enabled: bool, total: int):
-    return _RichBar(total) if enabled else _NoBar()
-
