@@ -222,6 +222,16 @@ class Run:
         return self._anchor
 
     @property
+    def study(self):
+        """The study the run applies (:class:`analysis.profiles.Profile`: its dictionaries, anchor,
+        comparisons), as the runner resolved it; the study profile before any stage ran."""
+        if self.context is not None:
+            return self.context.study
+        from analysis.profiles import get_profile
+
+        return get_profile()
+
+    @property
     def corpus(self):
         """The available documents of the last run (a Corpus), or the corpus given."""
         return self.context.corpus if self.context is not None else self._corpus

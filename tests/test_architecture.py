@@ -132,12 +132,16 @@ def test_module_size(name, path):
 
 def test_stage_modules_declare_their_contract():
     from analysis.run.registry import STAGE_NAMES, stage_module
+    from analysis.run.steps import stage_steps
 
     for name in STAGE_NAMES:
         mod = stage_module(name)
         assert mod.NAME == name
-        for attr in ("VERSION", "Settings", "PRODUCES", "CONSUMES", "run"):
+        for attr in ("VERSION", "Settings", "PRODUCES", "CONSUMES"):
             assert hasattr(mod, attr), f"stage {name} lacks {attr}"
+        # one step running ``run``, or declared ``STEPS`` that write exactly what PRODUCES declares
+        assert hasattr(mod, "run") or hasattr(mod, "STEPS"), f"stage {name} has neither run nor STEPS"
+        assert stage_steps(mod), f"stage {name} has no steps"
         assert mod.Settings.group == name
         assert all(c.startswith("table:") for c in mod.CONSUMES)
 

@@ -117,10 +117,15 @@ def test_novelty_stage_uses_topics_when_the_topics_stage_wrote_them(tmp_path, mo
     import analysis.stages.topics as T
 
     def fake_topics(ctx, cfg):
-        rows = [(d, k, mix[i % 2][k]) for i, d in enumerate(ctx.corpus.doc_ids) for k in range(2)]
-        ctx.write_table("document_topics", pd.DataFrame(rows, columns=["doc_id", "topic", "share"]))
+        dv = ctx.corpus.docvars.set_index("doc_id")
+        rows = [(d, dv.at[d, "year"], dv.at[d, "date"], k, mix[i % 2][k])
+                for i, d in enumerate(ctx.corpus.doc_ids) for k in range(2)]
+        ctx.write_table("document_topics", pd.DataFrame(rows, columns=["doc_id", "year", "date", "topic", "share"]))
 
-    monkeypatch.setattr(T, "run", fake_topics)
+    from analysis.run.steps import Step
+
+    # the topics stage as one step writing the stage's tables (only document_topics here)
+    monkeypatch.setattr(T, "STEPS", (Step("topics", fake_topics, writes=tuple(T.PRODUCES)),))
     ctx = pipeline.run_pipeline(c, out=tmp_path, only=["topics", "novelty"], use_cache=False,
                                 verbose=False, progress=False, overrides={"novelty": {"window": 1}})
     assert ctx.errors == []
