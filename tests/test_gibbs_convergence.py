@@ -167,3 +167,32 @@ def test_geweke_z_against_an_independent_computation():
     # inflates S(0) by up to 1e4, so z stays moderate but beyond 1.96)
     assert abs(geweke_z(np.linspace(0, 1, 500) + 0.01 * rng.normal(size=500))) > 3
     assert np.isnan(geweke_z(x[:49]))  # 4 values in the first tenth: too few for the AR fit
+
+
+def test_the_run_records_the_chain_at_the_chosen_k(tmp_path):
+    """facts.topics.gibbs in run.json: the companion Gibbs LDA's rule, sweeps and trace; topics.gibbs_tol=0
+    runs exactly topics.gibbs_iter sweeps, and the stopped chain is the fixed one's prefix (same trace)."""
+    import json
+
+    from analysis.corpus import load_corpus
+    from analysis.run import run_pipeline
+
+    c = load_corpus("inaugural")
+    base = {"models": "nmf,lda", "lda_engine": "gibbs", "k": 3, "k_min": 2, "k_max": 3, "n_runs": 2,
+            "n_boot": 10, "gibbs_iter": 200, "dynamic": False}
+    got = {}
+    for tol in (0.05, 0.0):
+        out = tmp_path / f"tol{tol}"
+        ctx = run_pipeline(c, out, only=["topics"], use_cache=False, verbose=False, progress=False,
+                           overrides={"topics": {**base, "gibbs_tol": tol}})
+        assert ctx.errors == []
+        got[tol] = json.loads((out / "run.json").read_text(encoding="utf-8"))["facts"]["topics"]["gibbs"]
+    stopped, fixed = got[0.05], got[0.0]
+    assert fixed["model"] == stopped["model"] == "lda" and fixed["k"] == 3
+    assert fixed["rule"] == "fixed" and fixed["converged"] is None and fixed["n_iter"] == 200
+    assert [n for n, _ in fixed["trace"]] == list(range(10, 201, 10))
+    assert stopped["rule"] == "window_change" and stopped["tol"] == 0.05
+    assert 100 <= stopped["n_iter"] <= 200 and stopped["converged"] == (stopped["n_iter"] < 200)
+    assert stopped["trace"] == fixed["trace"][:len(stopped["trace"])]
+    if stopped["converged"]:
+        assert abs(stopped["window_change"]) < 0.05

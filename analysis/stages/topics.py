@@ -121,7 +121,14 @@ class Settings(StageSettings):
                               choices=("auto", "sklearn", "gibbs"), alt="gibbs")
     auto_lda_max_units: int = setting(5000, "With lda_engine=auto, the most units fitted by scikit-learn's LDA.",
                                       ge=0)
-    gibbs_iter: int = setting(500, "Gibbs sweeps per LDA fit with the gibbs engine.", ge=10, alt=60)
+    gibbs_iter: int = setting(500, "Gibbs sweeps per LDA fit with the gibbs engine (the most, with gibbs_tol).",
+                              ge=10, alt=60)
+    gibbs_tol: float = setting(0.005, "Stop the Gibbs chain of an LDA fit at the chosen K (the reported model or "
+                               "the companion of the composition effects, and the alignment's refit) once its mean "
+                               "log-likelihood per token changes by less than this (nats) between its last two "
+                               "windows of 50 sweeps, after at least 100 sweeps; gibbs_iter caps it. The trace and "
+                               "Geweke's z are in run.json (facts.topics.gibbs). 0: exactly gibbs_iter sweeps.",
+                               ge=0, alt=0.0)
     rule: str = setting("heldout", "Rule that picks K: heldout (best held-out criterion, validated by "
                         "simulation) or coherence (best NPMI among stable K).", choices=("heldout", "coherence"))
     k: int | None = setting(None, "Fixed K (skips the rule; the grid is still reported).", ge=2, alt=3)
@@ -189,16 +196,32 @@ class _Counts:
         self.matrix, self.terms = matrix, terms
 
 
-def _fit(method: str, k: int, seed: int, M, terms, engine: str = "sklearn", gibbs_iter: int = 500):
+def _fit(method: str, k: int, seed: int, M, terms, engine: str = "sklearn", gibbs_iter: int = 500,
+         gibbs_tol: float = 0.0):
     if method == "lda" and engine == "gibbs":
-        return GibbsLDA(k, random_state=seed, max_iter=gibbs_iter, infer_iter=min(100, gibbs_iter)).fit(
-            M, terms=terms)
+        return GibbsLDA(k, random_state=seed, max_iter=gibbs_iter, infer_iter=min(100, gibbs_iter),
+                        tol=gibbs_tol or None, min_iter=min(100, gibbs_iter)).fit(M, terms=terms)
     return TopicModel(method=method, n_components=k, random_state=seed).fit(_Counts(M, terms))
 
 
-def fit_topic_model(M, terms, method: str, k: int, seed: int, engine: str = "sklearn", gibbs_iter: int = 500):
-    """The reported model: ``method`` with ``k`` topics on all units (LDA by ``engine``)."""
-    return _fit(method, k, seed, M, terms, engine, gibbs_iter)
+def fit_topic_model(M, terms, method: str, k: int, seed: int, engine: str = "sklearn", gibbs_iter: int = 500,
+                    gibbs_tol: float = 0.0):
+    """``method`` with ``k`` topics on all units (LDA by ``engine``; a Gibbs chain of at most
+    ``gibbs_iter`` sweeps, stopped by :class:`analysis.topicmod.gibbs.GibbsLDA`'s rule with ``tol=gibbs_tol``)."""
+    return _fit(method, k, seed, M, terms, engine, gibbs_iter, gibbs_tol)
+
+
+def chain_record(model) -> dict | None:
+    """``facts.topics.gibbs``: a Gibbs LDA's convergence diagnostic and its log-likelihood trace.
+
+    The rule and its outcome (:attr:`GibbsLDA.convergence_`: sweeps run, whether the window
+    rule stopped the chain, the last window change, Geweke's z of the trace's second half)
+    and ``trace``, ``[sweep, ll_per_word]`` after every block of sweeps. None for other models.
+    """
+    if not isinstance(model, GibbsLDA) or getattr(model, "convergence_", None) is None:
+        return None
+    return {**model.convergence_, "k": int(model.n_components),
+            "trace": [[int(n), round(float(ll), 6)] for n, ll in model.log_likelihood_trace_]}
 
 
 def merged_units(units: pd.DataFrame, dtm, min_unit_tokens: int):
@@ -276,7 +299,7 @@ def effects(fit: dict, units_m: pd.DataFrame, docvars: pd.DataFrame, covariate: 
 
 
 def alignment(model, M, terms, others: tuple, model_name: str, k: int, sample_frac: float,
-              seed: int, engine: str = "sklearn", gibbs_iter: int = 500):
+              seed: int, engine: str = "sklearn", gibbs_iter: int = 500, gibbs_tol: float = 0.0):
     """``topic_alignment``: the reported model against a seed + 1 refit on a subsample and ``others``.
 
     ``others`` are the other models of ``topics.models`` fitted with the same K on all units
@@ -284,7 +307,7 @@ def alignment(model, M, terms, others: tuple, model_name: str, k: int, sample_fr
     """
     align = []
     tr, _ = _split(M.shape[0], sample_frac, seed + 1)
-    other_seed = _fit(model_name, k, seed + 1, M[tr], terms, engine, gibbs_iter)
+    other_seed = _fit(model_name, k, seed + 1, M[tr], terms, engine, gibbs_iter, gibbs_tol)
     align.append(stat_alignment(model, other_seed))
     for o in others:
         align.append(stat_alignment(model, o))
@@ -429,7 +452,9 @@ def select_k(ctx, cfg: Settings) -> None:
     once = [m for m in methods if m not in scanned]
     ctx.log(f"topics: {M.shape[0]} units x {M.shape[1]} terms; scanning K={ks} for {scanned}"
             + (f", fitting {once} once at the chosen K (topics.scan_models=all scans them too)" if once else "")
-            + (f" (LDA by collapsed Gibbs, {cfg.gibbs_iter} sweeps)" if "lda" in methods and engine == "gibbs" else ""))
+            + (f" (LDA by collapsed Gibbs, {cfg.gibbs_iter} sweeps"
+               + (f" at most, stopped by topics.gibbs_tol={cfg.gibbs_tol:g} at the chosen K)" if cfg.gibbs_tol else ")")
+               if "lda" in methods and engine == "gibbs" else ""))
     seed = int(ctx.seed)
     scan_units = cfg.scan_max_units or None
     if scan_units is not None and M.shape[0] > scan_units:
@@ -512,13 +537,15 @@ def fit_reported(ctx, cfg: Settings) -> None:
     model_name, k, seed, M, terms, units_m = cfg.model, c["k"], c["seed"], c["M"], c["terms"], c["units_m"]
     scan, rows = c["scan"], dict(c["rows"])
     rest = [mk for mk in scan if mk not in rows]
-    fit_call = (fit_topic_model, (M, terms, model_name, k, seed, c["engine"], cfg.gibbs_iter), {})
+    fit_call = (fit_topic_model, (M, terms, model_name, k, seed, c["engine"], cfg.gibbs_iter, cfg.gibbs_tol), {})
     done = ctx.call_each([scan[mk] for mk in rest] + [fit_call],
                          costs=[c["scan_cost"][mk] for mk in rest]
                          + [fit_cost(model_name, k, M.shape[0], c["engine"], cfg.gibbs_iter)],
                          label=f"topics: K scan and the fit at K={k}")
     rows.update(zip(rest, done[:len(rest)]))
     model = done[-1]
+    if (chain := chain_record(model)) is not None:
+        ctx.facts["topics"]["gibbs"] = {"model": model_name, **chain}
     selection = pd.concat([rows[mk] for mk in scan], ignore_index=True)  # in grid order
     stab = selection.loc[(selection["model"] == model_name) & (selection["k"] == k), "stability"]
     if c["k_fixed"] is None and len(stab) and stab.iloc[0] < cfg.min_stability:
@@ -552,10 +579,14 @@ def fit_others(ctx, cfg: Settings) -> None:
         return _write_empty(ctx)
     others = [m for m in c["methods"] if m != cfg.model]
     k, M = c["k"], c["M"]
-    fits = ctx.call_each([(fit_topic_model, (M, c["terms"], m, k, c["seed"], c["engine"], cfg.gibbs_iter), {})
+    fits = ctx.call_each([(fit_topic_model, (M, c["terms"], m, k, c["seed"], c["engine"], cfg.gibbs_iter,
+                                             cfg.gibbs_tol), {})
                           for m in others],
                          costs=[fit_cost(m, k, M.shape[0], c["engine"], cfg.gibbs_iter) for m in others],
                          label=f"topics: the other models at K={k}")
+    for m, fit in zip(others, fits):
+        if (chain := chain_record(fit)) is not None:
+            ctx.facts["topics"]["gibbs"] = {"model": m, **chain}
     ctx.put("topics.others", dict(zip(others, fits)))
 
 
@@ -598,7 +629,7 @@ def topic_alignment(ctx, cfg: Settings) -> None:
     model, others = ctx.get("topics.model")["model"], ctx.get("topics.others")
     ctx.write_table("topic_alignment", ctx.call(alignment, model, c["M"], c["terms"], tuple(others.values()),
                                                 cfg.model, c["k"], cfg.sample_frac, c["seed"], c["engine"],
-                                                cfg.gibbs_iter))
+                                                cfg.gibbs_iter, cfg.gibbs_tol))
 
 
 def seeded_topics(ctx, cfg: Settings) -> None:
