@@ -83,7 +83,8 @@ def run_steps(ctx: RunContext, graph: Graph, cfgs: dict[str, Any], bar, n_slots:
             release_free_memory(collect=True)  # the step's garbage, before the next peak
             end = time.perf_counter()
             records[step.name] = {
-                "step": step.name, "stage": step.stage, "status": status, "reads": list(step.reads), "writes": list(step.writes),
+                "step": step.name, "stage": step.stage, "status": status,
+                "reads": list(step.reads), "writes": list(step.writes),
                 "start": round(start - t_run, 3), "end": round(end - t_run, 3),
                 "seconds": round(end - start, 3), "cpu_s": round(time.thread_time() - cpu, 3),
                 "peak_mib": view.memory.stop(), "messages": view.messages}
