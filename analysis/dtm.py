@@ -26,7 +26,10 @@ from analysis.errors import MissingColumnsError, UsageError, require_columns
 from analysis.text import TextSettings
 from analysis.tokens import terms as term_pipeline
 
-__all__ = ["DTM", "build_dtm", "require_dtm"]
+__all__ = ["DTM", "build_dtm", "prune_dtm", "require_dtm"]
+
+#: texts per task when :func:`build_dtm` counts on the run's worker processes
+DTM_CHUNK = 8192
 
 
 @dataclass
@@ -134,6 +137,13 @@ def build_dtm(
         As in scikit-learn's ``CountVectorizer``.
     weighting : {"count", "tfidf"}
         ``tfidf`` applies scikit-learn's ``TfidfTransformer`` (smooth idf, l2 norm).
+
+    Notes
+    -----
+    With the run's worker processes (``--workers``) and many texts, fixed blocks of
+    texts are counted side by side and their vocabularies merged; the matrix is the
+    one a single ``CountVectorizer`` gives (the limits are applied once, after the
+    merge), whatever the number of workers.
     """
     require_columns(frame, [text_col], what="build_dtm: frame",
                     hint="pass units (analysis.units.make_units) or documents with a text column")
@@ -141,26 +151,13 @@ def build_dtm(
         raise UsageError("weighting must be 'count' or 'tfidf'")
     settings = settings or TextSettings()
     texts = frame[text_col].fillna("").astype(str).tolist()
-    vec = CountVectorizer(
-        tokenizer=partial(term_pipeline, settings=settings),
-        preprocessor=None,
-        lowercase=False,
-        token_pattern=None,
-        ngram_range=ngram_range,
-        min_df=min_df,
-        max_df=max_df,
-        vocabulary=vocabulary,
-        max_features=max_features,
-        dtype=np.int64,
-    )
-    try:
-        mat = vec.fit_transform(texts)
-        terms = vec.get_feature_names_out().astype(str)
-    except ValueError as e:  # empty vocabulary
-        if "empty vocabulary" not in str(e) and "no terms remain" not in str(e):
-            raise
-        mat = sp.csr_matrix((len(texts), 0), dtype=np.int64)
-        terms = np.array([], dtype=str)
+    # the limits are checked (scikit-learn's constraints and min_df <= max_df) before any counting
+    CountVectorizer(min_df=min_df, max_df=max_df, max_features=max_features)._validate_params()
+    if vocabulary is None:
+        _df_limits(len(texts), min_df, max_df)
+    mat, terms = _count(texts, settings, tuple(ngram_range), vocabulary)
+    if vocabulary is None:
+        mat, terms = _limit(mat, terms, min_df, max_df, max_features)
     if weighting == "tfidf" and mat.shape[1]:
         mat = TfidfTransformer(norm="l2", use_idf=True, smooth_idf=True).fit_transform(mat)
     mat = mat.tocsr()
@@ -176,6 +173,100 @@ def build_dtm(
     }
     dv = frame.drop(columns=[text_col])
     return DTM(mat, terms, dv, params)
+
+
+def _vectorizer(settings: TextSettings, ngram_range: tuple[int, int], vocabulary=None) -> CountVectorizer:
+    return CountVectorizer(tokenizer=partial(term_pipeline, settings=settings), preprocessor=None, lowercase=False,
+                           token_pattern=None, ngram_range=ngram_range, vocabulary=vocabulary, dtype=np.int64)
+
+
+def _count_chunk(texts: list[str], settings: TextSettings, ngram_range: tuple[int, int],
+                 vocabulary=None) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Counts of one block of texts: the matrix and its terms (sorted), every term kept."""
+    vec = _vectorizer(settings, ngram_range, vocabulary)
+    try:
+        mat = vec.fit_transform(texts)
+        terms = vec.get_feature_names_out().astype(str)
+    except ValueError as e:  # empty vocabulary
+        if "empty vocabulary" not in str(e):
+            raise
+        return sp.csr_matrix((len(texts), 0), dtype=np.int64), np.array([], dtype=str)
+    return sp.csr_matrix(mat, dtype=np.int64), terms
+
+
+def _count(texts: list[str], settings: TextSettings, ngram_range: tuple[int, int],
+           vocabulary=None) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Counts of every text: in one piece, or in fixed blocks of :data:`DTM_CHUNK` texts on the run's
+    worker processes (:func:`analysis.stats.parallel.pmap`) whose vocabularies are merged.
+
+    The merged matrix equals the one-piece matrix: the blocks depend only on the number of
+    texts, each block's terms are sorted, and the union of the blocks' terms is sorted again.
+    """
+    from analysis.stats.parallel import chunks, n_workers, pmap, scheduler
+
+    if len(texts) < 2 * DTM_CHUNK or (n_workers() <= 1 and scheduler() is None):
+        return _count_chunk(texts, settings, ngram_range, vocabulary)
+    parts = pmap(_count_chunk, [(texts[a:b], settings, ngram_range, vocabulary)
+                                for a, b in chunks(len(texts), DTM_CHUNK)])
+    if vocabulary is not None:
+        return sp.vstack([m for m, _ in parts], format="csr", dtype=np.int64), parts[0][1]
+    terms = np.unique(np.concatenate([t for _, t in parts])) if parts else np.array([], dtype=str)
+    blocks = []
+    for m, t in parts:
+        cols = np.searchsorted(terms, t)[m.indices] if len(t) else m.indices
+        blocks.append(sp.csr_matrix((m.data, cols, m.indptr), shape=(m.shape[0], len(terms)), dtype=np.int64))
+    return sp.vstack(blocks, format="csr", dtype=np.int64), terms.astype(str)
+
+
+def _df_limits(n_rows: int, min_df: int | float, max_df: int | float) -> tuple[float, float]:
+    """The document counts that ``min_df`` and ``max_df`` stand for (an int is a count, a float a share)."""
+    from numbers import Integral
+
+    high = max_df if isinstance(max_df, Integral) else max_df * n_rows
+    low = min_df if isinstance(min_df, Integral) else min_df * n_rows
+    if high < low:
+        raise ValueError("max_df corresponds to < documents than min_df")
+    return low, high
+
+
+def _limit(mat: sp.csr_matrix, terms: np.ndarray, min_df: int | float, max_df: int | float,
+           max_features: int | None) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Keep the terms within the document-frequency limits (and the ``max_features`` most frequent),
+    the rule of scikit-learn's ``CountVectorizer`` (``_limit_features``). No term left: zero columns."""
+    if min_df == 1 and max_df == 1.0 and max_features is None:
+        return mat, terms
+    low, high = _df_limits(mat.shape[0], min_df, max_df)
+    dfs = np.bincount(mat.indices, minlength=mat.shape[1]) if mat.nnz else np.zeros(mat.shape[1], np.int64)
+    mask = (dfs <= high) & (dfs >= low)
+    if max_features is not None and mask.sum() > max_features:
+        tfs = np.asarray(mat.sum(axis=0)).ravel()
+        keep = np.where(mask)[0][(-tfs[mask]).argsort(kind="quicksort")[:max_features]]
+        mask = np.zeros(len(dfs), dtype=bool)
+        mask[keep] = True
+    kept = np.flatnonzero(mask)
+    if len(kept) == len(terms):
+        return mat, terms
+    return mat[:, kept].tocsr(), terms[kept]
+
+
+def prune_dtm(dtm: DTM, min_df: int | float = 1, max_df: int | float = 1.0) -> DTM:
+    """The count matrix ``build_dtm`` gives with ``min_df`` and ``max_df``, from one built without limits.
+
+    ``dtm`` must be a count matrix built by :func:`build_dtm` with ``min_df=1`` and
+    ``max_df=1.0`` (every term kept): dropping the columns outside the limits then gives
+    the same matrix, terms and ``params`` as counting the texts again with the limits
+    (scikit-learn's ``CountVectorizer`` rule), without tokenizing them twice.
+    """
+    p = dtm.params
+    if p.get("weighting", "count") != "count" or p.get("min_df", 1) != 1 or p.get("max_df", 1.0) != 1.0 \
+            or p.get("max_features") is not None or "grouped_by" in p or "summed_from" in p:
+        raise UsageError("prune_dtm needs a count matrix built by build_dtm with min_df=1, max_df=1.0 and no "
+                         f"max_features; got params {p}")
+    _df_limits(dtm.matrix.shape[0], min_df, max_df)
+    mat, terms = _limit(sp.csr_matrix(dtm.matrix), np.asarray(dtm.terms), min_df, max_df, None)
+    mat.sort_indices()
+    return DTM(mat, terms, dtm.docvars, {**p, "min_df": min_df, "max_df": max_df})
+
 
 
 def require_dtm(dtm, what: str = "this statistic", columns=()) -> "DTM":

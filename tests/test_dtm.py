@@ -1,9 +1,11 @@
 """Document-term matrices: alignment with docvars, grouping, tf-idf against a dense computation."""
 
 import numpy as np
+import pytest
 import pandas as pd
 
 from analysis.dtm import build_dtm
+from analysis.errors import UsageError
 from analysis.text import TextSettings
 
 
@@ -59,3 +61,79 @@ def test_empty_vocabulary_gives_empty_matrix():
 def test_matrix_has_canonical_sorted_indices():
     d = build_dtm(pd.DataFrame({"doc_id": ["a"], "text": ["zeta alpha mu alpha"]}))
     assert d.matrix.has_sorted_indices and d.matrix.has_canonical_format
+
+
+# ------------------------------------------- limits applied after counting, counting in blocks
+def _vectorizer_reference(texts, settings, **kw):
+    """scikit-learn's CountVectorizer with the project's term pipeline: the independent computation."""
+    from functools import partial
+
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from analysis.tokens import terms
+
+    vec = CountVectorizer(tokenizer=partial(terms, settings=settings), preprocessor=None, lowercase=False,
+                          token_pattern=None, dtype=np.int64, **kw)
+    return vec.fit_transform(texts), vec.get_feature_names_out()
+
+
+def _speeches(n=400, seed=3):
+    rng = np.random.default_rng(seed)
+    words = ["prevention", "atrocity", "crimes", "sovereignty", "protect", "responsibility", "council", "veto",
+             "genocide", "early", "warning", "assistance", "capacity", "states", "international", "community",
+             "syria", "libya", "myanmar", "darfur", "rwanda", "srebrenica", "peace", "security", "rule", "law"]
+    p = rng.dirichlet(np.full(len(words), 0.3))
+    return pd.DataFrame({"unit_id": [f"u{i}" for i in range(n)], "doc_id": [f"d{i // 4}" for i in range(n)],
+                         "text": [" ".join(rng.choice(words, size=rng.integers(0, 30), p=p)) for _ in range(n)]})
+
+
+def test_limits_match_countvectorizer():
+    units, s = _speeches(), TextSettings()
+    for kw in ({"min_df": 2, "max_df": 0.5}, {"min_df": 0.05, "max_df": 40}, {"min_df": 3, "max_features": 7},
+               {"ngram_range": (1, 2), "min_df": 4, "max_df": 0.3}):
+        ref, ref_terms = _vectorizer_reference(units["text"].tolist(), s, **kw)
+        d = build_dtm(units, id_col="unit_id", settings=s, **kw)
+        assert d.terms.tolist() == ref_terms.tolist(), kw
+        assert (d.matrix != ref).nnz == 0, kw
+
+
+def test_prune_equals_counting_again_with_the_limits():
+    from analysis.dtm import prune_dtm
+
+    units, s = _speeches(), TextSettings()
+    base = build_dtm(units, id_col="unit_id", settings=s)
+    for min_df, max_df in ((2, 0.5), (1, 0.2), (0.1, 1.0), (5, 300)):
+        want = build_dtm(units, id_col="unit_id", settings=s, min_df=min_df, max_df=max_df)
+        got = prune_dtm(base, min_df, max_df)
+        assert got.terms.tolist() == want.terms.tolist() and (got.matrix != want.matrix).nnz == 0
+        assert got.params == want.params and got.docvars.equals(want.docvars)
+    assert prune_dtm(base, 400, 400).shape == (len(units), 0)  # no term left: zero columns, as build_dtm
+    with pytest.raises(ValueError, match="max_df corresponds to < documents than min_df"):
+        prune_dtm(base, 50, 10)
+    with pytest.raises(UsageError, match="min_df=1, max_df=1.0"):
+        prune_dtm(want, 2, 0.5)
+
+
+def test_blocks_on_workers_give_the_one_piece_matrix(monkeypatch):
+    import analysis.dtm as dtm_mod
+    from analysis.stats.parallel import use_workers
+
+    units, s = _speeches(n=700), TextSettings()
+    monkeypatch.setattr(dtm_mod, "DTM_CHUNK", 100)  # seven blocks, each with its own vocabulary
+    one = build_dtm(units, id_col="unit_id", settings=s, min_df=2, max_df=0.6)
+    with use_workers(2):
+        blocks = build_dtm(units, id_col="unit_id", settings=s, min_df=2, max_df=0.6)
+        fixed = build_dtm(units, id_col="unit_id", settings=s, vocabulary=["veto", "atrocity", "peace"])
+    ref, ref_terms = _vectorizer_reference(units["text"].tolist(), s, min_df=2, max_df=0.6)
+    assert blocks.terms.tolist() == one.terms.tolist() == ref_terms.tolist()
+    assert (blocks.matrix != one.matrix).nnz == 0 and (blocks.matrix != ref).nnz == 0
+    assert blocks.matrix.has_sorted_indices and blocks.matrix.dtype == np.int64
+    ref_fixed, _ = _vectorizer_reference(units["text"].tolist(), s, vocabulary=["veto", "atrocity", "peace"])
+    assert (fixed.matrix != ref_fixed).nnz == 0 and fixed.terms.tolist() == ["veto", "atrocity", "peace"]
+
+
+def test_bad_limits_are_refused_before_counting():
+    with pytest.raises(ValueError, match="max_df"):
+        build_dtm(FRAME, max_df=1.5)
+    with pytest.raises(ValueError, match="max_df corresponds to < documents than min_df"):
+        build_dtm(FRAME, min_df=3, max_df=2)

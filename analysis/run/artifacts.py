@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.dtm import DTM
+from analysis.dtm import DTM, prune_dtm
 from analysis.textstats.similarity import document_counts, unit_counts
 
-__all__ = ["unit_dtm", "document_dtm"]
+__all__ = ["unit_dtm", "pruned_dtm", "document_dtm"]
 
 
 def unit_dtm(units: pd.DataFrame, text_settings, min_df: float = 1, max_df: float = 1.0,
@@ -21,6 +21,15 @@ def unit_dtm(units: pd.DataFrame, text_settings, min_df: float = 1, max_df: floa
         return None
     return unit_counts(units, settings=text_settings, min_df=min_df if len(units) > 1 else 1,
                        max_df=max_df, ngram_range=ngram_range)
+
+
+def pruned_dtm(unit_matrix: DTM | None, min_df: float = 1, max_df: float = 1.0) -> DTM | None:
+    """The unit counts within the document-frequency limits (:func:`analysis.dtm.prune_dtm`): the
+    matrix :func:`unit_dtm` gives with ``min_df`` and ``max_df``, from the one without limits."""
+    if unit_matrix is None:
+        return None
+    n = unit_matrix.matrix.shape[0]
+    return prune_dtm(unit_matrix, min_df=min_df if n > 1 else 1, max_df=max_df)
 
 
 def document_dtm(unit_matrix: DTM | None, docvars: pd.DataFrame) -> DTM | None:

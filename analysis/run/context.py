@@ -386,10 +386,13 @@ class RunContext:
         """
         if level not in ("unit", "document"):
             raise UsageError(f"dtm level must be 'unit' or 'document', got {level!r}")
+        with self._lock:  # steps side by side ask for the same matrix: it is built once
+            return self._shared_dtm_unlocked(level, min_df, max_df, ngram_range)
+
+    def _shared_dtm_unlocked(self, level, min_df, max_df, ngram_range):
         spec = {"level": level, "min_df": min_df, "max_df": max_df, "ngram_range": list(ngram_range)}
         skey = Fingerprinter(self._memo).digest(["dtm", spec, self.units, self.text, self.corpus.docvars])
-        with self._lock:  # steps side by side ask for the same matrix: it is built once
-            return self._shared_dtm(skey, spec, level, min_df, max_df, ngram_range)
+        return self._shared_dtm(skey, spec, level, min_df, max_df, ngram_range)
 
     def _shared_dtm(self, skey, spec, level, min_df, max_df, ngram_range):
         from analysis.run import artifacts
@@ -397,10 +400,13 @@ class RunContext:
         if skey not in self._dtms:
             saved, self.stage = self.stage, None
             try:
-                if level == "unit":
+                if level == "unit" and (min_df, max_df) != (1, 1.0):  # columns of the matrix without limits
+                    d = self.call(artifacts.pruned_dtm, self._shared_dtm_unlocked("unit", 1, 1.0, ngram_range),
+                                  min_df, max_df)
+                elif level == "unit":
                     d = self.call(artifacts.unit_dtm, self.units, self.text, min_df, max_df, tuple(ngram_range))
                 else:  # summed from the unit matrix this run already holds (tokenised once)
-                    unit_dtm = self.dtm("unit", min_df, max_df, ngram_range)
+                    unit_dtm = self._shared_dtm_unlocked("unit", min_df, max_df, ngram_range)
                     d = self.call(artifacts.document_dtm, unit_dtm, self.corpus.docvars)
             finally:
                 self.stage = saved
@@ -553,6 +559,7 @@ class StepContext:
     call_each = RunContext.call_each
     dtm = RunContext.dtm
     _shared_dtm = RunContext._shared_dtm
+    _shared_dtm_unlocked = RunContext._shared_dtm_unlocked
     write_table = RunContext.write_table
     table = RunContext.table
     put = RunContext.put

@@ -433,8 +433,11 @@ def select_k(ctx, cfg: Settings) -> None:
     max_df = cfg.max_df if n_docs > 1 or len(units) > 1 else 1.0
     min_df = (1 if len(units) < 100 else 2) if cfg.min_df == "auto" else int(cfg.min_df)
     try:
-        dtm = ctx.call(build_dtm, units, text_col="text", id_col="unit_id", settings=ctx.text, min_df=min_df,
-                       max_df=max_df)
+        if cfg.unit == "paragraph":  # the run's unit counts (tokenized once for every stage), pruned
+            dtm = ctx.dtm("unit", min_df=min_df, max_df=max_df)
+        else:
+            dtm = ctx.call(build_dtm, units, text_col="text", id_col="unit_id", settings=ctx.text, min_df=min_df,
+                           max_df=max_df)
     except ValueError as e:  # e.g. empty vocabulary after pruning
         return _nothing(ctx, f"no vocabulary: {e}")
     units_m, M = ctx.call(merged_units, units, dtm, cfg.min_unit_tokens)
