@@ -123,6 +123,7 @@ def build_dtm(
     weighting: str = "count",
     vocabulary=None,
     max_features: int | None = None,
+    map=None,
 ) -> DTM:
     """Vectorize the ``text_col`` of ``frame`` (documents or units) into a :class:`DTM`.
 
@@ -138,12 +139,11 @@ def build_dtm(
     weighting : {"count", "tfidf"}
         ``tfidf`` applies scikit-learn's ``TfidfTransformer`` (smooth idf, l2 norm).
 
-    Notes
-    -----
-    With the run's worker processes (``--workers``) and many texts, fixed blocks of
-    texts are counted side by side and their vocabularies merged; the matrix is the
-    one a single ``CountVectorizer`` gives (the limits are applied once, after the
-    merge), whatever the number of workers.
+    map : callable, optional
+        ``map(fn, tasks)`` (:func:`analysis.stats.parallel.pmap`, the run's workers): with
+        it and many texts, fixed blocks of :data:`DTM_CHUNK` texts are counted as tasks and
+        their vocabularies merged. The matrix is the one a single ``CountVectorizer``
+        gives (the limits are applied once, after the merge), whatever runs the tasks.
     """
     require_columns(frame, [text_col], what="build_dtm: frame",
                     hint="pass units (analysis.units.make_units) or documents with a text column")
@@ -155,7 +155,7 @@ def build_dtm(
     CountVectorizer(min_df=min_df, max_df=max_df, max_features=max_features)._validate_params()
     if vocabulary is None:
         _df_limits(len(texts), min_df, max_df)
-    mat, terms = _count(texts, settings, tuple(ngram_range), vocabulary)
+    mat, terms = _count(texts, settings, tuple(ngram_range), vocabulary, map)
     if vocabulary is None:
         mat, terms = _limit(mat, terms, min_df, max_df, max_features)
     if weighting == "tfidf" and mat.shape[1]:
@@ -195,19 +195,17 @@ def _count_chunk(texts: list[str], settings: TextSettings, ngram_range: tuple[in
 
 
 def _count(texts: list[str], settings: TextSettings, ngram_range: tuple[int, int],
-           vocabulary=None) -> tuple[sp.csr_matrix, np.ndarray]:
-    """Counts of every text: in one piece, or in fixed blocks of :data:`DTM_CHUNK` texts on the run's
-    worker processes (:func:`analysis.stats.parallel.pmap`) whose vocabularies are merged.
+           vocabulary=None, map=None) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Counts of every text: in one piece, or (with ``map`` and at least two blocks) in fixed
+    blocks of :data:`DTM_CHUNK` texts whose vocabularies are merged.
 
     The merged matrix equals the one-piece matrix: the blocks depend only on the number of
     texts, each block's terms are sorted, and the union of the blocks' terms is sorted again.
     """
-    from analysis.stats.parallel import chunks, n_workers, pmap, scheduler
-
-    if len(texts) < 2 * DTM_CHUNK or (n_workers() <= 1 and scheduler() is None):
+    if map is None or len(texts) < 2 * DTM_CHUNK:
         return _count_chunk(texts, settings, ngram_range, vocabulary)
-    parts = pmap(_count_chunk, [(texts[a:b], settings, ngram_range, vocabulary)
-                                for a, b in chunks(len(texts), DTM_CHUNK)])
+    bounds = [(a, min(a + DTM_CHUNK, len(texts))) for a in range(0, len(texts), DTM_CHUNK)]
+    parts = map(_count_chunk, [(texts[a:b], settings, ngram_range, vocabulary) for a, b in bounds])
     if vocabulary is not None:
         return sp.vstack([m for m, _ in parts], format="csr", dtype=np.int64), parts[0][1]
     terms = np.unique(np.concatenate([t for _, t in parts])) if parts else np.array([], dtype=str)

@@ -116,14 +116,14 @@ def test_prune_equals_counting_again_with_the_limits():
 
 def test_blocks_on_workers_give_the_one_piece_matrix(monkeypatch):
     import analysis.dtm as dtm_mod
-    from analysis.stats.parallel import use_workers
+    from analysis.stats.parallel import pmap, use_workers
 
     units, s = _speeches(n=700), TextSettings()
     monkeypatch.setattr(dtm_mod, "DTM_CHUNK", 100)  # seven blocks, each with its own vocabulary
     one = build_dtm(units, id_col="unit_id", settings=s, min_df=2, max_df=0.6)
     with use_workers(2):
-        blocks = build_dtm(units, id_col="unit_id", settings=s, min_df=2, max_df=0.6)
-        fixed = build_dtm(units, id_col="unit_id", settings=s, vocabulary=["veto", "atrocity", "peace"])
+        blocks = build_dtm(units, id_col="unit_id", settings=s, min_df=2, max_df=0.6, map=pmap)
+        fixed = build_dtm(units, id_col="unit_id", settings=s, vocabulary=["veto", "atrocity", "peace"], map=pmap)
     ref, ref_terms = _vectorizer_reference(units["text"].tolist(), s, min_df=2, max_df=0.6)
     assert blocks.terms.tolist() == one.terms.tolist() == ref_terms.tolist()
     assert (blocks.matrix != one.matrix).nnz == 0 and (blocks.matrix != ref).nnz == 0

@@ -137,6 +137,32 @@ def test_draw_figures_draws_the_set_and_skips_missing(tmp_path):
     assert any("novelty skipped" in m for m in logs) and any("style_trends failed" in m for m in logs)
 
 
+def test_figures_drawn_on_worker_processes_are_the_bytes_drawn_here(tmp_path):
+    """Each figure is a task of the run's workers, drawn from the tables its spec reads: the files are
+    the ones drawn in this process, and a spec that reads an undeclared table fails loudly."""
+    from analysis.stats.parallel import pmap, use_workers
+
+    tables = _tables()
+    params = {"formats": "svg,png,pdf"}
+    one = FS.draw_figures(tables, tmp_path / "w1", meta={"seed": 1}, anchor="d005", params=params, log=lambda m: 0)
+    with use_workers(2):
+        two = FS.draw_figures(tables, tmp_path / "w2", meta={"seed": 1}, anchor="d005", params=params,
+                              log=lambda m: 0, map=pmap)
+    pd.testing.assert_frame_equal(one, two)
+    assert (one["status"] == "drawn").sum() >= 12
+    files = sorted(p.name for p in (tmp_path / "w1").iterdir())
+    assert files == sorted(p.name for p in (tmp_path / "w2").iterdir())
+    for f in files:
+        assert (tmp_path / "w1" / f).read_bytes() == (tmp_path / "w2" / f).read_bytes(), f
+    spec = next(s for s in FS.figure_specs(tables, anchor="d005") if s["figure"] == "frame_trajectories")
+    assert "frame_changepoints" in spec["reads"]
+    m = {"seed": 1, "plot": spec["plot"], "source_tables": spec["sources"], "plot_params": {}}
+    m["inputs_sha256"] = FS.inputs_key(spec, tables, m, ("svg",))
+    without = {t: tables[t] for t in spec["reads"] if t != "frame_changepoints"}
+    err = FS.draw_one("frame_trajectories", without, "d005", {}, m, str(tmp_path / "w3"), ("svg",))
+    assert err is not None and "do not give its spec" in err
+
+
 def test_lazy_tables_read_only_what_a_figure_draws_from(tmp_path):
     full = _tables()
     # the tables of two figures (corpus_overview, anchor_profile) and the fallback; the rest are absent

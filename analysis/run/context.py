@@ -307,6 +307,18 @@ class RunContext:
         """
         return self.call_each([(fn, a, kw) for a, kw in calls], order=order, label=label, costs=costs)
 
+    def map(self, fn: Callable, tasks: Sequence[tuple]) -> list[Any]:
+        """``[fn(*task) for task in tasks]`` on the run's workers or Dask cluster, nothing cached.
+
+        For tasks whose work is a side effect the step owns (drawing figure files):
+        :func:`analysis.stats.parallel.pmap`, results in task order, the same for any
+        number of workers. A computation whose result should be cached uses :meth:`call_many`.
+        """
+        from analysis.stats.parallel import pmap
+
+        _check_pure(fn)
+        return pmap(fn, tasks)
+
     def call_each(self, calls: Sequence[tuple[Callable, tuple, dict]], order: Sequence[int] | None = None,
                   label: str | None = None, costs: Sequence[float] | None = None) -> list[Any]:
         """:meth:`call_many` for calls of different functions: ``[(fn, args, kwargs), ...]``.
@@ -557,6 +569,7 @@ class StepContext:
     call = RunContext.call
     call_many = RunContext.call_many
     call_each = RunContext.call_each
+    map = RunContext.map
     dtm = RunContext.dtm
     _shared_dtm = RunContext._shared_dtm
     _shared_dtm_unlocked = RunContext._shared_dtm_unlocked

@@ -68,10 +68,11 @@ def figure_specs(tables: Mapping[str, pd.DataFrame], anchor: str | None = None,
         dv = docs[docs["available"].astype(bool)] if "available" in docs.columns else docs
     specs: list[dict[str, Any]] = []
 
-    def add(name, plot, sources, data_fn, **kwargs):
+    def add(name, plot, sources, data_fn, reads=(), **kwargs):
         missing = [s for s in sources if not _has(tables, s)]
         specs.append({"figure": name, "plot": plot.__name__, "fn": plot, "sources": list(sources),
-                      "missing": missing, "data_fn": data_fn, "kwargs": kwargs})
+                      "missing": missing, "data_fn": data_fn, "kwargs": kwargs,
+                      "reads": list(dict.fromkeys(["documents", *sources, *reads]))})
 
     add("corpus_overview", P.plot_corpus_overview, ["documents"], lambda: dv, max_groups=max_groups)
     add("similarity_to_anchor", P.plot_similarity_to_anchor, ["similarity_to_anchor"],
@@ -100,7 +101,7 @@ def figure_specs(tables: Mapping[str, pd.DataFrame], anchor: str | None = None,
     add("topic_terms_by_era", plot_topic_terms_by_era, ["topic_terms_by_era"], lambda: tables["topic_terms_by_era"],
         topic="changed")
     add("frame_trajectories", P.plot_frame_trajectories, ["frames_years"], lambda: tables["frames_years"],
-        changepoints=tables.get("frame_changepoints"))
+        reads=["frame_changepoints"], changepoints=tables.get("frame_changepoints"))
     add("frame_source_trajectories", P.plot_frame_source_trajectories, ["frames_source_years"],
         lambda: tables["frames_source_years"])
     if _has(tables, "frame_indices"):
@@ -195,12 +196,15 @@ def _reusable(outdir: Path, name: str, key: str, formats: Sequence[str]) -> bool
 
 def draw_figures(tables: Mapping[str, pd.DataFrame], outdir: str | os.PathLike, meta: Mapping[str, Any] | None = None,
                  anchor: str | None = None, params: Mapping[str, Any] | None = None, log=print,
-                 n_dated: int | None = None, reuse: bool = True) -> pd.DataFrame:
+                 n_dated: int | None = None, reuse: bool = True, map=None) -> pd.DataFrame:
     """Draw and save every figure whose tables exist; return an index of what was done.
 
     Never raises for a figure: a missing table, too few dated documents or a
     plotting error is logged and recorded in the index (``status`` ``skipped``
-    or ``failed``), and the other figures go on.
+    or ``failed``), and the other figures go on. Each figure to draw is a task
+    (:func:`draw_one`) given to ``map`` (``map(fn, tasks)``; the run passes ``ctx.map``,
+    its worker processes; default: one after another here); the files do not depend
+    on where a figure was drawn.
 
     With ``reuse`` (default), a figure whose files exist and whose JSON sidecar
     records the same :func:`inputs_key` (source tables, arguments, metadata,
@@ -216,7 +220,8 @@ def draw_figures(tables: Mapping[str, pd.DataFrame], outdir: str | os.PathLike, 
     if isinstance(formats, str):
         formats = tuple(f.strip() for f in formats.split(",") if f.strip())
     n_dated = _n_dated(tables) if n_dated is None else n_dated
-    rows = []
+    rows: list[dict[str, Any] | None] = []
+    todo: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
     for spec in figure_specs(tables, anchor=anchor, params=params):
         name, sources = spec["figure"], ",".join(spec["sources"])
         family = next((c for c in CROSS_YEAR if name == c or name.startswith(c)), None)
@@ -234,22 +239,52 @@ def draw_figures(tables: Mapping[str, pd.DataFrame], outdir: str | os.PathLike, 
                                           if not isinstance(v, pd.DataFrame)}})
                 key = inputs_key(spec, tables, m, formats)
                 m["inputs_sha256"] = key
-                if not (reuse and _reusable(Path(outdir), name, key, formats)):
-                    data = spec["data_fn"]()
-                    if data is None or len(data) == 0:
-                        raise ValueError("no rows to plot")
-                    fig, plotted = spec["fn"](data, **spec["kwargs"])
-                    save_figure(fig, plotted, name, outdir, meta=m, formats=formats, close=True)
                 rows.append({"figure": name, "plot": spec["plot"], "source_tables": sources,
                              "status": "drawn", "message": ""})
+                if not (reuse and _reusable(Path(outdir), name, key, formats)):
+                    todo.append((len(rows) - 1, spec, m))
                 continue
             except Exception as e:  # a figure must never stop the run  # noqa: BLE001
                 msg = f"{type(e).__name__}: {e}"
                 status = "failed"
-        log(f"figures: {name} {status}: {msg}")
-        rows.append({"figure": name, "plot": spec["plot"], "source_tables": sources,
-                     "status": status, "message": msg})
+        rows.append({"figure": name, "plot": spec["plot"], "source_tables": sources, "status": status,
+                     "message": msg})
+    # each figure to draw is a task (of the run's worker processes with ctx.map): it gets the tables
+    # its spec reads, rebuilds the spec from them and checks that its inputs key is the one above
+    map = map or (lambda fn, tasks: [fn(*t) for t in tasks])
+    errors = map(draw_one, [(spec["figure"], {t: tables[t] for t in spec["reads"] if _has(tables, t)}, anchor,
+                              params, m, str(outdir), tuple(formats)) for _, spec, m in todo])
+    for (i, spec, _), err in zip(todo, errors):
+        if err is not None:
+            rows[i].update(status="failed", message=err)
+    for row in rows:
+        if row["status"] != "drawn":
+            log(f"figures: {row['figure']} {row['status']}: {row['message']}")
     return pd.DataFrame(rows, columns=FIGURE_INDEX_COLUMNS)
+
+
+def draw_one(name: str, tables: Mapping[str, pd.DataFrame], anchor: str | None, params: Mapping[str, Any],
+             meta: Mapping[str, Any], outdir: str, formats: Sequence[str]) -> str | None:
+    """Draw and save the figure ``name`` from the tables its spec reads; None, or why it failed.
+
+    The spec is rebuilt from ``tables`` (:func:`figure_specs`); its :func:`inputs_key` must
+    equal ``meta["inputs_sha256"]``, the key computed from all the run's tables, so a figure
+    drawn on a worker process is the figure the run's process would draw.
+    """
+    try:
+        spec = next((s for s in figure_specs(tables, anchor=anchor, params=params) if s["figure"] == name), None)
+        m = {k: v for k, v in meta.items() if k != "inputs_sha256"}
+        if spec is None or spec["missing"] or inputs_key(spec, tables, m, formats) != meta.get("inputs_sha256"):
+            raise RuntimeError(f"the tables given for figure {name!r} do not give its spec (a figure reads a table "
+                               "that its spec's reads do not name)")
+        data = spec["data_fn"]()
+        if data is None or len(data) == 0:
+            raise ValueError("no rows to plot")
+        fig, plotted = spec["fn"](data, **spec["kwargs"])
+        save_figure(fig, plotted, name, outdir, meta=dict(meta), formats=formats, close=True)
+        return None
+    except Exception as e:  # a figure must never stop the run  # noqa: BLE001
+        return f"{type(e).__name__}: {e}"
 
 
 class LazyTables(Mapping):
@@ -344,7 +379,7 @@ def run(ctx, cfg: Settings) -> None:
               "n_labels": cfg.n_labels}
     reuse = cfg.reuse and getattr(ctx.cache, "enabled", True)  # --no-cache redraws everything
     index = draw_figures(tables, ctx.figures_dir, meta=ctx.figure_meta(), anchor=ctx.anchor, params=params,
-                         log=ctx.log, n_dated=_n_dated(tables, ctx.corpus), reuse=reuse)
+                         log=ctx.log, n_dated=_n_dated(tables, ctx.corpus), reuse=reuse, map=ctx.map)
     ctx.write_table("figure_index", index)
     drawn = int((index["status"] == "drawn").sum())
     ctx.log(f"figures: {drawn} drawn, {len(index) - drawn} skipped or failed, in {ctx.figures_dir}")

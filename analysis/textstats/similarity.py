@@ -20,7 +20,7 @@ from sklearn.feature_extraction.text import TfidfTransformer
 from analysis.errors import UsageError
 from analysis.dtm import DTM, build_dtm
 from analysis.stats.bootstrap import group_rng, percentile_interval, resample_counts
-from analysis.stats.parallel import chunks, pmap
+from analysis.stats.parallel import chunks, n_workers, pmap, scheduler
 
 __all__ = [
     "CENTROID_COLUMNS",
@@ -47,13 +47,16 @@ SOURCE_YEARS_COLUMNS = ["source", "year", "n_docs", "cosine", "median", "ci_low"
 # ---------------------------------------------------------------- matrices
 def unit_counts(units: pd.DataFrame, settings=None, min_df: float = 1,
                 max_df: float = 1.0, ngram_range=(1, 1)) -> DTM:
-    """Count DTM of paragraph units (rows: units; docvars keep ``doc_id``)."""
+    """Count DTM of paragraph units (rows: units; docvars keep ``doc_id``), counted in blocks on the
+    run's worker processes when it has more than one (:func:`analysis.dtm.build_dtm`)."""
     need = {"unit_id", "doc_id", "text"}
     missing = need - set(units.columns)
     if missing:
         raise ValueError(f"units frame lacks columns {sorted(missing)} (see analysis.units.make_units)")
+    # many units: blocks counted on the run's workers (the same matrix, analysis.dtm.build_dtm)
+    many = n_workers() > 1 or scheduler() is not None
     return build_dtm(units, text_col="text", id_col="unit_id", settings=settings,
-                     ngram_range=tuple(ngram_range), min_df=min_df, max_df=max_df)
+                     ngram_range=tuple(ngram_range), min_df=min_df, max_df=max_df, map=pmap if many else None)
 
 
 def document_counts(unit_dtm: DTM, docvars: pd.DataFrame) -> tuple[DTM, np.ndarray]:
