@@ -37,6 +37,23 @@ def test_mtld_and_mattr_match_lexicalrichness(texts):
         assert ttr(words) == pytest.approx(lr.ttr)
 
 
+def test_mtld_and_mattr_match_lexicalrichness_on_random_word_sequences():
+    """Vocabulary sizes from 3 to 5000 words: runs of every length, including runs longer than the
+    scan's first span (a long run of distinct words before any repeat)."""
+    from lexicalrichness import LexicalRichness
+
+    rng = np.random.default_rng(11)
+    for n, vocab in ((5, 3), (120, 4), (400, 50), (900, 5000), (2000, 300)):
+        words = [f"w{i}" for i in rng.integers(0, vocab, size=n)]
+        if vocab == 5000:
+            words = [f"d{i}" for i in range(700)] + words  # a 700-word run before the first repeat
+        lr = LexicalRichness(words, preprocessor=None, tokenizer=None)
+        assert mtld(words, 0.72) == pytest.approx(lr.mtld(threshold=0.72), rel=1e-12)
+        for window in (1, 7, 100):
+            if len(words) >= window:
+                assert mattr(words, window) == pytest.approx(lr.mattr(window_size=window), rel=1e-12)
+
+
 def test_lexical_diversity_hand_examples():
     words = ["a", "b", "a", "b", "c", "c"]
     # windows of 3: {a,b}=2/3, {a,b}=2/3, {a,b,c}=1, {b,c}=2/3

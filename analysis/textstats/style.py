@@ -48,13 +48,14 @@ STYLE_COLUMNS = [
     "first_person_singular", "first_person_plural",
 ]
 
-def style_words(text: str) -> list[str]:
+def style_words(text: str, written: list[str] | None = None) -> list[str]:
     """Running words for style measures: lowercased letter words, stopwords kept.
 
     Contractions are split at the apostrophe so that "I'm" and "we've" count as
-    first-person pronouns ("i" + "m"); the clitic piece is dropped.
+    first-person pronouns ("i" + "m"); the clitic piece is dropped. ``written``:
+    the text's words as written (``tokens(text, lowercase=True)``) when already known.
     """
-    words = tokens(text, lowercase=True)
+    words = tokens(text, lowercase=True) if written is None else written
     if not any("'" in w for w in words):
         return words
     out = []
@@ -263,20 +264,22 @@ def style_measures(text: str, tokenizer=None, mattr_window: int = 100,
     Flesch, R. (1948). A new readability yardstick. *Journal of Applied
     Psychology*, 32(3), 221-233.
     """
-    words = style_words(text)
+    as_written = tokens(text, lowercase=True)
+    words = style_words(text, as_written)
     n = len(words)
     has_word = word_regex().search
     sents = [s for s in sentences(text, tokenizer) if has_word(s)] if text.strip() else []
     n_sent = len(sents)
     # readability counts words as written ("Council's" is one word)
-    written = Counter(tokens(text, lowercase=True))
-    n_read = sum(written.values())
+    written = Counter(as_written)
+    n_read = len(as_written)
     syl = sum(count_syllables(w) * c for w, c in written.items())
+    running = Counter(words)
     wps = n_read / n_sent if n_sent else float("nan")
     spw = syl / n_read if n_read else float("nan")
     return {
         "tokens": n,
-        "types": len(set(words)),
+        "types": len(running),
         "ttr": ttr(words),
         "mattr": mattr(words, mattr_window),
         "mtld": mtld(words, mtld_threshold) if n else float("nan"),
@@ -285,8 +288,8 @@ def style_measures(text: str, tokenizer=None, mattr_window: int = 100,
         "syllables_per_word": spw,
         "flesch_reading_ease": flesch_reading_ease(wps, spw),
         "fk_grade": flesch_kincaid_grade(wps, spw),
-        "first_person_singular": (sum(w in FIRST_PERSON_SINGULAR for w in words) / n) if n else float("nan"),
-        "first_person_plural": (sum(w in FIRST_PERSON_PLURAL for w in words) / n) if n else float("nan"),
+        "first_person_singular": (sum(running[w] for w in FIRST_PERSON_SINGULAR) / n) if n else float("nan"),
+        "first_person_plural": (sum(running[w] for w in FIRST_PERSON_PLURAL) / n) if n else float("nan"),
     }
 
 
