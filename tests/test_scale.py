@@ -150,6 +150,45 @@ def test_pmap_keeps_task_order_for_any_workers_and_submission_order():
     assert chunks(5, 2) == [(0, 2), (2, 4), (4, 5)]
 
 
+def _pid(_):
+    import os
+
+    return os.getpid()
+
+
+def test_isolate_sends_a_single_task_to_a_worker_process():
+    """A call that holds the interpreter lock (tomotopy's sampler) runs on a worker process when the
+    run has more than one worker, even alone; with one worker it runs here."""
+    import os
+
+    here = os.getpid()
+    with use_workers(2):
+        assert pmap(_pid, [(0,)]) == [here]  # one task, not isolated: this process
+        assert pmap(_pid, [(0,)], isolate=True) != [here]
+        assert pmap(_square_plus, [(3, 1)], isolate=True) == [10]
+    assert pmap(_pid, [(0,)], isolate=True) == [here]  # one worker: nowhere else to go
+
+
+def test_the_gibbs_fits_run_beside_the_other_steps(tiny, tmp_path, monkeypatch):
+    """The topics stage isolates its fits at the chosen K (tomotopy holds the interpreter lock)."""
+    import analysis.run.context as context_mod
+
+    seen = []
+    real = context_mod.RunContext.call_each
+
+    def spy(self, calls, *a, isolate=False, **kw):
+        seen.extend((fn.__name__, isolate) for fn, _, _ in calls)
+        return real(self, calls, *a, isolate=isolate, **kw)
+
+    monkeypatch.setattr(context_mod.RunContext, "call_each", spy)
+    monkeypatch.setattr(context_mod.StepContext, "call_each", spy)
+    run_pipeline(tiny, out=tmp_path / "o", only=["topics"], use_cache=False, verbose=False, progress=False,
+                 overrides={"topics": {"k": 2, "models": ("nmf", "lda"), "lda_engine": "gibbs", "gibbs_iter": 20,
+                                       "n_boot": 0, "dynamic": False}})
+    fits = [iso for name, iso in seen if name == "fit_topic_model"]
+    assert fits and all(fits)
+
+
 def test_workers_2_writes_the_tables_of_workers_1(tiny, tmp_path, monkeypatch):
     from analysis.framing import frames, rates, sentiment
     from analysis.textstats import similarity

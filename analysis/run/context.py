@@ -291,7 +291,8 @@ class RunContext:
         return value
 
     def call_many(self, fn: Callable, calls: Sequence[tuple[tuple, dict]], order: Sequence[int] | None = None,
-                  label: str | None = None, costs: Sequence[float] | None = None) -> list[Any]:
+                  label: str | None = None, costs: Sequence[float] | None = None,
+                  isolate: bool = False) -> list[Any]:
         """``[self.call(fn, *args, **kwargs) for args, kwargs in calls]``, the uncached ones in parallel.
 
         Each call has its own key, as with :meth:`call`; those not in the cache are
@@ -303,9 +304,12 @@ class RunContext:
         submitted the most expensive first, so the workers finish together (ties in
         the order of ``calls``). Results are in the order of ``calls``. While they run, the
         progress display shows ``label`` (default: the stage and function) with the
-        tasks done and an estimate of the time remaining.
+        tasks done and an estimate of the time remaining. ``isolate`` sends even a single
+        uncached call to a worker process when the run has more than one
+        (:func:`analysis.stats.parallel.pmap`): for calls that hold the interpreter lock.
         """
-        return self.call_each([(fn, a, kw) for a, kw in calls], order=order, label=label, costs=costs)
+        return self.call_each([(fn, a, kw) for a, kw in calls], order=order, label=label, costs=costs,
+                              isolate=isolate)
 
     def map(self, fn: Callable, tasks: Sequence[tuple]) -> list[Any]:
         """``[fn(*task) for task in tasks]`` on the run's workers or Dask cluster, nothing cached.
@@ -320,7 +324,8 @@ class RunContext:
         return pmap(fn, tasks)
 
     def call_each(self, calls: Sequence[tuple[Callable, tuple, dict]], order: Sequence[int] | None = None,
-                  label: str | None = None, costs: Sequence[float] | None = None) -> list[Any]:
+                  label: str | None = None, costs: Sequence[float] | None = None,
+                  isolate: bool = False) -> list[Any]:
         """:meth:`call_many` for calls of different functions: ``[(fn, args, kwargs), ...]``.
 
         Each call's key is the key :meth:`call` gives it, so a result computed here is
@@ -365,7 +370,7 @@ class RunContext:
             self._window()
             t0 = time.perf_counter()
             try:
-                for j, value in pimap(_apply, [calls[i] for i in todo], order=sub):
+                for j, value in pimap(_apply, [calls[i] for i in todo], order=sub, isolate=isolate):
                     self.cache.store(keys[todo[j]], value)
                     results[todo[j]] = value
                     if bar is not None:

@@ -544,7 +544,7 @@ def fit_reported(ctx, cfg: Settings) -> None:
     done = ctx.call_each([scan[mk] for mk in rest] + [fit_call],
                          costs=[c["scan_cost"][mk] for mk in rest]
                          + [fit_cost(model_name, k, M.shape[0], c["engine"], cfg.gibbs_iter)],
-                         label=f"topics: K scan and the fit at K={k}")
+                         label=f"topics: K scan and the fit at K={k}", isolate=True)  # tomotopy holds the GIL
     rows.update(zip(rest, done[:len(rest)]))
     model = done[-1]
     if (chain := chain_record(model)) is not None:
@@ -586,7 +586,7 @@ def fit_others(ctx, cfg: Settings) -> None:
                                              cfg.gibbs_tol), {})
                           for m in others],
                          costs=[fit_cost(m, k, M.shape[0], c["engine"], cfg.gibbs_iter) for m in others],
-                         label=f"topics: the other models at K={k}")
+                         label=f"topics: the other models at K={k}", isolate=True)  # tomotopy holds the GIL
     for m, fit in zip(others, fits):
         if (chain := chain_record(fit)) is not None:
             ctx.facts["topics"]["gibbs"] = {"model": m, **chain}
@@ -665,8 +665,10 @@ def topics_by_era(ctx, cfg: Settings) -> None:
     if cfg.dynamic and "year" not in units_m.columns:
         ctx.log("topics: units without a year; empty topic_terms_by_era")
     elif cfg.dynamic:
-        by_era = ctx.call(dynamic_topics, c["M"], c["terms"], units_m["year"].to_numpy(), cfg.era_breaks,
-                          cfg.dynamic_eras, c["k"], c["seed"], cfg.gibbs_iter, cfg.n_terms, base)
+        # tomotopy holds the interpreter lock while it samples: on a worker process (isolate)
+        by_era = ctx.call_many(dynamic_topics, [((c["M"], c["terms"], units_m["year"].to_numpy(), cfg.era_breaks,
+                                                  cfg.dynamic_eras, c["k"], c["seed"], cfg.gibbs_iter, cfg.n_terms,
+                                                  base), {})], isolate=True)[0]
         if by_era.empty:
             ctx.log("topics: fewer than two eras; empty topic_terms_by_era")
     ctx.write_table("topic_terms_by_era", by_era)

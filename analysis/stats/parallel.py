@@ -190,7 +190,7 @@ def scheduler() -> str | None:
 
 
 def pmap(fn: Callable[..., Any], tasks: Iterable[Sequence[Any]], *, workers: int | None = None,
-         order: Sequence[int] | None = None) -> list[Any]:
+         order: Sequence[int] | None = None, isolate: bool = False) -> list[Any]:
     """``[fn(*task) for task in tasks]``, on worker processes or a Dask cluster when one is set.
 
     Parameters
@@ -200,19 +200,23 @@ def pmap(fn: Callable[..., Any], tasks: Iterable[Sequence[Any]], *, workers: int
     workers : overrides :func:`n_workers` (not the scheduler).
     order : the order in which tasks are submitted (for example the most expensive
         first, so the pool ends evenly); the results are always in task order.
+    isolate : run the tasks on the worker processes even when there is only one, if the
+        run has more than one worker: for a call that holds the interpreter lock while it
+        computes (tomotopy's Gibbs sampler does), so that the run's other steps, threads
+        of this process, keep running beside it.
     """
     tasks = [tuple(t) for t in tasks]
     out: list[Any] = [None] * len(tasks)
-    for i, r in pimap(fn, tasks, workers=workers, order=order):
+    for i, r in pimap(fn, tasks, workers=workers, order=order, isolate=isolate):
         out[i] = r
     return out
 
 
 def pimap(fn: Callable[..., Any], tasks: Iterable[Sequence[Any]], *, workers: int | None = None,
-          order: Sequence[int] | None = None) -> Iterator[tuple[int, Any]]:
+          order: Sequence[int] | None = None, isolate: bool = False) -> Iterator[tuple[int, Any]]:
     """``(i, fn(*tasks[i]))`` for every task, each as soon as it is done (not in task order).
 
-    The same tasks and workers as :func:`pmap`; a caller that stores each result
+    The same tasks, workers and ``isolate`` as :func:`pmap`; a caller that stores each result
     as it arrives (:meth:`analysis.run.context.RunContext.call_many`) keeps what was
     done when the run is interrupted. The first task to fail raises its exception
     here, and the tasks not yet started are cancelled.
@@ -223,7 +227,10 @@ def pimap(fn: Callable[..., Any], tasks: Iterable[Sequence[Any]], *, workers: in
         raise ValueError("order must be a permutation of the task indices")
     inside = getattr(_LOCAL, "in_task", False)
     client = None if inside else _STATE["client"]
-    n = 1 if inside else min(int(workers or _STATE["workers"]), len(tasks))
+    pool = 1 if inside else int(workers or _STATE["workers"])
+    n = min(pool, len(tasks))
+    if isolate and pool > 1 and tasks:  # even one task goes to the pool (n_jobs=1 would run it here)
+        n = pool
     if client is not None and tasks:
         yield from _dask_imap(client, fn, tasks, order)
     elif n <= 1:
