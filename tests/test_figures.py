@@ -149,7 +149,13 @@ def test_figures_drawn_on_worker_processes_are_the_bytes_drawn_here(tmp_path):
         two = FS.draw_figures(tables, tmp_path / "w2", meta={"seed": 1}, anchor="d005", params=params,
                               log=lambda m: 0, map=pmap)
     pd.testing.assert_frame_equal(one, two)
-    assert (one["status"] == "drawn").sum() >= 12
+    assert (one["status"] == "drawn").sum() >= 12 and not (one["status"] == "failed").any()
+    # an empty table an argument comes from (no change points) is given as it is, not left out
+    empty_cp = {**tables, "frame_changepoints": tables["frame_changepoints"].iloc[0:0]}
+    with use_workers(2):
+        idx = FS.draw_figures(empty_cp, tmp_path / "w4", meta={"seed": 1}, anchor="d005", params={"formats": "svg"},
+                              log=lambda m: 0, map=pmap)
+    assert idx.set_index("figure").loc["frame_trajectories", "status"] == "drawn"
     files = sorted(p.name for p in (tmp_path / "w1").iterdir())
     assert files == sorted(p.name for p in (tmp_path / "w2").iterdir())
     for f in files:

@@ -252,7 +252,7 @@ def draw_figures(tables: Mapping[str, pd.DataFrame], outdir: str | os.PathLike, 
     # each figure to draw is a task (of the run's worker processes with ctx.map): it gets the tables
     # its spec reads, rebuilds the spec from them and checks that its inputs key is the one above
     map = map or (lambda fn, tasks: [fn(*t) for t in tasks])
-    errors = map(draw_one, [(spec["figure"], {t: tables[t] for t in spec["reads"] if _has(tables, t)}, anchor,
+    errors = map(draw_one, [(spec["figure"], {t: tables[t] for t in spec["reads"] if t in tables}, anchor,
                               params, m, str(outdir), tuple(formats)) for _, spec, m in todo])
     for (i, spec, _), err in zip(todo, errors):
         if err is not None:
