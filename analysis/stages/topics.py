@@ -665,10 +665,8 @@ def topics_by_era(ctx, cfg: Settings) -> None:
     if cfg.dynamic and "year" not in units_m.columns:
         ctx.log("topics: units without a year; empty topic_terms_by_era")
     elif cfg.dynamic:
-        # tomotopy holds the interpreter lock while it samples: on a worker process (isolate)
-        by_era = ctx.call_many(dynamic_topics, [((c["M"], c["terms"], units_m["year"].to_numpy(), cfg.era_breaks,
-                                                  cfg.dynamic_eras, c["k"], c["seed"], cfg.gibbs_iter, cfg.n_terms,
-                                                  base), {})], isolate=True)[0]
+        by_era = ctx.call(dynamic_topics, c["M"], c["terms"], units_m["year"].to_numpy(), cfg.era_breaks,
+                          cfg.dynamic_eras, c["k"], c["seed"], cfg.gibbs_iter, cfg.n_terms, base)
         if by_era.empty:
             ctx.log("topics: fewer than two eras; empty topic_terms_by_era")
     ctx.write_table("topic_terms_by_era", by_era)
