@@ -14,12 +14,13 @@ a busy machine is inflated; CPU time is printed beside it for that reason.
 Then, where ``../shared/ungdc`` exists (``--no-ungdc`` skips it), the default run on the UN
 General Debate Corpus sessions 60-79, cold, ``--workers 2 --no-cache``, side by side with the
 NMF-only run (``topics.models=nmf``, ``topics.dynamic=false``) and the previous release's
-topics work (``topics.scan_models=all``: both models scanned over K; ``topics.gibbs_tol=0``:
-the fixed 500-sweep chain). Targets (2 idle cores): the default under 240 s and 1.5 GiB with
+default run (its code checked out from git, ``--previous REF``, into a temporary worktree; the
+commit the docs' figures were measured against by default). Targets (2 idle cores): the default under 240 s and 1.5 GiB with
 the composition effects and ``topic_terms_by_era`` written, the NMF-only run under 150 s, and
 wall time at most 1.15 x CPU-seconds / workers for both (the workers are busy, not waiting).
 
-Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_main.py [--corpus sotu] [--strict] [--smoke] [--no-ungdc]``
+Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_main.py [--corpus sotu] [--strict] [--smoke] [--no-ungdc]
+[--ungdc-only] [--previous REF]``
 (``--smoke`` or ``R2P_BENCH_SMOKE=1``: seven inaugural addresses, ``--only corpus --only compare``,
 no targets; exit 1 when a run fails or the warm tables differ).
 """
@@ -43,13 +44,15 @@ from _smoke import add_smoke_flag
 TARGETS = {"cold": {"seconds": 180.0, "mib": 2048.0}, "warm": {"seconds": 20.0, "mib": 2048.0}}
 
 
-def run_once(corpus: str, out: Path, extra: list[str] = ()) -> dict:
+def run_once(corpus: str, out: Path, extra: list[str] = (), root: Path = ROOT) -> dict:
+    """``python -m analysis run`` of the package in ``root`` (this checkout, or a worktree of another commit)."""
     env = dict(os.environ)
     env.setdefault("NLTK_DATA", str(ROOT.parent / "shared" / "nltk_data"))
     env.setdefault("MPLBACKEND", "Agg")
+    env["PYTHONPATH"] = str(root) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     cmd = [sys.executable, "-m", "analysis", "run", "--corpus", corpus, "--out", str(out), "--quiet", *extra]
     t = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -72,8 +75,11 @@ UNGDC = ROOT.parent / "shared" / "ungdc"
 UNGDC_RUNS = {
     "default": ([], 240.0, 1536.0, ("topic_effects", "topic_terms_by_era")),
     "nmf-only": (["--set", "topics.models=nmf", "--set", "topics.dynamic=false"], 150.0, None, ()),
-    "previous": (["--set", "topics.scan_models=all", "--set", "topics.gibbs_tol=0"], None, None, ()),
+    "previous": ([], None, None, ()),  # the default run of the previous release's code (--previous)
 }
+#: the commit whose default run is the "previous" row: the release before the steps ran on worker
+#: processes (tomotopy's chain isolated, unit counts in blocks, figures on the workers)
+PREVIOUS = "c5c0114"
 WORKERS = 2
 BUSY = 1.15   # wall at most BUSY x CPU-seconds / workers
 
@@ -88,15 +94,39 @@ def _rows(out: Path, name: str) -> int:
     return 0
 
 
-def ungdc_side_by_side() -> bool:
+def _worktree(ref: str, where: Path) -> Path | None:
+    """A detached git worktree of ``ref`` under ``where`` (None, with the reason printed, if git cannot)."""
+    path = where / f"previous-{ref}"
+    r = subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(path), ref],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        print(f"  previous: no worktree of {ref} ({r.stderr.strip()[-300:]}); the row is skipped")
+        return None
+    return path
+
+
+def ungdc_side_by_side(previous: str | None = PREVIOUS) -> bool:
     """The UNGDC runs of the module docstring, printed as one table; True when every target is met."""
     ok_all = True
     print(f"\nUNGDC sessions 60-79 ({UNGDC}), cold, --workers {WORKERS} --no-cache")
     print(f"{'run':<10}{'wall s':>9}{'cpu s':>9}{'peak MiB':>10}{'busy':>7}  topics s  target  ok")
     for name, (extra, wall_t, mib_t, needed) in UNGDC_RUNS.items():
+        if name == "previous" and not previous:
+            continue
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / name
-            r = run_once(str(UNGDC), out, ["--workers", str(WORKERS), "--no-cache", *extra])
+            root = ROOT
+            if name == "previous":
+                root = _worktree(previous, Path(tmp))
+                if root is None:
+                    continue
+                name = f"previous ({previous})"
+            try:
+                r = run_once(str(UNGDC), out, ["--workers", str(WORKERS), "--no-cache", *extra], root=root)
+            finally:
+                if root != ROOT:
+                    subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(root)],
+                                   capture_output=True)
             missing = [t for t in needed if _rows(out, t) == 0]
             gibbs = {}
             if (out / "run.json").exists():
@@ -107,7 +137,7 @@ def ungdc_side_by_side() -> bool:
               and (wall_t is None or (r["wall"] < wall_t and busy <= BUSY))
               and (mib_t is None or r["mib"] < mib_t))
         target = (f"<{wall_t:.0f} s" if wall_t else "-") + (f", <{mib_t / 1024:.1f} GiB" if mib_t else "")
-        print(f"{name:<10}{r['wall']:>9.1f}{r['cpu']:>9.1f}{r['mib']:>10.0f}{busy:>7.2f}"
+        print(f"{name:<10} {r['wall']:>8.1f}{r['cpu']:>9.1f}{r['mib']:>10.0f}{busy:>7.2f}"
               f"{r['stages'].get('topics', 0):>10.1f}  {target}  {'yes' if ok else 'NO'}"
               + (f"  (Gibbs chain: {gibbs.get('n_iter')} sweeps, converged {gibbs.get('converged')})"
                  if gibbs else ""))
@@ -131,8 +161,17 @@ def main() -> int:
     ap.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     ap.add_argument("--ungdc", action=argparse.BooleanOptionalAction, default=None,
                     help="the UNGDC side-by-side runs (default: where ../shared/ungdc exists, not with --smoke)")
+    ap.add_argument("--ungdc-only", action="store_true", help="only the UNGDC side-by-side runs")
+    ap.add_argument("--previous", default=PREVIOUS,
+                    help=f"git commit whose default UNGDC run is the 'previous' row (default {PREVIOUS}; '' skips it)")
     add_smoke_flag(ap)
     args = ap.parse_args()
+    if args.ungdc_only:
+        if not UNGDC.is_dir():
+            print(f"no UNGDC folder at {UNGDC}", file=sys.stderr)
+            return 2
+        ok = ungdc_side_by_side(args.previous)
+        return 1 if (args.strict and not ok) else 0
     extra: list[str] = []
     if args.smoke:  # 7 inaugural addresses, the corpus and compare stages, 20 replicates
         args.corpus = "inaugural"
@@ -173,7 +212,7 @@ def main() -> int:
         if not UNGDC.is_dir():
             print(f"\nno UNGDC folder at {UNGDC}: the side-by-side runs are skipped")
         else:
-            missed |= not ungdc_side_by_side()
+            missed |= not ungdc_side_by_side(args.previous)
     # a run that fails, or warm tables that differ, fail the benchmark in every mode (make bench
     # must not pass over them); a missed time or memory target only with --strict
     failed = not same or any(r["exit"] != 0 or r["errors"] for r in results.values())
