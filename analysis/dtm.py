@@ -138,7 +138,6 @@ def build_dtm(
         As in scikit-learn's ``CountVectorizer``.
     weighting : {"count", "tfidf"}
         ``tfidf`` applies scikit-learn's ``TfidfTransformer`` (smooth idf, l2 norm).
-
     map : callable, optional
         ``map(fn, tasks)`` (:func:`analysis.stats.parallel.pmap`, the run's workers): with
         it and many texts, fixed blocks of :data:`DTM_CHUNK` texts are counted as tasks and
@@ -264,7 +263,6 @@ def prune_dtm(dtm: DTM, min_df: int | float = 1, max_df: int | float = 1.0) -> D
     mat, terms = _limit(sp.csr_matrix(dtm.matrix), np.asarray(dtm.terms), min_df, max_df, None)
     mat.sort_indices()
     return DTM(mat, terms, dtm.docvars, {**p, "min_df": min_df, "max_df": max_df})
-
 
 
 def require_dtm(dtm, what: str = "this statistic", columns=()) -> "DTM":

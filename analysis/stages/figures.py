@@ -220,7 +220,7 @@ def draw_figures(tables: Mapping[str, pd.DataFrame], outdir: str | os.PathLike, 
     if isinstance(formats, str):
         formats = tuple(f.strip() for f in formats.split(",") if f.strip())
     n_dated = _n_dated(tables) if n_dated is None else n_dated
-    rows: list[dict[str, Any] | None] = []
+    rows: list[dict[str, Any]] = []
     todo: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
     for spec in figure_specs(tables, anchor=anchor, params=params):
         name, sources = spec["figure"], ",".join(spec["sources"])

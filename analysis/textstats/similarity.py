@@ -53,10 +53,10 @@ def unit_counts(units: pd.DataFrame, settings=None, min_df: float = 1,
     missing = need - set(units.columns)
     if missing:
         raise ValueError(f"units frame lacks columns {sorted(missing)} (see analysis.units.make_units)")
-    # many units: blocks counted on the run's workers (the same matrix, analysis.dtm.build_dtm)
-    many = n_workers() > 1 or scheduler() is not None
+    # with several workers, blocks of units are counted on them (the same matrix, analysis.dtm.build_dtm)
+    parallel = n_workers() > 1 or scheduler() is not None
     return build_dtm(units, text_col="text", id_col="unit_id", settings=settings,
-                     ngram_range=tuple(ngram_range), min_df=min_df, max_df=max_df, map=pmap if many else None)
+                     ngram_range=tuple(ngram_range), min_df=min_df, max_df=max_df, map=pmap if parallel else None)
 
 
 def document_counts(unit_dtm: DTM, docvars: pd.DataFrame) -> tuple[DTM, np.ndarray]:
