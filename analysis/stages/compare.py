@@ -194,6 +194,8 @@ TABLES = (
 )
 PRODUCES = tuple(t.name for t in TABLES)
 CONSUMES = ()
+#: rough CPU seconds on UNGDC sessions 60-79 (comparisons, style, KWIC and collocations): only orders ready steps
+COST = 120
 
 
 @dataclass(frozen=True)
