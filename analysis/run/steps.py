@@ -20,7 +20,7 @@ stage's name and ``VERSION``, the function and its arguments
 (:mod:`analysis.run.context`).
 
 A stage module without ``STEPS`` is one step, ``NAME``, running ``run(ctx, cfg)``,
-which reads its ``CONSUMES``, writes its ``PRODUCES`` and costs its ``COST`` (1 if absent).
+which reads its ``CONSUMES`` and writes its ``PRODUCES``.
 """
 
 from __future__ import annotations
@@ -107,8 +107,7 @@ def stage_steps(mod: ModuleType) -> tuple[Step, ...]:
     name = mod.NAME
     steps = getattr(mod, "STEPS", None)
     if steps is None:
-        return (Step(name, mod.run, reads=tuple(getattr(mod, "CONSUMES", ())), writes=tuple(mod.PRODUCES),
-                     cost=float(getattr(mod, "COST", 1.0))),)
+        return (Step(name, mod.run, reads=tuple(getattr(mod, "CONSUMES", ())), writes=tuple(mod.PRODUCES)),)
     steps = tuple(steps)
     seen: dict[str, str] = {}
     for s in steps:

@@ -194,8 +194,6 @@ TABLES = (
 )
 PRODUCES = tuple(t.name for t in TABLES)
 CONSUMES = ()
-#: rough CPU seconds on UNGDC sessions 60-79 (comparisons, style, KWIC and collocations): only orders ready steps
-COST = 120
 
 
 @dataclass(frozen=True)

@@ -348,8 +348,6 @@ TABLES = (
 )
 PRODUCES = tuple(t.name for t in TABLES)
 CONSUMES = tuple(f"table:{t}" for t in FIGURE_TABLES)
-#: rough CPU seconds on UNGDC sessions 60-79 (every figure, drawn on the workers): only orders ready steps
-COST = 40
 
 
 @dataclass(frozen=True)

@@ -166,8 +166,6 @@ TABLES = (
 )
 PRODUCES = tuple(t.name for t in TABLES)
 CONSUMES = ()
-#: rough CPU seconds on UNGDC sessions 60-79 (dictionary counts, rates, sentiment): only orders ready steps
-COST = 130
 
 
 @dataclass(frozen=True)
