@@ -403,13 +403,10 @@ class RunContext:
         """
         if level not in ("unit", "document"):
             raise UsageError(f"dtm level must be 'unit' or 'document', got {level!r}")
-        with self._lock:  # steps side by side ask for the same matrix: it is built once
-            return self._shared_dtm_unlocked(level, min_df, max_df, ngram_range)
-
-    def _shared_dtm_unlocked(self, level, min_df, max_df, ngram_range):
         spec = {"level": level, "min_df": min_df, "max_df": max_df, "ngram_range": list(ngram_range)}
         skey = Fingerprinter(self._memo).digest(["dtm", spec, self.units, self.text, self.corpus.docvars])
-        return self._shared_dtm(skey, spec, level, min_df, max_df, ngram_range)
+        with self._lock:  # steps side by side ask for the same matrix: it is built once (re-entrant lock)
+            return self._shared_dtm(skey, spec, level, min_df, max_df, ngram_range)
 
     def _shared_dtm(self, skey, spec, level, min_df, max_df, ngram_range):
         from analysis.run import artifacts
@@ -418,12 +415,11 @@ class RunContext:
             saved, self.stage = self.stage, None
             try:
                 if level == "unit" and (min_df, max_df) != (1, 1.0):  # columns of the matrix without limits
-                    d = self.call(artifacts.pruned_dtm, self._shared_dtm_unlocked("unit", 1, 1.0, ngram_range),
-                                  min_df, max_df)
+                    d = self.call(artifacts.pruned_dtm, self.dtm("unit", 1, 1.0, ngram_range), min_df, max_df)
                 elif level == "unit":
                     d = self.call(artifacts.unit_dtm, self.units, self.text, min_df, max_df, tuple(ngram_range))
                 else:  # summed from the unit matrix this run already holds (tokenised once)
-                    unit_dtm = self._shared_dtm_unlocked("unit", min_df, max_df, ngram_range)
+                    unit_dtm = self.dtm("unit", min_df, max_df, ngram_range)
                     d = self.call(artifacts.document_dtm, unit_dtm, self.corpus.docvars)
             finally:
                 self.stage = saved
@@ -577,7 +573,6 @@ class StepContext:
     map = RunContext.map
     dtm = RunContext.dtm
     _shared_dtm = RunContext._shared_dtm
-    _shared_dtm_unlocked = RunContext._shared_dtm_unlocked
     write_table = RunContext.write_table
     table = RunContext.table
     put = RunContext.put

@@ -12,8 +12,10 @@ costs) first, the critical-path rule of list scheduling (Graham 1969; Kwok & Ahm
 multiprocessors", ACM Computing Surveys 31(4)).
 
 Steps run on threads of the run's process: their expensive calls either release the
-interpreter lock (tomotopy's sampler, NumPy/SciPy kernels) or are sent to the run's
-worker processes or Dask cluster by ``ctx.call_many`` (:mod:`analysis.stats.parallel`).
+interpreter lock (NumPy/SciPy kernels) or are sent to the run's worker processes or
+Dask cluster by ``ctx.call_many`` (:mod:`analysis.stats.parallel`). A call that holds
+the lock while it computes (tomotopy's Gibbs sampler) is sent there even alone
+(``isolate=True``); on a thread it would stop every other step.
 Results do not depend on the schedule: every computation is a function of its
 arguments, each table is written by one step, and the run's messages are recorded in
 the graph's order, so the tables are byte-identical for any number of slots.
