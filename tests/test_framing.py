@@ -410,6 +410,39 @@ def test_vader_matches_direct_nltk(anchor_units):
     assert yrs["n_units"].iloc[0] == len(s)
 
 
+def test_vader_scores_equal_nltks_own_analyzer():
+    """The analyzer that looks punctuated words up (instead of building NLTK's table of every
+    word joined to every mark) gives NLTK's scores exactly: on every paragraph of NLTK's State
+    of the Union corpus and on texts made to reach the lookup's edges (marks before, after and
+    around words, runs of marks, contractions, emoticons, capitals, one-letter words)."""
+    import random
+
+    from nltk.corpus import state_union
+    from nltk.sentiment.vader import SentimentIntensityAnalyzer
+
+    stock, fast = SentimentIntensityAnalyzer(), framing.vader_analyzer()
+    assert type(fast) is not SentimentIntensityAnalyzer  # the lookup is in use with this NLTK
+    texts = [p.strip() for f in state_union.fileids()
+             for p in state_union.raw(f).splitlines() if p.strip()]
+    rng = random.Random(7)
+    pieces = ["peace", "war", "good", "bad", "not", "never", "kind", "of", "but", "very", "GREAT",
+              "no", "a", "I", "don't", "isn't", ":)", ":(", "<3", "at", "least", "without", "doubt"]
+    marks = [".", "!", "?", ",", ";", ":", "-", "'", '"', "!!", "!!!", "??", "???", "?!?", "!?!",
+             "?!?!", "!?!?", "!?", "?!", "...", "(", ")", "--", ".,", "'s"]
+    for _ in range(3000):
+        words = []
+        for _ in range(rng.randint(1, 14)):
+            w = rng.choice(pieces)
+            r = rng.random()
+            words.append(rng.choice(marks) + w if r < 0.2 else w + rng.choice(marks) if r < 0.5
+                         else rng.choice(marks) + w + rng.choice(marks) if r < 0.6 else w)
+        texts.append(" ".join(words))
+    texts += ["", "!!!", "good!!! bad??? good?!?! ,good, 'good' \"good\"", "-good- --good-- good.,"]
+    assert len(texts) > 9000
+    for t in texts:
+        assert fast.polarity_scores(t) == stock.polarity_scores(t), t
+
+
 def test_vader_missing_lexicon_error(monkeypatch):
     import nltk.sentiment.vader as v
 
