@@ -169,6 +169,24 @@ def test_figures_drawn_on_worker_processes_are_the_bytes_drawn_here(tmp_path):
     assert err is not None and "do not give its spec" in err
 
 
+def test_figures_drawn_in_two_steps_are_the_figures_drawn_in_one(tmp_path):
+    """The run draws the figures that read no topic table first (``figures.early``, from those tables
+    alone) and the rest after: the index (rows and order) and the files are those of one call."""
+    tables = _tables()
+    kw = {"meta": {"seed": 1}, "anchor": "d005", "params": {"formats": "svg"}, "log": lambda m: 0}
+    one = FS.draw_figures(tables, tmp_path / "one", **kw)
+    early_tables = {t: v for t, v in tables.items() if t in FS.EARLY_TABLES}
+    early = FS.draw_figures(early_tables, tmp_path / "two", select=FS._early, **kw)
+    assert set(early["figure"]) and not any(f.startswith("topic") or f == "novelty" for f in early["figure"])
+    rest = FS.draw_figures(tables, tmp_path / "two", select=lambda s: not FS._early(s), done=early, **kw)
+    pd.testing.assert_frame_equal(one, rest)
+    assert {"topic_prevalence", "novelty"} <= set(rest["figure"]) - set(early["figure"])
+    files = sorted(p.name for p in (tmp_path / "one").iterdir())
+    assert files == sorted(p.name for p in (tmp_path / "two").iterdir())
+    for f in files:
+        assert (tmp_path / "one" / f).read_bytes() == (tmp_path / "two" / f).read_bytes(), f
+
+
 def test_lazy_tables_read_only_what_a_figure_draws_from(tmp_path):
     full = _tables()
     # the tables of two figures (corpus_overview, anchor_profile) and the fallback; the rest are absent

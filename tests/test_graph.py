@@ -113,7 +113,9 @@ def test_the_default_run_is_one_graph():
     # novelty reads the reported model's document topics, not the Gibbs companion: it need not wait for the chain
     assert g.deps["novelty"] == ("topics.fit",)
     assert "topics.fit_others" not in g.deps["topics.fit"]
-    assert set(g.deps["figures"]) >= {"compare", "frames", "novelty", "topics.fit"}
+    assert set(g.deps["figures"]) >= {"compare", "frames", "novelty", "topics.fit", "figures.early"}
+    # the figures that read no topic table are drawn while the topic models are fitted
+    assert set(g.deps["figures.early"]) == {"corpus", "compare", "frames"}
 
 
 def test_stage_modules_hold_no_scheduling_code():

@@ -17,6 +17,7 @@ import pandas as pd
 import re
 from analysis.run.catalog import Column, Table
 from analysis.run.hashing import fingerprint
+from analysis.run.steps import Step
 from analysis.settings import StageSettings, setting
 from analysis.plots.save import (FORMATS, STYLE_PATH, _clean_json, package_version, save_figure)
 
@@ -196,7 +197,8 @@ def _reusable(outdir: Path, name: str, key: str, formats: Sequence[str]) -> bool
 
 def draw_figures(tables: Mapping[str, pd.DataFrame], outdir: str | os.PathLike, meta: Mapping[str, Any] | None = None,
                  anchor: str | None = None, params: Mapping[str, Any] | None = None, log=print,
-                 n_dated: int | None = None, reuse: bool = True, map=None) -> pd.DataFrame:
+                 n_dated: int | None = None, reuse: bool = True, map=None, select=None,
+                 done: pd.DataFrame | None = None) -> pd.DataFrame:
     """Draw and save every figure whose tables exist; return an index of what was done.
 
     Never raises for a figure: a missing table, too few dated documents or a
@@ -205,6 +207,12 @@ def draw_figures(tables: Mapping[str, pd.DataFrame], outdir: str | os.PathLike, 
     (:func:`draw_one`) given to ``map`` (``map(fn, tasks)``; the run passes ``ctx.map``,
     its worker processes; default: one after another here); the files do not depend
     on where a figure was drawn.
+
+    With ``select`` (a function of a figure's spec), only the figures it accepts are
+    drawn; the others are left out of the index, or, when ``done`` (an index an earlier
+    call returned) lists them, their rows are taken from it in the set's order. The
+    run draws the figures that do not read the topic models' tables while the models
+    are fitted, and the rest after (:data:`EARLY_TABLES`).
 
     With ``reuse`` (default), a figure whose files exist and whose JSON sidecar
     records the same :func:`inputs_key` (source tables, arguments, metadata,
@@ -222,8 +230,13 @@ def draw_figures(tables: Mapping[str, pd.DataFrame], outdir: str | os.PathLike, 
     n_dated = _n_dated(tables) if n_dated is None else n_dated
     rows: list[dict[str, Any]] = []
     todo: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
+    earlier = {} if done is None else {r["figure"]: r for r in done.to_dict("records")}
     for spec in figure_specs(tables, anchor=anchor, params=params):
         name, sources = spec["figure"], ",".join(spec["sources"])
+        if select is not None and not select(spec):
+            if name in earlier:
+                rows.append(earlier[name])
+            continue
         family = next((c for c in CROSS_YEAR if name == c or name.startswith(c)), None)
         if spec["missing"]:
             msg = f"no table {', '.join(spec['missing'])} (or it is empty)"
@@ -333,6 +346,10 @@ FIGURE_TABLES = ("documents", "similarity_to_anchor", "similarity_source_years",
                  "frame_changepoints", "frame_indices", "anchor_frame_profile", "frames_units", "dispersion", "novelty", "style", "scaling",
                  "scaling_words")
 
+#: the figure tables the topic models do not write: figures that read only these are drawn while
+#: the models are fitted (the step ``figures.early``), the others after them
+EARLY_TABLES = tuple(t for t in FIGURE_TABLES if not t.startswith("topic_") and t != "novelty")
+
 NAME = "figures"
 VERSION = "4"
 TABLES = (
@@ -364,6 +381,26 @@ class Settings(StageSettings):
     reuse: bool = setting(True, "Keep a figure whose inputs are unchanged and whose files exist.")
 
 
+def _early(spec: Mapping[str, Any]) -> bool:
+    return set(spec["reads"]) <= set(EARLY_TABLES)
+
+
+def _draw(ctx, cfg: Settings, names: Sequence[str], select, done=None) -> pd.DataFrame:
+    tables = LazyTables(names, ctx.table)
+    params = {"formats": ",".join(cfg.formats), "max_groups": cfg.max_groups, "n_keyness": cfg.n_keyness,
+              "n_labels": cfg.n_labels}
+    reuse = cfg.reuse and getattr(ctx.cache, "enabled", True)  # --no-cache redraws everything
+    return draw_figures(tables, ctx.figures_dir, meta=ctx.figure_meta(), anchor=ctx.anchor, params=params,
+                        log=ctx.log, n_dated=_n_dated(tables, ctx.corpus), reuse=reuse, map=ctx.map,
+                        select=select, done=done)
+
+
+def draw_early(ctx, cfg: Settings) -> None:
+    """The figures that read none of the topic models' tables (:data:`EARLY_TABLES`), drawn as
+    soon as those tables are written, while the topic models are still being fitted."""
+    ctx.put("figures.early", _draw(ctx, cfg, EARLY_TABLES, _early))
+
+
 def run(ctx, cfg: Settings) -> None:
     """Every figure whose tables exist, under ``OUT/figures/`` (PDF, PNG, SVG, CSV, JSON sidecar).
 
@@ -372,17 +409,21 @@ def run(ctx, cfg: Settings) -> None:
     with :mod:`analysis.plots` and saves it with :func:`save_figure`. Figures
     whose tables are missing or empty, and cross-year figures when fewer than
     two dated documents are available, are skipped with a logged message.
+    The figures that read only :data:`EARLY_TABLES` were drawn by :func:`draw_early`.
     Writes ``figure_index.csv`` (figure, plot, source_tables, status, message).
     """
-    tables = LazyTables(FIGURE_TABLES, ctx.table)
-    params = {"formats": ",".join(cfg.formats), "max_groups": cfg.max_groups, "n_keyness": cfg.n_keyness,
-              "n_labels": cfg.n_labels}
-    reuse = cfg.reuse and getattr(ctx.cache, "enabled", True)  # --no-cache redraws everything
-    index = draw_figures(tables, ctx.figures_dir, meta=ctx.figure_meta(), anchor=ctx.anchor, params=params,
-                         log=ctx.log, n_dated=_n_dated(tables, ctx.corpus), reuse=reuse, map=ctx.map)
+    index = _draw(ctx, cfg, FIGURE_TABLES, lambda spec: not _early(spec), done=ctx.get("figures.early"))
     ctx.write_table("figure_index", index)
     drawn = int((index["status"] == "drawn").sum())
     ctx.log(f"figures: {drawn} drawn, {len(index) - drawn} skipped or failed, in {ctx.figures_dir}")
+
+
+#: the stage's steps; costs are rough CPU seconds on UNGDC sessions 60-79 (they only order ready steps)
+STEPS = (
+    Step("figures.early", draw_early, reads=tuple(f"table:{t}" for t in EARLY_TABLES),
+         writes=("artifact:figures.early",), cost=20),
+    Step("figures", run, reads=(*CONSUMES, "artifact:figures.early"), writes=PRODUCES, cost=10),
+)
 
 
 def redraw(out: str | os.PathLike, formats: Sequence[str] | str = FORMATS, reuse: bool = True,
