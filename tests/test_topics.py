@@ -173,6 +173,27 @@ def test_merge_short_units_keeps_document_map():
         merge_short_units(units.iloc[:3], M, 5)
 
 
+def test_merge_short_units_joins_runs_as_a_groupby_would():
+    """Random documents with many short units: the merged ids, texts and token counts equal a pandas
+    groupby over the merged unit each row went to (the parts of a merged unit are consecutive)."""
+    rng = np.random.default_rng(5)
+    doc = np.repeat([f"d{i}" for i in range(60)], rng.integers(1, 12, 60))
+    n = len(doc)
+    units = pd.DataFrame({"unit_id": [f"u{i}" for i in range(n)], "doc_id": doc,
+                          "text": [f"t{i}" for i in range(n)], "n_tokens": rng.integers(0, 30, n)})
+    M = sp.csr_matrix(rng.poisson(0.6, (n, 9)))
+    out, merged = merge_short_units(units, M, min_tokens=6)
+    member = {u: j for j, ids in enumerate(out["merged_ids"]) for u in ids.split(";")}
+    group = units["unit_id"].map(member).to_numpy()
+    assert (np.diff(group) >= 0).all() and set(group) == set(range(len(out)))
+    ref = units.groupby(group, sort=True).agg(unit_id=("unit_id", "first"), text=("text", " ".join),
+                                              n_tokens=("n_tokens", "sum"))
+    assert out["unit_id"].tolist() == ref["unit_id"].tolist()
+    assert out["text"].tolist() == ref["text"].tolist()
+    assert out["n_tokens"].tolist() == ref["n_tokens"].tolist()
+    assert (merged.toarray() == pd.DataFrame(M.toarray()).groupby(group).sum().to_numpy()).all()
+
+
 def test_k_grid_and_rule():
     assert k_grid(1000, 5000) == [4, 8, 12, 16, 20]
     assert k_grid(1000, 5000, 4, 10, 4) == [4, 8, 10]

@@ -88,16 +88,23 @@ def merge_short_units(units: pd.DataFrame, matrix, min_tokens: int = 10):
     n_groups = g + 1
     G = sp.csr_matrix((np.ones(n), (group, np.arange(n))), shape=(n_groups, n))
     merged = (G @ M).tocsr()
-    first = np.full(n_groups, -1)
-    for r in range(n - 1, -1, -1):
-        first[group[r]] = r
+    # a group is a run of consecutive units (group numbers rise along the rows): its first row
+    # starts the run, and its parts are joined only where a run holds more than one unit
+    first = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if n else np.zeros(0, dtype=np.int64)
     out = units.iloc[first].reset_index(drop=True).copy()
-    ids = units["unit_id"].astype(str).to_numpy()
-    parts = pd.Series(ids).groupby(group).agg(";".join)
-    out["merged_ids"] = parts.to_numpy()
+    out["merged_ids"] = _join_runs(units["unit_id"].astype(str).to_numpy(), first, n, ";")
     if "text" in units.columns:
-        out["text"] = pd.Series(units["text"].astype(str).to_numpy()).groupby(group).agg(" ".join).to_numpy()
+        out["text"] = _join_runs(units["text"].astype(str).to_numpy(), first, n, " ")
     if "n_tokens" in units.columns:
-        out["n_tokens"] = pd.Series(units["n_tokens"].to_numpy()).groupby(group).sum().to_numpy()
+        out["n_tokens"] = np.add.reduceat(units["n_tokens"].to_numpy(), first) if n else units["n_tokens"].to_numpy()
     out["n_model_tokens"] = np.asarray(merged.sum(axis=1)).ravel().astype(np.int64)
     return out, merged
+
+
+def _join_runs(values: np.ndarray, starts: np.ndarray, n: int, sep: str) -> np.ndarray:
+    """``sep.join`` of each run ``values[starts[i]:starts[i + 1]]`` (the last run ends at ``n``)."""
+    out = np.asarray(values, dtype=object)[starts]
+    ends = np.r_[starts[1:], n] if len(starts) else starts
+    for i in np.flatnonzero(ends - starts > 1):
+        out[i] = sep.join(values[starts[i]:ends[i]])
+    return out
