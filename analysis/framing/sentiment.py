@@ -67,7 +67,7 @@ class _PunctuatedWords:
     cannot be a word followed by one.)
     """
 
-    __slots__ = ("words", "marks", "chars")
+    __slots__ = ("chars", "marks", "words")
 
     def __init__(self, words: set[str], marks: frozenset[str], chars: str):
         self.words, self.marks, self.chars = words, marks, chars

@@ -51,24 +51,22 @@ from analysis.run.catalog import empty_table
 from analysis.settings import StageSettings, ordered, setting
 from analysis.stages.topics_tables import TABLES  # the declarations of the tables below
 from analysis.run.steps import Step
+from analysis.stages.topics_effects import effect_inputs, effects
 from analysis.stages.topics_scan import fit_cost, k_grid_of, n_runs, scan_calls, scan_first, selection_flags
 from analysis.units import make_units
 from analysis.topicmod import (
     TABLE_COLUMNS,
     TopicModel,
     choose_k,
-    era_labels,
     merge_short_units,
     stat_alignment,
     stat_document_topics,
     stat_prevalence,
     stat_representative_units,
-    stat_topic_effects,
     stat_topic_labels,
     stat_topic_terms,
     stat_unit_topics,
 )
-from analysis.topicmod.composition import stat_composition_effects
 from analysis.topicmod.dynamic import DynamicTopics, stat_topic_terms_by_era
 from analysis.topicmod.gibbs import GibbsLDA
 from analysis.topicmod.kselect import (
@@ -241,77 +239,21 @@ def labels_and_terms(model: TopicModel, M, frex_weight: float, label_lambda: flo
             stat_topic_terms(model, n=n_terms, frex_weight=frex_weight))
 
 
-def effect_inputs(model) -> dict[str, np.ndarray]:
-    """What :func:`effects` reads from a fitted model, as arrays.
-
-    A Gibbs LDA (or DMR, seeded) model gives its final Gibbs state,
-    ``{"doc_topic_counts": ..., "doc_topic_prior": ...}``; any other model its unit
-    topic shares, ``{"doc_topic": ...}``. The effects tasks get these instead of the
-    model: a pickled Gibbs model carries its sampler's whole state (every token's
-    topic), and an NMF its topic-term matrix, which the regressions never read.
-    The worker pool passes large arrays as memory maps, without a pickled copy.
-    """
-    if isinstance(model, GibbsLDA):
-        return {"doc_topic_counts": np.asarray(model.doc_topic_counts_),
-                "doc_topic_prior": np.asarray(model.doc_topic_prior_)}
-    return {"doc_topic": np.asarray(model.doc_topic_)}
+def refit_sample(M, terms, model_name: str, k: int, sample_frac: float, seed: int, engine: str = "sklearn",
+                 gibbs_iter: int = 500, gibbs_tol: float = 0.0):
+    """The reported model refitted with seed + 1 on the first split of the units (:func:`_split`),
+    the stability check of ``topic_alignment``."""
+    tr, _ = _split(M.shape[0], sample_frac, seed + 1)
+    return _fit(model_name, k, seed + 1, M[tr], terms, engine, gibbs_iter, gibbs_tol)
 
 
-def effects(fit: dict, units_m: pd.DataFrame, docvars: pd.DataFrame, covariate: str | None,
-            era_breaks, spline_df: int, labels: list, model_name: str, k: int, seed: int = 0,
-            max_levels: int = 100):
-    """The effects table with the covariate resolved; returns (table, log messages).
-
-    ``fit`` is :func:`effect_inputs` of the fitted model. A Gibbs LDA model (its
-    Gibbs state) gets the method of composition (Treier & Jackman 2008; its
-    posterior over topic assignments propagated, ``method = "composition"``);
-    other models the post-hoc regression of their shares (``method = "posthoc"``,
-    narrower intervals: the topic model's uncertainty is ignored). A covariate
-    of more than ``max_levels`` levels (a speaker docvar of thousands of
-    delegates) is left out with a note: its design would not fit in memory.
-    """
-    notes = []
-    units_m = units_m.copy()
-    cov = covariate
-    if cov is not None and cov not in units_m.columns:
-        extra = docvars.drop_duplicates("doc_id").set_index("doc_id")
-        if cov in extra.columns:
-            units_m[cov] = units_m["doc_id"].map(extra[cov]).to_numpy()
-        elif cov == "era" and era_breaks:
-            units_m["era"] = era_labels(units_m["year"], list(era_breaks))
-    if cov is not None and cov not in units_m.columns:
-        notes.append(f"topics: covariate {cov!r} is not a docvar; regression on time only")
-        cov = None
-    if cov is not None and units_m[cov].nunique() > max_levels:
-        notes.append(f"topics: covariate {cov!r} has {units_m[cov].nunique()} levels (> topics.max_levels="
-                     f"{max_levels}); regression on time only (set topics.covariate to a coarser docvar)")
-        cov = None
-    if "doc_topic_counts" in fit:
-        eff = stat_composition_effects(fit["doc_topic_counts"], fit["doc_topic_prior"], units_m, covariate=cov,
-                                       spline_df=spline_df, labels=labels, model=model_name, k=k,
-                                       random_state=seed)
-    else:
-        eff = stat_topic_effects(fit["doc_topic"], units_m, covariate=cov, spline_df=spline_df,
-                                 labels=labels, model=model_name, k=k)
-    if eff.empty:
-        notes.append("topics: too few documents or years for the effects regression; empty topic_effects")
-    return (eff if len(eff) else _empty("topic_effects")), notes
-
-
-def alignment(model, M, terms, others: tuple, model_name: str, k: int, sample_frac: float,
-              seed: int, engine: str = "sklearn", gibbs_iter: int = 500, gibbs_tol: float = 0.0):
-    """``topic_alignment``: the reported model against a seed + 1 refit on a subsample and ``others``.
+def alignment(model, refit, others: tuple):
+    """``topic_alignment``: the reported model against its seed + 1 refit (:func:`refit_sample`) and ``others``.
 
     ``others`` are the other models of ``topics.models`` fitted with the same K on all units
     (:func:`fit_topic_model`; the stage fits each once and reuses it).
     """
-    align = []
-    tr, _ = _split(M.shape[0], sample_frac, seed + 1)
-    other_seed = _fit(model_name, k, seed + 1, M[tr], terms, engine, gibbs_iter, gibbs_tol)
-    align.append(stat_alignment(model, other_seed))
-    for o in others:
-        align.append(stat_alignment(model, o))
-    return pd.concat(align, ignore_index=True)
+    return pd.concat([stat_alignment(model, o) for o in (refit, *others)], ignore_index=True)
 
 
 def _seeds_path(value: str, study) -> Path:
@@ -593,30 +535,44 @@ def fit_others(ctx, cfg: Settings) -> None:
     ctx.put("topics.others", dict(zip(others, fits)))
 
 
-def topic_effects(ctx, cfg: Settings) -> None:
-    """Step ``topics.effects``: the covariate effects of the reported model and of a Gibbs LDA beside it."""
+def reported_effects(ctx, cfg: Settings) -> None:
+    """Step ``topics.effects_reported``: the covariate effects of the reported model.
+
+    They need only the reported model, so they run while a Gibbs LDA beside it is still being
+    fitted; ``topics.effects`` adds the LDA's effects when its chain is done.
+    """
     c = ctx.get("topics.choice")
     if c is None:
         return _write_empty(ctx)
-    fitted, others = ctx.get("topics.model"), ctx.get("topics.others")
-    model, label_list = fitted["model"], fitted["labels"]
-    model_name, k, seed, M, units_m = cfg.model, c["k"], c["seed"], c["M"], c["units_m"]
-    covariate = _covariate(cfg, units_m, ctx.corpus.docvars)
+    fitted = ctx.get("topics.model")
+    covariate = _covariate(cfg, c["units_m"], ctx.corpus.docvars)
     ctx.facts["topics"]["covariate"] = covariate
-    companion = others.get("lda")
+    (eff, notes), = ctx.call_each([_effects_call(ctx, cfg, c, fitted["model"], fitted["labels"], cfg.model,
+                                                 covariate)], label="topics: effects", isolate=True)
+    ctx.put("topics.effects_reported", {"table": eff, "notes": notes, "covariate": covariate})
+
+
+def _effects_call(ctx, cfg: Settings, c: dict, model, labels: list, model_name: str, covariate):
     # the regressions read the units' ids and docvars, not their text, and the model's shares or Gibbs
     # state, not the model: neither the text nor the fitted models are sent to the workers
-    units_e = units_m.drop(columns=["text"], errors="ignore")
-    eff_calls = [(effects, (effect_inputs(model), units_e, ctx.corpus.docvars, covariate, cfg.era_breaks, cfg.spline_df,
-                            label_list, model_name, k, seed, cfg.max_levels), {})]
+    units_e = c["units_m"].drop(columns=["text"], errors="ignore")
+    return (effects, (effect_inputs(model), units_e, ctx.corpus.docvars, covariate, cfg.era_breaks, cfg.spline_df,
+                      labels, model_name, c["k"], c["seed"], cfg.max_levels), {})
+
+
+def topic_effects(ctx, cfg: Settings) -> None:
+    """Step ``topics.effects``: the reported model's covariate effects and those of a Gibbs LDA beside it."""
+    c = ctx.get("topics.choice")
+    if c is None:
+        return _write_empty(ctx)
+    reported, model = ctx.get("topics.effects_reported"), ctx.get("topics.model")["model"]
+    eff, notes = reported["table"], reported["notes"]
+    companion = ctx.get("topics.others").get("lda")
     if not isinstance(model, GibbsLDA) and isinstance(companion, GibbsLDA):
-        lda_labels, _ = ctx.call(labels_and_terms, companion, M, cfg.frex_weight, cfg.label_lambda, cfg.n_terms)
-        eff_calls.append((effects, (effect_inputs(companion), units_e, ctx.corpus.docvars, covariate, cfg.era_breaks,
-                                    cfg.spline_df, lda_labels["label_frex"].tolist(), "lda", k, seed,
-                                    cfg.max_levels), {}))
-    # the two regressions (the reported model's, the LDA companion's) side by side on the workers
-    (eff, notes), *more = ctx.call_each(eff_calls, label="topics: effects")
-    for eff_lda, notes_lda in more:
+        lda_labels, _ = ctx.call(labels_and_terms, companion, c["M"], cfg.frex_weight, cfg.label_lambda, cfg.n_terms)
+        (eff_lda, notes_lda), = ctx.call_each(
+            [_effects_call(ctx, cfg, c, companion, lda_labels["label_frex"].tolist(), "lda", reported["covariate"])],
+            label="topics: effects", isolate=True)
         notes = notes + [n for n in notes_lda if n not in notes]
         eff = pd.concat([e for e in (eff, eff_lda) if len(e)], ignore_index=True) if len(eff_lda) else eff
     for note in notes:
@@ -624,15 +580,25 @@ def topic_effects(ctx, cfg: Settings) -> None:
     ctx.write_table("topic_effects", eff if len(eff) else _empty("topic_effects"))
 
 
+def alignment_refit(ctx, cfg: Settings) -> None:
+    """Step ``topics.alignment_refit``: the reported model refitted with seed + 1 on a subsample
+    (:func:`refit_sample`); it need not wait for the other models."""
+    c = ctx.get("topics.choice")
+    if c is None:
+        return _write_empty(ctx)
+    refit, = ctx.call_each([(refit_sample, (c["M"], c["terms"], cfg.model, c["k"], cfg.sample_frac, c["seed"],
+                                            c["engine"], cfg.gibbs_iter, cfg.gibbs_tol), {})],
+                           label="topics: the alignment's refit", isolate=True)  # a Gibbs refit holds the GIL
+    ctx.put("topics.refit", refit)
+
+
 def topic_alignment(ctx, cfg: Settings) -> None:
-    """Step ``topics.alignment``: the reported model against a refit and the other models."""
+    """Step ``topics.alignment``: the reported model against its refit and the other models."""
     c = ctx.get("topics.choice")
     if c is None:
         return _write_empty(ctx)
     model, others = ctx.get("topics.model")["model"], ctx.get("topics.others")
-    ctx.write_table("topic_alignment", ctx.call(alignment, model, c["M"], c["terms"], tuple(others.values()),
-                                                cfg.model, c["k"], cfg.sample_frac, c["seed"], c["engine"],
-                                                cfg.gibbs_iter, cfg.gibbs_tol))
+    ctx.write_table("topic_alignment", ctx.call(alignment, model, ctx.get("topics.refit"), tuple(others.values())))
 
 
 def seeded_topics(ctx, cfg: Settings) -> None:
@@ -673,6 +639,7 @@ def topics_by_era(ctx, cfg: Settings) -> None:
 
 
 _CHOICE, _MODEL, _OTHERS = "artifact:topics.choice", "artifact:topics.model", "artifact:topics.others"
+_EFFECTS, _REFIT = "artifact:topics.effects_reported", "artifact:topics.refit"
 #: the stage's steps; costs are rough CPU seconds on UNGDC sessions 60-79 (they only order ready steps)
 STEPS = (
     Step("topics.select", select_k, writes=(_CHOICE,), cost=60),
@@ -680,9 +647,12 @@ STEPS = (
          writes=("topic_selection", "topic_terms", "topic_labels", "doc_topics", "document_topics",
                  "topic_prevalence", "topic_examples", _MODEL), cost=15),
     Step("topics.fit_others", fit_others, reads=(_CHOICE,), writes=(_OTHERS,), cost=150),
-    Step("topics.effects", topic_effects, reads=(_CHOICE, _MODEL, _OTHERS), writes=("topic_effects",), cost=15),
-    Step("topics.alignment", topic_alignment, reads=(_CHOICE, _MODEL, _OTHERS), writes=("topic_alignment",),
+    Step("topics.effects_reported", reported_effects, reads=(_CHOICE, _MODEL), writes=(_EFFECTS,), cost=10),
+    Step("topics.effects", topic_effects, reads=(_CHOICE, _MODEL, _OTHERS, _EFFECTS), writes=("topic_effects",),
          cost=10),
+    Step("topics.alignment_refit", alignment_refit, reads=(_CHOICE,), writes=(_REFIT,), cost=10),
+    Step("topics.alignment", topic_alignment, reads=(_CHOICE, _MODEL, _OTHERS, _REFIT), writes=("topic_alignment",),
+         cost=1),
     Step("topics.seeded", seeded_topics, reads=(_CHOICE,), writes=("topic_terms_seeded", "topic_prevalence_seeded"),
          cost=1),
     Step("topics.by_era", topics_by_era, reads=(_CHOICE, _MODEL, _OTHERS), writes=("topic_terms_by_era",), cost=30),
