@@ -154,6 +154,7 @@ def make_units(
     unwrap: str = "auto",
     sentences_per_unit: int = 3,
     max_unit_words: int = 400,
+    map=None,
 ) -> pd.DataFrame:
     """Split the available documents of a corpus into analysis units.
 
@@ -174,6 +175,10 @@ def make_units(
         The unit rule (:func:`analysis.layout.layout`; the ``text`` settings of the same names,
         :meth:`analysis.text.TextSettings.unit_rule`). Paragraph units are real paragraphs, or
         groups of sentences where the source marks none; never a line fragment.
+    map : callable, optional
+        ``map(fn, tasks) -> list`` that runs the tasks (fixed blocks of documents) and returns
+        their results in order, e.g. the run's worker pool (:func:`analysis.stats.parallel.pmap`);
+        default: one after another here. The units do not depend on it.
 
     Returns
     -------
@@ -189,11 +194,28 @@ def make_units(
     """
     if kind not in ("paragraph", "document", "window"):
         raise UsageError(f"unit kind must be paragraph, document or window, not {kind!r}")
+    docs = [(d, t) for d in corpus.doc_ids if (t := corpus.texts.get(d))]
+    rule = (kind, min_tokens, window, unwrap, sentences_per_unit, max_unit_words)
+    tasks = [(docs[a:a + UNITS_BLOCK], *rule) for a in range(0, len(docs), UNITS_BLOCK)]
+    parts = map(_unit_rows, tasks) if map is not None else [_unit_rows(*t) for t in tasks]
+    rows = [r for part in parts for r in part]
+    units = pd.DataFrame(rows, columns=UNIT_COLUMNS)
+    units["position"] = units["position"].astype("int64")
+    units["n_tokens"] = units["n_tokens"].astype("int64")
+    dv = [c for c in docvars if c in corpus.docvars.columns]
+    if dv:
+        units = units.merge(corpus.docvars[["doc_id", *dv]], on="doc_id", how="left")
+    return validate_units(units, what="make_units")
+
+
+#: documents per task of :func:`make_units`
+UNITS_BLOCK = 256
+
+
+def _unit_rows(docs, kind, min_tokens, window, unwrap, sentences_per_unit, max_unit_words) -> list[tuple]:
+    """The unit rows of a block of ``(doc_id, text)`` (a task of :func:`make_units`)."""
     rows = []
-    for doc_id in corpus.doc_ids:
-        text = corpus.texts.get(doc_id)
-        if not text:
-            continue
+    for doc_id, text in docs:
         if kind == "document":
             pieces = [("d", 0, " ".join(layout(text, unwrap, group=False)[0]))]
         elif kind == "window":
@@ -209,13 +231,7 @@ def make_units(
                 pieces = _merge_short(pieces, min_tokens)
         for suffix, pos, t in pieces:
             rows.append((f"{doc_id}#{suffix}", doc_id, pos, count_words(t), t))
-    units = pd.DataFrame(rows, columns=UNIT_COLUMNS)
-    units["position"] = units["position"].astype("int64")
-    units["n_tokens"] = units["n_tokens"].astype("int64")
-    dv = [c for c in docvars if c in corpus.docvars.columns]
-    if dv:
-        units = units.merge(corpus.docvars[["doc_id", *dv]], on="doc_id", how="left")
-    return validate_units(units, what="make_units")
+    return rows
 
 
 def units_report(corpus: Corpus, settings: TextSettings | None = None) -> dict:

@@ -37,6 +37,29 @@ def test_make_units_columns_and_docvars(small_corpus, units):
     assert (units["year"].to_numpy() == dv.loc[units["doc_id"], "year"].to_numpy()).all()
 
 
+@pytest.mark.parametrize("kind", ["paragraph", "document", "window"])
+def test_make_units_on_blocks_of_documents_on_workers_equals_one_pass(monkeypatch, kind):
+    """The units cut by blocks of documents on the run's workers (``map``) are the units of one pass,
+    whatever the block size."""
+    from analysis import units as U
+    from analysis.corpus import Corpus
+    from analysis.stats.parallel import pmap, use_workers
+
+    rng = np.random.default_rng(3)
+    words = ["peace", "war", "the", "protect", "Council.", "States,", "crisis", "prevention."]
+    texts = {f"d{i:02d}": "\n\n".join(" ".join(rng.choice(words, rng.integers(3, 60)))
+                                        for _ in range(rng.integers(1, 6))) for i in range(23)}
+    texts["d05"] = ""  # no text: no unit
+    dv = pd.DataFrame({"doc_id": list(texts), "year": 2000 + np.arange(len(texts))})
+    corpus = Corpus("blocks", dv, texts)
+    one = make_units(corpus, kind, window=17, min_tokens=5)
+    monkeypatch.setattr(U, "UNITS_BLOCK", 4)
+    with use_workers(2):
+        blocks = make_units(corpus, kind, window=17, min_tokens=5, map=pmap)
+    pd.testing.assert_frame_equal(one, blocks)
+    assert len(one) >= 22 and "d05" not in set(one["doc_id"])
+
+
 @pytest.mark.parametrize("change, message", [
     (lambda u: u.drop(columns=["n_tokens", "position"]), "lacks column(s) 'position', 'n_tokens'"),
     (lambda u: u.assign(unit_id=[u.unit_id.iloc[0]] * len(u)), "unit_id must be unique"),

@@ -28,7 +28,7 @@ import json
 import platform
 import sys
 import time
-from contextlib import ExitStack, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from functools import partial
 from importlib import metadata
 from pathlib import Path
@@ -42,6 +42,7 @@ from analysis.corpus import Corpus, load_corpus
 from analysis.errors import UsageError, closest
 from analysis.profiles import DEFAULT_SEED, get_profile
 from analysis.reshape import load_corpora
+from analysis.run import artifacts
 from analysis.run.cache import Cache
 from analysis.run.context import RunContext
 from analysis.run.corpus_cache import load_with_cache
@@ -55,7 +56,6 @@ from analysis.run.monitor import Monitor, profile_summary, progress_display
 from analysis.run.registry import OPTIONAL_STAGES, STAGE_NAMES, settings_class, stage_module
 from analysis.run.steps import stage_steps
 from analysis.text import TextSettings
-from analysis.units import make_units
 
 __all__ = ["RunContext", "run_pipeline", "resolve_settings", "resolve_anchor", "parse_overrides",
            "write_csv", "read_table", "library_versions", "STAGES"]
@@ -251,11 +251,12 @@ def run_pipeline(
             for n in notes:
                 ctx.log(n)
             stale = _earlier_tables(ctx, record, selected)
-            t = time.perf_counter()
-            _resolve_facts(ctx, full)
-            timings["units"] = time.perf_counter() - t
             graph = Graph([s for name in selected for s in stage_steps(stage_module(name))])
-            steps = _run_graph(ctx, graph, threads, progress and verbose)
+            with _execution(ctx, threads):  # the units are cut on the workers too
+                t = time.perf_counter()
+                _resolve_facts(ctx, full)
+                timings["units"] = time.perf_counter() - t
+                steps = _run_graph(ctx, graph, progress and verbose)
             resources: dict[str, dict[str, float | None]] = {}
             for name in selected:  # each stage: from its first step's start to its last step's end
                 rows = [r for r in steps if r["stage"] == name]
@@ -361,7 +362,7 @@ def _earlier_tables(ctx: RunContext, record: dict[str, Any], selected: list[str]
 def _resolve_facts(ctx: RunContext, full: Corpus) -> None:
     """The run-level facts, once: the units (cached), the tokens settings, what annotations were removed."""
     text, annotations = ctx.text, ctx.annotations
-    ctx.units = ctx.call(make_units, ctx.corpus, "paragraph", **text.unit_rule())
+    ctx.units = ctx.call(artifacts.paragraph_units, ctx.corpus, text.unit_rule())
     ctx.register_artifact(ctx.units, ctx.key_of(ctx.units))
     ctx.facts.update({
         "units": {"kind": "paragraph", "n": int(len(ctx.units)), "key": ctx.key_of(ctx.units)[:16]},
@@ -376,20 +377,29 @@ def _resolve_facts(ctx: RunContext, full: Corpus) -> None:
                                "passages_made": (full.settings.get("passages") or {}).get("passages")}
 
 
-def _run_graph(ctx: RunContext, graph: Graph, threads: int | None, progress: bool) -> list[dict[str, Any]]:
-    """The steps of ``graph`` on the run's workers or Dask cluster (:func:`analysis.run.execution.run_steps`),
-    with the BLAS/OpenMP threads limited to ``threads``; one slot per worker."""
+@contextmanager
+def _execution(ctx: RunContext, threads: int | None):
+    """The run's workers or Dask cluster (:mod:`analysis.stats.parallel`), with the BLAS/OpenMP threads
+    limited to ``threads``: where the units are cut and the steps run."""
     from threadpoolctl import threadpool_limits
 
-    from analysis.stats.parallel import slots, use_scheduler, use_workers
+    from analysis.stats.parallel import use_scheduler, use_workers
 
     run_cfg = ctx.run
     limits = threadpool_limits(limits=threads) if threads else nullcontext()
     if run_cfg.scheduler:
         ctx.log(f"tasks run on the Dask cluster {run_cfg.scheduler}")
     with (limits, use_workers(run_cfg.workers, threads=threads or 1),
-          use_scheduler(run_cfg.scheduler, threads=threads or 1),
-          progress_display(progress, len(graph.steps)) as bar):
+          use_scheduler(run_cfg.scheduler, threads=threads or 1)):
+        yield
+
+
+def _run_graph(ctx: RunContext, graph: Graph, progress: bool) -> list[dict[str, Any]]:
+    """The steps of ``graph`` (:func:`analysis.run.execution.run_steps`) in :func:`_execution`; one slot per
+    worker."""
+    from analysis.stats.parallel import slots
+
+    with progress_display(progress, len(graph.steps)) as bar:
         ctx.monitor.bar = bar
         try:
             return run_steps(ctx, graph, ctx.settings, bar, slots())
