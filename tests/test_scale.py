@@ -169,6 +169,24 @@ def test_isolate_sends_a_single_task_to_a_worker_process():
     assert pmap(_pid, [(0,)], isolate=True) == [here]  # one worker: nowhere else to go
 
 
+def test_parallel_map_is_pmap_only_where_tasks_run_elsewhere():
+    """The ``map`` that block-cutting functions get: none with one worker (the blocks run here),
+    pmap with several, and none again inside a task (a task's own blocks run in its process)."""
+    from analysis.stats.parallel import parallel_map
+
+    assert parallel_map() is None
+    with use_workers(2):
+        assert parallel_map() is pmap
+        assert pmap(_map_inside, [(0,), (1,)]) == [False, False]
+    assert parallel_map() is None
+
+
+def _map_inside(_):
+    from analysis.stats.parallel import parallel_map
+
+    return parallel_map() is not None
+
+
 def test_the_gibbs_fits_run_beside_the_other_steps(tiny, tmp_path, monkeypatch):
     """The topics stage isolates its fits at the chosen K (tomotopy holds the interpreter lock)."""
     import analysis.run.context as context_mod

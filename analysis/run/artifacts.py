@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.dtm import DTM, prune_dtm
-from analysis.stats.parallel import n_workers, pmap, scheduler
+from analysis.stats.parallel import parallel_map
 from analysis.textstats.similarity import document_counts, unit_counts
 from analysis.units import make_units
 
@@ -15,8 +15,7 @@ __all__ = ["paragraph_units", "unit_dtm", "pruned_dtm", "document_dtm"]
 def paragraph_units(corpus, rule: dict) -> pd.DataFrame:
     """The run's paragraph units (:func:`analysis.units.make_units` with the unit ``rule`` of the text
     settings), cut by blocks of documents on the run's workers when it has more than one."""
-    parallel = n_workers() > 1 or scheduler() is not None
-    return make_units(corpus, "paragraph", **rule, map=pmap if parallel else None)
+    return make_units(corpus, "paragraph", **rule, map=parallel_map())
 
 
 def unit_dtm(units: pd.DataFrame, text_settings, min_df: float = 1, max_df: float = 1.0,

@@ -77,4 +77,3 @@ def effects(fit: dict, units_m: pd.DataFrame, docvars: pd.DataFrame, covariate: 
     if eff.empty:
         notes.append("topics: too few documents or years for the effects regression; empty topic_effects")
     return (eff if len(eff) else empty_table("topic_effects")), notes
-

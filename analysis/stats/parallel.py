@@ -48,7 +48,7 @@ from typing import Any
 from analysis.errors import R2PError
 
 __all__ = ["SchedulerError", "use_workers", "use_scheduler", "n_workers", "slots", "scheduler", "pmap", "pimap",
-           "chunks", "parse_scheduler"]
+           "parallel_map", "chunks", "parse_scheduler"]
 
 #: seconds to wait for a scheduler address to answer
 CONNECT_TIMEOUT = 30
@@ -187,6 +187,14 @@ def slots() -> int:
 def scheduler() -> str | None:
     """The Dask scheduler :func:`pmap` submits to here (``None``: local processes, or inside a task)."""
     return None if getattr(_LOCAL, "in_task", False) else _STATE["address"]
+
+
+def parallel_map() -> Callable | None:
+    """:func:`pmap` when it runs tasks elsewhere here (several local workers or a Dask cluster), else
+    None: the ``map`` argument of the functions that cut their work into fixed blocks
+    (:func:`analysis.dtm.build_dtm`, :func:`analysis.units.make_units`), which then run the blocks in
+    the calling process."""
+    return pmap if n_workers() > 1 or scheduler() is not None else None
 
 
 def pmap(fn: Callable[..., Any], tasks: Iterable[Sequence[Any]], *, workers: int | None = None,

@@ -20,7 +20,7 @@ from sklearn.feature_extraction.text import TfidfTransformer
 from analysis.errors import UsageError
 from analysis.dtm import DTM, build_dtm
 from analysis.stats.bootstrap import group_rng, percentile_interval, resample_counts
-from analysis.stats.parallel import chunks, n_workers, pmap, scheduler
+from analysis.stats.parallel import chunks, parallel_map, pmap
 
 __all__ = [
     "CENTROID_COLUMNS",
@@ -54,9 +54,8 @@ def unit_counts(units: pd.DataFrame, settings=None, min_df: float = 1,
     if missing:
         raise ValueError(f"units frame lacks columns {sorted(missing)} (see analysis.units.make_units)")
     # with several workers, blocks of units are counted on them (the same matrix, analysis.dtm.build_dtm)
-    parallel = n_workers() > 1 or scheduler() is not None
     return build_dtm(units, text_col="text", id_col="unit_id", settings=settings,
-                     ngram_range=tuple(ngram_range), min_df=min_df, max_df=max_df, map=pmap if parallel else None)
+                     ngram_range=tuple(ngram_range), min_df=min_df, max_df=max_df, map=parallel_map())
 
 
 def document_counts(unit_dtm: DTM, docvars: pd.DataFrame) -> tuple[DTM, np.ndarray]:
