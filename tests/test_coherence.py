@@ -84,6 +84,14 @@ def test_umass_matches_gensim_with_its_smoothing_and_mimno_by_hand():
     np.testing.assert_allclose(ours, ref, rtol=1e-9)
 
 
+def test_conformance_cases_use_gensims_common_texts():
+    from gensim.test.utils import common_texts
+
+    from tests.conformance.cases_coherence import COMMON_TEXTS
+
+    assert COMMON_TEXTS == [list(t) for t in common_texts]
+
+
 def test_umass_and_npmi_hand_worked():
     # units:      a b c
     # u1          1 1 0

@@ -29,14 +29,28 @@ SOURCE = ("gensim 4.4.0, CoherenceModel(...).get_coherence_per_topic() on gensim
           "recomputed by `python -m tests.conformance.cases_coherence`")
 DATA_NOTE = "gensim.test.utils.common_texts (9 texts, 12 terms), topics1 + topics2 of gensim's tests"
 
+#: ``gensim.test.utils.common_texts`` (gensim 4.4.0, ``gensim/test/utils.py``), written out so the
+#: cases run where gensim is not installed (the dependency floors' job);
+#: ``tests/test_coherence.py`` checks it equals gensim's (gensim is in the test extra)
+COMMON_TEXTS = [
+    ["human", "interface", "computer"],
+    ["survey", "user", "computer", "system", "response", "time"],
+    ["eps", "user", "interface", "system"],
+    ["system", "human", "system", "eps"],
+    ["user", "response", "time"],
+    ["trees"],
+    ["graph", "trees"],
+    ["graph", "minors", "trees"],
+    ["graph", "minors", "survey"],
+]
+
 # gensim 4.4.0's output (topics1 then topics2)
 GENSIM_C_NPMI = [0.2768026848266368, -0.22115650535534148, -0.4102170815678626, -0.023973073432401026]
 GENSIM_U_MASS = [-0.7607246985689725, -13.449306461738571, -17.755850069523486, -9.1907098660282]
 
 
 def _common():
-    from gensim.test.utils import common_texts
-
+    common_texts = COMMON_TEXTS
     vocab = sorted({w for t in common_texts for w in t})
     idx = {w: i for i, w in enumerate(vocab)}
     rows = [r for r, t in enumerate(common_texts) for _ in t]
