@@ -19,8 +19,14 @@ commit the docs' figures were measured against by default). Targets (2 idle core
 the composition effects and ``topic_terms_by_era`` written, the NMF-only run under 150 s, and
 wall time at most 1.15 x CPU-seconds / workers for both (the workers are busy, not waiting).
 
+Where the whole UNGDC 1946-2024 is present (``--ungdc-full PATH``, else ``$R2P_UNGDC_DIR`` or the
+user data folder where ``r2p corpus fetch --corpus ungdc`` puts it, when it holds sessions before
+60), its default run follows, cold, ``--workers 2 --no-cache``: wall time, CPU, peak memory, and the
+growth exponents of wall time and peak memory from sessions 60-79 to the whole corpus (the slope
+of log(value) against log(paragraph units) through the two runs). No target: the row reports.
+
 Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_main.py [--corpus sotu] [--strict] [--smoke] [--no-ungdc]
-[--ungdc-only] [--previous REF]``
+[--ungdc-only] [--previous REF] [--ungdc-full PATH]``
 (``--smoke`` or ``R2P_BENCH_SMOKE=1``: seven inaugural addresses, ``--only corpus --only compare``,
 no targets; exit 1 when a run fails or the warm tables differ).
 """
@@ -105,9 +111,11 @@ def _worktree(ref: str, where: Path) -> Path | None:
     return path
 
 
-def ungdc_side_by_side(previous: str | None = PREVIOUS) -> bool:
-    """The UNGDC runs of the module docstring, printed as one table; True when every target is met."""
+def ungdc_side_by_side(previous: str | None = PREVIOUS, full: Path | None = None) -> bool:
+    """The UNGDC runs of the module docstring, printed as one table, then the whole UNGDC's row where
+    ``full`` is given; True when every target is met."""
     ok_all = True
+    default: dict | None = None
     print(f"\nUNGDC sessions 60-79 ({UNGDC}), cold, --workers {WORKERS} --no-cache")
     print(f"{'run':<10}{'wall s':>9}{'cpu s':>9}{'peak MiB':>10}{'busy':>7}  topics s  target  ok")
     for name, (extra, wall_t, mib_t, needed) in UNGDC_RUNS.items():
@@ -128,6 +136,8 @@ def ungdc_side_by_side(previous: str | None = PREVIOUS) -> bool:
                     subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(root)],
                                    capture_output=True)
             missing = [t for t in needed if _rows(out, t) == 0]
+            if name == "default":
+                default = {**r, "units": _units(out)}
             gibbs = {}
             if (out / "run.json").exists():
                 gibbs = json.loads((out / "run.json").read_text(encoding="utf-8")).get(
@@ -147,7 +157,92 @@ def ungdc_side_by_side(previous: str | None = PREVIOUS) -> bool:
             print(f"  {name}: exit {r['exit']}, errors {[e.get('stage') for e in r['errors']]}\n{r['stderr']}")
         ok_all &= ok
     print(f"(busy = wall / (CPU-seconds / {WORKERS}); target at most {BUSY})")
+    if full is not None:
+        ok_all &= whole_ungdc_row(full, default)
+    else:
+        print("the whole UNGDC 1946-2024 is not on this machine (r2p corpus fetch --corpus ungdc, or "
+              "--ungdc-full PATH): its row is skipped")
     return ok_all
+
+
+def _sessions(path: Path) -> set[int]:
+    """The General Debate sessions whose speech files (``CODE_NN_YYYY.txt``) a folder or archive holds."""
+    import re
+    import tarfile
+    import zipfile
+
+    rule = re.compile(r"(?:^|/)[A-Z]{2,4}_(\d{1,3})_\d{4}\.txt$")
+    if path.is_dir():
+        names = [p.name for p in path.rglob("*.txt")]
+        archives = sorted(p for p in path.rglob("*")
+                          if p.is_file() and p.suffix.lower() in (".tgz", ".gz", ".tar", ".zip"))
+        if not any(rule.search(n) for n in names) and archives:
+            return _sessions(archives[0])
+    elif zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+    else:
+        try:
+            with tarfile.open(path) as tf:
+                names = tf.getnames()
+        except (tarfile.TarError, OSError):
+            return set()
+    return {int(m.group(1)) for n in names if (m := rule.search(n))}
+
+
+def whole_ungdc(given: str | None = None) -> Path | None:
+    """The whole UNGDC where present: ``given``, else ``$R2P_UNGDC_DIR`` or the user data folder's
+    ``ungdc``, when it holds speeches of sessions before 60 (None otherwise)."""
+    if given:
+        candidates = [Path(given).expanduser()]
+    else:
+        from analysis.loaders.ungdc import ungdc_location
+
+        candidates = [ungdc_location()]
+    for path in candidates:
+        if path.exists() and path.resolve() != UNGDC.resolve() and any(s < 60 for s in _sessions(path)):
+            return path
+    return None
+
+
+def growth(small: dict, large: dict) -> dict[str, float | None]:
+    """Growth exponents of wall time and peak memory from one run to a larger one: the slope of
+    log(value) against log(units) through the two runs (``slope`` of bench_scale.py)."""
+    from bench_scale import slope
+
+    xs = [small["units"], large["units"]]
+    return {"wall": slope(xs, [small["wall"], large["wall"]]), "mib": slope(xs, [small["mib"], large["mib"]])}
+
+
+def _units(out: Path) -> int | None:
+    p = out / "run.json"
+    if not p.exists():
+        return None
+    return ((json.loads(p.read_text(encoding="utf-8")).get("facts") or {}).get("units") or {}).get("n")
+
+
+def whole_ungdc_row(path: Path, small: dict | None) -> bool:
+    """The default run on the whole UNGDC at ``path`` and its growth from sessions 60-79 (``small``)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "whole"
+        r = run_once(str(path), out, ["--workers", str(WORKERS), "--no-cache"])
+        r["units"] = _units(out)
+        docs = (json.loads((out / "run.json").read_text(encoding="utf-8")).get("corpus") or {}).get(
+            "documents") if (out / "run.json").exists() else None
+    busy = r["wall"] / (r["cpu"] / WORKERS) if r["cpu"] else float("inf")
+    print(f"\nthe whole UNGDC ({path}): {docs} speeches, {r['units']} paragraph units, default, cold, "
+          f"--workers {WORKERS} --no-cache")
+    print(f"{'whole':<10} {r['wall']:>8.1f}{r['cpu']:>9.1f}{r['mib']:>10.0f}{busy:>7.2f}"
+          f"{r['stages'].get('topics', 0):>10.1f}  -  {'yes' if r['exit'] == 0 and not r['errors'] else 'NO'}")
+    if small and small.get("units") and r["units"]:
+        g = growth(small, r)
+        fmt = lambda v: "n/a" if v is None else f"{v:.2f}"
+        print(f"growth exponent from sessions 60-79 ({small['units']} units) to the whole corpus: "
+              f"wall {fmt(g['wall'])}, peak memory {fmt(g['mib'])}")
+    if r["exit"] != 0 or r["errors"]:
+        print(f"  whole: exit {r['exit']}, errors {[e.get('stage') for e in r['errors']]}\n{r['stderr']}")
+        return False
+    return True
 
 
 def tables_digest(out: Path) -> dict[str, str]:
@@ -164,13 +259,16 @@ def main() -> int:
     ap.add_argument("--ungdc-only", action="store_true", help="only the UNGDC side-by-side runs")
     ap.add_argument("--previous", default=PREVIOUS,
                     help=f"git commit whose default UNGDC run is the 'previous' row (default {PREVIOUS}; '' skips it)")
+    ap.add_argument("--ungdc-full", default=None, metavar="PATH",
+                    help="the whole UNGDC 1946-2024 (default: $R2P_UNGDC_DIR or the user data folder's ungdc, "
+                         "where it holds sessions before 60)")
     add_smoke_flag(ap)
     args = ap.parse_args()
     if args.ungdc_only:
         if not UNGDC.is_dir():
             print(f"no UNGDC folder at {UNGDC}", file=sys.stderr)
             return 2
-        ok = ungdc_side_by_side(args.previous)
+        ok = ungdc_side_by_side(args.previous, whole_ungdc(args.ungdc_full))
         return 1 if (args.strict and not ok) else 0
     extra: list[str] = []
     if args.smoke:  # 7 inaugural addresses, the corpus and compare stages, 20 replicates
@@ -212,7 +310,7 @@ def main() -> int:
         if not UNGDC.is_dir():
             print(f"\nno UNGDC folder at {UNGDC}: the side-by-side runs are skipped")
         else:
-            missed |= not ungdc_side_by_side(args.previous)
+            missed |= not ungdc_side_by_side(args.previous, whole_ungdc(args.ungdc_full))
     # a run that fails, or warm tables that differ, fail the benchmark in every mode (make bench
     # must not pass over them); a missed time or memory target only with --strict
     failed = not same or any(r["exit"] != 0 or r["errors"] for r in results.values())

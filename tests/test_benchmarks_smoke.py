@@ -71,3 +71,47 @@ def test_smoke_environment_variable(monkeypatch):
     monkeypatch.delenv("R2P_BENCH_SMOKE")
     assert smoke.env_smoke() is False
     assert smoke.have("numpy") and not smoke.have("no_such_module_r2p")
+
+
+def _bench_main():
+    spec = importlib.util.spec_from_file_location("bench_main_helper", BENCH / "bench_main.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_bench_finds_the_whole_ungdc_only_where_it_holds_early_sessions(tmp_path, monkeypatch):
+    import tarfile
+
+    bench = _bench_main()
+    recent = tmp_path / "recent" / "TXT" / "Session 79 - 2024"
+    recent.mkdir(parents=True)
+    (recent / "FRA_79_2024.txt").write_text("text", encoding="utf-8")
+    whole = tmp_path / "whole" / "TXT"
+    for session, year in ((1, 1946), (79, 2024)):
+        d = whole / f"Session {session:02d} - {year}"
+        d.mkdir(parents=True)
+        (d / f"USA_{session:02d}_{year}.txt").write_text("text", encoding="utf-8")
+    assert bench._sessions(tmp_path / "recent") == {79}
+    assert bench._sessions(tmp_path / "whole") == {1, 79}
+    assert bench.whole_ungdc(str(tmp_path / "recent")) is None
+    assert bench.whole_ungdc(str(tmp_path / "whole")) == tmp_path / "whole"
+    # the release archive, in a folder (as `r2p corpus fetch` leaves it) or named directly
+    fetched = tmp_path / "fetched"
+    fetched.mkdir()
+    with tarfile.open(fetched / "UNGDC_1946-2024.tgz", "w:gz") as tf:
+        tf.add(whole, arcname="TXT")
+    assert bench._sessions(fetched) == {1, 79}
+    assert bench._sessions(fetched / "UNGDC_1946-2024.tgz") == {1, 79}
+    monkeypatch.setenv("R2P_UNGDC_DIR", str(fetched))
+    assert bench.whole_ungdc() == fetched
+    monkeypatch.setenv("R2P_UNGDC_DIR", str(tmp_path / "absent"))
+    assert bench.whole_ungdc() is None
+
+
+def test_bench_growth_exponent_is_the_log_log_slope():
+    bench = _bench_main()
+    g = bench.growth({"units": 100_000, "wall": 200.0, "mib": 1400.0},
+                     {"units": 400_000, "wall": 800.0, "mib": 2800.0})
+    assert g["wall"] == pytest.approx(1.0)
+    assert g["mib"] == pytest.approx(0.5)
