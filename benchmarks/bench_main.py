@@ -233,7 +233,8 @@ def whole_ungdc_row(path: Path, small: dict | None) -> bool:
     print(f"\nthe whole UNGDC ({path}): {docs} speeches, {r['units']} paragraph units, default, cold, "
           f"--workers {WORKERS} --no-cache")
     print(f"{'whole':<10} {r['wall']:>8.1f}{r['cpu']:>9.1f}{r['mib']:>10.0f}{busy:>7.2f}"
-          f"{r['stages'].get('topics', 0):>10.1f}  -  {'yes' if r['exit'] == 0 and not r['errors'] else 'NO'}")
+          f"{r['stages'].get('topics', 0):>10.1f}  -  "
+          f"{'yes' if r['exit'] == 0 and not r['errors'] else 'NO'}")
     if small and small.get("units") and r["units"]:
         g = growth(small, r)
         fmt = lambda v: "n/a" if v is None else f"{v:.2f}"
@@ -260,8 +261,8 @@ def main() -> int:
     ap.add_argument("--previous", default=PREVIOUS,
                     help=f"git commit whose default UNGDC run is the 'previous' row (default {PREVIOUS}; '' skips it)")
     ap.add_argument("--ungdc-full", default=None, metavar="PATH",
-                    help="the whole UNGDC 1946-2024 (default: $R2P_UNGDC_DIR or the user data folder's ungdc, "
-                         "where it holds sessions before 60)")
+                    help="the whole UNGDC 1946-2024 (default: $R2P_UNGDC_DIR or the user data folder's "
+                         "ungdc, where it holds sessions before 60)")
     add_smoke_flag(ap)
     args = ap.parse_args()
     if args.ungdc_only:

@@ -748,3 +748,20 @@ def test_frames_labels_are_sorted_categoricals_that_give_the_string_tables(tmp_p
         assert a == b, rows
     assert len(fu) > 1000
     assert write_csv(fu, tmp_path / "c.csv").read_bytes() == write_csv(strings, tmp_path / "s.csv").read_bytes()
+
+
+def test_passages_and_indices_in_blocks_equal_one_pass(anchor_units, anchor_frames, monkeypatch):
+    """Cut into blocks (as on the run's workers), the passages and the indices are the rows of one pass."""
+    from analysis.framing import indices, passages
+    from analysis.stats.parallel import use_workers
+
+    one_p = passages.stat_frame_passages(anchor_units, FRAMES, per_year=2, anchor=ANCHOR)
+    one_i = stat_indices(anchor_frames, INDICES, n_boot=50, seed=4)
+    assert len(one_p) > 20 and one_p["anchor"].any() and len(one_i) > 10
+    monkeypatch.setattr(passages, "PASSAGE_CHUNK", 7)
+    monkeypatch.setattr(indices, "INDEX_CHUNK", 3)
+    for workers in (1, 2):
+        with use_workers(workers):
+            pd.testing.assert_frame_equal(
+                passages.stat_frame_passages(anchor_units, FRAMES, per_year=2, anchor=ANCHOR), one_p)
+            pd.testing.assert_frame_equal(stat_indices(anchor_frames, INDICES, n_boot=50, seed=4), one_i)

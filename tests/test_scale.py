@@ -208,12 +208,14 @@ def test_the_gibbs_fits_run_beside_the_other_steps(tiny, tmp_path, monkeypatch):
 
 
 def test_workers_2_writes_the_tables_of_workers_1(tiny, tmp_path, monkeypatch):
-    from analysis.framing import frames, rates, sentiment
+    from analysis.framing import frames, indices, passages, rates, sentiment
     from analysis.textstats import similarity
 
     monkeypatch.setattr(frames, "COUNT_CHUNK", 50)      # several tasks even on a tiny corpus
     monkeypatch.setattr(sentiment, "SENTIMENT_CHUNK", 50)
+    monkeypatch.setattr(passages, "PASSAGE_CHUNK", 50)
     monkeypatch.setattr(rates, "RATES_CHUNK", 2)
+    monkeypatch.setattr(indices, "INDEX_CHUNK", 2)
     monkeypatch.setattr(similarity, "BOOT_CHUNK", 2)
     only = ["compare", "topics", "frames"]
     runs = {}

@@ -22,6 +22,7 @@ import pandas as pd
 from analysis.framing.frames import _wide
 from analysis.framing.rates import _boot_sums
 from analysis.stats.bootstrap import group_rng, one_blas_thread, percentile_interval
+from analysis.stats.parallel import chunks, pmap
 
 __all__ = ["INDEX_COLUMNS", "index_frames", "stat_indices"]
 
@@ -45,7 +46,6 @@ def _index_values(sums: np.ndarray, fidx: Mapping[str, int], spec: tuple):
     raise ValueError(f"unknown index kind {kind!r}; use 'balance' or 'share'")
 
 
-@one_blas_thread
 def _spec_frames(spec: tuple) -> list[str]:
     """The frames one index spec reads: ``("balance", a, b)`` or ``("share", a, [a, b, ...])``."""
     return [spec[1], spec[2]] if spec[0] == "balance" else [spec[1], *spec[2]]
@@ -110,31 +110,50 @@ def stat_indices(frames_units: pd.DataFrame, indices: Mapping[str, tuple],
                      for f in _spec_frames(v)})
     M = M[:, needed]
     fidx = {frames[j]: i for i, j in enumerate(needed)}
-    rows = []
+    groups = []  # (level, group, year, unit rows) of every level, in the order of the table
     for by in levels:
         if by not in units.columns:
             continue
         pos = np.flatnonzero(units[by].notna().to_numpy())
         for g, rel in units.iloc[pos].groupby(by, sort=True).indices.items():
             idx = pos[rel]
-            Mg, tg = M[idx], t[idx]
-            sums = Mg.sum(axis=0)
-            draws = None
-            if n_boot > 0:
-                draws, _ = _boot_sums(Mg, tg, np.arange(len(idx)), n_boot, group_rng(seed, g))
             year = g if by == "year" else units["year"].iloc[idx[0]] if "year" in units else pd.NA
-            for name, spec in specs.items():
-                v, den = _index_values(sums, fidx, spec)
-                lo = hi = np.nan
-                if draws is not None:
-                    bv, _ = _index_values(draws, fidx, spec)
-                    lo, hi = percentile_interval(bv[:, None], ci)
-                    lo, hi = float(lo[0]), float(hi[0])
-                rows.append(("year" if by == "year" else "doc", year,
-                             "" if by == "year" else g, name, float(v), lo, hi, int(den)))
+            groups.append((by, g, year, idx))
+    # fixed blocks of groups on the run's workers (analysis.stats.parallel); each group draws from
+    # its own stream, so the rows are the same for any number of workers
+    tasks = [([(by, g, year, M[idx], t[idx]) for by, g, year, idx in groups[a:b]], fidx, specs, n_boot, ci,
+              seed) for a, b in chunks(len(groups), INDEX_CHUNK)]
+    rows = [r for part in pmap(_index_rows, tasks) for r in part]
     if not rows:
         return empty
     out = pd.DataFrame(rows, columns=INDEX_COLUMNS)
     out["year"] = out["year"].astype("Int64")
     return out
 
+
+
+#: groups (years or documents) per task of the indices' bootstrap
+INDEX_CHUNK = 256
+
+
+@one_blas_thread
+def _index_rows(block, fidx: Mapping[str, int], specs: Mapping[str, tuple], n_boot: int, ci: float,
+                seed: int) -> list[tuple]:
+    """The rows (one per index) of a block of groups ``(level, group, year, M, tokens)`` (a task of
+    :func:`stat_indices`); each group's bootstrap draws from ``group_rng(seed, group)``."""
+    rows = []
+    for by, g, year, Mg, tg in block:
+        sums = Mg.sum(axis=0)
+        draws = None
+        if n_boot > 0:
+            draws, _ = _boot_sums(Mg, tg, np.arange(len(tg)), n_boot, group_rng(seed, g))
+        for name, spec in specs.items():
+            v, den = _index_values(sums, fidx, spec)
+            lo = hi = np.nan
+            if draws is not None:
+                bv, _ = _index_values(draws, fidx, spec)
+                lo, hi = percentile_interval(bv[:, None], ci)
+                lo, hi = float(lo[0]), float(hi[0])
+            rows.append(("year" if by == "year" else "doc", year,
+                         "" if by == "year" else g, name, float(v), lo, hi, int(den)))
+    return rows

@@ -14,6 +14,7 @@ import pandas as pd
 
 from analysis.framing.dictionary import Dictionary, match_token_spans
 from analysis.framing.frames import as_dictionary
+from analysis.stats.parallel import chunks, pmap
 
 __all__ = ["FRAME_PASSAGE_COLUMNS", "stat_frame_passages"]
 
@@ -48,16 +49,12 @@ def stat_frame_passages(units: pd.DataFrame, dictionary: Dictionary | str | Path
     """
     d = as_dictionary(dictionary)
     has_year = "year" in units.columns
-    recs = []
-    for i, row in enumerate(units.itertuples(index=False)):
-        text = str(row.text)
-        toks, spans = match_token_spans(text)
-        for m in d.lookup(toks, case_insensitive=case_insensitive, nested_scope=nested_scope):
-            a, b = spans[m.start][0], spans[m.end - 1][1]
-            recs.append((m.key, m.key.split(".")[0], m.entry, str(row.doc_id), str(row.unit_id),
-                         row.year if has_year else pd.NA, a, b,
-                         " ".join(text[max(0, a - window):a].split()), text[a:b],
-                         " ".join(text[b:b + window].split()), str(row.doc_id) == anchor, i))
+    cols = ["text", "doc_id", "unit_id"] + (["year"] if has_year else [])
+    rows = list(units[cols].itertuples(index=False, name=None))
+    # fixed blocks of units on the run's workers (analysis.stats.parallel): the same rows for any number
+    parts = pmap(_passage_rows, [(rows[a:b], a, d, window, anchor, case_insensitive, nested_scope)
+                                 for a, b in chunks(len(rows), PASSAGE_CHUNK)])
+    recs = [r for part in parts for r in part]
     cols = FRAME_PASSAGE_COLUMNS + ["_row"]
     allm = pd.DataFrame(recs, columns=cols)
     if allm.empty:
@@ -69,3 +66,24 @@ def stat_frame_passages(units: pd.DataFrame, dictionary: Dictionary | str | Path
     keep = pd.concat([sample, allm[allm["anchor"]]]).drop_duplicates(subset=["_row", "frame", "start"])
     keep = keep.sort_values(["family", "year", "_row", "start"], kind="stable")
     return keep[FRAME_PASSAGE_COLUMNS].reset_index(drop=True)
+
+
+#: units per task of the passage search
+PASSAGE_CHUNK = 8192
+
+
+def _passage_rows(rows, offset: int, d: Dictionary, window: int, anchor: str | None, case_insensitive: bool,
+                  nested_scope: str) -> list[tuple]:
+    """Every match in a block of units ``(text, doc_id, unit_id[, year])`` whose first row is row
+    ``offset`` of the units (a task of :func:`stat_frame_passages`)."""
+    recs = []
+    for i, row in enumerate(rows, start=offset):
+        text, doc_id, unit_id = str(row[0]), str(row[1]), str(row[2])
+        year = row[3] if len(row) > 3 else pd.NA
+        toks, spans = match_token_spans(text)
+        for m in d.lookup(toks, case_insensitive=case_insensitive, nested_scope=nested_scope):
+            a, b = spans[m.start][0], spans[m.end - 1][1]
+            recs.append((m.key, m.key.split(".")[0], m.entry, doc_id, unit_id, year, a, b,
+                         " ".join(text[max(0, a - window):a].split()), text[a:b],
+                         " ".join(text[b:b + window].split()), doc_id == anchor, i))
+    return recs
