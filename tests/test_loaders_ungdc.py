@@ -258,3 +258,51 @@ def test_issues_stay_out_of_the_fingerprint_and_follow_subsets(tmp_path):
     assert odd.fingerprint() == clean.fingerprint()  # skipped files change no text and no docvar
     sub = odd.subset(odd.docvars["year"] == 2024)
     assert len(sub) == 2 and len(sub.issues) == len(odd.issues)
+
+
+def test_texts_prepared_on_the_workers_equal_one_pass(tmp_path, monkeypatch):
+    """A run passes the workers' map: the texts are prepared there in blocks while the speakers table
+    is read, and the corpus is the one loaded here."""
+    from analysis.loaders import ungdc
+    from analysis.stats.parallel import pmap, use_workers
+
+    root = write_tree(tmp_path / "rel", release_files())
+    here = load_corpus(root)
+    monkeypatch.setattr(ungdc, "PREPARE_BLOCK", 2)
+    calls = []
+
+    def counting_map(fn, tasks):
+        tasks = list(tasks)
+        calls.append(len(tasks))
+        return pmap(fn, tasks)
+
+    with use_workers(2):
+        there = load_corpus(root, map=counting_map)
+    assert calls == [3]  # 6 speeches in blocks of 2
+    assert there.texts == here.texts and there.texts["FRA_79_2024"] != ""
+    pd.testing.assert_frame_equal(there.docvars, here.docvars)
+    pd.testing.assert_frame_equal(there.issues, here.issues)
+    assert there.fingerprint() == here.fingerprint()
+
+
+def test_a_failing_speakers_read_fails_the_load_after_the_texts_are_prepared(tmp_path, monkeypatch):
+    from analysis.loaders import ungdc
+
+    done = []
+
+    def slow_map(fn, tasks):
+        import time
+
+        time.sleep(0.3)
+        out = [fn(*t) for t in tasks]
+        done.append(True)
+        return out
+
+    def failing(*args, **kwargs):
+        raise CorpusError("Speakers_by_session.xlsx: cannot be read")
+
+    monkeypatch.setattr(ungdc, "read_speakers", failing)
+    root = write_tree(tmp_path / "rel", release_files())
+    with pytest.raises(CorpusError, match="Speakers_by_session.xlsx"):
+        load_corpus(root, map=slow_map)
+    assert done == [True]  # nothing of the load runs on after it has failed

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from analysis.loaders.base import (BUILTIN_CORPORA, CORE_DOCVARS, ISSUE_COLUMNS, Corpus, CorpusError, Issues,
@@ -31,7 +32,7 @@ __all__ = ["Corpus", "CorpusError", "Issues", "ISSUE_COLUMNS", "CORE_DOCVARS", "
 _ARCHIVES = (".tgz", ".tar.gz", ".tar", ".zip")
 
 
-def load_corpus(name_or_path: str | os.PathLike = "sg-r2p", **kwargs) -> Corpus:
+def load_corpus(name_or_path: str | os.PathLike = "sg-r2p", *, map: Callable | None = None, **kwargs) -> Corpus:
     """Load a corpus by name or path.
 
     Parameters
@@ -46,6 +47,11 @@ def load_corpus(name_or_path: str | os.PathLike = "sg-r2p", **kwargs) -> Corpus:
         folder (``speaker.tsv``/``meta.tsv`` + ``speeches.tar`` or ``speeches/``); a
         UNSC Meetings and Speeches folder (``speeches.tsv`` + ``meetings.tsv``); or a
         CSV / TSV / Parquet file with a ``text`` column.
+    map : callable, optional
+        Where the loader may run its work in fixed blocks (``map(fn, tasks)``, a run passes
+        :func:`analysis.stats.parallel.parallel_map`'s): the UNGDC loader prepares its texts
+        there (:func:`~analysis.loaders.ungdc.load_ungdc`); the other loaders work here. The
+        corpus is the same either way.
     **kwargs
         Passed to the loader (for example ``un_header=False``).
     """
@@ -57,7 +63,7 @@ def load_corpus(name_or_path: str | os.PathLike = "sg-r2p", **kwargs) -> Corpus:
     if key in ("inaugural", "state_union"):
         return load_nltk(key, **kwargs)
     if key == "ungdc":
-        return load_ungdc(**kwargs)
+        return load_ungdc(map=map, **kwargs)
     path = Path(key).expanduser()
     if not path.exists():
         raise CorpusError(
@@ -73,7 +79,7 @@ def load_corpus(name_or_path: str | os.PathLike = "sg-r2p", **kwargs) -> Corpus:
         if looks_like_unsc(path):
             return load_unsc(path, **kwargs)
         try:
-            return load_ungdc(path, **kwargs)
+            return load_ungdc(path, map=map, **kwargs)
         except CorpusError as e:
             if looks_like_ungdc(path) or "no UNGDC speeches found" not in str(e):
                 raise
@@ -85,7 +91,7 @@ def load_corpus(name_or_path: str | os.PathLike = "sg-r2p", **kwargs) -> Corpus:
             ) from None
     low = path.name.lower()
     if low.endswith(_ARCHIVES):
-        return load_ungdc(path, **kwargs)
+        return load_ungdc(path, map=map, **kwargs)
     if path.suffix.lower() in (".csv", ".parquet", ".pq", ".tsv"):
         return load_table(path, **kwargs)
     raise CorpusError(f"{path}: not a folder, a .tgz/.zip archive, or a .csv, .tsv or .parquet file")

@@ -31,6 +31,7 @@ import os
 import re
 import tarfile
 import zipfile
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterator
 
@@ -220,7 +221,63 @@ def read_speakers(data: bytes | str | os.PathLike, where: str, issues: Issues,
 
 
 # ---------------------------------------------------------------- the loader
-def load_ungdc(path: str | os.PathLike | None = None, un_header: bool = True, speakers: bool = True) -> Corpus:
+#: speeches per task when the texts are prepared through ``map``
+PREPARE_BLOCK = 128
+
+
+def _prepare_block(raws: list[str], un_header: bool) -> list[str]:
+    """:func:`analysis.text.prepare` of a block of raw texts (a task of :func:`load_ungdc`'s ``map``)."""
+    return [prepare(raw, un_header) for raw in raws]
+
+
+def _prepare_all(raws: list[str], un_header: bool, map: Callable | None) -> list[str]:
+    """The prepared texts, in fixed blocks of :data:`PREPARE_BLOCK` through ``map`` (here without)."""
+    if map is None:
+        return _prepare_block(raws, un_header)
+    blocks = [(raws[a:a + PREPARE_BLOCK], un_header) for a in range(0, len(raws), PREPARE_BLOCK)]
+    return [t for part in map(_prepare_block, blocks) for t in part]
+
+
+def _docvars(dv: pd.DataFrame, speakers: bool, speakers_src, speakers_where, archive, path: Path, base: str,
+             issues: Issues) -> tuple[pd.DataFrame, str | None]:
+    """The speeches' docvars (the speakers table joined, country names and regions) and where the
+    speakers table was read (:func:`load_ungdc`)."""
+    if speakers_src is None and archive is None and (path.parent / SPEAKERS_FILE).is_file():
+        speakers_src = path.parent / SPEAKERS_FILE  # --corpus .../TXT: the table sits beside it
+        speakers_where = str(speakers_src)
+    table = None
+    if speakers and speakers_src is not None:
+        table = read_speakers(speakers_src, speakers_where, issues,
+                              set(zip(dv["session"], dv["country_code"])))
+    elif speakers:
+        issues.add(base, f"no {SPEAKERS_FILE} in the release or beside the archive: speaker and post are empty, "
+                   "country names come from ISO 3166", "loaded", "note")
+    if table is not None:
+        dv = dv.merge(table.rename(columns={"code": "country_code"}), on=["session", "country_code"], how="left")
+        lacking = dv[dv["speaker"].isna()]
+        if len(lacking):
+            issues.add(speakers_where, f"{len(lacking)} speech(es) without a speaker's name in it: "
+                       f"{', '.join(lacking['doc_id'].head(10))}" + (" ..." if len(lacking) > 10 else ""),
+                       "loaded", "note")
+    else:
+        dv["country"] = pd.NA
+        dv["speaker"] = pd.NA
+        dv["post"] = pd.NA
+    names = dv["country_code"].map(country_name)
+    dv["country"] = dv["country"].astype(object).where(dv["country"].notna(), names)
+    dv["un_region"] = dv["country_code"].map(region_of)
+    for code, n in dv["country_code"].value_counts().sort_index().items():
+        if not is_iso3(code):
+            issues.add(base, f"code {code} ({country_name(code) or 'unknown'}) is not an ISO 3166-1 alpha-3 code; "
+                       f"its {n} speech(es) are kept", "kept", "note")
+    dv["source"] = "ungdc"
+    dv = dv[["doc_id", "date", "year", "speaker", "session", "country_code", "country", "post", "un_region",
+             "source"]]
+    return dv, speakers_where
+
+
+def load_ungdc(path: str | os.PathLike | None = None, un_header: bool = True, speakers: bool = True,
+               map: Callable | None = None) -> Corpus:
     """The UN General Debate Corpus from a folder or the release archive (see the module docstring).
 
     Parameters
@@ -234,6 +291,11 @@ def load_ungdc(path: str | os.PathLike | None = None, un_header: bool = True, sp
     speakers : bool
         Join ``Speakers_by_session.xlsx`` (in the release, beside the archive, or beside the
         ``TXT`` folder given as ``path``).
+    map : callable, optional
+        ``map(fn, tasks) -> [fn(*task) for task in tasks]`` that prepares the texts in fixed
+        blocks elsewhere (a run passes :func:`analysis.stats.parallel.parallel_map`'s, so the
+        workers prepare the texts while this process reads the speakers table); None prepares
+        them here. The corpus is the same either way.
 
     Returns
     -------
@@ -341,7 +403,7 @@ def load_ungdc(path: str | os.PathLike | None = None, un_header: bool = True, sp
         if year != FIRST_YEAR + session:
             issues.add(where, f"session {session} took place in {FIRST_YEAR + session}, the name says {year}",
                        "loaded", "warning")
-        texts[doc_id] = prepare(raw, un_header)
+        texts[doc_id] = raw  # prepared below, all at once
         rows.append({"doc_id": doc_id, "date": pd.NA, "year": year, "session": session, "country_code": code})
     if system:
         issues.add(base, f"{system} macOS metadata file(s) (._*, .DS_Store, __MACOSX/) ignored", "ignored", "note")
@@ -355,37 +417,22 @@ def load_ungdc(path: str | os.PathLike | None = None, un_header: bool = True, sp
             "doi:10.7910/DVN/0TJX8Y)" + (f"; {len(issues.rows)} file(s) skipped, e.g. {issues.rows[0]['file']}: "
                                          f"{issues.rows[0]['problem']}" if issues.rows else ""))
     dv = pd.DataFrame(rows)
-    if speakers_src is None and archive is None and (path.parent / SPEAKERS_FILE).is_file():
-        speakers_src = path.parent / SPEAKERS_FILE  # --corpus .../TXT: the table sits beside it
-        speakers_where = str(speakers_src)
-    table = None
-    if speakers and speakers_src is not None:
-        table = read_speakers(speakers_src, speakers_where, issues,
-                              set(zip(dv["session"], dv["country_code"])))
-    elif speakers:
-        issues.add(base, f"no {SPEAKERS_FILE} in the release or beside the archive: speaker and post are empty, "
-                   "country names come from ISO 3166", "loaded", "note")
-    if table is not None:
-        dv = dv.merge(table.rename(columns={"code": "country_code"}), on=["session", "country_code"], how="left")
-        lacking = dv[dv["speaker"].isna()]
-        if len(lacking):
-            issues.add(speakers_where, f"{len(lacking)} speech(es) without a speaker's name in it: "
-                       f"{', '.join(lacking['doc_id'].head(10))}" + (" ..." if len(lacking) > 10 else ""),
-                       "loaded", "note")
-    else:
-        dv["country"] = pd.NA
-        dv["speaker"] = pd.NA
-        dv["post"] = pd.NA
-    names = dv["country_code"].map(country_name)
-    dv["country"] = dv["country"].astype(object).where(dv["country"].notna(), names)
-    dv["un_region"] = dv["country_code"].map(region_of)
-    for code, n in dv["country_code"].value_counts().sort_index().items():
-        if not is_iso3(code):
-            issues.add(base, f"code {code} ({country_name(code) or 'unknown'}) is not an ISO 3166-1 alpha-3 code; "
-                       f"its {n} speech(es) are kept", "kept", "note")
-    dv["source"] = "ungdc"
-    dv = dv[["doc_id", "date", "year", "speaker", "session", "country_code", "country", "post", "un_region",
-             "source"]]
+    ids = list(texts)
+    raws = [texts[i] for i in ids]
+    texts.clear()
+    preparing = None
+    if map is not None:  # the workers prepare the texts while this thread reads the speakers table
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="r2p-prepare")
+        preparing = pool.submit(_prepare_all, raws, un_header, map)
+        pool.shutdown(wait=False)
+    try:
+        dv, speakers_where = _docvars(dv, speakers, speakers_src, speakers_where, archive, path, base, issues)
+    except BaseException:
+        if preparing is not None:  # nothing of the load keeps running once it has failed
+            wait([preparing])
+        raise
+    prepared = preparing.result() if preparing is not None else _prepare_all(raws, un_header, None)
+    texts = dict(zip(ids, prepared))
     return Corpus("ungdc", dv, texts, None,
                   {"loader": "ungdc", "path": str(path), "archive": str(archive) if archive else None,
                    "speakers_file": speakers_where, "un_header": un_header}, issues.frame())

@@ -241,6 +241,9 @@ def run_pipeline(
             notes = [*recover(out), *notes]  # what a killed run left: completed (a commit) or removed
             staging = Staging(out)
             held.callback(staging.abort)  # nothing of an unfinished run stays (a no-op after the commit)
+            # the run's workers (or cluster) from here on: the texts are prepared, the units cut and the
+            # steps run on them
+            notes += held.enter_context(_execution(cfgs["run"], threads))
             # a folder or file corpus is cached by the bytes of its files (analysis.run.corpus_cache)
             full, annotations, corpus_cached = load_with_cache(corpus, partial(_load, corpus, text.annotations),
                                                                cache, text.annotations)
@@ -252,11 +255,10 @@ def run_pipeline(
                 ctx.log(n)
             stale = _earlier_tables(ctx, record, selected)
             graph = Graph([s for name in selected for s in stage_steps(stage_module(name))])
-            with _execution(ctx, threads):  # the units are cut on the workers too
-                t = time.perf_counter()
-                _resolve_facts(ctx, full)
-                timings["units"] = time.perf_counter() - t
-                steps = _run_graph(ctx, graph, progress and verbose)
+            t = time.perf_counter()
+            _resolve_facts(ctx, full)
+            timings["units"] = time.perf_counter() - t
+            steps = _run_graph(ctx, graph, progress and verbose)
             resources: dict[str, dict[str, float | None]] = {}
             for name in selected:  # each stage: from its first step's start to its last step's end
                 rows = [r for r in steps if r["stage"] == name]
@@ -309,7 +311,10 @@ def select_stages(only: list[str] | None = None, skip: list[str] | None = None) 
 
 
 def _load(corpus: str | Corpus, annotations: tuple[str, ...]):
-    full = corpus if isinstance(corpus, Corpus) else load_corpora(corpus, load_corpus)  # "A+B" combines
+    from analysis.stats.parallel import parallel_map
+
+    # "A+B" combines; a loader that cuts its work into blocks runs them on the run's workers
+    full = corpus if isinstance(corpus, Corpus) else load_corpora(corpus, partial(load_corpus, map=parallel_map()))
     # transcript annotations ([Laughter], (spoke in French)...) are not speech: removed once, here,
     # before the corpus hash, the units and every count; what was removed goes to annotations.csv
     return corpus_strip_annotations(full, annotations)
@@ -378,20 +383,18 @@ def _resolve_facts(ctx: RunContext, full: Corpus) -> None:
 
 
 @contextmanager
-def _execution(ctx: RunContext, threads: int | None):
+def _execution(run_cfg, threads: int | None):
     """The run's workers or Dask cluster (:mod:`analysis.stats.parallel`), with the BLAS/OpenMP threads
-    limited to ``threads``: where the units are cut and the steps run."""
+    limited to ``threads``: where the texts are prepared, the units cut and the steps run. Yields
+    the notes for the run's log."""
     from threadpoolctl import threadpool_limits
 
     from analysis.stats.parallel import use_scheduler, use_workers
 
-    run_cfg = ctx.run
     limits = threadpool_limits(limits=threads) if threads else nullcontext()
-    if run_cfg.scheduler:
-        ctx.log(f"tasks run on the Dask cluster {run_cfg.scheduler}")
     with (limits, use_workers(run_cfg.workers, threads=threads or 1),
           use_scheduler(run_cfg.scheduler, threads=threads or 1)):
-        yield
+        yield [f"tasks run on the Dask cluster {run_cfg.scheduler}"] if run_cfg.scheduler else []
 
 
 def _run_graph(ctx: RunContext, graph: Graph, progress: bool) -> list[dict[str, Any]]:
