@@ -314,7 +314,8 @@ def _load(corpus: str | Corpus, annotations: tuple[str, ...]):
     from analysis.stats.parallel import parallel_map
 
     # "A+B" combines; a loader that cuts its work into blocks runs them on the run's workers
-    full = corpus if isinstance(corpus, Corpus) else load_corpora(corpus, partial(load_corpus, map=parallel_map()))
+    load = partial(load_corpus, map=parallel_map())
+    full = corpus if isinstance(corpus, Corpus) else load_corpora(corpus, load)
     # transcript annotations ([Laughter], (spoke in French)...) are not speech: removed once, here,
     # before the corpus hash, the units and every count; what was removed goes to annotations.csv
     return corpus_strip_annotations(full, annotations)
