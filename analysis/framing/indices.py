@@ -131,7 +131,6 @@ def stat_indices(frames_units: pd.DataFrame, indices: Mapping[str, tuple],
     return out
 
 
-
 #: groups (years or documents) per task of the indices' bootstrap
 INDEX_CHUNK = 256
 
