@@ -134,6 +134,23 @@ def test_cluster_ols_gives_statsmodels_estimates_and_cluster_covariances():
         ClusterOLS(X, np.zeros(len(X)))
 
 
+def test_cluster_ols_scores_of_a_column_major_design_are_the_direct_products():
+    """patsy's designs are column-major; the cluster sums use a row-major copy, with the same values."""
+    rng = np.random.default_rng(8)
+    n, p, k = 500, 6, 3
+    X = np.asfortranarray(np.column_stack([np.ones(n), rng.normal(size=(n, p - 1))]))
+    groups = np.sort(rng.integers(0, 40, n))
+    Y = rng.dirichlet(np.ones(k), size=n)
+    ols = ClusterOLS(X, groups)
+    assert X.flags["F_CONTIGUOUS"] and ols._rows.flags["C_CONTIGUOUS"]
+    params, covs = ols.fit(Y)
+    resid = Y - ols.X @ params.T
+    for j in range(k):
+        scores = ols.indicator @ (X * resid[:, j:j + 1])   # as written before the row-major copy
+        want = ols.bread @ (scores.T @ scores) @ ols.bread.T * ols.correction
+        assert np.array_equal(covs[j], want)
+
+
 def test_composition_effects_equal_one_statsmodels_fit_per_draw_and_topic():
     """The table is the one the per-fit loop (one statsmodels OLS per draw and topic) gives."""
     import statsmodels.api as sm
