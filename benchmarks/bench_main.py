@@ -169,18 +169,19 @@ def ungdc_side_by_side(previous: str | None = PREVIOUS, full: Path | None = None
 
 
 def _sessions(path: Path) -> set[int]:
-    """The General Debate sessions whose speech files (``CODE_NN_YYYY.txt``) a folder or archive holds."""
-    import re
+    """The General Debate sessions whose speech files a folder or archive holds (the loader's naming
+    rule, ``CODE_NN_YYYY.txt``; archives as the loader recognises them)."""
     import tarfile
     import zipfile
+    from pathlib import PurePosixPath
 
-    rule = re.compile(r"(?:^|/)[A-Z]{2,4}_(\d{1,3})_\d{4}\.txt$")
+    from analysis.loaders.ungdc import _ARCHIVE, _NAME
+
     if path.is_dir():
         names = [p.name for p in path.rglob("*.txt")]
-        archives = sorted(p for p in path.rglob("*")
-                          if p.is_file() and p.suffix.lower() in (".tgz", ".gz", ".tar", ".zip"))
-        if not any(rule.search(n) for n in names) and archives:
-            return _sessions(archives[0])
+        if not any(_NAME.match(n) for n in names):
+            archives = sorted(p for p in path.rglob("*") if p.is_file() and _ARCHIVE.search(p.name))
+            return _sessions(archives[0]) if archives else set()
     elif zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as zf:
             names = zf.namelist()
@@ -190,7 +191,7 @@ def _sessions(path: Path) -> set[int]:
                 names = tf.getnames()
         except (tarfile.TarError, OSError):
             return set()
-    return {int(m.group(1)) for n in names if (m := rule.search(n))}
+    return {int(m.group(2)) for n in names if (m := _NAME.match(PurePosixPath(n).name))}
 
 
 def whole_ungdc(given: str | None = None) -> Path | None:
